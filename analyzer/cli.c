@@ -1,0 +1,228 @@
+/*
+ * cli.c - option handling shared by the tlsrpt subcommands.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "limits.h"
+#include "report_time.h"
+
+const char *
+cli_db_path(const struct cli *c)
+{
+	const char *env = getenv("TLSRPT_DB");
+
+	if (c->db != NULL)
+		return c->db;
+	if (env != NULL && *env != '\0')
+		return env;
+	return DEFAULT_DB;
+}
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tlsrpt%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'tlsrpt %s%s--help'.\n", cmd ? cmd : "",
+		cmd ? " " : "");
+	return EXIT_USAGE;
+}
+
+int
+cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cli_common_option(struct cli *c, int opt, const char *arg)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case CLI_OPT_DB:
+		c->db = arg;
+		return 1;
+	case CLI_OPT_BUSY_TIMEOUT:
+		if (cli_parse_size(arg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX, &v) != 0) {
+			fprintf(stderr, "tlsrpt: --busy-timeout: expected "
+					"milliseconds from 0 to %d, got '%s'\n",
+				LIMIT_BUSY_TIMEOUT_MS_MAX, arg);
+			return -1;
+		}
+		c->busy_timeout_ms = (int)v;
+		return 1;
+	}
+	return 0;
+}
+
+/* Goes back n months from the UTC day of now, keeping the day of month
+ * within the target month. */
+static int64_t
+months_back(time_t now, long n)
+{
+	struct tm tm;
+	long y, m;
+	int dim;
+
+	gmtime_r(&now, &tm);
+	y = tm.tm_year + 1900;
+	m = tm.tm_mon - n; /* 0-based month, may go negative */
+	y += m >= 0 ? m / 12 : -((11 - m) / 12);
+	m = ((m % 12) + 12) % 12;
+	dim = (int)(report_days_from_civil(m == 11 ? y + 1 : y,
+					   m == 11 ? 1 : (unsigned)m + 2, 1) -
+		    report_days_from_civil(y, (unsigned)m + 1, 1));
+	if (tm.tm_mday > dim)
+		tm.tm_mday = dim;
+	return report_days_from_civil(y, (unsigned)m + 1,
+				      (unsigned)tm.tm_mday) * 86400 +
+	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+int
+cli_parse_when(const char *s, int until, time_t now, int64_t *out,
+	       struct errbuf *eb)
+{
+	unsigned q;
+	char *end;
+	long n;
+
+	if (report_time_parse(s, strlen(s), out, &q) == 0) {
+		if ((q & TIME_BARE_DATE) && until)
+			*out += 86400; /* --until 2026-01-31 includes the 31st */
+		return 0;
+	}
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno == 0 && end != s && n >= 0 && n <= 100000 &&
+	    end[0] != '\0' && end[1] == '\0') {
+		switch (end[0]) {
+		case 'd':
+			*out = (int64_t)now - n * 86400;
+			return 0;
+		case 'w':
+			*out = (int64_t)now - n * 7 * 86400;
+			return 0;
+		case 'm':
+			*out = months_back(now, n);
+			return 0;
+		}
+	}
+	return errbuf_set(eb, "expected YYYY-MM-DD or a period back from now "
+			  "like 7d, 4w or 12m, got '%s'", s);
+}
+
+void
+query_opts_init(struct query_opts *q)
+{
+	memset(q, 0, sizeof(*q));
+	store_filter_init(&q->filter);
+	q->format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_JSON;
+}
+
+void
+query_opts_free(struct query_opts *q)
+{
+	free(q->domains);
+}
+
+static int
+add_domain(struct query_opts *q, const char *d)
+{
+	const char **nd = reallocarray(q->domains, q->ndomains + 1,
+				       sizeof(*nd));
+
+	if (nd == NULL)
+		return -1;
+	q->domains = nd;
+	q->domains[q->ndomains++] = d;
+	q->filter.domains = q->domains;
+	q->filter.ndomains = q->ndomains;
+	return 0;
+}
+
+int
+query_option(struct query_opts *q, const struct cli *c, const char *cmd,
+	     int opt, const char *arg)
+{
+	struct errbuf eb;
+	uint64_t v;
+
+	switch (opt) {
+	case CLI_OPT_SINCE:
+	case CLI_OPT_UNTIL:
+		if (cli_parse_when(arg, opt == CLI_OPT_UNTIL, c->now,
+				   opt == CLI_OPT_SINCE ? &q->filter.since
+							: &q->filter.until,
+				   &eb) != 0) {
+			cli_usage_error(cmd, "--%s: %s",
+					opt == CLI_OPT_SINCE ? "since" : "until",
+					eb.msg);
+			return -1;
+		}
+		return 1;
+	case CLI_OPT_DOMAIN:
+		return add_domain(q, arg) == 0 ? 1 : -1;
+	case CLI_OPT_ORG:
+		q->filter.organization = arg;
+		return 1;
+	case CLI_OPT_FORMAT:
+		if (output_format_parse(arg, &q->format) != 0) {
+			cli_usage_error(cmd, "--format: expected table, json or "
+					"csv, got '%s'", arg);
+			return -1;
+		}
+		return 1;
+	case CLI_OPT_LIMIT:
+		if (cli_parse_size(arg, 1, 100000000, &v) != 0) {
+			cli_usage_error(cmd, "--limit: expected a positive "
+					"number, got '%s'", arg);
+			return -1;
+		}
+		q->limit = (size_t)v;
+		return 1;
+	}
+	return 0;
+}
+
+struct store *
+cli_open_for_query(const struct cli *c, const char *cmd)
+{
+	const char *path = cli_db_path(c);
+	struct store *st;
+	struct errbuf eb;
+
+	if (access(path, F_OK) != 0) {
+		fprintf(stderr, "tlsrpt %s: no database at %s (import reports "
+				"first, or name one with --db or $TLSRPT_DB)\n",
+			cmd, path);
+		return NULL;
+	}
+	if (store_open(path, STORE_MUST_EXIST, c->busy_timeout_ms, &st,
+		       &eb) != 0) {
+		fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb.msg);
+		return NULL;
+	}
+	return st;
+}

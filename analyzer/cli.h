@@ -1,0 +1,97 @@
+/*
+ * cli.h - what the tlsrpt subcommands share: the database path, exit
+ * codes, dates on the command line, query options and usage errors.
+ */
+#ifndef TLSRPT_CLI_H
+#define TLSRPT_CLI_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "errbuf.h"
+#include "output.h"
+#include "store.h"
+
+/* Exit codes (DESIGN.md "tlsrpt import"; sysexits.h values). */
+#define EXIT_REJECTED 1          /* something was rejected */
+#define EXIT_USAGE    EX_USAGE    /* 64: bad command line */
+#define EXIT_TEMPFAIL EX_TEMPFAIL /* 75: the database could not be written */
+
+#define DEFAULT_DB "/var/lib/tlsrpt/tlsrpt.db"
+
+/* Options every command takes; set before the command name or after it. */
+struct cli {
+	const char *db;        /* --db, else $TLSRPT_DB, else DEFAULT_DB */
+	int busy_timeout_ms;   /* --busy-timeout */
+	time_t now;
+};
+
+/* Resolves the database path from --db, $TLSRPT_DB, the default. */
+const char *cli_db_path(const struct cli *c);
+
+/* Prints "tlsrpt CMD: message" and a hint to stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Handles an option common to all commands (--db, --busy-timeout);
+ * returns 1 when it was one, 0 when not, -1 on a bad value. */
+int cli_common_option(struct cli *c, int opt, const char *arg);
+
+#define CLI_OPT_DB	     1000
+#define CLI_OPT_BUSY_TIMEOUT 1001
+#define CLI_COMMON_OPTIONS                                                     \
+	{"db", required_argument, NULL, CLI_OPT_DB},                           \
+		{"busy-timeout", required_argument, NULL, CLI_OPT_BUSY_TIMEOUT}
+
+/* Reads a --since/--until value: YYYY-MM-DD (UTC), or Nd, Nw, Nm back from
+ * now (days, weeks, months). An --until date includes that whole day. */
+int cli_parse_when(const char *s, int until, time_t now, int64_t *out,
+		   struct errbuf *eb);
+
+/* Parses a size or count option within bounds. */
+int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Query options: --since, --until, --domain (repeatable), --org, --format,
+ * --limit. */
+struct query_opts {
+	struct store_filter filter;
+	const char **domains;
+	size_t ndomains;
+	enum output_format format;
+	size_t limit;
+};
+
+#define CLI_OPT_SINCE  1100
+#define CLI_OPT_UNTIL  1101
+#define CLI_OPT_DOMAIN 1102
+#define CLI_OPT_ORG    1103
+#define CLI_OPT_FORMAT 1104
+#define CLI_OPT_LIMIT  1105
+#define CLI_QUERY_OPTIONS                                                      \
+	{"since", required_argument, NULL, CLI_OPT_SINCE},                     \
+		{"until", required_argument, NULL, CLI_OPT_UNTIL},             \
+		{"domain", required_argument, NULL, CLI_OPT_DOMAIN},           \
+		{"org", required_argument, NULL, CLI_OPT_ORG},                 \
+		{"format", required_argument, NULL, CLI_OPT_FORMAT},           \
+		{"limit", required_argument, NULL, CLI_OPT_LIMIT}
+
+/* Sets defaults: everything, table on a terminal and JSON otherwise. */
+void query_opts_init(struct query_opts *q);
+void query_opts_free(struct query_opts *q);
+
+/* Handles a query option; 1 when it was one, 0 when not, -1 on a bad value
+ * (after printing why). */
+int query_option(struct query_opts *q, const struct cli *c, const char *cmd,
+		 int opt, const char *arg);
+
+/* Opens the database for queries: it must exist. Prints why on failure. */
+struct store *cli_open_for_query(const struct cli *c, const char *cmd);
+
+/* The subcommands; argv[0] is the command name. */
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_summary(struct cli *c, int argc, char **argv);
+int cmd_failures(struct cli *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * import.c - `tlsrpt import`: report files, messages, mboxes, Maildirs,
+ * directories and stdin into the store (DESIGN.md "tlsrpt import").
+ *
+ * Paths are walked by source.c, parsed on every core and written in
+ * batches by pipeline.c. One line per report: stored and duplicate on
+ * stdout, rejected (with the reason) on stderr, then the totals. Exit 0
+ * when nothing was rejected, 1 when something was, 64 on a usage error,
+ * 75 when the database could not be written (run again later: what was
+ * stored comes back as duplicates).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "limits.h"
+#include "pipeline.h"
+#include "source.h"
+
+static const char import_help[] =
+	"Usage: tlsrpt import [OPTIONS] PATH... | -\n"
+	"\n"
+	"Imports TLS-RPT reports. Each PATH is a report file (.json, .json.gz\n"
+	"or any name: the content decides), a message (.eml), an mbox, a\n"
+	"Maildir (cur/ and new/), or a directory, walked; '-' reads one input\n"
+	"from stdin. Reports already stored are duplicates; rejected inputs\n"
+	"are kept in the quarantine with their reason.\n"
+	"\n"
+	"Output: 'stored' or 'duplicate', the path, organization and report-id\n"
+	"on stdout, one line per report; 'rejected' with the reason on stderr;\n"
+	"then 'N stored, N duplicate, N rejected'.\n"
+	"Exit: 0 nothing rejected, 1 something rejected (the rest is stored),\n"
+	"64 usage error, 75 the database could not be written (try again).\n"
+	"\n"
+	"  --channel NAME     recorded with each report (default: import)\n"
+	"  -j, --jobs N       parser threads (default: the number of CPUs)\n"
+	"  --max-input BYTES  largest input read (default 10485760)\n"
+	"  --max-report BYTES largest decompressed report (default 20971520)\n"
+	"  -q, --quiet        print only the totals and rejections\n"
+	"  -v, --verbose      also print each report's warnings on stderr\n"
+	"  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
+	")\n"
+	"  --busy-timeout MS  wait this long for other writers (default 10000)\n";
+
+struct import {
+	struct pipeline *pl;
+	struct ingest_hints hints;
+	struct ingest_limits limits;
+	int quiet, verbose, progress;
+	size_t n[4]; /* by enum ingest_status */
+	size_t unreadable;
+	time_t last_progress, started;
+};
+
+static void
+on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
+{
+	struct import *im = arg;
+	time_t now;
+
+	im->n[o->status]++;
+	switch (o->status) {
+	case INGEST_STORED:
+	case INGEST_DUPLICATE:
+		if (!im->quiet)
+			printf("%s\t%s\t%s\t%s\n", ingest_status_name(o->status),
+			       name, o->organization, o->report_id);
+		if (im->verbose && o->nwarnings > 0)
+			fprintf(stderr, "warning\t%s\t%zu warnings (tlsrpt show "
+					"lists them)\n", name, o->nwarnings);
+		break;
+	case INGEST_REJECTED:
+	case INGEST_TEMPFAIL:
+		fprintf(stderr, "%s\t%s\t%s\n",
+			o->status == INGEST_REJECTED ? "rejected" : "not-stored",
+			name, o->reason ? o->reason : "");
+		break;
+	}
+	if (im->progress && (now = time(NULL)) != im->last_progress) {
+		size_t done = im->n[0] + im->n[1] + im->n[2];
+
+		im->last_progress = now;
+		fprintf(stderr, "\r%zu reports, %.0f/s ", done,
+			(double)done / (double)(now - im->started ? now - im->started : 1));
+	}
+}
+
+static void
+on_unreadable(void *arg, const char *name, const char *reason)
+{
+	struct import *im = arg;
+
+	im->unreadable++;
+	fprintf(stderr, "rejected\t%s\tcannot read: %s\n", name, reason);
+}
+
+static int
+on_input(void *arg, unsigned char *bytes, size_t len, char *name)
+{
+	struct import *im = arg;
+
+	return pipeline_submit(im->pl, bytes, len, name);
+}
+
+/* Parses the options; returns -1 to go on, else an exit code. */
+static int
+parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
+	   char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{"channel", required_argument, NULL, 'c'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"max-input", required_argument, NULL, 'I'},
+		{"max-report", required_argument, NULL, 'R'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	uint64_t v;
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hj:qv", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			fputs(import_help, stdout);
+			return 0;
+		case 'c':
+			im->hints.channel = optarg;
+			break;
+		case 'j':
+			if (cli_parse_size(optarg, 1, 256, &v) != 0)
+				return cli_usage_error(argv[0], "--jobs: expected "
+						       "1 to 256, got '%s'", optarg);
+			*jobs = (unsigned)v;
+			break;
+		case 'I':
+			if (cli_parse_size(optarg, LIMIT_INPUT_SIZE_MIN,
+					   LIMIT_INPUT_SIZE_MAX, &v) != 0)
+				return cli_usage_error(argv[0], "--max-input: "
+						       "expected %zu to %zu bytes",
+						       LIMIT_INPUT_SIZE_MIN,
+						       LIMIT_INPUT_SIZE_MAX);
+			im->limits.max_input = (size_t)v;
+			break;
+		case 'R':
+			if (cli_parse_size(optarg, LIMIT_REPORT_SIZE_MIN,
+					   LIMIT_REPORT_SIZE_MAX, &v) != 0)
+				return cli_usage_error(argv[0], "--max-report: "
+						       "expected %zu to %zu bytes",
+						       LIMIT_REPORT_SIZE_MIN,
+						       LIMIT_REPORT_SIZE_MAX);
+			im->limits.max_report = (size_t)v;
+			break;
+		case 'q':
+			im->quiet = 1;
+			break;
+		case 'v':
+			im->verbose = 1;
+			break;
+		default:
+			if ((r = cli_common_option(c, opt, optarg)) < 0)
+				return EXIT_USAGE;
+			if (r == 0)
+				return cli_usage_error(argv[0], "unknown option");
+		}
+	}
+	if (optind == argc)
+		return cli_usage_error(argv[0], "no PATH given (use '-' for "
+				       "stdin)");
+	return -1;
+}
+
+int
+cmd_import(struct cli *c, int argc, char **argv)
+{
+	struct import im;
+	struct source_sink sink = {on_input, on_unreadable, &im, 0};
+	struct store *st = NULL;
+	struct errbuf eb = {""};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned jobs = ncpu > 0 ? (unsigned)ncpu : 1;
+	int i, ret, failed = 0;
+
+	memset(&im, 0, sizeof(im));
+	im.hints.channel = "import";
+	ingest_limits_default(&im.limits);
+	if ((ret = parse_args(c, &im, &jobs, argc, argv)) >= 0)
+		return ret;
+	sink.max_input = im.limits.max_input;
+	im.progress = isatty(STDERR_FILENO) && (im.quiet || !isatty(STDOUT_FILENO));
+	im.started = im.last_progress = time(NULL);
+	if (store_open(cli_db_path(c), 0, c->busy_timeout_ms, &st, &eb) != 0) {
+		fprintf(stderr, "tlsrpt import: %s\n", eb.msg);
+		return EXIT_TEMPFAIL;
+	}
+	if ((im.pl = pipeline_new(st, jobs, &im.hints, &im.limits, on_outcome,
+				  &im)) == NULL) {
+		fprintf(stderr, "tlsrpt import: cannot start threads\n");
+		store_close(st);
+		return EXIT_TEMPFAIL;
+	}
+	for (i = optind; i < argc && !failed; i++)
+		failed = source_walk(argv[i], &sink) != 0;
+	failed |= pipeline_finish(im.pl, &eb) != 0;
+	store_close(st);
+	if (im.progress)
+		fputs("\r\033[K", stderr);
+	printf("%zu stored, %zu duplicate, %zu rejected\n", im.n[INGEST_STORED],
+	       im.n[INGEST_DUPLICATE], im.n[INGEST_REJECTED] + im.unreadable);
+	if (failed) {
+		fprintf(stderr, "tlsrpt import: stopped: %s; what was not "
+				"stored can be imported again later\n",
+			eb.msg[0] ? eb.msg : "out of memory");
+		return EXIT_TEMPFAIL;
+	}
+	return im.n[INGEST_REJECTED] + im.unreadable > 0 ? EXIT_REJECTED : 0;
+}

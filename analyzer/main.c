@@ -1,0 +1,80 @@
+/*
+ * main.c - the tlsrpt command: global options, then a subcommand.
+ *
+ *	tlsrpt [--db PATH] COMMAND [OPTIONS]
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "limits.h"
+
+#ifndef TLSRPT_VERSION
+#define TLSRPT_VERSION "0.1.0"
+#endif
+
+static const char main_help[] =
+	"Usage: tlsrpt [--db PATH] COMMAND [OPTIONS]\n"
+	"\n"
+	"Collects and analyzes SMTP TLS Reporting (RFC 8460) reports.\n"
+	"\n"
+	"Commands:\n"
+	"  import PATH... | -   import report files, messages, mboxes, Maildirs\n"
+	"  summary              sessions and failure rate per policy domain\n"
+	"  failures [--by KEYS] failed sessions by sending MTA, type, mode, ...\n"
+	"\n"
+	"Options (also accepted after the command):\n"
+	"  --db PATH            the database (default $TLSRPT_DB, else\n"
+	"                       " DEFAULT_DB ")\n"
+	"  --busy-timeout MS    wait this long for other writers (default 10000)\n"
+	"  -h, --help           this text; 'tlsrpt COMMAND --help' for a command\n"
+	"  --version            the version\n";
+
+static const struct {
+	const char *name;
+	int (*run)(struct cli *, int, char **);
+} commands[] = {
+	{"import", cmd_import},
+	{"summary", cmd_summary},
+	{"failures", cmd_failures},
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0}};
+	struct cli c = {NULL, LIMIT_BUSY_TIMEOUT_MS, time(NULL)};
+	size_t i;
+	int opt, r;
+
+	/* "+": stop at the command name; its options are its own. */
+	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(main_help, stdout);
+			return 0;
+		}
+		if (opt == 'V') {
+			printf("tlsrpt %s\n", TLSRPT_VERSION);
+			return 0;
+		}
+		if ((r = cli_common_option(&c, opt, optarg)) < 0)
+			return EXIT_USAGE;
+		if (r == 0)
+			return cli_usage_error(NULL, "unknown option");
+	}
+	if (optind == argc)
+		return cli_usage_error(NULL, "no command given");
+	if (strcmp(argv[optind], "help") == 0) {
+		fputs(main_help, stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[optind], commands[i].name) == 0)
+			return commands[i].run(&c, argc - optind, argv + optind);
+	return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,328 @@
+/*
+ * output.c - a table of typed cells, written as an aligned table, JSON
+ * (jansson) or CSV (RFC 4180 quoting).
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "output.h"
+
+struct cell {
+	int null;
+	char *text;   /* COL_TEXT; also the rendering of the others */
+	int64_t i;    /* COL_INT */
+	double rate;  /* COL_RATE */
+	char **list;  /* COL_LIST */
+	size_t nlist;
+};
+
+struct table {
+	const struct column *cols;
+	size_t ncols;
+	struct cell *cells; /* nrows * ncols */
+	size_t nrows, cap;
+	size_t at; /* next column of the current row */
+};
+
+struct table *
+table_new(const struct column *cols, size_t ncols)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	if (t != NULL) {
+		t->cols = cols;
+		t->ncols = ncols;
+		t->at = ncols;
+	}
+	return t;
+}
+
+void
+table_free(struct table *t)
+{
+	size_t i, k;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nrows * t->ncols; i++) {
+		free(t->cells[i].text);
+		for (k = 0; k < t->cells[i].nlist; k++)
+			free(t->cells[i].list[k]);
+		free(t->cells[i].list);
+	}
+	free(t->cells);
+	free(t);
+}
+
+int
+table_row(struct table *t)
+{
+	struct cell *c;
+
+	if (t->nrows == t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 64;
+
+		c = reallocarray(t->cells, ncap * t->ncols, sizeof(*c));
+		if (c == NULL)
+			return -1;
+		t->cells = c;
+		t->cap = ncap;
+	}
+	memset(&t->cells[t->nrows * t->ncols], 0,
+	       t->ncols * sizeof(*t->cells));
+	t->nrows++;
+	t->at = 0;
+	return 0;
+}
+
+static struct cell *
+next_cell(struct table *t)
+{
+	if (t->at >= t->ncols)
+		return NULL;
+	return &t->cells[(t->nrows - 1) * t->ncols + t->at++];
+}
+
+int
+table_text(struct table *t, const char *v)
+{
+	struct cell *c = next_cell(t);
+
+	if (c == NULL)
+		return -1;
+	c->null = v == NULL;
+	c->text = strdup(v ? v : "");
+	return c->text ? 0 : -1;
+}
+
+int
+table_int(struct table *t, int64_t v)
+{
+	struct cell *c = next_cell(t);
+
+	if (c == NULL || asprintf(&c->text, "%lld", (long long)v) < 0)
+		return -1;
+	c->i = v;
+	return 0;
+}
+
+int
+table_rate(struct table *t, double v)
+{
+	struct cell *c = next_cell(t);
+
+	if (c == NULL || asprintf(&c->text, "%.2f%%", v * 100) < 0)
+		return -1;
+	c->rate = v;
+	return 0;
+}
+
+int
+table_list(struct table *t, const char *const *v, size_t n)
+{
+	struct cell *c = next_cell(t);
+	size_t i, len = 1;
+
+	if (c == NULL || (c->list = calloc(n ? n : 1, sizeof(char *))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((c->list[i] = strdup(v[i])) == NULL)
+			return -1;
+		c->nlist++;
+		len += strlen(v[i]) + 1;
+	}
+	if ((c->text = calloc(1, len)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(c->text, ",");
+		strcat(c->text, v[i]);
+	}
+	return 0;
+}
+
+static json_t *
+cell_json(const struct column *col, const struct cell *c)
+{
+	json_t *a;
+	size_t i;
+
+	if (c->null)
+		return json_null();
+	switch (col->kind) {
+	case COL_INT:
+		return json_integer(c->i);
+	case COL_RATE:
+		return json_real(c->rate);
+	case COL_LIST:
+		a = json_array();
+		for (i = 0; a != NULL && i < c->nlist; i++)
+			json_array_append_new(a, json_string(c->list[i]));
+		return a;
+	case COL_TEXT:
+		break;
+	}
+	return json_string(c->text);
+}
+
+static int
+print_json(const struct table *t, FILE *fp)
+{
+	size_t r, k;
+	json_t *obj;
+	char *s;
+
+	fputs("[", fp);
+	for (r = 0; r < t->nrows; r++) {
+		if ((obj = json_object()) == NULL)
+			return -1;
+		for (k = 0; k < t->ncols; k++)
+			json_object_set_new(obj, t->cols[k].key,
+					    cell_json(&t->cols[k],
+						      &t->cells[r * t->ncols + k]));
+		s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					    JSON_REAL_PRECISION(6));
+		json_decref(obj);
+		if (s == NULL)
+			return -1;
+		fprintf(fp, "%s\n  %s", r ? "," : "", s);
+		free(s);
+	}
+	fputs(t->nrows ? "\n]\n" : "]\n", fp);
+	return 0;
+}
+
+static void
+csv_field(const char *s, FILE *fp)
+{
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static int
+print_csv(const struct table *t, FILE *fp)
+{
+	size_t r, k;
+
+	for (k = 0; k < t->ncols; k++) {
+		if (k)
+			fputc(',', fp);
+		csv_field(t->cols[k].key, fp);
+	}
+	fputs("\r\n", fp);
+	for (r = 0; r < t->nrows; r++) {
+		for (k = 0; k < t->ncols; k++) {
+			const struct cell *c = &t->cells[r * t->ncols + k];
+			char rate[32];
+
+			if (k)
+				fputc(',', fp);
+			if (c->null)
+				continue;
+			if (t->cols[k].kind == COL_RATE) {
+				snprintf(rate, sizeof(rate), "%.6g", c->rate);
+				fputs(rate, fp);
+			} else if (t->cols[k].kind == COL_LIST) {
+				size_t i;
+
+				for (i = 0; i < c->nlist; i++) {
+					if (i)
+						fputc(';', fp);
+					csv_field(c->list[i], fp);
+				}
+			} else {
+				csv_field(c->text, fp);
+			}
+		}
+		fputs("\r\n", fp);
+	}
+	return 0;
+}
+
+static int
+print_table(const struct table *t, FILE *fp)
+{
+	size_t *w = calloc(t->ncols, sizeof(*w));
+	size_t r, k;
+
+	if (w == NULL)
+		return -1;
+	for (k = 0; k < t->ncols; k++)
+		w[k] = strlen(t->cols[k].title);
+	for (r = 0; r < t->nrows; r++)
+		for (k = 0; k < t->ncols; k++) {
+			const struct cell *c = &t->cells[r * t->ncols + k];
+			size_t n = c->null ? 1 : strlen(c->text);
+
+			if (n > w[k])
+				w[k] = n;
+		}
+	for (k = 0; k < t->ncols; k++)
+		fprintf(fp, "%s%-*s", k ? "  " : "",
+			k + 1 < t->ncols ? (int)w[k] : 0, t->cols[k].title);
+	fputc('\n', fp);
+	for (r = 0; r < t->nrows; r++) {
+		for (k = 0; k < t->ncols; k++) {
+			const struct cell *c = &t->cells[r * t->ncols + k];
+			const char *s = c->null ? "-" : c->text;
+			int right = t->cols[k].kind == COL_INT ||
+				    t->cols[k].kind == COL_RATE;
+
+			fprintf(fp, "%s%*s", k ? "  " : "",
+				right ? (int)w[k]
+				      : -(k + 1 < t->ncols ? (int)w[k] : 0),
+				s);
+		}
+		fputc('\n', fp);
+	}
+	if (t->nrows == 0)
+		fputs("(no rows)\n", fp);
+	free(w);
+	return 0;
+}
+
+int
+table_print(const struct table *t, enum output_format f, FILE *fp)
+{
+	int ret;
+
+	switch (f) {
+	case FORMAT_JSON:
+		ret = print_json(t, fp);
+		break;
+	case FORMAT_CSV:
+		ret = print_csv(t, fp);
+		break;
+	default:
+		ret = print_table(t, fp);
+		break;
+	}
+	if (fflush(fp) != 0 || ferror(fp))
+		return -1;
+	return ret;
+}
+
+int
+output_format_parse(const char *s, enum output_format *f)
+{
+	if (strcasecmp(s, "table") == 0)
+		*f = FORMAT_TABLE;
+	else if (strcasecmp(s, "json") == 0)
+		*f = FORMAT_JSON;
+	else if (strcasecmp(s, "csv") == 0)
+		*f = FORMAT_CSV;
+	else
+		return -1;
+	return 0;
+}

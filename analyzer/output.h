@@ -1,0 +1,46 @@
+/*
+ * output.h - rows out as an aligned table, JSON or CSV.
+ *
+ * A query fills a table of typed cells; the format is chosen at the end.
+ * JSON is an array of flat objects with the columns' snake_case keys, rates
+ * as fractions, lists as arrays, missing values as null. CSV has the same
+ * keys as its header, lists joined with ';', missing values empty. The
+ * table is for people: titles, aligned columns, rates as percentages.
+ */
+#ifndef TLSRPT_OUTPUT_H
+#define TLSRPT_OUTPUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum output_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
+
+enum col_kind { COL_TEXT, COL_INT, COL_RATE, COL_LIST };
+
+struct column {
+	const char *key;   /* JSON and CSV */
+	const char *title; /* table */
+	enum col_kind kind;
+};
+
+struct table;
+
+/* A new table of ncols columns (the array must outlive the table). */
+struct table *table_new(const struct column *cols, size_t ncols);
+void table_free(struct table *t);
+
+/* Row building: one call per column, in order. Strings are copied. NULL
+ * text is a missing value. */
+int table_row(struct table *t);
+int table_text(struct table *t, const char *v);
+int table_int(struct table *t, int64_t v);
+int table_rate(struct table *t, double v);
+int table_list(struct table *t, const char *const *v, size_t n);
+
+/* Writes the table in the format; returns 0 or -1 on a write error. */
+int table_print(const struct table *t, enum output_format f, FILE *fp);
+
+/* Parses "table", "json" or "csv"; -1 when it is none of them. */
+int output_format_parse(const char *s, enum output_format *f);
+
+#endif

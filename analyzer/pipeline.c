@@ -1,0 +1,330 @@
+/*
+ * pipeline.c - parallel parse, ordered batched writes (see pipeline.h).
+ *
+ * A ring of slots indexed by sequence number: the submitter fills slot
+ * head, workers claim slot parse and parse it outside the lock, the writer
+ * takes slot tail once it is parsed. Inputs are committed in the order
+ * they were submitted, so the output is deterministic whatever the
+ * threads do.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline.h"
+
+enum slot_state { SLOT_FREE, SLOT_FILLED, SLOT_PARSED };
+
+struct slot {
+	enum slot_state state;
+	unsigned char *bytes;
+	size_t len;
+	char *name;
+	struct ingest_input *in;
+};
+
+/* An input committed in the open batch, waiting for the COMMIT. */
+struct pending {
+	char *name;
+	struct ingest_input *in;
+};
+
+struct pipeline {
+	pthread_mutex_t mu;
+	pthread_cond_t cond; /* any change of state; few waiters */
+	struct slot slots[PIPELINE_SLOTS];
+	uint64_t head, parse, tail;
+	size_t inflight;
+	int closing, failed;
+
+	struct store *st;
+	const struct ingest_hints *hints;
+	const struct ingest_limits *limits;
+	pipeline_outcome_cb cb;
+	void *arg;
+
+	pthread_t *workers;
+	unsigned nworkers;
+	pthread_t writer;
+	struct pending pending[PIPELINE_BATCH];
+	size_t npending;
+	struct errbuf eb;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct pipeline *pl = arg;
+	struct slot *s;
+	struct ingest_input *in;
+
+	pthread_mutex_lock(&pl->mu);
+	for (;;) {
+		while (pl->parse == pl->head && !pl->closing)
+			pthread_cond_wait(&pl->cond, &pl->mu);
+		if (pl->parse == pl->head)
+			break;
+		s = &pl->slots[pl->parse++ % PIPELINE_SLOTS];
+		pthread_mutex_unlock(&pl->mu);
+		in = ingest_prepare(s->bytes, s->len, pl->hints, pl->limits);
+		free(s->bytes);
+		s->bytes = NULL;
+		pthread_mutex_lock(&pl->mu);
+		s->in = in;
+		s->state = SLOT_PARSED;
+		pthread_cond_broadcast(&pl->cond);
+	}
+	pthread_mutex_unlock(&pl->mu);
+	return NULL;
+}
+
+/* Reports and frees the batch's inputs; status overrides their outcomes
+ * when the batch was rolled back. */
+static void
+flush_pending(struct pipeline *pl, int rolled_back)
+{
+	size_t i, k;
+
+	for (i = 0; i < pl->npending; i++) {
+		struct pending *p = &pl->pending[i];
+
+		for (k = 0; p->in && k < ingest_noutcomes(p->in); k++) {
+			struct ingest_outcome o = *ingest_outcome(p->in, k);
+
+			if (rolled_back) {
+				o.status = INGEST_TEMPFAIL;
+				o.reason = pl->eb.msg;
+			}
+			pl->cb(pl->arg, p->name, &o);
+		}
+		ingest_input_free(p->in);
+		free(p->name);
+	}
+	pl->npending = 0;
+}
+
+static int
+commit_batch(struct pipeline *pl)
+{
+	if (pl->npending == 0)
+		return 0;
+	if (store_commit(pl->st, &pl->eb) != 0) {
+		flush_pending(pl, 1);
+		return -1;
+	}
+	flush_pending(pl, 0);
+	return 0;
+}
+
+/* Writes one parsed input into the open batch (opening one if needed);
+ * -1 on a storage failure, after reporting the batch as not stored. */
+static int
+write_one(struct pipeline *pl, char *name, struct ingest_input *in,
+	  int64_t *batch_start)
+{
+	int began = pl->npending > 0;
+
+	pl->pending[pl->npending].name = name;
+	pl->pending[pl->npending].in = in;
+	pl->npending++;
+	if (!began) {
+		if (store_begin(pl->st, &pl->eb) != 0)
+			goto fail;
+		*batch_start = now_ms();
+	}
+	if (in == NULL) {
+		errbuf_set(&pl->eb, "out of memory");
+		goto fail;
+	}
+	if (ingest_commit(pl->st, in, time(NULL), &pl->eb) != 0)
+		goto fail;
+	if (pl->npending == PIPELINE_BATCH ||
+	    now_ms() - *batch_start >= PIPELINE_BATCH_MS)
+		return commit_batch(pl);
+	return 0;
+fail:
+	store_rollback(pl->st);
+	flush_pending(pl, 1);
+	return -1;
+}
+
+/* Waits for the next slot to be parsed. An open batch is committed when
+ * it has been open PIPELINE_BATCH_MS, so that a slow reader (stdin) does
+ * not hold reports back. Called and returns with mu held; NULL at the end. */
+static struct slot *
+next_parsed(struct pipeline *pl, int64_t batch_start, int *failed)
+{
+	struct slot *s = &pl->slots[pl->tail % PIPELINE_SLOTS];
+	struct timespec until;
+	int64_t due;
+
+	while (s->state != SLOT_PARSED &&
+	       !(pl->closing && pl->tail == pl->head)) {
+		if (pl->npending == 0 || *failed) {
+			pthread_cond_wait(&pl->cond, &pl->mu);
+			continue;
+		}
+		due = batch_start + PIPELINE_BATCH_MS;
+		if (now_ms() >= due) {
+			pthread_mutex_unlock(&pl->mu);
+			*failed = commit_batch(pl) != 0;
+			pthread_mutex_lock(&pl->mu);
+			pl->failed |= *failed;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += (due - now_ms()) / 1000;
+		until.tv_nsec += ((due - now_ms()) % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&pl->cond, &pl->mu, &until);
+	}
+	return s->state == SLOT_PARSED ? s : NULL;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct pipeline *pl = arg;
+	struct slot *s;
+	int64_t batch_start = 0;
+	int failed = 0;
+	char *name;
+	struct ingest_input *in;
+
+	pthread_mutex_lock(&pl->mu);
+	while ((s = next_parsed(pl, batch_start, &failed)) != NULL) {
+		name = s->name;
+		in = s->in;
+		pthread_mutex_unlock(&pl->mu);
+		if (failed) {
+			ingest_input_free(in);
+			free(name);
+		} else {
+			failed = write_one(pl, name, in, &batch_start) != 0;
+		}
+		pthread_mutex_lock(&pl->mu);
+		pl->failed |= failed;
+		pl->inflight -= s->len;
+		memset(s, 0, sizeof(*s));
+		pl->tail++;
+		pthread_cond_broadcast(&pl->cond);
+	}
+	pthread_mutex_unlock(&pl->mu);
+	if (!failed && commit_batch(pl) != 0)
+		failed = 1;
+	pl->failed |= failed; /* the threads that read it have stopped */
+	return NULL;
+}
+
+struct pipeline *
+pipeline_new(struct store *st, unsigned workers,
+	     const struct ingest_hints *hints,
+	     const struct ingest_limits *limits, pipeline_outcome_cb cb,
+	     void *arg)
+{
+	struct pipeline *pl = calloc(1, sizeof(*pl));
+	pthread_condattr_t ca;
+
+	if (pl == NULL)
+		return NULL;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* next_parsed() */
+	pthread_mutex_init(&pl->mu, NULL);
+	pthread_cond_init(&pl->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pl->st = st;
+	pl->hints = hints;
+	pl->limits = limits;
+	pl->cb = cb;
+	pl->arg = arg;
+	if (workers == 0)
+		workers = 1;
+	if ((pl->workers = calloc(workers, sizeof(*pl->workers))) == NULL)
+		goto fail;
+	for (; pl->nworkers < workers; pl->nworkers++)
+		if (pthread_create(&pl->workers[pl->nworkers], NULL,
+				   worker_main, pl) != 0)
+			break;
+	if (pl->nworkers == 0 ||
+	    pthread_create(&pl->writer, NULL, writer_main, pl) != 0)
+		goto fail;
+	return pl;
+fail:
+	pthread_mutex_lock(&pl->mu);
+	pl->closing = 1;
+	pthread_cond_broadcast(&pl->cond);
+	pthread_mutex_unlock(&pl->mu);
+	while (pl->nworkers > 0)
+		pthread_join(pl->workers[--pl->nworkers], NULL);
+	free(pl->workers);
+	free(pl);
+	return NULL;
+}
+
+int
+pipeline_submit(struct pipeline *pl, unsigned char *bytes, size_t len,
+		char *name)
+{
+	struct slot *s;
+
+	pthread_mutex_lock(&pl->mu);
+	/* Wait for a free slot, and for room in the byte budget unless
+	 * nothing else is in flight (one input may always proceed). */
+	while (!pl->failed &&
+	       (pl->head - pl->tail == PIPELINE_SLOTS ||
+		(pl->inflight > 0 && pl->inflight + len > PIPELINE_MAX_BYTES)))
+		pthread_cond_wait(&pl->cond, &pl->mu);
+	if (pl->failed) {
+		pthread_mutex_unlock(&pl->mu);
+		free(bytes);
+		free(name);
+		return -1;
+	}
+	s = &pl->slots[pl->head % PIPELINE_SLOTS];
+	s->bytes = bytes;
+	s->len = len;
+	s->name = name;
+	s->state = SLOT_FILLED;
+	pl->inflight += len;
+	pl->head++;
+	pthread_cond_broadcast(&pl->cond);
+	pthread_mutex_unlock(&pl->mu);
+	return 0;
+}
+
+int
+pipeline_finish(struct pipeline *pl, struct errbuf *eb)
+{
+	int ret;
+
+	pthread_mutex_lock(&pl->mu);
+	pl->closing = 1;
+	pthread_cond_broadcast(&pl->cond);
+	pthread_mutex_unlock(&pl->mu);
+	while (pl->nworkers > 0)
+		pthread_join(pl->workers[--pl->nworkers], NULL);
+	pthread_join(pl->writer, NULL);
+	ret = pl->failed ? -1 : 0;
+	if (ret != 0)
+		errbuf_set(eb, "%s", pl->eb.msg);
+	pthread_mutex_destroy(&pl->mu);
+	pthread_cond_destroy(&pl->cond);
+	free(pl->workers);
+	free(pl);
+	return ret;
+}

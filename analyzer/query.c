@@ -1,0 +1,283 @@
+/*
+ * query.c - `tlsrpt summary` and `tlsrpt failures`: the store's answers
+ * (store.h) turned into rows with DESIGN.md's keys.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char summary_help[] =
+	"Usage: tlsrpt summary [OPTIONS]\n"
+	"\n"
+	"One row per policy domain: reports, reporting organizations, sessions\n"
+	"that succeeded and failed, the failure rate, the policy types and\n"
+	"modes seen, and the first and last day. A domain that a report lists\n"
+	"under several policies (Microsoft's tlsa + sts) counts its sessions\n"
+	"once, from the policy with the most sessions.\n"
+	"\n"
+	"  --since WHEN       reports starting at or after WHEN (YYYY-MM-DD, or\n"
+	"                     7d, 4w, 12m back from now)\n"
+	"  --until WHEN       reports starting before the end of WHEN\n"
+	"  --domain D         only policy domain D (repeatable)\n"
+	"  --org NAME         only reports from this organization\n"
+	"  --format F         table, json or csv (default: table on a terminal,\n"
+	"                     json otherwise)\n"
+	"  --limit N          at most N rows\n"
+	"  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
+	")\n";
+
+static const char failures_help[] =
+	"Usage: tlsrpt failures [--by KEYS] [OPTIONS]\n"
+	"\n"
+	"Failed sessions grouped by KEYS, largest first. KEYS is a comma list of\n"
+	"  domain  policy domain           mode  policy mode\n"
+	"  type    result type             mta   sending MTA IP\n"
+	"  mx      receiving MX hostname   ip    receiving IP\n"
+	"  org     reporting organization  day   report day (UTC)\n"
+	"The default, mta,type,mode, answers which sending MTAs fail to reach\n"
+	"us, why, and under which policy mode. With mode among the keys each\n"
+	"policy counts as sent; without it, a domain's sessions count once.\n"
+	"\n"
+	"  --by KEYS          grouping (default mta,type,mode)\n"
+	"  --since, --until, --domain, --org, --format, --limit, --db\n"
+	"                     as in 'tlsrpt summary --help'\n";
+
+static const struct column summary_cols[] = {
+	{"policy_domain", "DOMAIN", COL_TEXT},
+	{"reports", "REPORTS", COL_INT},
+	{"organizations", "ORGS", COL_INT},
+	{"successful_sessions", "SUCCESSFUL", COL_INT},
+	{"failed_sessions", "FAILED", COL_INT},
+	{"failure_rate", "FAIL-RATE", COL_RATE},
+	{"policy_types", "TYPES", COL_LIST},
+	{"policy_modes", "MODES", COL_LIST},
+	{"first_day", "FIRST", COL_TEXT},
+	{"last_day", "LAST", COL_TEXT},
+};
+#define NSUMMARY_COLS (sizeof(summary_cols) / sizeof(summary_cols[0]))
+
+struct sink {
+	struct table *t;
+	size_t limit;
+	size_t rows;
+};
+
+static double
+rate(int64_t failed, int64_t ok)
+{
+	return failed + ok > 0 ? (double)failed / (double)(failed + ok) : 0;
+}
+
+static int
+summary_row(const struct store_summary_row *r, void *arg)
+{
+	struct sink *s = arg;
+	struct table *t = s->t;
+
+	if (s->limit > 0 && s->rows == s->limit)
+		return 1;
+	s->rows++;
+	if (table_row(t) || table_text(t, r->policy_domain) ||
+	    table_int(t, r->reports) || table_int(t, r->organizations) ||
+	    table_int(t, r->successful_sessions) ||
+	    table_int(t, r->failed_sessions) ||
+	    table_rate(t, rate(r->failed_sessions, r->successful_sessions)) ||
+	    table_list(t, r->policy_types, r->npolicy_types) ||
+	    table_list(t, r->policy_modes, r->npolicy_modes) ||
+	    table_text(t, r->first_day) || table_text(t, r->last_day))
+		return -1;
+	return 0;
+}
+
+/* Parses the command's options; returns -1 to go on, else an exit code. */
+static int
+parse_query_args(struct cli *c, struct query_opts *q, int argc, char **argv,
+		 const char *help, const char **by)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS, CLI_QUERY_OPTIONS,
+		{"by", required_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
+	int opt, r;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return 0;
+		}
+		if (opt == 'b' && by != NULL) {
+			*by = optarg;
+			continue;
+		}
+		if ((r = cli_common_option(c, opt, optarg)) == 0)
+			r = query_option(q, c, argv[0], opt, optarg);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r == 0)
+			return cli_usage_error(argv[0], "unknown option");
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'",
+				       argv[optind]);
+	return -1;
+}
+
+/* Runs a query into a table and prints it: 0, or 1 on failure. */
+static int
+finish(struct table *t, const struct query_opts *q, int qret,
+       struct errbuf *eb, const char *cmd)
+{
+	if (qret < 0) {
+		fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb->msg);
+		return 1;
+	}
+	if (table_print(t, q->format, stdout) != 0) {
+		fprintf(stderr, "tlsrpt %s: cannot write the output\n", cmd);
+		return 1;
+	}
+	return 0;
+}
+
+int
+cmd_summary(struct cli *c, int argc, char **argv)
+{
+	struct query_opts q;
+	struct store *st = NULL;
+	struct sink sink = {NULL, 0, 0};
+	struct errbuf eb = {""};
+	int ret;
+
+	query_opts_init(&q);
+	if ((ret = parse_query_args(c, &q, argc, argv, summary_help, NULL)) >=
+	    0)
+		goto out;
+	ret = 1;
+	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
+	    (sink.t = table_new(summary_cols, NSUMMARY_COLS)) == NULL)
+		goto out;
+	sink.limit = q.limit;
+	ret = finish(sink.t, &q,
+		     store_summary(st, &q.filter, summary_row, &sink, &eb), &eb,
+		     argv[0]);
+out:
+	table_free(sink.t);
+	store_close(st);
+	query_opts_free(&q);
+	return ret;
+}
+
+/* The --by keys: name, flag, and the column each adds. */
+static const struct {
+	const char *name;
+	unsigned flag;
+	struct column col;
+} by_keys[] = {
+	{"domain", FAILURE_BY_DOMAIN, {"policy_domain", "DOMAIN", COL_TEXT}},
+	{"mode", FAILURE_BY_MODE, {"policy_mode", "MODE", COL_TEXT}},
+	{"type", FAILURE_BY_TYPE, {"result_type", "RESULT-TYPE", COL_TEXT}},
+	{"mta", FAILURE_BY_MTA, {"sending_mta_ip", "SENDING-MTA", COL_TEXT}},
+	{"mx", FAILURE_BY_MX, {"receiving_mx_hostname", "RECEIVING-MX", COL_TEXT}},
+	{"ip", FAILURE_BY_IP, {"receiving_ip", "RECEIVING-IP", COL_TEXT}},
+	{"org", FAILURE_BY_ORG, {"organization", "ORGANIZATION", COL_TEXT}},
+	{"day", FAILURE_BY_DAY, {"day", "DAY", COL_TEXT}},
+};
+#define NBY (sizeof(by_keys) / sizeof(by_keys[0]))
+
+struct failure_sink {
+	struct table *t;
+	unsigned keys;
+	size_t order[NBY]; /* the keys in the order given */
+	size_t norder;
+};
+
+/* Parses "mta,type,mode" into flags and column order; -1 names the bad
+ * key in eb. */
+static int
+parse_by(const char *s, struct failure_sink *fs, struct errbuf *eb)
+{
+	size_t i, n;
+
+	fs->keys = 0;
+	fs->norder = 0;
+	while (*s != '\0') {
+		n = strcspn(s, ",");
+		for (i = 0; i < NBY; i++)
+			if (strlen(by_keys[i].name) == n &&
+			    strncmp(s, by_keys[i].name, n) == 0)
+				break;
+		if (i == NBY)
+			return errbuf_set(eb, "unknown key '%.*s' (expected "
+					  "domain, mode, type, mta, mx, ip, "
+					  "org or day)", (int)n, s);
+		if (!(fs->keys & by_keys[i].flag))
+			fs->order[fs->norder++] = i;
+		fs->keys |= by_keys[i].flag;
+		s += n + (s[n] == ',');
+	}
+	return fs->keys ? 0 : errbuf_set(eb, "no keys");
+}
+
+static int
+failure_row(const struct store_failure_row *r, void *arg)
+{
+	struct failure_sink *s = arg;
+	const char *v[NBY] = {r->policy_domain, r->policy_mode,
+			      r->result_type,   r->sending_mta_ip,
+			      r->receiving_mx_hostname, r->receiving_ip,
+			      r->organization,  r->day};
+	size_t i;
+
+	if (table_row(s->t))
+		return -1;
+	for (i = 0; i < s->norder; i++) {
+		const char *x = v[s->order[i]];
+
+		if (table_text(s->t, x && *x ? x : NULL))
+			return -1;
+	}
+	return table_int(s->t, r->failed_sessions) ||
+	       table_int(s->t, r->reports);
+}
+
+int
+cmd_failures(struct cli *c, int argc, char **argv)
+{
+	struct column cols[NBY + 2];
+	struct query_opts q;
+	struct store *st = NULL;
+	struct failure_sink sink = {0};
+	struct errbuf eb = {""};
+	const char *by = "mta,type,mode";
+	size_t i, n = 0;
+	int ret;
+
+	query_opts_init(&q);
+	if ((ret = parse_query_args(c, &q, argc, argv, failures_help, &by)) >=
+	    0)
+		goto out;
+	if (parse_by(by, &sink, &eb) != 0) {
+		ret = cli_usage_error(argv[0], "--by: %s", eb.msg);
+		goto out;
+	}
+	for (i = 0; i < sink.norder; i++)
+		cols[n++] = by_keys[sink.order[i]].col;
+	cols[n++] = (struct column){"failed_sessions", "FAILED", COL_INT};
+	cols[n++] = (struct column){"reports", "REPORTS", COL_INT};
+	ret = 1;
+	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
+	    (sink.t = table_new(cols, n)) == NULL)
+		goto out;
+	ret = finish(sink.t, &q,
+		     store_failures(st, &q.filter, sink.keys, q.limit,
+				    failure_row, &sink, &eb),
+		     &eb, argv[0]);
+out:
+	table_free(sink.t);
+	store_close(st);
+	query_opts_free(&q);
+	return ret;
+}

@@ -1,0 +1,300 @@
+/*
+ * source.c - walking paths into inputs: files, directories, Maildirs,
+ * mboxes and stdin (see source.h).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "source.h"
+
+#define MBOX_SEP     "From "
+#define MBOX_SEP_LEN 5
+
+/* A stream with the first bytes already read (to decide what it is). */
+struct reader {
+	FILE *fp;
+	unsigned char pre[MBOX_SEP_LEN];
+	size_t npre, at;
+};
+
+static int
+rd_getc(struct reader *r)
+{
+	if (r->at < r->npre)
+		return r->pre[r->at++];
+	return getc_unlocked(r->fp);
+}
+
+/* A growable byte buffer that stops growing at its limit. */
+struct buf {
+	unsigned char *p;
+	size_t len, cap, limit;
+};
+
+static int
+buf_add(struct buf *b, const void *s, size_t n)
+{
+	unsigned char *np;
+	size_t ncap;
+
+	if (b->len >= b->limit)
+		return 0; /* over: keep what we have, the length tells */
+	if (n > b->limit - b->len)
+		n = b->limit - b->len;
+	if (b->len + n > b->cap) {
+		ncap = b->cap ? b->cap : 4096;
+		while (ncap < b->len + n)
+			ncap *= 2;
+		if ((np = realloc(b->p, ncap)) == NULL)
+			return -1;
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+/* Reads one line (with its end) into line; 0 at end of file. */
+static size_t
+rd_line(struct reader *r, struct buf *line)
+{
+	int c;
+
+	line->len = 0;
+	while ((c = rd_getc(r)) != EOF) {
+		unsigned char ch = (unsigned char)c;
+
+		if (line->len == line->cap) {
+			size_t ncap = line->cap ? line->cap * 2 : 1024;
+			unsigned char *np = realloc(line->p, ncap);
+
+			if (np == NULL)
+				return line->len;
+			line->p = np;
+			line->cap = ncap;
+		}
+		line->p[line->len++] = ch;
+		if (ch == '\n')
+			break;
+	}
+	return line->len;
+}
+
+static int
+is_blank(const struct buf *l)
+{
+	return l->len == 0 || (l->len == 1 && l->p[0] == '\n') ||
+	       (l->len == 2 && l->p[0] == '\r' && l->p[1] == '\n');
+}
+
+/* Hands the message in b to the sink as "path#n"; b is emptied. */
+static int
+emit_message(const struct source_sink *sink, const char *path, size_t n,
+	     struct buf *b)
+{
+	char *name;
+	int ret;
+
+	if (asprintf(&name, "%s#%zu", path, n) < 0)
+		return -1;
+	ret = sink->input(sink->arg, b->p, b->len, name);
+	memset(b, 0, offsetof(struct buf, limit));
+	return ret;
+}
+
+/* Splits an mbox (mboxrd: ">From " lines lose one '>'). A message over
+ * the limit is cut at limit + 1 bytes so that ingest rejects it. */
+static int
+read_mbox(struct reader *r, const char *path, const struct source_sink *sink)
+{
+	struct buf line = {0}, msg = {0};
+	size_t n = 0, k;
+	int prev_blank = 1, ret = 0;
+
+	msg.limit = sink->max_input + 1;
+	line.limit = (size_t)-1;
+	while (ret == 0 && rd_line(r, &line) > 0) {
+		if (prev_blank && line.len >= MBOX_SEP_LEN &&
+		    memcmp(line.p, MBOX_SEP, MBOX_SEP_LEN) == 0) {
+			if (n > 0)
+				ret = emit_message(sink, path, n, &msg);
+			n++;
+			prev_blank = 0;
+			continue;
+		}
+		prev_blank = is_blank(&line);
+		for (k = 0; k < line.len && line.p[k] == '>'; k++)
+			;
+		if (k > 0 && line.len - k >= MBOX_SEP_LEN &&
+		    memcmp(line.p + k, MBOX_SEP, MBOX_SEP_LEN) == 0)
+			ret = buf_add(&msg, line.p + 1, line.len - 1);
+		else
+			ret = buf_add(&msg, line.p, line.len);
+	}
+	if (ret == 0 && n > 0)
+		ret = emit_message(sink, path, n, &msg);
+	free(msg.p);
+	free(line.p);
+	return ret;
+}
+
+static int
+read_whole(struct reader *r, const char *path, const struct source_sink *sink)
+{
+	struct buf b = {0};
+	unsigned char chunk[65536];
+	size_t got;
+	char *name;
+
+	b.limit = sink->max_input + 1;
+	if (buf_add(&b, r->pre, r->npre) != 0)
+		goto oom;
+	while ((got = fread(chunk, 1, sizeof(chunk), r->fp)) > 0)
+		if (buf_add(&b, chunk, got) != 0)
+			goto oom;
+	if (ferror(r->fp)) {
+		sink->error(sink->arg, path, strerror(errno));
+		free(b.p);
+		return 0;
+	}
+	if ((name = strdup(path)) == NULL)
+		goto oom;
+	return sink->input(sink->arg, b.p ? b.p : calloc(1, 1), b.len, name);
+oom:
+	free(b.p);
+	return -1;
+}
+
+static int
+read_stream(FILE *fp, const char *path, const struct source_sink *sink)
+{
+	struct reader r = {fp, {0}, 0, 0};
+
+	r.npre = fread(r.pre, 1, sizeof(r.pre), fp);
+	if (r.npre == MBOX_SEP_LEN && memcmp(r.pre, MBOX_SEP, MBOX_SEP_LEN) == 0)
+		return read_mbox(&r, path, sink);
+	return read_whole(&r, path, sink);
+}
+
+static int
+read_file(const char *path, const struct source_sink *sink)
+{
+	FILE *fp = fopen(path, "rb");
+	int ret;
+
+	if (fp == NULL) {
+		sink->error(sink->arg, path, strerror(errno));
+		return 0;
+	}
+	ret = read_stream(fp, path, sink);
+	fclose(fp);
+	return ret;
+}
+
+static int walk(const char *path, const struct source_sink *sink, int depth);
+
+static int
+is_dir(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* A Maildir holds cur/ and new/ (and tmp/, whose files are still being
+ * written and are skipped). */
+static int
+walk_maildir(const char *path, const struct source_sink *sink, int depth)
+{
+	static const char *const sub[] = {"cur", "new"};
+	char *p;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < 2 && ret == 0; i++) {
+		if (asprintf(&p, "%s/%s", path, sub[i]) < 0)
+			return -1;
+		ret = walk(p, sink, depth + 1);
+		free(p);
+	}
+	return ret;
+}
+
+static int
+walk_dir(const char *path, const struct source_sink *sink, int depth)
+{
+	DIR *d;
+	struct dirent *de;
+	char *p;
+	int ret = 0;
+
+	if (asprintf(&p, "%s/cur", path) < 0)
+		return -1;
+	if (is_dir(p)) {
+		free(p);
+		if (asprintf(&p, "%s/new", path) < 0)
+			return -1;
+		if (is_dir(p)) {
+			free(p);
+			return walk_maildir(path, sink, depth);
+		}
+	}
+	free(p);
+	if ((d = opendir(path)) == NULL) {
+		sink->error(sink->arg, path, strerror(errno));
+		return 0;
+	}
+	/* readdir order, not sorted: memory stays flat in a directory of a
+	 * million files. */
+	while (ret == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (asprintf(&p, "%s/%s", path, de->d_name) < 0) {
+			ret = -1;
+			break;
+		}
+		ret = walk(p, sink, depth + 1);
+		free(p);
+	}
+	closedir(d);
+	return ret;
+}
+
+static int
+walk(const char *path, const struct source_sink *sink, int depth)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0) {
+		sink->error(sink->arg, path, strerror(errno));
+		return 0;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		if (depth > 32) {
+			sink->error(sink->arg, path, "directories nested too "
+						     "deep (over 32)");
+			return 0;
+		}
+		return walk_dir(path, sink, depth);
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		sink->error(sink->arg, path, "not a regular file or directory");
+		return 0;
+	}
+	return read_file(path, sink);
+}
+
+int
+source_walk(const char *path, const struct source_sink *sink)
+{
+	if (strcmp(path, "-") == 0)
+		return read_stream(stdin, "-", sink);
+	return walk(path, sink, 0);
+}

@@ -1,0 +1,361 @@
+/*
+ * ingest.c - bytes in, outcome out: sniff, inflate, extract, parse, store.
+ *
+ * The content decides what an input is, never its label or name: gzip
+ * magic means a compressed report, a '{' (after an optional BOM and
+ * whitespace) a JSON report, a header line a mail message whose report
+ * parts are extracted (mime.h). Each report of an input becomes one item;
+ * each item is stored (or found a duplicate) or quarantined with its reason,
+ * and the whole input is committed at once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gz.h"
+#include "ingest.h"
+#include "limits.h"
+#include "mime.h"
+#include "report.h"
+
+struct item {
+	struct report *report; /* NULL when rejected */
+	unsigned char *raw;    /* bytes as received: stored or quarantined */
+	size_t rawlen;
+	char *reason;          /* why it was rejected */
+};
+
+struct ingest_input {
+	struct item *items;
+	struct ingest_outcome *outcomes;
+	size_t n;
+	char *channel, *source, *submitter, *dkim;
+	char *tempfail_reason;
+};
+
+void
+ingest_limits_default(struct ingest_limits *l)
+{
+	l->max_input = LIMIT_INPUT_SIZE;
+	l->max_report = LIMIT_REPORT_SIZE;
+	l->max_ratio = LIMIT_INFLATE_RATIO;
+}
+
+const char *
+ingest_status_name(enum ingest_status s)
+{
+	switch (s) {
+	case INGEST_STORED:
+		return "stored";
+	case INGEST_DUPLICATE:
+		return "duplicate";
+	case INGEST_REJECTED:
+		return "rejected";
+	case INGEST_TEMPFAIL:
+		return "tempfail";
+	}
+	return "unknown";
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static unsigned char *
+dup_bytes(const void *p, size_t n)
+{
+	unsigned char *c = malloc(n ? n : 1);
+
+	if (c != NULL && n > 0)
+		memcpy(c, p, n);
+	return c;
+}
+
+/* Adds an item; takes ownership of raw. -1 when out of memory. */
+static int
+add_item(struct ingest_input *in, unsigned char *raw, size_t rawlen)
+{
+	struct item *items;
+
+	items = reallocarray(in->items, in->n + 1, sizeof(*items));
+	if (items == NULL) {
+		free(raw);
+		return -1;
+	}
+	in->items = items;
+	memset(&items[in->n], 0, sizeof(items[in->n]));
+	items[in->n].raw = raw;
+	items[in->n].rawlen = rawlen;
+	in->n++;
+	return 0;
+}
+
+/* Parses the report bytes of the last item; on failure records the
+ * reason (prefixed with where it came from, when given). */
+static int
+parse_item(struct ingest_input *in, const struct ingest_limits *lim,
+	   const char *report_domain, const char *where)
+{
+	struct item *it = &in->items[in->n - 1];
+	struct report_hints rh = {report_domain};
+	const char *extra[2] = {NULL, NULL};
+	char *json = NULL;
+	size_t jlen;
+	unsigned flags = 0;
+	struct errbuf eb = {""};
+	int ret;
+
+	if (gz_is_gzip(it->raw, it->rawlen)) {
+		if (gz_inflate(it->raw, it->rawlen, lim->max_report,
+			       lim->max_ratio, &json, &jlen, &flags, &eb) != 0)
+			goto rejected;
+		if (flags & GZ_TRAILING_WS)
+			extra[0] = "whitespace after the gzip stream";
+		ret = report_parse(json, jlen, &rh, extra, &it->report, &eb);
+		free(json);
+	} else {
+		ret = report_parse((const char *)it->raw, it->rawlen, &rh, NULL,
+				   &it->report, &eb);
+	}
+	if (ret == 0)
+		return 0;
+rejected:
+	if (where != NULL)
+		errbuf_prefix(&eb, "%s", where);
+	it->reason = strdup(eb.msg);
+	return it->reason ? 0 : -1;
+}
+
+static int
+reject(struct ingest_input *in, const void *bytes, size_t len,
+       const char *reason)
+{
+	unsigned char *raw = dup_bytes(bytes, len);
+
+	if (raw == NULL || add_item(in, raw, len) != 0)
+		return -1;
+	in->items[in->n - 1].reason = strdup(reason);
+	return in->items[in->n - 1].reason ? 0 : -1;
+}
+
+static int
+prepare_message(struct ingest_input *in, const void *bytes, size_t len,
+		const struct ingest_hints *h, const struct ingest_limits *lim)
+{
+	struct mime_message *m = NULL;
+	struct errbuf eb = {""};
+	char where[160];
+	size_t i;
+	int ret = -1;
+
+	if (mime_report_parts(bytes, len, &m, &eb) != 0)
+		return reject(in, bytes, len, eb.msg);
+	if (m->nparts == 0) {
+		ret = reject(in, bytes, len, "no report in the message");
+		goto out;
+	}
+	if (in->submitter == NULL && m->report_submitter != NULL &&
+	    (in->submitter = strdup(m->report_submitter)) == NULL)
+		goto out;
+	for (i = 0; i < m->nparts; i++) {
+		struct mime_part *p = &m->parts[i];
+
+		snprintf(where, sizeof(where), "attachment %.100s",
+			 p->filename ? p->filename : p->media_type);
+		if (add_item(in, p->data, p->len) != 0)
+			goto out;
+		p->data = NULL; /* the item owns it now */
+		if (parse_item(in, lim,
+			       h->report_domain ? h->report_domain
+						: m->report_domain,
+			       where) != 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	mime_message_free(m);
+	return ret;
+}
+
+static int
+looks_like_json(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		i = 3;
+	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+			   p[i] == '\n'))
+		i++;
+	return i < len && (p[i] == '{' || p[i] == '[');
+}
+
+static int
+prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
+	      const struct ingest_hints *h, const struct ingest_limits *lim)
+{
+	char reason[128];
+
+	if (len > lim->max_input) {
+		snprintf(reason, sizeof(reason),
+			 "too large: over the limit of %zu bytes",
+			 lim->max_input);
+		return reject(in, bytes, len, reason);
+	}
+	if (len == 0)
+		return reject(in, bytes, len, "empty input");
+	if (gz_is_gzip(bytes, len) || looks_like_json(bytes, len)) {
+		unsigned char *raw = dup_bytes(bytes, len);
+
+		if (raw == NULL || add_item(in, raw, len) != 0)
+			return -1;
+		return parse_item(in, lim, h->report_domain, NULL);
+	}
+	if (mime_looks_like_message(bytes, len))
+		return prepare_message(in, bytes, len, h, lim);
+	return reject(in, bytes, len, "not gzip, JSON or a mail message");
+}
+
+static int
+fill_outcomes(struct ingest_input *in)
+{
+	size_t i;
+
+	in->outcomes = calloc(in->n, sizeof(*in->outcomes));
+	if (in->outcomes == NULL)
+		return -1;
+	for (i = 0; i < in->n; i++) {
+		struct ingest_outcome *o = &in->outcomes[i];
+		const struct report *r = in->items[i].report;
+
+		if (r == NULL) {
+			o->status = INGEST_REJECTED;
+			o->reason = in->items[i].reason;
+			continue;
+		}
+		o->status = INGEST_STORED; /* until the store says otherwise */
+		o->organization = r->organization;
+		o->report_id = r->report_id;
+		o->policy_domain = r->policies[0].policy_domain;
+		o->nwarnings = r->nwarnings;
+	}
+	return 0;
+}
+
+struct ingest_input *
+ingest_prepare(const void *bytes, size_t len, const struct ingest_hints *hints,
+	       const struct ingest_limits *limits)
+{
+	static const struct ingest_hints none;
+	struct ingest_limits deflim;
+	struct ingest_input *in = calloc(1, sizeof(*in));
+	const struct ingest_hints *h = hints ? hints : &none;
+
+	if (in == NULL)
+		return NULL;
+	if (limits == NULL) {
+		ingest_limits_default(&deflim);
+		limits = &deflim;
+	}
+	if ((h->channel && !(in->channel = strdup(h->channel))) ||
+	    (h->source && !(in->source = strdup(h->source))) ||
+	    (h->submitter && !(in->submitter = strdup(h->submitter))) ||
+	    (h->dkim && !(in->dkim = strdup(h->dkim))) ||
+	    prepare_bytes(in, bytes, len, h, limits) != 0 ||
+	    fill_outcomes(in) != 0) {
+		ingest_input_free(in);
+		return NULL;
+	}
+	return in;
+}
+
+int
+ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
+	      struct errbuf *eb)
+{
+	struct store_meta meta = {in->channel, in->source, in->submitter,
+				  in->dkim, now};
+	struct store_item *si = calloc(in->n, sizeof(*si));
+	struct errbuf local = {""};
+	size_t i;
+
+	if (si == NULL)
+		return errbuf_set(eb, "out of memory");
+	for (i = 0; i < in->n; i++) {
+		si[i].report = in->items[i].report;
+		si[i].raw = in->items[i].raw;
+		si[i].rawlen = in->items[i].rawlen;
+		si[i].reason = in->items[i].reason;
+	}
+	if (store_put_input(st, si, in->n, &meta, &local) != 0) {
+		free(si);
+		free(in->tempfail_reason);
+		in->tempfail_reason = dup_or_null(local.msg);
+		for (i = 0; i < in->n; i++) {
+			in->outcomes[i].status = INGEST_TEMPFAIL;
+			in->outcomes[i].reason = in->tempfail_reason;
+		}
+		return errbuf_set(eb, "%s", local.msg);
+	}
+	for (i = 0; i < in->n; i++)
+		if (si[i].report != NULL)
+			in->outcomes[i].status = si[i].result == STORE_DUPLICATE
+							 ? INGEST_DUPLICATE
+							 : INGEST_STORED;
+	free(si);
+	return 0;
+}
+
+struct ingest_input *
+ingest(struct store *st, const void *bytes, size_t len,
+       const struct ingest_hints *hints, const struct ingest_limits *limits,
+       int64_t now)
+{
+	struct ingest_input *in = ingest_prepare(bytes, len, hints, limits);
+
+	if (in != NULL)
+		ingest_commit(st, in, now, NULL);
+	return in;
+}
+
+size_t
+ingest_noutcomes(const struct ingest_input *in)
+{
+	return in->n;
+}
+
+const struct ingest_outcome *
+ingest_outcome(const struct ingest_input *in, size_t i)
+{
+	return i < in->n ? &in->outcomes[i] : NULL;
+}
+
+const struct report *
+ingest_report(const struct ingest_input *in, size_t i)
+{
+	return i < in->n ? in->items[i].report : NULL;
+}
+
+void
+ingest_input_free(struct ingest_input *in)
+{
+	size_t i;
+
+	if (in == NULL)
+		return;
+	for (i = 0; i < in->n; i++) {
+		report_free(in->items[i].report);
+		free(in->items[i].raw);
+		free(in->items[i].reason);
+	}
+	free(in->items);
+	free(in->outcomes);
+	free(in->channel);
+	free(in->source);
+	free(in->submitter);
+	free(in->dkim);
+	free(in->tempfail_reason);
+	free(in);
+}

@@ -1,0 +1,102 @@
+/*
+ * ingest.h - the one path every intake takes: bytes in, outcome out.
+ *
+ * The milter, the HTTPS receiver and `tlsrpt import` all hand the bytes
+ * they received, with what they know about them (the hints), to this
+ * module. It sniffs the bytes (gzip, JSON or a mail message; the label is
+ * never trusted), inflates within bounds, extracts report parts from
+ * messages, parses and normalizes each report, and stores the result:
+ * reports deduplicated, rejected inputs quarantined with their reason.
+ *
+ * Work is split in two so that parsing can run on other threads than
+ * writing: ingest_prepare() is pure (no store, thread-safe) and
+ * ingest_commit() writes. ingest() does both. Nothing here logs or exits.
+ */
+#ifndef TLSRPT_INGEST_H
+#define TLSRPT_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+#include "store.h"
+
+enum ingest_status {
+	INGEST_STORED,
+	INGEST_DUPLICATE,
+	INGEST_REJECTED,
+	INGEST_TEMPFAIL,
+};
+
+/* What the intake knows about the bytes. Every field may be NULL. */
+struct ingest_hints {
+	const char *channel;       /* "import", "milter", "https" */
+	const char *source;        /* path, client address, queue id */
+	const char *media_type;    /* Content-Type as labelled */
+	const char *submitter;     /* envelope sender or TLS-Report-Submitter */
+	const char *dkim;          /* DKIM result, when the intake knows it */
+	const char *report_domain; /* TLS-Report-Domain, when known */
+};
+
+struct ingest_limits {
+	size_t max_input;   /* LIMIT_INPUT_SIZE */
+	size_t max_report;  /* LIMIT_REPORT_SIZE */
+	unsigned max_ratio; /* LIMIT_INFLATE_RATIO */
+};
+
+/* Fills limits with the defaults of limits.h. */
+void ingest_limits_default(struct ingest_limits *l);
+
+/* The outcome for one report (or one rejected input) of an input. */
+struct ingest_outcome {
+	enum ingest_status status;
+	const char *reason;        /* rejected and tempfail: why */
+	const char *organization;  /* stored and duplicate; else NULL */
+	const char *report_id;
+	const char *policy_domain; /* first policy's domain */
+	size_t nwarnings;
+};
+
+/* The reports of one input (a message may hold several). */
+struct ingest_input;
+
+/*
+ * Parses (bytes, len) without touching any store. Never fails: a rejected
+ * input yields one outcome with INGEST_REJECTED and the reason; a message
+ * yields one outcome per report part. Returns NULL only when out of memory.
+ * The bytes are copied where they must be kept; the caller frees the result
+ * with ingest_input_free().
+ */
+struct ingest_input *ingest_prepare(const void *bytes, size_t len,
+				    const struct ingest_hints *hints,
+				    const struct ingest_limits *limits);
+
+/*
+ * Stores a prepared input all-or-nothing. Returns 0 when it is stored
+ * (its outcomes say stored, duplicate or rejected-and-quarantined), -1 on a
+ * storage failure: then nothing of it is kept, every outcome becomes
+ * INGEST_TEMPFAIL with the reason, and eb holds it too.
+ */
+int ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
+		  struct errbuf *eb);
+
+/* ingest_prepare() then ingest_commit(); NULL only when out of memory. */
+struct ingest_input *ingest(struct store *st, const void *bytes, size_t len,
+			    const struct ingest_hints *hints,
+			    const struct ingest_limits *limits, int64_t now);
+
+size_t ingest_noutcomes(const struct ingest_input *in);
+const struct ingest_outcome *ingest_outcome(const struct ingest_input *in,
+					    size_t i);
+
+/* The parsed report behind outcome i (NULL for rejections), valid until
+ * ingest_input_free(). */
+const struct report *ingest_report(const struct ingest_input *in, size_t i);
+
+/* Frees an input; NULL is accepted. */
+void ingest_input_free(struct ingest_input *in);
+
+/* Returns a short name for a status: "stored", "duplicate", ... */
+const char *ingest_status_name(enum ingest_status s);
+
+#endif

@@ -1,0 +1,402 @@
+/*
+ * report.c - RFC 8460 §4.4 report parse and normalize.
+ *
+ * The JSON text is scanned (report_scan.c), parsed by jansson with
+ * JSON_REJECT_DUPLICATES, and walked once into a struct report whose
+ * strings live in an arena; the jansson tree is dropped before returning.
+ * DESIGN.md "Normalization rules" is the specification of this file: every
+ * accepted quirk adds a warning, every rejection names the field.
+ */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+#include "limits.h"
+#include "report.h"
+#include "report_scan.h"
+#include "report_time.h"
+#include "report_walk.h"
+
+const struct loc WALK_TOP = {-1, -1, NULL};
+
+/* Writes "policies[1].failure-details[2].key" (or the shorter forms). */
+void
+walk_loc_fmt(char *buf, size_t size, struct loc l, const char *key)
+{
+	if (l.pi < 0)
+		snprintf(buf, size, "%s", key);
+	else if (l.fi >= 0)
+		snprintf(buf, size, "policies[%ld].failure-details[%ld]%s%s",
+			 l.pi, l.fi, key ? "." : "", key ? key : "");
+	else
+		snprintf(buf, size, "policies[%ld]%s%s%s%s", l.pi,
+			 l.sub ? "." : "", l.sub ? l.sub : "", key ? "." : "",
+			 key ? key : "");
+}
+
+int
+walk_fail(struct walk *w, struct loc l, const char *key, const char *what)
+{
+	char where[128];
+
+	walk_loc_fmt(where, sizeof(where), l, key);
+	return errbuf_set(w->eb, "%s: %s", where, what);
+}
+
+void
+walk_warn(struct walk *w, struct loc l, const char *key, const char *what)
+{
+	char where[128];
+
+	if (w->nwarn == LIMIT_WARNINGS) {
+		w->more_warn++;
+		return;
+	}
+	if (key == NULL && l.pi < 0) {
+		w->warn[w->nwarn++] = arena_strndup(w->a, what, strlen(what));
+	} else {
+		walk_loc_fmt(where, sizeof(where), l, key);
+		w->warn[w->nwarn++] = arena_printf(w->a, "%s: %s", where, what);
+	}
+}
+
+/* Copies a JSON string into the arena; -1 when over the length limit. */
+int
+walk_copy_str(struct walk *w, json_t *v, struct loc l, const char *key,
+	 const char **out)
+{
+	size_t n = json_string_length(v);
+
+	if (n > LIMIT_STRING_BYTES)
+		return walk_fail(w, l, key, "string longer than 4096 bytes");
+	*out = arena_strndup(w->a, json_string_value(v), n);
+	return *out ? 0 : errbuf_set(w->eb, "out of memory");
+}
+
+/* A string member that must be there and not be empty. */
+int
+walk_required_str(struct walk *w, json_t *obj, struct loc l, const char *key,
+	     const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (v == NULL || json_is_null(v))
+		return walk_fail(w, l, key, "missing");
+	if (!json_is_string(v))
+		return walk_fail(w, l, key, "not a string");
+	if (json_string_length(v) == 0)
+		return walk_fail(w, l, key, "empty");
+	return walk_copy_str(w, v, l, key, out);
+}
+
+/* An optional string member: *out is NULL when missing; a value of another
+ * type is ignored with a warning. */
+int
+walk_optional_str(struct walk *w, json_t *obj, struct loc l, const char *key,
+	     const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		walk_warn(w, l, key, "not a string, ignored");
+		return 0;
+	}
+	return walk_copy_str(w, v, l, key, out);
+}
+
+/* Reads a session count: an integer 0..2^53; decimal strings and integral
+ * reals are accepted with a warning. A missing count is 0 when !required. */
+int
+walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
+	  int required, int64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	double d;
+	char *end;
+	long long ll;
+
+	*out = 0;
+	if (v == NULL) {
+		if (required)
+			return walk_fail(w, l, key, "missing");
+		walk_warn(w, l, key, "missing, taken as 0");
+		return 0;
+	}
+	if (json_is_integer(v)) {
+		ll = json_integer_value(v);
+	} else if (json_is_real(v)) {
+		d = json_real_value(v);
+		if (d < 0)
+			return walk_fail(w, l, key, "negative");
+		if (d != (double)(int64_t)d && d < 1e18)
+			return walk_fail(w, l, key, "fractional");
+		if (d > (double)LIMIT_SESSION_COUNT)
+			return walk_fail(w, l, key, "above 2^53");
+		ll = (long long)d;
+		walk_warn(w, l, key, "a count sent as a real number");
+	} else if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+
+		if (json_string_length(v) == 0 || json_string_length(v) > 20 ||
+		    strspn(s + (s[0] == '-'), "0123456789") !=
+			    json_string_length(v) - (s[0] == '-'))
+			return walk_fail(w, l, key, "not a number");
+		ll = strtoll(s, &end, 10);
+		walk_warn(w, l, key, "a count sent as a string");
+	} else {
+		return walk_fail(w, l, key, "not a number");
+	}
+	if (ll < 0)
+		return walk_fail(w, l, key, "negative");
+	if (ll > LIMIT_SESSION_COUNT)
+		return walk_fail(w, l, key, "above 2^53");
+	*out = ll;
+	return 0;
+}
+
+/* Lower case, trailing dots removed (RFC 8460 §4.4: domains are A-labels). */
+const char *
+walk_domain(struct walk *w, const char *s)
+{
+	size_t n = strlen(s), i;
+	char *d;
+
+	while (n > 0 && s[n - 1] == '.')
+		n--;
+	d = arena_strndup(w->a, s, n);
+	if (d == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (d[i] >= 'A' && d[i] <= 'Z')
+			d[i] += 'a' - 'A';
+	return d;
+}
+
+/* Canonical text of an IP address (RFC 5952 for IPv6); kept as sent with a
+ * warning when it is not an address. */
+const char *
+walk_ip(struct walk *w, struct loc l, const char *key, const char *s)
+{
+	unsigned char bin[16];
+	char text[INET6_ADDRSTRLEN];
+
+	if (s == NULL)
+		return NULL;
+	if (inet_pton(AF_INET, s, bin) == 1)
+		return strcmp(s, inet_ntop(AF_INET, bin, text, sizeof(text))) ?
+			       arena_strndup(w->a, text, strlen(text)) :
+			       s;
+	if (inet_pton(AF_INET6, s, bin) == 1)
+		return strcmp(s, inet_ntop(AF_INET6, bin, text, sizeof(text))) ?
+			       arena_strndup(w->a, text, strlen(text)) :
+			       s;
+	walk_warn(w, l, key, "not an IP address, kept as sent");
+	return s;
+}
+
+static int
+get_time(struct walk *w, json_t *range, const char *key, int64_t *out)
+{
+	static const struct {
+		unsigned flag;
+		const char *what;
+	} quirk[] = {
+		{TIME_NO_ZONE, "no time zone, taken as UTC"},
+		{TIME_FRACTION, "fractional seconds dropped"},
+		{TIME_OFFSET, "numeric offset converted to UTC"},
+		{TIME_BARE_DATE, "a bare date, taken as 00:00:00 UTC"},
+	};
+	struct loc l = WALK_TOP;
+	char field[64], what[160];
+	json_t *v = json_object_get(range, key);
+	unsigned q;
+	size_t i;
+
+	snprintf(field, sizeof(field), "date-range.%s", key);
+	if (v == NULL)
+		return walk_fail(w, l, field, "missing");
+	if (!json_is_string(v))
+		return walk_fail(w, l, field, "not a string");
+	if (report_time_parse(json_string_value(v), json_string_length(v), out,
+			      &q) != 0) {
+		snprintf(what, sizeof(what), "cannot read \"%.80s\"",
+			 json_string_value(v));
+		return walk_fail(w, l, field, what);
+	}
+	for (i = 0; i < sizeof(quirk) / sizeof(quirk[0]); i++)
+		if (q & quirk[i].flag)
+			walk_warn(w, l, field, quirk[i].what);
+	return 0;
+}
+
+static int
+walk_header(struct walk *w, json_t *root)
+{
+	struct report *r = w->r;
+	json_t *range, *v;
+
+	if (walk_required_str(w, root, WALK_TOP, "organization-name", &r->organization) ||
+	    walk_required_str(w, root, WALK_TOP, "report-id", &r->report_id))
+		return -1;
+	v = json_object_get(root, "contact-info");
+	if (v == NULL)
+		walk_warn(w, WALK_TOP, "contact-info", "missing");
+	else if (json_is_null(v))
+		walk_warn(w, WALK_TOP, "contact-info", "null");
+	else if (!json_is_string(v))
+		walk_warn(w, WALK_TOP, "contact-info", "not a string, ignored");
+	else if (walk_copy_str(w, v, WALK_TOP, "contact-info", &r->contact_info))
+		return -1;
+	range = json_object_get(root, "date-range");
+	if (range == NULL)
+		return walk_fail(w, WALK_TOP, "date-range", "missing");
+	if (!json_is_object(range))
+		return walk_fail(w, WALK_TOP, "date-range", "not an object");
+	if (get_time(w, range, "start-datetime", &r->start_time) ||
+	    get_time(w, range, "end-datetime", &r->end_time))
+		return -1;
+	if (r->end_time < r->start_time)
+		return walk_fail(w, WALK_TOP, "date-range",
+			    "end-datetime before start-datetime");
+	return 0;
+}
+
+static int
+walk_policies(struct walk *w, json_t *root)
+{
+	json_t *arr = json_object_get(root, "policies");
+	struct report *r = w->r;
+	size_t i, n;
+
+	if (arr == NULL)
+		return walk_fail(w, WALK_TOP, "policies", "missing");
+	if (!json_is_array(arr))
+		return walk_fail(w, WALK_TOP, "policies", "not an array");
+	n = json_array_size(arr);
+	if (n == 0)
+		return walk_fail(w, WALK_TOP, "policies", "empty");
+	if (n > LIMIT_POLICIES)
+		return walk_fail(w, WALK_TOP, "policies", "more than 10000");
+	r->policies = arena_array(w->a, n, sizeof(*r->policies));
+	if (r->policies == NULL)
+		return errbuf_set(w->eb, "out of memory");
+	r->npolicies = n;
+	for (i = 0; i < n; i++)
+		if (walk_policy(w, json_array_get(arr, i), (long)i,
+				&r->policies[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static void
+scan_warnings(struct walk *w, unsigned quirks)
+{
+	if (quirks & SCAN_BOM)
+		walk_warn(w, WALK_TOP, NULL, "UTF-8 byte order mark removed");
+	if (quirks & SCAN_SPACE)
+		walk_warn(w, WALK_TOP, NULL, "whitespace around the JSON");
+	if (quirks & SCAN_CRLF)
+		walk_warn(w, WALK_TOP, NULL, "CRLF line ends");
+}
+
+static int
+keep_warnings(struct walk *w)
+{
+	struct report *r = w->r;
+	size_t n = w->nwarn + (w->more_warn > 0);
+
+	if (n == 0)
+		return 0;
+	r->warnings = arena_array(w->a, n, sizeof(*r->warnings));
+	if (r->warnings == NULL)
+		return errbuf_set(w->eb, "out of memory");
+	memcpy(r->warnings, w->warn, w->nwarn * sizeof(*w->warn));
+	if (w->more_warn > 0)
+		r->warnings[w->nwarn] =
+			arena_printf(w->a, "and %zu more warnings", w->more_warn);
+	r->nwarnings = n;
+	return 0;
+}
+
+static int
+parse_json(const char *json, size_t len, json_t **root, struct errbuf *eb)
+{
+	json_error_t jerr;
+
+	*root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (*root != NULL)
+		return 0;
+	if (strstr(jerr.text, "too big") != NULL)
+		return errbuf_set(eb, "a number above 2^53 at line %d",
+				  jerr.line);
+	return errbuf_set(eb, "invalid JSON at line %d column %d: %s",
+			  jerr.line, jerr.column, jerr.text);
+}
+
+int
+report_parse(const char *json, size_t len, const struct report_hints *hints,
+	     const char *const *extra_warnings, struct report **out,
+	     struct errbuf *eb)
+{
+	struct report_scan sc;
+	struct walk w;
+	json_t *root = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	memset(&w, 0, sizeof(w));
+	w.eb = eb;
+	if (report_scan(json, len, &sc, eb) != 0)
+		return -1;
+	if (sc.begin == sc.end)
+		return errbuf_set(eb, "empty report");
+	if (json[sc.begin] != '{')
+		return errbuf_set(eb, "report is not a JSON object");
+	if (parse_json(json + sc.begin, sc.end - sc.begin, &root, eb) != 0)
+		return -1;
+	if ((w.a = arena_new()) == NULL ||
+	    (w.r = arena_alloc(w.a, sizeof(*w.r))) == NULL) {
+		errbuf_set(eb, "out of memory");
+		goto out;
+	}
+	w.r->arena = w.a;
+	w.long_string_at = sc.long_string_at;
+	for (; extra_warnings && *extra_warnings; extra_warnings++)
+		walk_warn(&w, WALK_TOP, NULL, *extra_warnings);
+	scan_warnings(&w, sc.quirks);
+	if (walk_header(&w, root) || walk_policies(&w, root) ||
+	    fill_domains(&w, hints) || mark_counting(&w) || keep_warnings(&w))
+		goto out;
+	if (w.long_string_at != SIZE_MAX) {
+		errbuf_set(eb, "a string longer than 4096 bytes at byte %zu",
+			   sc.begin + w.long_string_at);
+		goto out;
+	}
+	*out = w.r;
+	w.a = NULL;
+	ret = 0;
+out:
+	json_decref(root);
+	arena_free(w.a);
+	return ret;
+}
+
+void
+report_free(struct report *r)
+{
+	if (r != NULL)
+		arena_free(r->arena);
+}
+
+int64_t
+report_policy_sessions(const struct report_policy *p)
+{
+	return p->successful_sessions + p->failed_sessions;
+}

@@ -1,0 +1,417 @@
+/*
+ * store.c - the SQLite store: open, schema upgrades, writes.
+ *
+ * One struct store is one connection, used by one thread at a time. The
+ * schema files are compiled in (schema.h) and applied in order above the
+ * database's PRAGMA user_version, each in its own transaction, so a newer
+ * binary upgrades an older database. Writes go through prepared statements
+ * only. An input is stored all-or-nothing: its own transaction, or a
+ * savepoint inside the caller's batch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "store_impl.h"
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_INSERT_REPORT] =
+		"INSERT INTO report (organization, report_id, contact_info,"
+		" start_time, end_time, received_time, channel, source,"
+		" submitter, dkim, warnings)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+		" ON CONFLICT (organization, report_id) DO NOTHING",
+	[ST_INSERT_RAW] = "INSERT INTO report_raw (report, bytes) VALUES (?1, ?2)",
+	[ST_INSERT_POLICY] =
+		"INSERT INTO policy (report, start_time, policy_type,"
+		" policy_domain, policy_mode, policy_string, mx_host,"
+		" successful_sessions, failed_sessions, counts_for_domain)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_INSERT_FAILURE] =
+		"INSERT INTO failure (policy, result_type, sending_mta_ip,"
+		" receiving_mx_hostname, receiving_mx_helo, receiving_ip,"
+		" additional_information, failure_reason_code, failed_sessions)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_INSERT_QUARANTINE] =
+		"INSERT INTO quarantine (received_time, channel, source,"
+		" submitter, reason, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_SAVEPOINT] = "SAVEPOINT input",
+	[ST_RELEASE] = "RELEASE input",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO input",
+};
+
+int
+store_error(struct store *st, struct errbuf *eb, const char *what)
+{
+	return errbuf_set(eb, "database %s: %s: %s", st->path, what,
+			  sqlite3_errmsg(st->db));
+}
+
+static int
+exec(struct store *st, const char *sql, struct errbuf *eb)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_error(st, eb, sql);
+	return 0;
+}
+
+/* Runs a prepared statement that returns no rows, and resets it. */
+static int
+step(struct store *st, enum store_stmt s, struct errbuf *eb)
+{
+	sqlite3_stmt *stmt = st->stmt[s];
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	if (rc != SQLITE_DONE)
+		return store_error(st, eb, "write");
+	return 0;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *stmt;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
+			       NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+static int
+apply_schema(struct store *st, struct errbuf *eb)
+{
+	int have = store_schema_version(st), latest = 0;
+	char sql[64];
+	size_t i;
+
+	if (have < 0)
+		return store_error(st, eb, "cannot read the schema version");
+	for (i = 0; i < schema_nsteps; i++)
+		if (schema_steps[i].version > latest)
+			latest = schema_steps[i].version;
+	if (have > latest)
+		return errbuf_set(eb, "database %s: schema version %d is newer "
+				  "than this program's (%d)", st->path, have,
+				  latest);
+	for (i = 0; i < schema_nsteps; i++) {
+		if (schema_steps[i].version <= have)
+			continue;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+			 schema_steps[i].version);
+		if (exec(st, "BEGIN IMMEDIATE", eb) != 0)
+			return -1;
+		/* Another process may have upgraded while we waited. */
+		if (store_schema_version(st) >= schema_steps[i].version) {
+			exec(st, "ROLLBACK", NULL);
+			continue;
+		}
+		if (exec(st, schema_steps[i].sql, eb) != 0 ||
+		    exec(st, sql, eb) != 0 || exec(st, "COMMIT", eb) != 0) {
+			errbuf_prefix(eb, "schema %s", schema_steps[i].name);
+			exec(st, "ROLLBACK", NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+configure(struct store *st, int flags, int busy_timeout_ms,
+	  struct errbuf *eb)
+{
+	size_t i;
+
+	sqlite3_extended_result_codes(st->db, 1);
+	if (sqlite3_busy_timeout(st->db, busy_timeout_ms) != SQLITE_OK)
+		return store_error(st, eb, "busy timeout");
+	/* The first read tells a file that is not a database. */
+	if (exec(st, "PRAGMA journal_mode = WAL", eb) != 0)
+		return -1;
+	if (exec(st, flags & STORE_DURABLE ? "PRAGMA synchronous = FULL"
+					   : "PRAGMA synchronous = NORMAL",
+		 eb) != 0 ||
+	    exec(st, "PRAGMA foreign_keys = ON", eb) != 0 ||
+	    apply_schema(st, eb) != 0)
+		return -1;
+	for (i = 0; i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+				       NULL) != SQLITE_OK)
+			return store_error(st, eb, "prepare");
+	return 0;
+}
+
+int
+store_open(const char *path, int flags, int busy_timeout_ms,
+	   struct store **out, struct errbuf *eb)
+{
+	struct store *st;
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	*out = NULL;
+	if (!(flags & STORE_MUST_EXIST))
+		oflags |= SQLITE_OPEN_CREATE;
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		free(st);
+		return errbuf_set(eb, "out of memory");
+	}
+	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+		if (st->db == NULL)
+			errbuf_set(eb, "database %s: out of memory", path);
+		else
+			store_error(st, eb, "cannot open");
+		store_close(st);
+		return -1;
+	}
+	if (configure(st, flags, busy_timeout_ms, eb) != 0) {
+		store_close(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+void
+store_close(struct store *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	if (st->db != NULL && !sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st->path);
+	free(st->buf);
+	free(st);
+}
+
+int
+store_begin(struct store *st, struct errbuf *eb)
+{
+	/* IMMEDIATE: take the write lock now (waiting up to the busy
+	 * timeout), not at the first insert, where a lock upgrade could fail
+	 * without waiting. */
+	if (exec(st, "BEGIN IMMEDIATE", eb) != 0)
+		return -1;
+	st->in_batch = 1;
+	return 0;
+}
+
+int
+store_commit(struct store *st, struct errbuf *eb)
+{
+	st->in_batch = 0;
+	if (exec(st, "COMMIT", eb) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_rollback(struct store *st)
+{
+	st->in_batch = 0;
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Joins n strings with newlines into the scratch buffer; NULL when n is 0
+ * (stored as NULL). */
+static const char *
+join_lines(struct store *st, const char *const *v, size_t n)
+{
+	size_t i, len = 0, at = 0;
+	char *nbuf;
+
+	if (n == 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		len += strlen(v[i]) + 1;
+	if (len > st->bufcap) {
+		if ((nbuf = realloc(st->buf, len)) == NULL)
+			return NULL;
+		st->buf = nbuf;
+		st->bufcap = len;
+	}
+	for (i = 0; i < n; i++) {
+		size_t k = strlen(v[i]);
+
+		memcpy(st->buf + at, v[i], k);
+		at += k;
+		st->buf[at++] = '\n';
+	}
+	st->buf[at - 1] = '\0';
+	return st->buf;
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static int
+put_failures(struct store *st, const struct report_policy *p,
+	     sqlite3_int64 pid, struct errbuf *eb)
+{
+	sqlite3_stmt *s = st->stmt[ST_INSERT_FAILURE];
+	size_t i;
+
+	for (i = 0; i < p->nfailures; i++) {
+		const struct report_failure *f = &p->failures[i];
+
+		sqlite3_bind_int64(s, 1, pid);
+		bind_text(s, 2, f->result_type);
+		bind_text(s, 3, f->sending_mta_ip);
+		bind_text(s, 4, f->receiving_mx_hostname);
+		bind_text(s, 5, f->receiving_mx_helo);
+		bind_text(s, 6, f->receiving_ip);
+		bind_text(s, 7, f->additional_information);
+		bind_text(s, 8, f->failure_reason_code);
+		sqlite3_bind_int64(s, 9, f->failed_sessions);
+		if (step(st, ST_INSERT_FAILURE, eb) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+put_policies(struct store *st, const struct report *r, sqlite3_int64 rid,
+	     struct errbuf *eb)
+{
+	sqlite3_stmt *s = st->stmt[ST_INSERT_POLICY];
+	size_t i;
+
+	for (i = 0; i < r->npolicies; i++) {
+		const struct report_policy *p = &r->policies[i];
+
+		sqlite3_bind_int64(s, 1, rid);
+		sqlite3_bind_int64(s, 2, r->start_time);
+		bind_text(s, 3, p->policy_type);
+		bind_text(s, 4, p->policy_domain);
+		bind_text(s, 5, p->policy_mode);
+		/* TRANSIENT: the scratch buffer is reused for mx_host. */
+		sqlite3_bind_text(s, 6, join_lines(st, p->policy_strings,
+						   p->npolicy_strings),
+				  -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 7, join_lines(st, p->mx_hosts,
+						   p->nmx_hosts),
+				  -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 8, p->successful_sessions);
+		sqlite3_bind_int64(s, 9, p->failed_sessions);
+		sqlite3_bind_int(s, 10, p->counts_for_domain);
+		if (step(st, ST_INSERT_POLICY, eb) != 0 ||
+		    put_failures(st, p, sqlite3_last_insert_rowid(st->db), eb))
+			return -1;
+	}
+	return 0;
+}
+
+static int
+put_report(struct store *st, struct store_item *it,
+	   const struct store_meta *m, struct errbuf *eb)
+{
+	sqlite3_stmt *s = st->stmt[ST_INSERT_REPORT];
+	const struct report *r = it->report;
+	sqlite3_int64 rid;
+
+	bind_text(s, 1, r->organization);
+	bind_text(s, 2, r->report_id);
+	bind_text(s, 3, r->contact_info);
+	sqlite3_bind_int64(s, 4, r->start_time);
+	sqlite3_bind_int64(s, 5, r->end_time);
+	sqlite3_bind_int64(s, 6, m->received_time);
+	bind_text(s, 7, m->channel ? m->channel : "unknown");
+	bind_text(s, 8, m->source);
+	bind_text(s, 9, m->submitter);
+	bind_text(s, 10, m->dkim);
+	sqlite3_bind_text(s, 11, join_lines(st, r->warnings, r->nwarnings), -1,
+			  SQLITE_STATIC);
+	if (step(st, ST_INSERT_REPORT, eb) != 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0) {
+		it->result = STORE_DUPLICATE;
+		return 0;
+	}
+	rid = sqlite3_last_insert_rowid(st->db);
+	s = st->stmt[ST_INSERT_RAW];
+	sqlite3_bind_int64(s, 1, rid);
+	sqlite3_bind_blob64(s, 2, it->raw, it->rawlen, SQLITE_STATIC);
+	if (step(st, ST_INSERT_RAW, eb) != 0 || put_policies(st, r, rid, eb))
+		return -1;
+	it->result = STORE_STORED;
+	return 0;
+}
+
+static int
+put_quarantine(struct store *st, struct store_item *it,
+	       const struct store_meta *m, struct errbuf *eb)
+{
+	sqlite3_stmt *s = st->stmt[ST_INSERT_QUARANTINE];
+
+	sqlite3_bind_int64(s, 1, m->received_time);
+	bind_text(s, 2, m->channel ? m->channel : "unknown");
+	bind_text(s, 3, m->source);
+	bind_text(s, 4, m->submitter);
+	bind_text(s, 5, it->reason ? it->reason : "rejected");
+	sqlite3_bind_blob64(s, 6, it->raw ? it->raw : "", it->rawlen,
+			    SQLITE_STATIC);
+	if (step(st, ST_INSERT_QUARANTINE, eb) != 0)
+		return -1;
+	it->result = STORE_STORED;
+	return 0;
+}
+
+int
+store_put_input(struct store *st, struct store_item *items, size_t nitems,
+		const struct store_meta *meta, struct errbuf *eb)
+{
+	int own = !st->in_batch;
+	size_t i;
+
+	if (own ? exec(st, "BEGIN IMMEDIATE", eb)
+		: step(st, ST_SAVEPOINT, eb))
+		return -1;
+	for (i = 0; i < nitems; i++) {
+		if ((items[i].report ? put_report(st, &items[i], meta, eb)
+				     : put_quarantine(st, &items[i], meta, eb)))
+			goto fail;
+	}
+	if (own ? exec(st, "COMMIT", eb) : step(st, ST_RELEASE, eb))
+		goto fail;
+	return 0;
+fail:
+	if (own) {
+		store_rollback(st);
+	} else if (!sqlite3_get_autocommit(st->db)) {
+		/* Undo this input only; the batch goes on. */
+		step(st, ST_ROLLBACK_TO, NULL);
+		step(st, ST_RELEASE, NULL);
+	}
+	return -1;
+}
+
+int
+store_check_writable(struct store *st, struct errbuf *eb)
+{
+	if (exec(st, "BEGIN IMMEDIATE", eb) != 0)
+		return -1;
+	exec(st, "ROLLBACK", NULL);
+	return 0;
+}

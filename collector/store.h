@@ -1,0 +1,153 @@
+/*
+ * store.h - where reports are kept.
+ *
+ * The interface speaks of reports, quarantined inputs and the questions the
+ * analyzer asks, not of SQL, so that another backend can stand behind it.
+ * This one is SQLite: the schema (schema/NNN-*.sql) is compiled in and
+ * applied on open by PRAGMA user_version; WAL journal; a busy timeout so
+ * that the milter, the HTTPS receiver and the CLI can write at once.
+ *
+ * Every failure of a store function is a failure of the environment (locked
+ * past the busy timeout, disk full, read-only, I/O): the caller answers
+ * "try again later" (milter 4xx, HTTP 503, import exit 75). Bad input never
+ * reaches the store: the parser rejects it first.
+ */
+#ifndef TLSRPT_STORE_H
+#define TLSRPT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+#include "report.h"
+
+struct store;
+
+#define STORE_DURABLE  0x1 /* synchronous=FULL: daemons acknowledge after */
+#define STORE_MUST_EXIST 0x2 /* do not create: for queries */
+
+/* Results of store_put_report. */
+#define STORE_STORED	0
+#define STORE_DUPLICATE 1
+
+/* Opens (creating when needed, unless STORE_MUST_EXIST) the database at path
+ * and brings its schema up to date. busy_timeout_ms bounds waiting for
+ * another writer. The caller closes *out with store_close(). */
+int store_open(const char *path, int flags, int busy_timeout_ms,
+	       struct store **out, struct errbuf *eb);
+
+/* Closes the store; NULL is accepted. A transaction still open is rolled
+ * back. */
+void store_close(struct store *st);
+
+/* Returns the schema version the database is at. */
+int store_schema_version(struct store *st);
+
+/* Batching: between store_begin and store_commit, each put is its own
+ * savepoint (all-or-nothing per input) and one commit makes them durable.
+ * Without store_begin, each store_input_* call commits by itself. */
+int store_begin(struct store *st, struct errbuf *eb);
+int store_commit(struct store *st, struct errbuf *eb);
+void store_rollback(struct store *st);
+
+/* Where and how an input arrived; stored with what it produced. */
+struct store_meta {
+	const char *channel;   /* "import", "milter", "https", ... */
+	const char *source;    /* file path, client address, message-id */
+	const char *submitter; /* TLS-Report-Submitter or envelope sender */
+	const char *dkim;      /* DKIM result for the submitter, or NULL */
+	int64_t received_time; /* Unix seconds */
+};
+
+/* One item of an input: either a report to store, with the bytes it was
+ * parsed from, or a rejected input to quarantine, with its reason. */
+struct store_item {
+	const struct report *report; /* NULL for a quarantine item */
+	const void *raw;             /* bytes as received (gzip or JSON) */
+	size_t rawlen;
+	const char *reason;          /* rejection reason, quarantine items */
+	int result;                  /* out: STORE_STORED or STORE_DUPLICATE */
+};
+
+/* Stores every item of one input all-or-nothing (a savepoint inside a
+ * batch, else its own transaction): reports deduplicated on
+ * (organization-name, report-id), rejected inputs into the quarantine.
+ * Fills items[i].result. On failure nothing of the input is kept. */
+int store_put_input(struct store *st, struct store_item *items, size_t nitems,
+		    const struct store_meta *meta, struct errbuf *eb);
+
+/* Answers whether the database can be written now (for health checks). */
+int store_check_writable(struct store *st, struct errbuf *eb);
+
+/* ---- Queries ---- */
+
+/* Which reports a query covers: start time in [since, until), policy domain
+ * in domains (all when ndomains is 0), organization (all when NULL). */
+struct store_filter {
+	int64_t since;
+	int64_t until;
+	const char *const *domains;
+	size_t ndomains;
+	const char *organization;
+};
+
+/* Sets a filter that matches everything. */
+void store_filter_init(struct store_filter *f);
+
+struct store_summary_row {
+	const char *policy_domain;
+	int64_t reports;
+	int64_t organizations;
+	int64_t successful_sessions;
+	int64_t failed_sessions;
+	const char *const *policy_types; /* distinct values, sorted */
+	size_t npolicy_types;
+	const char *const *policy_modes;
+	size_t npolicy_modes;
+	const char *first_day; /* YYYY-MM-DD of the earliest report start */
+	const char *last_day;
+};
+
+/* Calls cb once per policy domain, in domain order. Sessions count once per
+ * report and domain (DESIGN.md "Counting"). The row is valid during the call.
+ * A non-zero return from cb stops and is returned. */
+typedef int (*store_summary_cb)(const struct store_summary_row *row,
+				void *arg);
+int store_summary(struct store *st, const struct store_filter *f,
+		  store_summary_cb cb, void *arg, struct errbuf *eb);
+
+/* Grouping keys of store_failures. */
+#define FAILURE_BY_DOMAIN 0x01
+#define FAILURE_BY_MODE	  0x02
+#define FAILURE_BY_TYPE	  0x04
+#define FAILURE_BY_MTA	  0x08
+#define FAILURE_BY_MX	  0x10
+#define FAILURE_BY_IP	  0x20
+#define FAILURE_BY_ORG	  0x40
+#define FAILURE_BY_DAY	  0x80
+
+struct store_failure_row {
+	/* NULL for keys not grouped by; "" when the reporter left it out */
+	const char *policy_domain;
+	const char *policy_mode;
+	const char *result_type;
+	const char *sending_mta_ip;
+	const char *receiving_mx_hostname;
+	const char *receiving_ip;
+	const char *organization;
+	const char *day;
+	int64_t failed_sessions;
+	int64_t reports;
+};
+
+/* Calls cb once per group of failure details, largest failed_sessions first,
+ * at most limit rows (0: all). When the keys hold FAILURE_BY_MODE, each
+ * policy counts as sent; otherwise only the policy that stands for its
+ * domain counts, so a Microsoft tlsa+sts pair is not counted twice. */
+typedef int (*store_failure_cb)(const struct store_failure_row *row,
+				void *arg);
+int store_failures(struct store *st, const struct store_filter *f,
+		   unsigned keys, size_t limit, store_failure_cb cb, void *arg,
+		   struct errbuf *eb);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * testutil.c - helpers shared by the unit tests.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "testutil.h"
+
+char *
+tu_read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, got;
+
+	if (fp == NULL)
+		return NULL;
+	for (;;) {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 65536;
+			buf = realloc(buf, cap + 1);
+			assert_non_null(buf);
+		}
+		got = fread(buf + n, 1, cap - n, fp);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(fp);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+const char *
+tu_corpus_dir(void)
+{
+	static int warned;
+	const char *dir = getenv("TLSRPT_CORPUS");
+	struct stat sb;
+
+	if (dir != NULL && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return dir;
+	if (!warned) {
+		printf("# corpus folder %s is absent: corpus tests skipped\n",
+		       dir ? dir : "(TLSRPT_CORPUS unset)");
+		warned = 1;
+	}
+	return NULL;
+}
+
+char *
+tu_read_corpus(const char *name, size_t *len)
+{
+	const char *dir = tu_corpus_dir();
+	char path[4096];
+
+	if (dir == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return tu_read_file(path, len);
+}
+
+unsigned char *
+tu_gzip(const void *in, size_t len, size_t *outlen)
+{
+	z_stream zs;
+	unsigned char *out;
+	size_t cap = compressBound(len) + 64;
+
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+				      Z_DEFAULT_STRATEGY),
+			 Z_OK);
+	out = malloc(cap);
+	assert_non_null(out);
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = len;
+	zs.next_out = out;
+	zs.avail_out = cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	*outlen = zs.total_out;
+	deflateEnd(&zs);
+	return out;
+}
+
+char *
+tu_tmpdir(void)
+{
+	char tmpl[] = "/tmp/tlsrpt-test-XXXXXX";
+	char *dir = mkdtemp(tmpl);
+
+	assert_non_null(dir);
+	return strdup(dir);
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+void
+tu_rmtree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *
+tu_report_json(const char *org, const char *report_id, const char *domain,
+	       long success, long failed)
+{
+	char *s = NULL;
+	const char *details = failed > 0 ? ",\"failure-details\":[{"
+					   "\"result-type\":\"certificate-expired\","
+					   "\"sending-mta-ip\":\"192.0.2.1\","
+					   "\"receiving-mx-hostname\":\"mx1.%s\","
+					   "\"failed-session-count\":%ld}]"
+					 : "";
+	char det[512];
+
+	snprintf(det, sizeof(det), details, domain, failed);
+	assert_true(asprintf(&s,
+			     "{\"organization-name\":\"%s\","
+			     "\"date-range\":{\"start-datetime\":\"2026-01-01T00:00:00Z\","
+			     "\"end-datetime\":\"2026-01-01T23:59:59Z\"},"
+			     "\"contact-info\":\"tls@%s\",\"report-id\":\"%s\","
+			     "\"policies\":[{\"policy\":{\"policy-type\":\"sts\","
+			     "\"policy-string\":[\"version: STSv1\",\"mode: testing\","
+			     "\"mx: mx1.%s\",\"max_age: 86400\"],"
+			     "\"policy-domain\":\"%s\",\"mx-host\":[\"mx1.%s\"]},"
+			     "\"summary\":{\"total-successful-session-count\":%ld,"
+			     "\"total-failure-session-count\":%ld}%s}]}",
+			     org, org, report_id, domain, domain, domain, success,
+			     failed, det) > 0);
+	return s;
+}
