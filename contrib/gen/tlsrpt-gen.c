@@ -546,6 +546,7 @@ struct gen {
 	size_t size_target;
 	double dup_fraction;
 	int quiet;
+	int demo; /* no sporadic failures, no subdomain policies */
 };
 
 enum { FMT_FILES, FMT_MBOX, FMT_MAILDIR, FMT_EML };
@@ -721,6 +722,7 @@ struct model {
 	struct domprof dp;
 	struct rng rng;
 	int64_t start, end;
+	int demo;
 	char report_id[128];
 	struct policy pol[MAX_POLICIES];
 	int npol;
@@ -933,7 +935,7 @@ add_noise(struct model *m, struct policy *p)
 	struct rng *r = &m->rng;
 	int rt;
 
-	if (p->type == PT_NOPOL || !rng_chance(r, 0.06))
+	if (p->type == PT_NOPOL || !rng_chance(r, 0.06) || m->demo)
 		return;
 	if (p->type == PT_TLSA)
 		rt = tlsa_rt[rng_below(r, 4)];
@@ -1100,6 +1102,7 @@ model_build(struct model *m, const struct gen *g, const struct plan *pl)
 	m->start = g->start + (int64_t)pl->day * 86400;
 	m->end = m->start + (o->next_midnight ? 86400 : 86399);
 	m->npol = 0;
+	m->demo = g->demo;
 	jitter = 0.6 + 0.8 * rng_unit(&m->rng);
 	total = (int64_t)(m->dp.volume * o->volume * jitter + 0.5);
 	if (total < 1)
@@ -1115,9 +1118,9 @@ model_build(struct model *m, const struct gen *g, const struct plan *pl)
 		build_other(m, total);
 		break;
 	}
-	if (rng_chance(&m->rng, m->dp.sub_share))
+	if (rng_chance(&m->rng, m->dp.sub_share) && !g->demo)
 		add_subdomain_policy(m, total);
-	if (pl->org != ORG_MICROSOFT && rng_chance(&m->rng, 0.04))
+	if (pl->org != ORG_MICROSOFT && rng_chance(&m->rng, 0.04) && !g->demo)
 		add_subdomain_policy(m, total);
 	make_report_id(m);
 }
@@ -1126,23 +1129,41 @@ model_build(struct model *m, const struct gen *g, const struct plan *pl)
 
 /* Adds one more failing MTA to a policy's details; returns an estimate of
  * the bytes added. */
+/* Bytes of indentation a pretty-printing sender spends on `lines` lines at
+ * nesting depth `depth`. */
+static size_t
+indent_cost(const struct model *m, unsigned lines, unsigned depth)
+{
+	unsigned indent = (unsigned)orgs[m->pl.org].indent;
+
+	return indent ? lines * (depth * indent + 1) : 0;
+}
+
+/* Adds one more failing MTA to a policy's details; returns an estimate of
+ * the bytes added. */
 static size_t
 pad_detail(struct model *m, struct policy *p)
 {
 	struct policy *src = &m->pol[p->details_from];
 	struct detail *d, copy;
+	size_t n, shown = 1;
 
 	copy = src->det[rng_below(&m->rng, src->ndet)];
 	d = detail_add(src);
 	*d = copy;
 	d->mta = pick_mta(&m->rng, m->pl.org);
 	d->count = 1 + (int64_t)rng_below(&m->rng, 3);
-	return 60 + strlen(rt_name[d->rt]) + (d->fields & F_MTA ? 30 : 0) +
-	       (d->fields & F_MX ? 28 + strlen(p->domain) : 0) +
-	       (d->fields & F_RIP ? 32 : 0) +
-	       (d->fields & F_HELO ? 26 + strlen(p->domain) : 0) +
-	       (d->fields & F_REASON ? 80 : 0) + (d->fields & F_INFO ? 90 : 0) +
-	       (size_t)(orgs[m->pl.org].indent * 24);
+	n = 50 + strlen(rt_name[d->rt]) + (d->fields & F_MTA ? 30 : 0) +
+	    (d->fields & F_MX ? 28 + strlen(p->domain) : 0) +
+	    (d->fields & F_RIP ? 32 : 0) +
+	    (d->fields & F_HELO ? 26 + strlen(p->domain) : 0) +
+	    (d->fields & F_REASON ? 75 : 0) + (d->fields & F_INFO ? 90 : 0) +
+	    indent_cost(m, 4 + (unsigned)__builtin_popcount(d->fields), 5);
+	for (int i = 0; i < m->npol; i++)
+		if (&m->pol[i] != src && m->pol[i].details_from ==
+						 p->details_from)
+			shown++;
+	return n * shown;
 }
 
 static size_t
@@ -1156,19 +1177,20 @@ pad_one(struct model *m)
 		return pad_detail(m, p);
 	if (p->type == PT_TLSA && p->with_string) {
 		p->ntlsa++;
-		return 76;
+		return 76 + indent_cost(m, 1, 4);
 	}
 	if (p->type == PT_STS && p->with_string) {
 		p->nmx++;
-		return 14 + dlen + (p->with_mxhost ? 8 + dlen : 0) +
-		       (size_t)(orgs[m->pl.org].indent * 2 + 4);
+		return 14 + dlen + indent_cost(m, 1, 4) +
+		       (p->with_mxhost ? 8 + dlen + indent_cost(m, 1, 4) : 0);
 	}
 	if (fails)
 		return pad_detail(m, p);
 	return 0;
 }
 
-static void
+/* Pads by about `want` bytes (by the estimates); returns the estimate. */
+static size_t
 model_pad(struct model *m, size_t want)
 {
 	size_t added = 0;
@@ -1180,6 +1202,7 @@ model_pad(struct model *m, size_t want)
 		idle = n ? 0 : idle + 1;
 		added += n;
 	}
+	return added;
 }
 
 /* ---- report JSON ---- */
@@ -1207,14 +1230,45 @@ ip_receiving(char *out, size_t n, uint64_t dom, unsigned mx)
 			 (unsigned)((dom * 2 + mx) % 254 + 1));
 }
 
-static void
-mx_name(char *out, size_t n, const struct policy *p, unsigned k)
+/* Appends the decimal v at out; returns the end. */
+static char *
+put_uint(char *out, unsigned v)
 {
-	if (p->mx_wild && k == 0)
-		snprintf(out, n, "*.%s", p->domain);
-	else
-		snprintf(out, n, "mx%u.%s", p->mx_wild ? k + 2 : k + 1,
-			 p->domain);
+	char tmp[12];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	memcpy(out, tmp + i, sizeof(tmp) - i);
+	return out + (sizeof(tmp) - i);
+}
+
+/* The k-th MX pattern of a policy, after `prefix` ("" or "mx: "). This runs
+ * for every padded policy-string line, so it avoids snprintf. */
+static void
+mx_name(char *out, size_t n, const struct policy *p, unsigned k,
+	const char *prefix)
+{
+	size_t plen = strlen(prefix), dlen = strlen(p->domain);
+	char *o = out;
+
+	if (plen + dlen + 16 > n) {
+		out[0] = '\0';
+		return;
+	}
+	memcpy(o, prefix, plen);
+	o += plen;
+	if (p->mx_wild && k == 0) {
+		*o++ = '*';
+	} else {
+		*o++ = 'm';
+		*o++ = 'x';
+		o = put_uint(o, p->mx_wild ? k + 2 : k + 1);
+	}
+	*o++ = '.';
+	memcpy(o, p->domain, dlen + 1);
 }
 
 static void
@@ -1354,10 +1408,7 @@ json_policy_strings(struct jw *w, struct model *m, const struct policy *p)
 		if (m->dp.maxage_first)
 			jw_str(w, line);
 		for (unsigned k = 0; k < p->nmx; k++) {
-			char mx[DOMAIN_MAX + 16];
-
-			mx_name(mx, sizeof(mx), p, k);
-			snprintf(line, sizeof(line), "mx: %s", mx);
+			mx_name(line, sizeof(line), p, k, "mx: ");
 			jw_str(w, line);
 		}
 		if (!m->dp.maxage_first) {
@@ -1391,7 +1442,7 @@ json_policy(struct jw *w, struct model *m, const struct policy *p)
 		jw_key(w, "mx-host");
 		jw_open(w, '[');
 		for (unsigned k = 0; p->with_mxhost && k < p->nmx; k++) {
-			mx_name(mx, sizeof(mx), p, k);
+			mx_name(mx, sizeof(mx), p, k, "");
 			jw_str(w, mx);
 		}
 		jw_close(w, ']');
@@ -1976,8 +2027,9 @@ stats_print(const struct stats *st, double secs)
 	       (unsigned long long)st->json_bytes,
 	       (unsigned long long)st->written);
 	if (st->google_fallback)
-		printf("google_fallback: %llu (only one Google report per "
-		       "domain and day; more --domains or --days to avoid)\n",
+		printf("google_fallback: %llu (Google sends one report per "
+		       "domain and day; the rest went to other senders: more "
+		       "--domains or --days to avoid)\n",
 		       (unsigned long long)st->google_fallback);
 	printf("elapsed_s: %.2f\n", secs);
 }
@@ -2027,6 +2079,7 @@ struct planner {
 	uint64_t google_next;
 	double avg_base; /* running mean of the unpadded sizes */
 	uint64_t nbase;
+	double asked, got; /* padding asked and padding achieved */
 	struct plan ring[DUP_RING];
 	size_t nring, ring_next;
 };
@@ -2056,17 +2109,21 @@ planner_init(struct planner *pn, const struct gen *g)
 	pn->off = pn->slots ? rng_below(&r, pn->slots) : 0;
 }
 
+/* A sender by weight; without Google when its slots are used up. */
 static int
-pick_org(struct rng *r)
+pick_org(struct rng *r, int google)
 {
 	double u = rng_unit(r), acc = 0;
+	int first = google ? 0 : 1;
 
-	for (int i = 0; i < NORG; i++) {
+	if (!google)
+		u *= 1 - orgs[ORG_GOOGLE].weight;
+	for (int i = first; i < NORG; i++) {
 		acc += orgs[i].weight;
 		if (u < acc)
 			return i;
 	}
-	return ORG_GOOGLE;
+	return NORG - 1;
 }
 
 /* A new report: sender by weight; Google one per domain and day (its
@@ -2080,9 +2137,9 @@ plan_new(struct planner *pn, const struct gen *g, uint64_t i, struct plan *pl,
 
 	memset(pl, 0, sizeof(*pl));
 	pl->idx = i;
-	pl->org = pick_org(&r);
+	pl->org = pick_org(&r, 1);
 	if (pl->org == ORG_GOOGLE && pn->google_next >= pn->slots) {
-		pl->org = ORG_MICROSOFT;
+		pl->org = pick_org(&r, 0);
 		st->google_fallback++;
 	}
 	if (pl->org == ORG_GOOGLE) {
@@ -2124,35 +2181,67 @@ ring_push(struct planner *pn, const struct plan *pl)
 }
 
 /* Builds the report of a plan into k->json, padded toward the target. */
+/* Pads the report in k->json toward its size; returns the bytes added. */
+static size_t
+pad_report(struct sink *k, struct model *m, size_t extra)
+{
+	size_t base = k->json.len, want = base + extra;
+	double scale = 1.0;
+
+	/* The estimates are rough: rescale the request by what the last
+	 * round really added, so that one or two rounds reach the target. */
+	for (int round = 0; round < 6 && k->json.len < want; round++) {
+		size_t before = k->json.len, est, ask;
+
+		ask = (size_t)((double)(want - k->json.len) * scale);
+		est = model_pad(m, ask ? ask : 1);
+		report_json(m, &k->json);
+		if (k->json.len <= before || est == 0)
+			break;
+		scale = (double)est / (double)(k->json.len - before);
+		if (scale < 0.3)
+			scale = 0.3;
+		else if (scale > 3)
+			scale = 3;
+	}
+	return k->json.len - base;
+}
+
+/* Builds the report of a plan into k->json. A fresh plan's extra holds a
+ * multiplier (thousandths, mean 1) of the room between the mean unpadded
+ * size and the target; it becomes bytes, and is kept for duplicates. The
+ * room grows by the share of padding that reports could not take (a
+ * no-policy-found report has nothing to pad with). */
 static void
 make_report(struct sink *k, struct planner *pn, struct model *m,
 	    struct plan *pl, int fresh)
 {
 	const struct gen *g = k->g;
-	size_t want;
+	size_t got;
 
 	model_build(m, g, pl);
 	report_json(m, &k->json);
 	if (fresh) {
-		/* pl->extra holds a multiplier in thousandths until now. */
-		double room = (double)g->size_target - pn->avg_base;
-		size_t mult = pl->extra;
+		double room, ratio = 1;
 
 		pn->nbase++;
 		pn->avg_base += ((double)k->json.len - pn->avg_base) /
 				(double)pn->nbase;
-		pl->extra = room > 0 ? (size_t)(room * (double)mult / 1000) : 0;
+		room = (double)g->size_target - pn->avg_base;
+		if (pn->got > 0)
+			ratio = pn->asked / pn->got;
+		if (ratio > 3)
+			ratio = 3;
+		pl->extra = room > 0 ? (size_t)(room * ratio *
+						(double)pl->extra / 1000)
+				     : 0;
 	}
 	if (g->size_target == 0 || pl->extra == 0)
 		return;
-	want = k->json.len + pl->extra;
-	for (int round = 0; round < 6 && k->json.len < want; round++) {
-		size_t before = k->json.len;
-
-		model_pad(m, want - k->json.len);
-		report_json(m, &k->json);
-		if (k->json.len == before)
-			break;
+	got = pad_report(k, m, pl->extra);
+	if (fresh) {
+		pn->asked += (double)pl->extra;
+		pn->got += (double)got;
 	}
 }
 
@@ -2225,6 +2314,7 @@ run_demo(struct gen *g)
 	uint64_t n = 0;
 
 	g->days = 14;
+	g->demo = 1;
 	g->size_target = 0;
 	g->ndomains = 0;
 	g->format = FMT_FILES;
@@ -2303,7 +2393,8 @@ usage(FILE *f)
 	      "  --help               this text\n\n"
 	      "Google sends one report per domain and day: when --count asks "
 	      "for more\n"
-	      "Google reports than domains x days, the rest are Microsoft's.\n",
+	      "Google reports than domains x days, the rest go to the other "
+	      "senders.\n",
 	      f);
 }
 

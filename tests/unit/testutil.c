@@ -122,15 +122,16 @@ tu_report_json(const char *org, const char *report_id, const char *domain,
 	       long success, long failed)
 {
 	char *s = NULL;
-	const char *details = failed > 0 ? ",\"failure-details\":[{"
-					   "\"result-type\":\"certificate-expired\","
-					   "\"sending-mta-ip\":\"192.0.2.1\","
-					   "\"receiving-mx-hostname\":\"mx1.%s\","
-					   "\"failed-session-count\":%ld}]"
-					 : "";
-	char det[512];
+	char det[512] = "";
 
-	snprintf(det, sizeof(det), details, domain, failed);
+	if (failed > 0)
+		snprintf(det, sizeof(det),
+			 ",\"failure-details\":[{"
+			 "\"result-type\":\"certificate-expired\","
+			 "\"sending-mta-ip\":\"192.0.2.1\","
+			 "\"receiving-mx-hostname\":\"mx1.%s\","
+			 "\"failed-session-count\":%ld}]",
+			 domain, failed);
 	assert_true(asprintf(&s,
 			     "{\"organization-name\":\"%s\","
 			     "\"date-range\":{\"start-datetime\":\"2026-01-01T00:00:00Z\","

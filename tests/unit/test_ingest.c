@@ -1,0 +1,266 @@
+/*
+ * test_ingest.c - the one intake path: content sniffing, messages with
+ * several reports, the TLS-Report-Domain hint, quarantine, duplicates and
+ * storage failure as tempfail with nothing kept.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "testutil.h"
+
+struct fixture {
+	char *dir;
+	char path[512];
+	struct store *st;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct errbuf eb;
+
+	f->dir = tu_tmpdir();
+	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+	assert_int_equal(store_open(f->path, 0, 1000, &f->st, &eb), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(f->st);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static long long
+count(struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static struct ingest_input *
+run(struct fixture *f, const void *bytes, size_t len)
+{
+	struct ingest_hints h = {"test", "unit", NULL, NULL, NULL, NULL};
+	struct ingest_input *in = ingest(f->st, bytes, len, &h, NULL, 1000);
+
+	assert_non_null(in);
+	return in;
+}
+
+static void
+expect(struct ingest_input *in, size_t i, enum ingest_status s,
+       const char *reason)
+{
+	const struct ingest_outcome *o = ingest_outcome(in, i);
+
+	assert_non_null(o);
+	if (o->status != s)
+		fail_msg("outcome %zu: %s (%s), expected %s", i,
+			 ingest_status_name(o->status),
+			 o->reason ? o->reason : "", ingest_status_name(s));
+	if (reason != NULL && (o->reason == NULL || !strstr(o->reason, reason)))
+		fail_msg("outcome %zu: reason '%s' lacks '%s'", i,
+			 o->reason ? o->reason : "(none)", reason);
+}
+
+static void
+test_json_gzip_duplicate(void **state)
+{
+	struct fixture *f = *state;
+	char *json = tu_report_json("Org", "r-1", "a.example", 9, 1);
+	size_t zlen;
+	unsigned char *z = tu_gzip(json, strlen(json), &zlen);
+	struct ingest_input *in;
+
+	in = run(f, z, zlen);
+	assert_int_equal(ingest_noutcomes(in), 1);
+	expect(in, 0, INGEST_STORED, NULL);
+	assert_string_equal(ingest_outcome(in, 0)->organization, "Org");
+	assert_string_equal(ingest_outcome(in, 0)->report_id, "r-1");
+	assert_string_equal(ingest_outcome(in, 0)->policy_domain, "a.example");
+	ingest_input_free(in);
+	in = run(f, json, strlen(json));
+	expect(in, 0, INGEST_DUPLICATE, NULL);
+	ingest_input_free(in);
+	/* The gzip bytes as received are what is kept. */
+	assert_int_equal(count(f, "SELECT length(bytes) FROM report_raw"),
+			 (long long)zlen);
+	free(z);
+	free(json);
+}
+
+static void
+test_rejections_quarantined(void **state)
+{
+	static const struct {
+		const char *bytes;
+		const char *reason;
+	} t[] = {
+		{"hello world, this is not a report", "not gzip, JSON or a mail"},
+		{"Subject: hi\r\n\r\nno report here\r\n", "no report"},
+		{"{\"organization-name\":1}", "organization-name: not a string"},
+		{"\x1f\x8b\x08\x00", "gzip"},
+	};
+	struct fixture *f = *state;
+	struct ingest_input *in;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		in = run(f, t[i].bytes, strlen(t[i].bytes));
+		assert_int_equal(ingest_noutcomes(in), 1);
+		expect(in, 0, INGEST_REJECTED, t[i].reason);
+		ingest_input_free(in);
+	}
+	in = run(f, "", 0);
+	expect(in, 0, INGEST_REJECTED, "empty input");
+	ingest_input_free(in);
+	assert_int_equal(count(f, "SELECT count(*) FROM quarantine"), 5);
+	assert_int_equal(count(f, "SELECT count(*) FROM quarantine WHERE "
+				  "channel = 'test' AND source = 'unit'"),
+			 5);
+}
+
+static void
+test_too_large(void **state)
+{
+	struct fixture *f = *state;
+	struct ingest_limits lim;
+	struct ingest_input *in;
+	char *json = tu_report_json("Org", "r-big", "a.example", 1, 0);
+
+	ingest_limits_default(&lim);
+	lim.max_input = 100;
+	in = ingest(f->st, json, strlen(json), NULL, &lim, 5);
+	expect(in, 0, INGEST_REJECTED, "too large: over the limit of 100 bytes");
+	ingest_input_free(in);
+	free(json);
+}
+
+/* A message with a valid gzip report, a report with no policy-domain (the
+ * TLS-Report-Domain header supplies it) and a broken one: two stored, one
+ * rejected and quarantined (the part, not the message). */
+static void
+test_message_parts(void **state)
+{
+	struct fixture *f = *state;
+	char *good = tu_report_json("Org", "m-1", "a.example", 3, 0);
+	const char *nodomain =
+		"{\"organization-name\":\"Org\",\"report-id\":\"m-2\","
+		"\"date-range\":{\"start-datetime\":\"2026-01-01T00:00:00Z\","
+		"\"end-datetime\":\"2026-01-01T23:59:59Z\"},\"policies\":[{"
+		"\"policy\":{\"policy-type\":\"no-policy-found\"},\"summary\":{"
+		"\"total-successful-session-count\":4,"
+		"\"total-failure-session-count\":0}}]}";
+	char *msg = NULL;
+	struct ingest_input *in;
+
+	assert_true(asprintf(&msg,
+			     "From: reporter@org.example\r\n"
+			     "TLS-Report-Domain: Hinted.Example\r\n"
+			     "TLS-Report-Submitter: org.example\r\n"
+			     "MIME-Version: 1.0\r\n"
+			     "Content-Type: multipart/report; report-type=tlsrpt; "
+			     "boundary=\"b1\"\r\n\r\n"
+			     "--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+			     "--b1\r\nContent-Type: application/tlsrpt+json\r\n\r\n"
+			     "%s\r\n"
+			     "--b1\r\nContent-Type: application/tlsrpt+json\r\n\r\n"
+			     "%s\r\n"
+			     "--b1\r\nContent-Type: application/json\r\n"
+			     "Content-Disposition: attachment; filename=\"x.json\""
+			     "\r\n\r\n{\"broken\":\r\n--b1--\r\n",
+			     good, nodomain) > 0);
+	in = run(f, msg, strlen(msg));
+	assert_int_equal(ingest_noutcomes(in), 3);
+	expect(in, 0, INGEST_STORED, NULL);
+	expect(in, 1, INGEST_STORED, NULL);
+	assert_string_equal(ingest_outcome(in, 1)->policy_domain,
+			    "hinted.example");
+	expect(in, 2, INGEST_REJECTED, "attachment x.json: invalid JSON");
+	ingest_input_free(in);
+	assert_int_equal(count(f, "SELECT count(*) FROM report WHERE submitter "
+				  "= 'org.example'"),
+			 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM quarantine WHERE "
+				  "CAST(bytes AS TEXT) = '{\"broken\":'"),
+			 1);
+	free(msg);
+	free(good);
+}
+
+/* Storage failure: every outcome of the input is tempfail and nothing of
+ * it is kept, not even the quarantine rows. */
+static void
+test_tempfail(void **state)
+{
+	struct fixture *f = *state;
+	char *json = tu_report_json("Org", "t-1", "a.example", 1, 0);
+	struct ingest_input *in;
+	struct errbuf eb;
+
+	store_close(f->st);
+	{
+		sqlite3 *db;
+
+		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db,
+					      "CREATE TRIGGER full BEFORE INSERT "
+					      "ON policy BEGIN SELECT RAISE("
+					      "ABORT, 'database or disk is "
+					      "full'); END",
+					      NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+	}
+	assert_int_equal(store_open(f->path, 0, 1000, &f->st, &eb), 0);
+	in = ingest_prepare(json, strlen(json), NULL, NULL);
+	expect(in, 0, INGEST_STORED, NULL); /* parsed, not yet stored */
+	assert_int_equal(ingest_commit(f->st, in, 7, &eb), -1);
+	expect(in, 0, INGEST_TEMPFAIL, "disk is full");
+	ingest_input_free(in);
+	assert_int_equal(count(f, "SELECT count(*) FROM report"), 0);
+	free(json);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_json_gzip_duplicate, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rejections_quarantined,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_message_parts, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tempfail, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,285 @@
+/*
+ * test_store.c - the SQLite store: schema on open and reopen, dedup,
+ * all-or-nothing inputs (alone and inside a batch), quarantine, a database
+ * from the future, a file that is not a database, and two processes
+ * writing one database at once.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "store.h"
+#include "testutil.h"
+
+struct fixture {
+	char *dir;
+	char path[512];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	f->dir = tu_tmpdir();
+	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	tu_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct report *
+make_report(const char *org, const char *id, const char *domain, long ok,
+	    long bad)
+{
+	char *json = tu_report_json(org, id, domain, ok, bad);
+	struct report *r = NULL;
+	struct errbuf eb;
+
+	if (report_parse(json, strlen(json), NULL, NULL, &r, &eb) != 0)
+		fail_msg("%s", eb.msg);
+	free(json);
+	return r;
+}
+
+static int
+put(struct store *st, struct report *r, struct errbuf *eb)
+{
+	struct store_item it = {r, "raw", 3, NULL, -1};
+	struct store_meta m = {"test", "src", NULL, NULL, 1767225600};
+
+	if (store_put_input(st, &it, 1, &m, eb) != 0)
+		return -1;
+	return it.result;
+}
+
+/* Runs a single-number query on the database file. */
+static long long
+count(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_open_reopen_dedup(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct report *r = make_report("Org", "id-1", "a.example", 10, 2);
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(store_schema_version(st), 1);
+	assert_int_equal(put(st, r, &eb), STORE_STORED);
+	assert_int_equal(put(st, r, &eb), STORE_DUPLICATE);
+	store_close(st);
+	assert_int_equal(store_open(f->path, STORE_MUST_EXIST | STORE_DURABLE,
+				    1000, &st, &eb),
+			 0);
+	assert_int_equal(store_schema_version(st), 1);
+	assert_int_equal(put(st, r, &eb), STORE_DUPLICATE);
+	store_close(st);
+	report_free(r);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 1);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM policy"), 1);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM failure"), 1);
+	assert_int_equal(count(f->path, "SELECT length(bytes) FROM report_raw"),
+			 3);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM "
+					"pragma_journal_mode() WHERE "
+					"journal_mode = 'wal'"),
+			 1);
+}
+
+static void
+test_must_exist(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	struct errbuf eb;
+
+	assert_int_equal(store_open(f->path, STORE_MUST_EXIST, 0, &st, &eb), -1);
+	assert_null(st);
+	assert_non_null(strstr(eb.msg, f->path));
+}
+
+/* A trigger makes the failure-detail insert fail, as a full disk would
+ * halfway through a report: nothing of that input may stay, alone or
+ * inside a batch, and the batch goes on. */
+static void
+test_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct report *ok1 = make_report("Org", "ok-1", "a.example", 5, 0);
+	struct report *bad = make_report("Org", "bad", "a.example", 5, 3);
+	struct report *ok2 = make_report("Org", "ok-2", "a.example", 7, 0);
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	store_close(st);
+	exec_sql(f->path, "CREATE TRIGGER boom BEFORE INSERT ON failure "
+			  "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(put(st, bad, &eb), -1);
+	assert_non_null(strstr(eb.msg, "disk on fire"));
+	assert_int_equal(store_begin(st, &eb), 0);
+	assert_int_equal(put(st, ok1, &eb), STORE_STORED);
+	assert_int_equal(put(st, bad, &eb), -1);
+	assert_int_equal(put(st, ok2, &eb), STORE_STORED);
+	assert_int_equal(store_commit(st, &eb), 0);
+	store_close(st);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 2);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM report WHERE "
+					"report_id = 'bad'"),
+			 0);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM policy"), 2);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM report_raw"), 2);
+	report_free(ok1);
+	report_free(bad);
+	report_free(ok2);
+}
+
+static void
+test_quarantine(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct store_item it = {NULL, "junk\0bytes", 10, "not a report", -1};
+	struct store_meta m = {"https", "192.0.2.9", NULL, NULL, 42};
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), 0);
+	store_close(st);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM quarantine WHERE "
+					"reason = 'not a report' AND channel = "
+					"'https' AND received_time = 42"),
+			 1);
+	assert_int_equal(count(f->path, "SELECT length(bytes) FROM quarantine"),
+			 10);
+}
+
+static void
+test_refuses_future_and_garbage(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	FILE *fp;
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	store_close(st);
+	exec_sql(f->path, "PRAGMA user_version = 99");
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), -1);
+	assert_non_null(strstr(eb.msg, "schema version 99 is newer"));
+	unlink(f->path);
+	fp = fopen(f->path, "w");
+	fputs("SQLite format 2\nnot really", fp);
+	fclose(fp);
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), -1);
+	assert_non_null(strstr(eb.msg, "not a database"));
+}
+
+/* Two processes, each storing 150 reports one transaction at a time into
+ * one database: 300 reports, none lost to SQLITE_BUSY. */
+static void
+test_two_writers(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	pid_t pid[2];
+	int i, status;
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	store_close(st);
+	for (i = 0; i < 2; i++) {
+		if ((pid[i] = fork()) == 0) {
+			char id[32];
+			int k, bad = 0;
+
+			if (store_open(f->path, STORE_DURABLE, 10000, &st, &eb))
+				_exit(2);
+			for (k = 0; k < 150; k++) {
+				struct report *r;
+
+				snprintf(id, sizeof(id), "w%d-%d", i, k);
+				r = make_report("Org", id, "a.example", 1, 0);
+				bad |= put(st, r, &eb) != STORE_STORED;
+				report_free(r);
+			}
+			store_close(st);
+			_exit(bad);
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 300);
+	assert_int_equal(count(f->path, "SELECT sum(successful_sessions) FROM "
+					"policy"),
+			 300);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_reopen_dedup, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_must_exist, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_all_or_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_future_and_garbage,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_writers, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
