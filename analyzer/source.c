@@ -94,6 +94,27 @@ is_blank(const struct buf *l)
 	       (l->len == 2 && l->p[0] == '\r' && l->p[1] == '\n');
 }
 
+/* An mbox separator: "From " at the start of a line after a blank line,
+ * then the envelope sender and a date with a time ("From a@b Mon Mar  2
+ * 00:00:00 2026"). Requiring the time keeps an unescaped "From the ..."
+ * body line, as sloppy writers leave, inside its message. */
+static int
+is_separator(const struct buf *l)
+{
+	size_t i = MBOX_SEP_LEN;
+
+	if (l->len < MBOX_SEP_LEN || memcmp(l->p, MBOX_SEP, MBOX_SEP_LEN) != 0)
+		return 0;
+	while (i < l->len && l->p[i] != ' ' && l->p[i] != '\n')
+		i++;
+	for (; i + 4 < l->len; i++)
+		if (l->p[i] >= '0' && l->p[i] <= '9' && l->p[i + 1] >= '0' &&
+		    l->p[i + 1] <= '9' && l->p[i + 2] == ':' &&
+		    l->p[i + 3] >= '0' && l->p[i + 3] <= '9')
+			return 1;
+	return 0;
+}
+
 /* Hands the message in b to the sink as "path#n"; b is emptied. */
 static int
 emit_message(const struct source_sink *sink, const char *path, size_t n,
@@ -121,8 +142,7 @@ read_mbox(struct reader *r, const char *path, const struct source_sink *sink)
 	msg.limit = sink->max_input + 1;
 	line.limit = (size_t)-1;
 	while (ret == 0 && rd_line(r, &line) > 0) {
-		if (prev_blank && line.len >= MBOX_SEP_LEN &&
-		    memcmp(line.p, MBOX_SEP, MBOX_SEP_LEN) == 0) {
+		if ((prev_blank || n == 0) && is_separator(&line)) {
 			if (n > 0)
 				ret = emit_message(sink, path, n, &msg);
 			n++;

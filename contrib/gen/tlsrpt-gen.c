@@ -113,7 +113,7 @@ buf_putc(struct buf *b, char c)
 }
 
 static void buf_printf(struct buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void
 buf_printf(struct buf *b, const char *fmt, ...)
@@ -246,10 +246,10 @@ civil_from_time(int64_t t, struct civil *c)
 }
 
 static const char *const wday_name[] = {"Sun", "Mon", "Tue", "Wed",
-					"Thu", "Fri", "Sat"};
+                                        "Thu", "Fri", "Sat"};
 static const char *const mon_name[] = {"Jan", "Feb", "Mar", "Apr",
-				       "May", "Jun", "Jul", "Aug",
-				       "Sep", "Oct", "Nov", "Dec"};
+                                       "May", "Jun", "Jul", "Aug",
+                                       "Sep", "Oct", "Nov", "Dec"};
 
 /* RFC 3339 date-time as senders write it; zulu 0 leaves out the "Z". */
 static void
@@ -259,7 +259,7 @@ fmt_datetime(char *out, size_t n, int64_t t, int zulu)
 
 	civil_from_time(t, &c);
 	snprintf(out, n, "%04d-%02u-%02uT%02u:%02u:%02u%s", c.y, c.mon, c.day,
-		 c.h, c.min, c.s, zulu ? "Z" : "");
+	         c.h, c.min, c.s, zulu ? "Z" : "");
 }
 
 static void
@@ -269,8 +269,8 @@ fmt_rfc5322(char *out, size_t n, int64_t t)
 
 	civil_from_time(t, &c);
 	snprintf(out, n, "%s, %u %s %04d %02u:%02u:%02u +0000",
-		 wday_name[c.wday], c.day, mon_name[c.mon - 1], c.y, c.h,
-		 c.min, c.s);
+	         wday_name[c.wday], c.day, mon_name[c.mon - 1], c.y, c.h, c.min,
+	         c.s);
 }
 
 /* The date on an mbox "From " separator line (asctime form). */
@@ -281,7 +281,7 @@ fmt_asctime(char *out, size_t n, int64_t t)
 
 	civil_from_time(t, &c);
 	snprintf(out, n, "%s %s %2u %02u:%02u:%02u %04d", wday_name[c.wday],
-		 mon_name[c.mon - 1], c.day, c.h, c.min, c.s, c.y);
+	         mon_name[c.mon - 1], c.day, c.h, c.min, c.s, c.y);
 }
 
 /* ---- a small JSON writer: compact, or indented like json.dumps ---- */
@@ -429,14 +429,7 @@ jw_kint(struct jw *w, const char *k, int64_t v)
 
 /* ---- senders, result types, domain profiles ---- */
 
-enum {
-	ORG_GOOGLE,
-	ORG_MICROSOFT,
-	ORG_MAILRU,
-	ORG_GENERIC,
-	ORG_STALWART,
-	NORG
-};
+enum { ORG_GOOGLE, ORG_MICROSOFT, ORG_MAILRU, ORG_GENERIC, ORG_STALWART, NORG };
 
 struct org {
 	const char *key;       /* label in the statistics */
@@ -456,23 +449,22 @@ struct org {
 };
 
 static const struct org orgs[NORG] = {
-	{"google", "Google Inc.", "google.com",
-	 "smtp-tls-reporting@google.com",
-	 "noreply-smtp-tls-reporting@google.com", 0.42, 1.0, 0, 0, 1, 6, 0,
-	 "192.0.2", 1, 254, "2001:db8:4860"},
-	{"microsoft", "Microsoft Corporation", "microsoft.com",
-	 "tlsrpt-noreply@microsoft.com", "tlsrpt-noreply@microsoft.com", 0.30,
-	 0.6, 0, 0, 0, 1, 0, "198.51.100", 1, 254, "2001:db8:f400"},
-	{"mail.ru", "Mail.ru", "mail.ru", "tls_support@corp.mail.ru",
-	 "noreply-smtp-tls-reporting@corp.mail.ru", 0.08, 0.08, 2, 1, 1, 6, 255,
-	 "203.0.113", 1, 127, "2001:db8:a0"},
-	{"generic", "Example Mail Services", "mail-services.example",
-	 "mailto:tlsrpt@mail-services.example",
-	 "tlsrpt-noreply@mail-services.example", 0.16, 0.05, 4, 0, 1, 6, 3,
-	 "203.0.113", 128, 199, "2001:db8:c0de"},
-	{"stalwart", "mx.hosting.example", "hosting.example", NULL,
-	 "postmaster@hosting.example", 0.04, 0.01, 0, 1, 1, 6, 255, "203.0.113",
-	 200, 254, "2001:db8:5a1"},
+    {"google", "Google Inc.", "google.com", "smtp-tls-reporting@google.com",
+     "noreply-smtp-tls-reporting@google.com", 0.42, 1.0, 0, 0, 1, 6, 0,
+     "192.0.2", 1, 254, "2001:db8:4860"},
+    {"microsoft", "Microsoft Corporation", "microsoft.com",
+     "tlsrpt-noreply@microsoft.com", "tlsrpt-noreply@microsoft.com", 0.30, 0.6,
+     0, 0, 0, 1, 0, "198.51.100", 1, 254, "2001:db8:f400"},
+    {"mail.ru", "Mail.ru", "mail.ru", "tls_support@corp.mail.ru",
+     "noreply-smtp-tls-reporting@corp.mail.ru", 0.08, 0.08, 2, 1, 1, 6, 255,
+     "203.0.113", 1, 127, "2001:db8:a0"},
+    {"generic", "Example Mail Services", "mail-services.example",
+     "mailto:tlsrpt@mail-services.example",
+     "tlsrpt-noreply@mail-services.example", 0.16, 0.05, 4, 0, 1, 6, 3,
+     "203.0.113", 128, 199, "2001:db8:c0de"},
+    {"stalwart", "mx.hosting.example", "hosting.example", NULL,
+     "postmaster@hosting.example", 0.04, 0.01, 0, 1, 1, 6, 255, "203.0.113",
+     200, 254, "2001:db8:5a1"},
 };
 
 /* RFC 8460 §4.3 result types. */
@@ -491,11 +483,16 @@ enum {
 };
 
 static const char *const rt_name[NRT] = {
-	"starttls-not-supported", "certificate-expired",
-	"certificate-host-mismatch", "certificate-not-trusted",
-	"validation-failure", "sts-policy-fetch-error",
-	"tlsa-invalid", "dnssec-invalid",
-	"dane-required", "sts-webpki-invalid",
+    "starttls-not-supported",
+    "certificate-expired",
+    "certificate-host-mismatch",
+    "certificate-not-trusted",
+    "validation-failure",
+    "sts-policy-fetch-error",
+    "tlsa-invalid",
+    "dnssec-invalid",
+    "dane-required",
+    "sts-webpki-invalid",
 };
 
 enum { PT_STS, PT_TLSA, PT_NOPOL };
@@ -563,7 +560,7 @@ static void
 domain_fixed(size_t idx, struct domprof *dp)
 {
 	static const char *const names[NFIXED_DOMAINS] = {
-		"example.com", "example.net", "example.org", "dane.example"};
+	    "example.com", "example.net", "example.org", "dane.example"};
 
 	snprintf(dp->name, sizeof(dp->name), "%s", names[idx]);
 	dp->has_sts = 1;
@@ -630,7 +627,7 @@ domain_profile(const struct gen *g, size_t idx, struct domprof *dp)
 {
 	struct rng r = rng_derive(g->seed, TAG_DOMAIN, idx);
 	static const unsigned ages[] = {86400, 604800, 1209600, 2592000,
-					31557600};
+	                                31557600};
 
 	memset(dp, 0, sizeof(*dp));
 	dp->idx = idx;
@@ -641,7 +638,7 @@ domain_profile(const struct gen *g, size_t idx, struct domprof *dp)
 		return;
 	}
 	snprintf(dp->name, sizeof(dp->name), "example-%zu.test",
-		 idx - NFIXED_DOMAINS + 1);
+	         idx - NFIXED_DOMAINS + 1);
 	dp->has_sts = rng_chance(&r, 0.92);
 	dp->mode = rng_chance(&r, 0.35) ? MODE_TESTING : MODE_ENFORCE;
 	dp->dane = rng_chance(&r, 0.45);
@@ -663,8 +660,9 @@ domain_profile(const struct gen *g, size_t idx, struct domprof *dp)
 	if (rng_chance(&r, 0.5) && g->days > 1)
 		dp->prob_from = (unsigned)rng_below(&r, g->days);
 	if (rng_chance(&r, 0.3) && g->days > 1)
-		dp->prob_until = dp->prob_from + 1 +
-				 (unsigned)rng_below(&r, g->days - dp->prob_from);
+		dp->prob_until =
+		    dp->prob_from + 1 +
+		    (unsigned)rng_below(&r, g->days - dp->prob_from);
 	dp->prob_share = 0.02 + 0.5 * rng_unit(&r);
 	dp->prob_rt = rng_chance(&r, 0.5) ? RT_TLSA_INVALID : RT_DNSSEC_INVALID;
 	dp->nprob_mta = 2 + (unsigned)rng_below(&r, 2);
@@ -713,7 +711,7 @@ struct plan {
 	uint64_t dom;
 	unsigned day;
 	int gz;
-	int cur; /* maildir: cur/ rather than new/ */
+	int cur;      /* maildir: cur/ rather than new/ */
 	size_t extra; /* padding asked beyond the unpadded size */
 };
 
@@ -825,7 +823,7 @@ detail_fields(struct rng *r, int org, int has_mx)
 /* Spreads n failed sessions of one kind over up to `parts` MTAs. */
 static void
 split_failures(struct model *m, struct policy *p, int rt, unsigned mx,
-	       int64_t n, unsigned parts, const unsigned *mtas)
+               int64_t n, unsigned parts, const unsigned *mtas)
 {
 	struct rng *r = &m->rng;
 	unsigned base = pick_mta(r, m->pl.org);
@@ -842,7 +840,7 @@ split_failures(struct model *m, struct policy *p, int rt, unsigned mx,
 
 		if (k + 1 < parts)
 			c = 1 + (int64_t)rng_below(
-					r, (uint64_t)(n - (parts - k - 1)));
+			            r, (uint64_t)(n - (parts - k - 1)));
 		if (p->ndet >= MAX_BASE_DET) {
 			p->det[p->ndet - 1].count += n;
 			return;
@@ -850,11 +848,11 @@ split_failures(struct model *m, struct policy *p, int rt, unsigned mx,
 		d = detail_add(p);
 		d->rt = (unsigned char)rt;
 		d->mx = (unsigned char)mx;
-		d->mta = mtas ? mtas[k] : ((base & MTA_V6) | ((base + 7 * k) &
-							      0xfff));
+		d->mta = mtas ? mtas[k]
+		              : ((base & MTA_V6) | ((base + 7 * k) & 0xfff));
 		if (!(d->mta & MTA_V6))
-			d->mta %= orgs[m->pl.org].v4hi - orgs[m->pl.org].v4lo +
-				  1;
+			d->mta %=
+			    orgs[m->pl.org].v4hi - orgs[m->pl.org].v4lo + 1;
 		d->fields = (unsigned char)detail_fields(r, m->pl.org, mx != 0);
 		d->count = c;
 		n -= c;
@@ -884,42 +882,40 @@ add_problem(struct model *m, struct policy *p, int64_t total)
 	switch (dp->problem) {
 	case PROB_EXPIRED:
 		split_failures(m, p, RT_EXPIRED, last,
-			       share_of(r, total, dp->prob_share), parts, NULL);
+		               share_of(r, total, dp->prob_share), parts, NULL);
 		break;
 	case PROB_UNTRUSTED:
 		split_failures(m, p, RT_UNTRUSTED, last,
-			       share_of(r, total, dp->prob_share), parts, NULL);
+		               share_of(r, total, dp->prob_share), parts, NULL);
 		break;
 	case PROB_MISMATCH:
 		split_failures(m, p, RT_MISMATCH, 1,
-			       share_of(r, total, dp->prob_share), parts, NULL);
+		               share_of(r, total, dp->prob_share), parts, NULL);
 		break;
 	case PROB_STARTTLS:
 		for (unsigned k = 0; k < dp->nprob_mta; k++) {
-			unsigned mta = dp->prob_mta[k] %
-				       (orgs[m->pl.org].v4hi -
-					orgs[m->pl.org].v4lo + 1);
+			unsigned mta =
+			    dp->prob_mta[k] %
+			    (orgs[m->pl.org].v4hi - orgs[m->pl.org].v4lo + 1);
 
-			split_failures(m, p, RT_STARTTLS,
-				       1 + (unsigned)rng_below(r, last),
-				       share_of(r, total, dp->prob_share), 1,
-				       &mta);
+			split_failures(
+			    m, p, RT_STARTTLS, 1 + (unsigned)rng_below(r, last),
+			    share_of(r, total, dp->prob_share), 1, &mta);
 		}
 		break;
 	case PROB_FETCH:
 	case PROB_WEBPKI:
 		if (p->type == PT_STS)
-			split_failures(m, p,
-				       dp->problem == PROB_FETCH ? RT_FETCH
-								 : RT_WEBPKI,
-				       0, share_of(r, total, dp->prob_share),
-				       parts, NULL);
+			split_failures(
+			    m, p,
+			    dp->problem == PROB_FETCH ? RT_FETCH : RT_WEBPKI, 0,
+			    share_of(r, total, dp->prob_share), parts, NULL);
 		break;
 	case PROB_DANE:
 		if (p->type == PT_TLSA)
 			split_failures(m, p, dp->prob_rt, 1,
-				       share_of(r, total, dp->prob_share),
-				       parts, NULL);
+			               share_of(r, total, dp->prob_share),
+			               parts, NULL);
 		break;
 	}
 }
@@ -929,9 +925,9 @@ static void
 add_noise(struct model *m, struct policy *p)
 {
 	static const int sts_rt[] = {RT_STARTTLS, RT_VALIDATION, RT_UNTRUSTED,
-				     RT_WEBPKI, RT_MISMATCH};
+	                             RT_WEBPKI, RT_MISMATCH};
 	static const int tlsa_rt[] = {RT_STARTTLS, RT_VALIDATION,
-				      RT_DANE_REQUIRED, RT_DNSSEC_INVALID};
+	                              RT_DANE_REQUIRED, RT_DNSSEC_INVALID};
 	struct rng *r = &m->rng;
 	int rt;
 
@@ -942,7 +938,7 @@ add_noise(struct model *m, struct policy *p)
 	else
 		rt = sts_rt[rng_below(r, 5)];
 	split_failures(m, p, rt, 1 + (unsigned)rng_below(r, m->dp.nmx),
-		       1 + (int64_t)rng_below(r, 3), 1, NULL);
+	               1 + (int64_t)rng_below(r, 3), 1, NULL);
 }
 
 static void
@@ -966,9 +962,8 @@ add_subdomain_policy(struct model *m, int64_t total)
 
 	if (m->npol >= MAX_POLICIES)
 		return;
-	snprintf(name, sizeof(name), "%s.%s",
-		 subs[rng_below(&m->rng, 4)],
-		 m->dp.name);
+	snprintf(name, sizeof(name), "%s.%s", subs[rng_below(&m->rng, 4)],
+	         m->dp.name);
 	for (int i = 0; i < m->npol; i++)
 		if (strcmp(m->pol[i].domain, name) == 0)
 			return;
@@ -990,21 +985,21 @@ make_report_id(struct model *m)
 	case ORG_GOOGLE:
 		civil_from_time(m->start, &c);
 		snprintf(m->report_id, sizeof(m->report_id),
-			 "%04d-%02u-%02uT00:00:00Z_%s", c.y, c.mon, c.day,
-			 dp->name);
+		         "%04d-%02u-%02uT00:00:00Z_%s", c.y, c.mon, c.day,
+		         dp->name);
 		break;
 	case ORG_MICROSOFT:
 		/* A Windows FILETIME a little after the day; the report
 		 * number keeps it unique (10007 ticks apart). */
 		ft = ((uint64_t)(m->start + 86400) + 11644473600ULL) *
-			     10000000ULL +
+		         10000000ULL +
 		     m->pl.idx * 10007 + rng_below(&m->rng, 10000);
 		snprintf(m->report_id, sizeof(m->report_id), "%llu+%s",
-			 (unsigned long long)ft, dp->name);
+		         (unsigned long long)ft, dp->name);
 		break;
 	case ORG_STALWART:
 		snprintf(m->report_id, sizeof(m->report_id), "%lld_%016llx",
-			 (long long)(m->end + 600), (unsigned long long)k);
+		         (long long)(m->end + 600), (unsigned long long)k);
 		break;
 	default: {
 		/* uuid-like; the last two groups are the 64 bits of a
@@ -1012,13 +1007,13 @@ make_report_id(struct model *m)
 		uint64_t a = rng_next(&m->rng);
 
 		snprintf(m->report_id, sizeof(m->report_id),
-			 "%08llx-%04llx-%04llx-%04llx-%012llx%s",
-			 (unsigned long long)(a >> 32),
-			 (unsigned long long)(a >> 16 & 0xffff),
-			 (unsigned long long)(a & 0xffff),
-			 (unsigned long long)(k >> 48),
-			 (unsigned long long)(k & 0xffffffffffffULL),
-			 m->pl.org == ORG_MAILRU ? "@mail.ru" : "");
+		         "%08llx-%04llx-%04llx-%04llx-%012llx%s",
+		         (unsigned long long)(a >> 32),
+		         (unsigned long long)(a >> 16 & 0xffff),
+		         (unsigned long long)(a & 0xffff),
+		         (unsigned long long)(k >> 48),
+		         (unsigned long long)(k & 0xffffffffffffULL),
+		         m->pl.org == ORG_MAILRU ? "@mail.ru" : "");
 		break;
 	}
 	}
@@ -1160,8 +1155,8 @@ pad_detail(struct model *m, struct policy *p)
 	    (d->fields & F_REASON ? 75 : 0) + (d->fields & F_INFO ? 90 : 0) +
 	    indent_cost(m, 4 + (unsigned)__builtin_popcount(d->fields), 5);
 	for (int i = 0; i < m->npol; i++)
-		if (&m->pol[i] != src && m->pol[i].details_from ==
-						 p->details_from)
+		if (&m->pol[i] != src &&
+		    m->pol[i].details_from == p->details_from)
 			shown++;
 	return n * shown;
 }
@@ -1223,11 +1218,11 @@ ip_receiving(char *out, size_t n, uint64_t dom, unsigned mx)
 {
 	if ((dom + mx) % 3 == 0)
 		snprintf(out, n, "2001:db8:%x:%x::%x",
-			 (unsigned)(0xd000 + dom / 0xffff),
-			 (unsigned)(dom % 0xffff + 1), mx);
+		         (unsigned)(0xd000 + dom / 0xffff),
+		         (unsigned)(dom % 0xffff + 1), mx);
 	else
 		snprintf(out, n, "203.0.113.%u",
-			 (unsigned)((dom * 2 + mx) % 254 + 1));
+		         (unsigned)((dom * 2 + mx) % 254 + 1));
 }
 
 /* Appends the decimal v at out; returns the end. */
@@ -1249,7 +1244,7 @@ put_uint(char *out, unsigned v)
  * for every padded policy-string line, so it avoids snprintf. */
 static void
 mx_name(char *out, size_t n, const struct policy *p, unsigned k,
-	const char *prefix)
+        const char *prefix)
 {
 	size_t plen = strlen(prefix), dlen = strlen(p->domain);
 	char *o = out;
@@ -1280,34 +1275,35 @@ reason_text(char *out, size_t n, int rt, const char *mx, const char *dom)
 		break;
 	case RT_EXPIRED:
 		snprintf(out, n,
-			 "x509: certificate has expired or is not yet valid");
+		         "x509: certificate has expired or is not yet valid");
 		break;
 	case RT_MISMATCH:
 		snprintf(out, n,
-			 "x509: certificate is valid for mail.hosting.example, "
-			 "not %s",
-			 mx);
+		         "x509: certificate is valid for mail.hosting.example, "
+		         "not %s",
+		         mx);
 		break;
 	case RT_UNTRUSTED:
-		snprintf(out, n, "x509: certificate signed by unknown "
-				 "authority");
+		snprintf(out, n,
+		         "x509: certificate signed by unknown "
+		         "authority");
 		break;
 	case RT_FETCH:
 		snprintf(out, n,
-			 "unable to do http request: Get "
-			 "\"https://mta-sts.%s/.well-known/mta-sts.txt\": "
-			 "context deadline exceeded",
-			 dom);
+		         "unable to do http request: Get "
+		         "\"https://mta-sts.%s/.well-known/mta-sts.txt\": "
+		         "context deadline exceeded",
+		         dom);
 		break;
 	case RT_WEBPKI:
 		snprintf(out, n,
-			 "x509: certificate is valid for *.hosting.example, "
-			 "not mta-sts.%s",
-			 dom);
+		         "x509: certificate is valid for *.hosting.example, "
+		         "not mta-sts.%s",
+		         dom);
 		break;
 	case RT_TLSA_INVALID:
 		snprintf(out, n, "no TLSA record matches the certificate of %s",
-			 mx);
+		         mx);
 		break;
 	case RT_DNSSEC_INVALID:
 		snprintf(out, n, "DNSSEC validation failed: RRSIG expired");
@@ -1323,7 +1319,7 @@ reason_text(char *out, size_t n, int rt, const char *mx, const char *dom)
 
 static void
 json_detail(struct jw *w, const struct model *m, const struct policy *p,
-	    const struct detail *d)
+            const struct detail *d)
 {
 	char ip[64], mx[DOMAIN_MAX + 16], text[256];
 
@@ -1345,8 +1341,8 @@ json_detail(struct jw *w, const struct model *m, const struct policy *p,
 	jw_kint(w, "failed-session-count", d->count);
 	if (d->fields & F_INFO) {
 		snprintf(text, sizeof(text),
-			 "https://tlsrpt.mail-services.example/details?id=%08x",
-			 (unsigned)(mix64(m->pl.idx * 131 + d->mta) >> 32));
+		         "https://tlsrpt.mail-services.example/details?id=%08x",
+		         (unsigned)(mix64(m->pl.idx * 131 + d->mta) >> 32));
 		jw_kstr(w, "additional-information", text);
 	}
 	if (d->fields & F_REASON) {
@@ -1359,14 +1355,15 @@ json_detail(struct jw *w, const struct model *m, const struct policy *p,
 static void
 tlsa_record(char *out, size_t n, const struct model *m, unsigned k, int upper)
 {
-	static const char hexu[] = "0123456789ABCDEF", hexl[] = "0123456789abcdef";
+	static const char hexu[] = "0123456789ABCDEF",
+	                  hexl[] = "0123456789abcdef";
 	const char *hex = upper ? hexu : hexl;
 	size_t o;
 
 	o = (size_t)snprintf(out, n, "%u 1 1 ", m->dp.tlsa_usage);
 	for (unsigned j = 0; j < 32 && o + 2 < n; j++) {
 		unsigned byte =
-			(unsigned)(mix64(m->dp.tlsa_seed + k * 32 + j) & 0xff);
+		    (unsigned)(mix64(m->dp.tlsa_seed + k * 32 + j) & 0xff);
 
 		out[o++] = hex[byte >> 4];
 		out[o++] = hex[byte & 15];
@@ -1413,7 +1410,7 @@ json_policy_strings(struct jw *w, struct model *m, const struct policy *p)
 		}
 		if (!m->dp.maxage_first) {
 			snprintf(line, sizeof(line), "max_age: %u",
-				 m->dp.max_age);
+			         m->dp.max_age);
 			jw_str(w, line);
 		}
 	}
@@ -1510,14 +1507,14 @@ struct gz {
 
 static void
 gz_compress(struct gz *gz, int level, int os, const struct buf *in,
-	    struct buf *out)
+            struct buf *out)
 {
 	z_stream *zs = &gz->zs[level];
 	int rc;
 
 	if (!gz->ready[level]) {
 		if (deflateInit2(zs, level, Z_DEFLATED, 15 + 16, 8,
-				 Z_DEFAULT_STRATEGY) != Z_OK)
+		                 Z_DEFAULT_STRATEGY) != Z_OK)
 			die("deflateInit2 failed");
 		gz->ready[level] = 1;
 	} else if (deflateReset(zs) != Z_OK) {
@@ -1551,8 +1548,9 @@ gz_end(struct gz *gz)
 static void
 base64_lines(struct buf *b, const unsigned char *p, size_t n, const char *nl)
 {
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
-				  "vwxyz0123456789+/";
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+	    "vwxyz0123456789+/";
 	size_t col = 0;
 
 	buf_reserve(b, n / 3 * 4 + n / 57 * 2 + 16);
@@ -1591,17 +1589,17 @@ report_basename(char *out, size_t n, const struct model *m, uint64_t dup)
 		snprintf(uid, sizeof(uid), "001");
 	else if (m->pl.org == ORG_MICROSOFT)
 		snprintf(uid, sizeof(uid), "%.*s",
-			 (int)strcspn(m->report_id, "+"), m->report_id);
+		         (int)strcspn(m->report_id, "+"), m->report_id);
 	else
 		snprintf(uid, sizeof(uid), "%llu",
-			 (unsigned long long)m->pl.idx + 1);
+		         (unsigned long long)m->pl.idx + 1);
 	snprintf(out, n, "%s!%s!%lld!%lld!%s", o->submitter, m->dp.name,
-		 (long long)m->start, (long long)m->end, uid);
+	         (long long)m->start, (long long)m->end, uid);
 	if (dup) {
 		size_t len = strlen(out);
 
 		snprintf(out + len, n - len, "-dup%llu",
-			 (unsigned long long)dup);
+		         (unsigned long long)dup);
 	}
 }
 
@@ -1616,7 +1614,7 @@ struct msgparts {
 
 static void
 msg_headers(struct buf *b, struct model *m, const struct msgparts *mp,
-	    const char *boundary)
+            const char *boundary)
 {
 	const struct org *o = &orgs[m->pl.org];
 	const char *nl = mp->nl, *dom = m->dp.name;
@@ -1629,74 +1627,80 @@ msg_headers(struct buf *b, struct model *m, const struct msgparts *mp,
 	switch (m->pl.org) {
 	case ORG_GOOGLE:
 		buf_printf(b,
-			   "MIME-Version: 1.0%sDate: %s%sTLS-Report-Domain: "
-			   "%s%sTLS-Report-Submitter: %s%s",
-			   nl, date, nl, dom, nl, o->submitter, nl);
+		           "MIME-Version: 1.0%sDate: %s%sTLS-Report-Domain: "
+		           "%s%sTLS-Report-Submitter: %s%s",
+		           nl, date, nl, dom, nl, o->submitter, nl);
 		id = rng_next(&m->rng);
 		buf_printf(b, "Message-ID: <%08llx.%06llxtls@google.com>%s",
-			   (unsigned long long)(id >> 32),
-			   (unsigned long long)(id & 0xffffff), nl);
-		buf_printf(b,
-			   "Subject: Report Domain: %s Submitter: google.com "
-			   "Report-ID: <%04d.%02u.%02uT00.00.00Z+%s@google.com>%s",
-			   dom, c.y, c.mon, c.day, dom, nl);
-		buf_printf(b, "From: %s%sTo: tlsrpt@%s%s", o->from, nl, dom, nl);
+		           (unsigned long long)(id >> 32),
+		           (unsigned long long)(id & 0xffffff), nl);
+		buf_printf(
+		    b,
+		    "Subject: Report Domain: %s Submitter: google.com "
+		    "Report-ID: <%04d.%02u.%02uT00.00.00Z+%s@google.com>%s",
+		    dom, c.y, c.mon, c.day, dom, nl);
+		buf_printf(b, "From: %s%sTo: tlsrpt@%s%s", o->from, nl, dom,
+		           nl);
 		break;
 	case ORG_MICROSOFT:
+		buf_printf(
+		    b, "From: <%s>%sTo: \"tlsrpt@%s\" <tlsrpt@%s>%sDate: %s%s",
+		    o->from, nl, dom, dom, nl, date, nl);
+		buf_printf(
+		    b,
+		    "Subject: Report Domain: %s Submitter: microsoft.com "
+		    "Report-ID:%s %s%s",
+		    dom, nl, m->report_id, nl);
 		buf_printf(b,
-			   "From: <%s>%sTo: \"tlsrpt@%s\" <tlsrpt@%s>%sDate: %s%s",
-			   o->from, nl, dom, dom, nl, date, nl);
-		buf_printf(b,
-			   "Subject: Report Domain: %s Submitter: microsoft.com "
-			   "Report-ID:%s %s%s",
-			   dom, nl, m->report_id, nl);
-		buf_printf(b,
-			   "TLS-Report-Domain: %s%sTLS-Report-Submitter: %s%s"
-			   "MIME-Version: 1.0%sMessage-ID: <%s@%s>%s",
-			   dom, nl, o->submitter, nl, nl, m->report_id, dom, nl);
+		           "TLS-Report-Domain: %s%sTLS-Report-Submitter: %s%s"
+		           "MIME-Version: 1.0%sMessage-ID: <%s@%s>%s",
+		           dom, nl, o->submitter, nl, nl, m->report_id, dom,
+		           nl);
 		break;
 	case ORG_MAILRU:
 		buf_printf(b, "From: %s%sDate: %s%sTo: tlsrpt@%s%s", o->from,
-			   nl, date, nl, dom, nl);
+		           nl, date, nl, dom, nl);
 		buf_printf(b,
-			   "Subject: Report%s Domain: %s%s Submitter: mail.ru%s"
-			   " Report-ID: <%s>%s",
-			   nl, dom, nl, nl, m->report_id, nl);
+		           "Subject: Report%s Domain: %s%s Submitter: mail.ru%s"
+		           " Report-ID: <%s>%s",
+		           nl, dom, nl, nl, m->report_id, nl);
 		buf_printf(b,
-			   "Auto-Submitted: auto-generated%sTLS-Report-Domain: "
-			   "%s%sTLS-Report-Submitter: mail.ru%sMessage-Id: "
-			   "<%s>%sMIME-Version: 1.0%s",
-			   nl, dom, nl, nl, m->report_id, nl, nl);
+		           "Auto-Submitted: auto-generated%sTLS-Report-Domain: "
+		           "%s%sTLS-Report-Submitter: mail.ru%sMessage-Id: "
+		           "<%s>%sMIME-Version: 1.0%s",
+		           nl, dom, nl, nl, m->report_id, nl, nl);
 		break;
 	default:
 		buf_printf(b, "From: %s%sTo: tlsrpt@%s%sDate: %s%s", o->from,
-			   nl, dom, nl, date, nl);
+		           nl, dom, nl, date, nl);
+		buf_printf(
+		    b,
+		    "Subject: Report Domain: %s Submitter: %s Report-ID: "
+		    "<%s>%s",
+		    dom, o->submitter, m->report_id, nl);
 		buf_printf(b,
-			   "Subject: Report Domain: %s Submitter: %s Report-ID: "
-			   "<%s>%s",
-			   dom, o->submitter, m->report_id, nl);
-		buf_printf(b,
-			   "TLS-Report-Domain: %s%sTLS-Report-Submitter: %s%s"
-			   "Message-ID: <tlsrpt.%llu@%s>%sMIME-Version: 1.0%s",
-			   dom, nl, o->submitter, nl,
-			   (unsigned long long)m->pl.idx, o->submitter, nl, nl);
+		           "TLS-Report-Domain: %s%sTLS-Report-Submitter: %s%s"
+		           "Message-ID: <tlsrpt.%llu@%s>%sMIME-Version: 1.0%s",
+		           dom, nl, o->submitter, nl,
+		           (unsigned long long)m->pl.idx, o->submitter, nl, nl);
 		break;
 	}
 	if (m->pl.org == ORG_MICROSOFT)
-		buf_printf(b,
-			   "Content-Type: multipart/report;%s\tboundary=\"%s\"; "
-			   "report-type=tlsrpt%s",
-			   nl, boundary, nl);
+		buf_printf(
+		    b,
+		    "Content-Type: multipart/report;%s\tboundary=\"%s\"; "
+		    "report-type=tlsrpt%s",
+		    nl, boundary, nl);
 	else if (m->pl.org == ORG_MAILRU)
 		buf_printf(b,
-			   "Content-Type: multipart/report; "
-			   "report-type=\"tlsrpt\";%s boundary=\"%s\"%s",
-			   nl, boundary, nl);
+		           "Content-Type: multipart/report; "
+		           "report-type=\"tlsrpt\";%s boundary=\"%s\"%s",
+		           nl, boundary, nl);
 	else
 		buf_printf(b,
-			   "Content-Type: multipart/report; boundary=\"%s\"; "
-			   "report-type=tlsrpt%s",
-			   boundary, nl);
+		           "Content-Type: multipart/report; boundary=\"%s\"; "
+		           "report-type=tlsrpt%s",
+		           boundary, nl);
 	buf_puts(b, nl);
 }
 
@@ -1712,26 +1716,26 @@ msg_text_part(struct buf *b, const struct model *m, const struct msgparts *mp)
 	switch (m->pl.org) {
 	case ORG_GOOGLE:
 		buf_printf(b,
-			   "Content-Type: text/plain; charset=\"UTF-8\"; "
-			   "format=flowed; delsp=yes%s%sThis is an aggregate "
-			   "TLS report from google.com%s",
-			   nl, nl, nl);
+		           "Content-Type: text/plain; charset=\"UTF-8\"; "
+		           "format=flowed; delsp=yes%s%sThis is an aggregate "
+		           "TLS report from google.com%s",
+		           nl, nl, nl);
 		break;
 	case ORG_MICROSOFT:
 		buf_printf(b,
-			   "Content-Type: text/html; charset=\"us-ascii\"%s"
-			   "Content-Transfer-Encoding: quoted-printable%s%s"
-			   "<html><body><p>This is an aggregate TLS report "
-			   "from microsoft.com for %s.</p></body></html>%s",
-			   nl, nl, nl, m->dp.name, nl);
+		           "Content-Type: text/html; charset=\"us-ascii\"%s"
+		           "Content-Transfer-Encoding: quoted-printable%s%s"
+		           "<html><body><p>This is an aggregate TLS report "
+		           "from microsoft.com for %s.</p></body></html>%s",
+		           nl, nl, nl, m->dp.name, nl);
 		break;
 	default:
 		/* The second line starts with "From ": mbox must escape it. */
 		buf_printf(b,
-			   "Content-Type: text/plain; charset=\"us-ascii\"%s"
-			   "Content-Transfer-Encoding: 7bit%s%sThis is an "
-			   "aggregate TLS report.%sFrom %s to %s, for %s.%s",
-			   nl, nl, nl, nl, o->name, m->dp.name, day, nl);
+		           "Content-Type: text/plain; charset=\"us-ascii\"%s"
+		           "Content-Transfer-Encoding: 7bit%s%sThis is an "
+		           "aggregate TLS report.%sFrom %s to %s, for %s.%s",
+		           nl, nl, nl, nl, o->name, m->dp.name, day, nl);
 		break;
 	}
 }
@@ -1741,24 +1745,27 @@ msg_report_part(struct buf *b, const struct model *m, const struct msgparts *mp)
 {
 	const char *nl = mp->nl;
 	const char *type =
-		mp->gz ? "application/tlsrpt+gzip" : "application/tlsrpt+json";
+	    mp->gz ? "application/tlsrpt+gzip" : "application/tlsrpt+json";
 
 	if (m->pl.org == ORG_MICROSOFT)
-		buf_printf(b,
-			   "Content-Type: %s%sContent-Description:%s %s%s"
-			   "Content-Disposition: attachment;%s\tfilename=\"%s\"%s",
-			   type, nl, nl, mp->fname, nl, nl, mp->fname, nl);
+		buf_printf(
+		    b,
+		    "Content-Type: %s%sContent-Description:%s %s%s"
+		    "Content-Disposition: attachment;%s\tfilename=\"%s\"%s",
+		    type, nl, nl, mp->fname, nl, nl, mp->fname, nl);
 	else if (m->pl.org == ORG_MAILRU)
-		buf_printf(b,
-			   "Content-Type: %s;%s name=\"%s\"%s"
-			   "Content-Transfer-Encoding: base64%s"
-			   "Content-Disposition: attachment;%s filename=\"%s\"%s",
-			   type, nl, mp->fname, nl, nl, nl, mp->fname, nl);
+		buf_printf(
+		    b,
+		    "Content-Type: %s;%s name=\"%s\"%s"
+		    "Content-Transfer-Encoding: base64%s"
+		    "Content-Disposition: attachment;%s filename=\"%s\"%s",
+		    type, nl, mp->fname, nl, nl, nl, mp->fname, nl);
 	else
-		buf_printf(b,
-			   "Content-Type: %s;%s\tname=\"%s\"%s"
-			   "Content-Disposition: attachment;%s\tfilename=\"%s\"%s",
-			   type, nl, mp->fname, nl, nl, mp->fname, nl);
+		buf_printf(
+		    b,
+		    "Content-Type: %s;%s\tname=\"%s\"%s"
+		    "Content-Disposition: attachment;%s\tfilename=\"%s\"%s",
+		    type, nl, mp->fname, nl, nl, mp->fname, nl);
 	if (m->pl.org != ORG_MAILRU)
 		buf_printf(b, "Content-Transfer-Encoding: base64%s", nl);
 	buf_puts(b, nl);
@@ -1776,27 +1783,27 @@ msg_build(struct buf *b, struct model *m, const struct msgparts *mp)
 	switch (m->pl.org) {
 	case ORG_GOOGLE:
 		snprintf(boundary, sizeof(boundary), "000000000000%016llx",
-			 (unsigned long long)a);
+		         (unsigned long long)a);
 		break;
 	case ORG_MICROSOFT:
 		snprintf(boundary, sizeof(boundary),
-			 "_%08llx-%04llx-%04llx-%04llx-%012llx_",
-			 (unsigned long long)(a >> 32),
-			 (unsigned long long)(a >> 16 & 0xffff),
-			 (unsigned long long)(a & 0xffff),
-			 (unsigned long long)(z >> 48),
-			 (unsigned long long)(z & 0xffffffffffffULL));
+		         "_%08llx-%04llx-%04llx-%04llx-%012llx_",
+		         (unsigned long long)(a >> 32),
+		         (unsigned long long)(a >> 16 & 0xffff),
+		         (unsigned long long)(a & 0xffff),
+		         (unsigned long long)(z >> 48),
+		         (unsigned long long)(z & 0xffffffffffffULL));
 		break;
 	default:
 		snprintf(boundary, sizeof(boundary), "----=_NextPart_%llu",
-			 (unsigned long long)(a % 10000000000000000000ULL));
+		         (unsigned long long)(a % 10000000000000000000ULL));
 		break;
 	}
 	b->len = 0;
 	msg_headers(b, m, mp, boundary);
 	if (m->pl.org == ORG_MAILRU)
 		buf_printf(b, "This is a multipart message in MIME format.%s%s",
-			   nl, nl);
+		           nl, nl);
 	buf_printf(b, "--%s%s", boundary, nl);
 	msg_text_part(b, m, mp);
 	buf_printf(b, "%s--%s%s", nl, boundary, nl);
@@ -1863,7 +1870,7 @@ write_all(int fd, const char *p, size_t n, const char *path)
 
 static void
 write_file(struct sink *k, const char *dir, const char *name, const char *p,
-	   size_t n)
+           size_t n)
 {
 	char path[4096];
 	int fd;
@@ -1884,7 +1891,7 @@ write_file(struct sink *k, const char *dir, const char *name, const char *p,
  * and ">" added to every body line that matches /^>*From /. */
 static void
 mbox_append(struct sink *k, const struct model *m, const struct buf *msg,
-	    int64_t date)
+            int64_t date)
 {
 	struct buf *r = &k->rec;
 	char when[40], path[4096];
@@ -1928,7 +1935,7 @@ emit(struct sink *k, struct model *m, int how, uint64_t dup)
 		gz_compress(&k->gz, o->gz_level, o->gz_os, &k->json, &k->gzbuf);
 	if (how == OUT_JSON || how == OUT_GZ) {
 		snprintf(name, sizeof(name), "%s.json%s", base,
-			 m->pl.gz ? ".gz" : "");
+		         m->pl.gz ? ".gz" : "");
 		write_file(k, k->g->out, name, att->p, att->len);
 		return;
 	}
@@ -1950,14 +1957,14 @@ emit(struct sink *k, struct model *m, int how, uint64_t dup)
 		char from[5000], to[5000];
 
 		snprintf(name, sizeof(name), "%lld.M%lluQ%llu.tlsrpt-gen",
-			 (long long)mp.date, (unsigned long long)m->pl.idx,
-			 (unsigned long long)dup);
+		         (long long)mp.date, (unsigned long long)m->pl.idx,
+		         (unsigned long long)dup);
 		snprintf(dir, sizeof(dir), "%s/tmp", k->g->out);
 		write_file(k, dir, name, k->msg.p, k->msg.len);
 		snprintf(from, sizeof(from), "%s/%s", dir, name);
 		snprintf(to, sizeof(to), "%s/%s/%s%s", k->g->out,
-			 m->pl.cur ? "cur" : "new", name,
-			 m->pl.cur ? ":2,S" : "");
+		         m->pl.cur ? "cur" : "new", name,
+		         m->pl.cur ? ":2,S" : "");
 		if (rename(from, to) < 0)
 			die("rename %s: %s", to, strerror(errno));
 	}
@@ -2053,8 +2060,8 @@ sink_open(struct sink *k, const struct gen *g, int with_mbox)
 	}
 	if (with_mbox) {
 		snprintf(path, sizeof(path), "%s/reports.mbox", g->out);
-		k->mbox_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				  0644);
+		k->mbox_fd =
+		    open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (k->mbox_fd < 0)
 			die("open %s: %s", path, strerror(errno));
 	}
@@ -2104,7 +2111,8 @@ planner_init(struct planner *pn, const struct gen *g)
 	memset(pn, 0, sizeof(*pn));
 	pn->slots = total_domains(g) * g->days;
 	pn->mult = 2654435761ULL % (pn->slots ? pn->slots : 1);
-	while (pn->slots > 1 && (pn->mult == 0 || gcd64(pn->mult, pn->slots) != 1))
+	while (pn->slots > 1 &&
+	       (pn->mult == 0 || gcd64(pn->mult, pn->slots) != 1))
 		pn->mult++;
 	pn->off = pn->slots ? rng_below(&r, pn->slots) : 0;
 }
@@ -2130,7 +2138,7 @@ pick_org(struct rng *r, int google)
  * report-id says so), the others on a skewed choice of domain. */
 static void
 plan_new(struct planner *pn, const struct gen *g, uint64_t i, struct plan *pl,
-	 struct stats *st)
+         struct stats *st)
 {
 	struct rng r = rng_derive(g->seed, TAG_PLAN, i);
 	uint64_t ndom = total_domains(g);
@@ -2144,8 +2152,9 @@ plan_new(struct planner *pn, const struct gen *g, uint64_t i, struct plan *pl,
 	}
 	if (pl->org == ORG_GOOGLE) {
 		uint64_t s = (uint64_t)(((unsigned __int128)pn->google_next++ *
-					 pn->mult + pn->off) %
-					pn->slots);
+		                             pn->mult +
+		                         pn->off) %
+		                        pn->slots);
 
 		pl->day = (unsigned)(s % g->days);
 		pl->dom = s / g->days;
@@ -2165,10 +2174,11 @@ plan_new(struct planner *pn, const struct gen *g, uint64_t i, struct plan *pl,
 	if (rng_chance(&r, 0.05))
 		pl->extra = (size_t)((3.0 + 3.0 * rng_unit(&r)) * 1000);
 	else
-		pl->extra = (size_t)((0.25 + 1.13 * (rng_unit(&r) + rng_unit(&r) +
-						     rng_unit(&r)) /
-					      3) *
-				     1000);
+		pl->extra = (size_t)((0.25 + 1.13 *
+		                                 (rng_unit(&r) + rng_unit(&r) +
+		                                  rng_unit(&r)) /
+		                                 3) *
+		                     1000);
 }
 
 static void
@@ -2214,7 +2224,7 @@ pad_report(struct sink *k, struct model *m, size_t extra)
  * no-policy-found report has nothing to pad with). */
 static void
 make_report(struct sink *k, struct planner *pn, struct model *m,
-	    struct plan *pl, int fresh)
+            struct plan *pl, int fresh)
 {
 	const struct gen *g = k->g;
 	size_t got;
@@ -2225,16 +2235,16 @@ make_report(struct sink *k, struct planner *pn, struct model *m,
 		double room, ratio = 1;
 
 		pn->nbase++;
-		pn->avg_base += ((double)k->json.len - pn->avg_base) /
-				(double)pn->nbase;
+		pn->avg_base +=
+		    ((double)k->json.len - pn->avg_base) / (double)pn->nbase;
 		room = (double)g->size_target - pn->avg_base;
 		if (pn->got > 0)
 			ratio = pn->asked / pn->got;
 		if (ratio > 3)
 			ratio = 3;
-		pl->extra = room > 0 ? (size_t)(room * ratio *
-						(double)pl->extra / 1000)
-				     : 0;
+		pl->extra =
+		    room > 0 ? (size_t)(room * ratio * (double)pl->extra / 1000)
+		             : 0;
 	}
 	if (g->size_target == 0 || pl->extra == 0)
 		return;
@@ -2269,9 +2279,9 @@ run(const struct gen *g)
 	static struct sink k;
 	static struct model m;
 	int how = g->format == FMT_MBOX      ? OUT_MBOX
-		  : g->format == FMT_MAILDIR ? OUT_MAILDIR
-		  : g->format == FMT_EML     ? OUT_EML
-					     : OUT_JSON;
+	          : g->format == FMT_MAILDIR ? OUT_MAILDIR
+	          : g->format == FMT_EML     ? OUT_EML
+	                                     : OUT_JSON;
 	double t0 = now_s();
 
 	planner_init(&pn, g);
@@ -2324,15 +2334,15 @@ run_demo(struct gen *g)
 		struct {
 			int org, dom, on, how;
 		} todo[] = {
-			{ORG_GOOGLE, 1, 1, day >= 11 ? OUT_MBOX : OUT_JSON},
-			{ORG_GOOGLE, 2, day % 2 == 0,
-			 day == 12 ? OUT_EML : OUT_JSON},
-			{ORG_MICROSOFT, 0, day % 2 == 1,
-			 day == 13 ? OUT_EML : OUT_JSON},
-			{ORG_GENERIC, 0, day % 3 == 0,
-			 day == 12 ? OUT_EML : OUT_JSON},
-			{ORG_MICROSOFT, 3, day % 2 == 0,
-			 day == 10 ? OUT_EML : OUT_JSON},
+		    {ORG_GOOGLE, 1, 1, day >= 11 ? OUT_MBOX : OUT_JSON},
+		    {ORG_GOOGLE, 2, day % 2 == 0,
+		     day == 12 ? OUT_EML : OUT_JSON},
+		    {ORG_MICROSOFT, 0, day % 2 == 1,
+		     day == 13 ? OUT_EML : OUT_JSON},
+		    {ORG_GENERIC, 0, day % 3 == 0,
+		     day == 12 ? OUT_EML : OUT_JSON},
+		    {ORG_MICROSOFT, 3, day % 2 == 0,
+		     day == 10 ? OUT_EML : OUT_JSON},
 		};
 
 		for (size_t t = 0; t < sizeof(todo) / sizeof(todo[0]); t++) {
@@ -2362,40 +2372,41 @@ run_demo(struct gen *g)
 static void
 usage(FILE *f)
 {
-	fputs("usage: tlsrpt-gen --out DIR [options]\n"
-	      "       tlsrpt-gen --demo DIR\n"
-	      "Generates realistic SMTP TLS reports (RFC 8460), deterministic "
-	      "from --seed.\n\n"
-	      "  --out DIR            output directory (created)\n"
-	      "  --count N            reports to generate (default 100)\n"
-	      "  --format FMT         files: one .json or .json.gz per report "
-	      "(default)\n"
-	      "                       eml: one multipart/report message per "
-	      "file\n"
-	      "                       mbox: DIR/reports.mbox, all messages\n"
-	      "                       maildir: DIR/{tmp,new,cur}\n"
-	      "  --seed N             random seed (default 1)\n"
-	      "  --gzip-fraction F    share of gzipped reports (default 0.5)\n"
-	      "  --domains N          policy domains example-N.test, besides\n"
-	      "                       example.com/.net/.org and dane.example "
-	      "(default 20)\n"
-	      "  --start YYYY-MM-DD   first report day (default 2024-03-01)\n"
-	      "  --days N             days the reports spread over (default "
-	      "30)\n"
-	      "  --size-target BYTES  average JSON size to pad toward "
-	      "(default 3000;\n"
-	      "                       0: no padding)\n"
-	      "  --duplicates F       share of reports sent again (default 0)\n"
-	      "  --demo DIR           write the README demo set (40 reports, 4 "
-	      "domains,\n"
-	      "                       14 days; .json, .json.gz, .eml, one mbox)\n"
-	      "  --quiet              no statistics on stdout\n"
-	      "  --help               this text\n\n"
-	      "Google sends one report per domain and day: when --count asks "
-	      "for more\n"
-	      "Google reports than domains x days, the rest go to the other "
-	      "senders.\n",
-	      f);
+	fputs(
+	    "usage: tlsrpt-gen --out DIR [options]\n"
+	    "       tlsrpt-gen --demo DIR\n"
+	    "Generates realistic SMTP TLS reports (RFC 8460), deterministic "
+	    "from --seed.\n\n"
+	    "  --out DIR            output directory (created)\n"
+	    "  --count N            reports to generate (default 100)\n"
+	    "  --format FMT         files: one .json or .json.gz per report "
+	    "(default)\n"
+	    "                       eml: one multipart/report message per "
+	    "file\n"
+	    "                       mbox: DIR/reports.mbox, all messages\n"
+	    "                       maildir: DIR/{tmp,new,cur}\n"
+	    "  --seed N             random seed (default 1)\n"
+	    "  --gzip-fraction F    share of gzipped reports (default 0.5)\n"
+	    "  --domains N          policy domains example-N.test, besides\n"
+	    "                       example.com/.net/.org and dane.example "
+	    "(default 20)\n"
+	    "  --start YYYY-MM-DD   first report day (default 2024-03-01)\n"
+	    "  --days N             days the reports spread over (default "
+	    "30)\n"
+	    "  --size-target BYTES  average JSON size to pad toward "
+	    "(default 3000;\n"
+	    "                       0: no padding)\n"
+	    "  --duplicates F       share of reports sent again (default 0)\n"
+	    "  --demo DIR           write the README demo set (40 reports, 4 "
+	    "domains,\n"
+	    "                       14 days; .json, .json.gz, .eml, one mbox)\n"
+	    "  --quiet              no statistics on stdout\n"
+	    "  --help               this text\n\n"
+	    "Google sends one report per domain and day: when --count asks "
+	    "for more\n"
+	    "Google reports than domains x days, the rest go to the other "
+	    "senders.\n",
+	    f);
 }
 
 static uint64_t
@@ -2407,8 +2418,9 @@ opt_u64(const char *name, const char *s, uint64_t max)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s || *end || s[0] == '-' || v > max) {
-		fprintf(stderr, "tlsrpt-gen: --%s: not a number up to %llu: %s\n",
-			name, (unsigned long long)max, s);
+		fprintf(stderr,
+		        "tlsrpt-gen: --%s: not a number up to %llu: %s\n", name,
+		        (unsigned long long)max, s);
 		exit(EX_USAGE_);
 	}
 	return v;
@@ -2424,7 +2436,7 @@ opt_fraction(const char *name, const char *s)
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= 0 && v <= 1)) {
 		fprintf(stderr, "tlsrpt-gen: --%s: not a fraction 0..1: %s\n",
-			name, s);
+		        name, s);
 		exit(EX_USAGE_);
 	}
 	return v;
@@ -2449,29 +2461,29 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"count", required_argument, NULL, 'n'},
-		{"out", required_argument, NULL, 'o'},
-		{"format", required_argument, NULL, 'f'},
-		{"seed", required_argument, NULL, 's'},
-		{"gzip-fraction", required_argument, NULL, 'z'},
-		{"domains", required_argument, NULL, 'D'},
-		{"start", required_argument, NULL, 'S'},
-		{"days", required_argument, NULL, 'd'},
-		{"size-target", required_argument, NULL, 't'},
-		{"duplicates", required_argument, NULL, 'u'},
-		{"demo", required_argument, NULL, 'M'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"count", required_argument, NULL, 'n'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"gzip-fraction", required_argument, NULL, 'z'},
+	    {"domains", required_argument, NULL, 'D'},
+	    {"start", required_argument, NULL, 'S'},
+	    {"days", required_argument, NULL, 'd'},
+	    {"size-target", required_argument, NULL, 't'},
+	    {"duplicates", required_argument, NULL, 'u'},
+	    {"demo", required_argument, NULL, 'M'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct gen g = {
-		.seed = 1,
-		.count = 100,
-		.gzip_fraction = 0.5,
-		.ndomains = 20,
-		.start = days_from_civil(2024, 3, 1) * 86400,
-		.days = 30,
-		.size_target = 3000,
+	    .seed = 1,
+	    .count = 100,
+	    .gzip_fraction = 0.5,
+	    .ndomains = 20,
+	    .start = days_from_civil(2024, 3, 1) * 86400,
+	    .days = 30,
+	    .size_target = 3000,
 	};
 	const char *demo = NULL;
 	int c, found;
@@ -2493,9 +2505,9 @@ main(int argc, char **argv)
 				}
 			if (!found) {
 				fprintf(stderr,
-					"tlsrpt-gen: --format: files, mbox, "
-					"maildir or eml: %s\n",
-					optarg);
+				        "tlsrpt-gen: --format: files, mbox, "
+				        "maildir or eml: %s\n",
+				        optarg);
 				return EX_USAGE_;
 			}
 			break;
@@ -2516,7 +2528,7 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			g.size_target =
-				(size_t)opt_u64("size-target", optarg, 1 << 24);
+			    (size_t)opt_u64("size-target", optarg, 1 << 24);
 			break;
 		case 'u':
 			g.dup_fraction = opt_fraction("duplicates", optarg);

@@ -601,6 +601,19 @@ tstore_close(struct tstore *t)
 	free(t->dir);
 }
 
+struct summary_seen;
+struct failure_seen;
+
+/* What a test holds, freed by ctx_teardown even when the test fails. */
+struct ctx {
+	const struct corpus_case *c; /* the row of a file-alone test */
+	struct tstore t;
+	struct ingest_input *in;
+	sqlite3 *db;
+	struct summary_seen *s;
+	struct failure_seen *f;
+};
+
 static struct ingest_input *
 ingest_file(struct store *st, const char *rel)
 {
@@ -697,21 +710,22 @@ db_count(sqlite3 *db, const char *sql)
  * outcome against the whole-corpus column (or, on the second pass of a
  * re-import, against "nothing new": stored becomes duplicate). */
 static void
-ingest_whole(struct store *st, int again)
+ingest_whole(struct ctx *x, int again)
 {
 	size_t i, n[4] = {0};
 
 	for (i = 0; i < NCASES; i++) {
 		const struct corpus_case *c = &cases[i];
-		struct ingest_input *in = ingest_file(st, c->path);
 		enum ingest_status want = c->whole;
 
+		x->in = ingest_file(x->t.st, c->path);
 		if (again && want == STORED)
 			want = DUP;
-		assert_int_equal(ingest_noutcomes(in), c->noutcomes);
-		check_outcome(c, ingest_outcome(in, 0), want);
+		assert_int_equal(ingest_noutcomes(x->in), c->noutcomes);
+		check_outcome(c, ingest_outcome(x->in, 0), want);
 		n[want]++;
-		ingest_input_free(in);
+		ingest_input_free(x->in);
+		x->in = NULL;
 	}
 	assert_int_equal(n[STORED], again ? 0 : WHOLE_STORED);
 	assert_int_equal(n[DUP], again ? WHOLE_STORED + WHOLE_DUPLICATES
@@ -763,15 +777,15 @@ test_corpus_table_is_complete(void **state)
 static void
 test_corpus_file_alone(void **state)
 {
-	const struct corpus_case *c = *state;
+	struct ctx *x = *state;
+	const struct corpus_case *c = x->c;
 	const struct ingest_outcome *o;
 	struct ingest_input *in;
-	struct tstore t;
 
 	if (!corpus_present())
 		return;
-	tstore_open(&t);
-	in = ingest_file(t.st, c->path);
+	tstore_open(&x->t);
+	in = x->in = ingest_file(x->t.st, c->path);
 	if (ingest_noutcomes(in) != c->noutcomes)
 		fail_msg("%s: %zu outcomes, expected %zu", c->path,
 		         ingest_noutcomes(in), c->noutcomes);
@@ -793,8 +807,6 @@ test_corpus_file_alone(void **state)
 	} else {
 		assert_null(ingest_report(in, 0));
 	}
-	ingest_input_free(in);
-	tstore_close(&t);
 }
 
 /* The whole corpus into one store: duplicates by hand, then what the
@@ -802,14 +814,14 @@ test_corpus_file_alone(void **state)
 static void
 test_corpus_whole_outcomes(void **state)
 {
-	struct tstore t;
+	struct ctx *x = *state;
 	sqlite3 *db;
 
 	if (!corpus_present())
 		return;
-	tstore_open(&t);
-	ingest_whole(t.st, 0);
-	db = db_open(t.path);
+	tstore_open(&x->t);
+	ingest_whole(x, 0);
+	db = x->db = db_open(x->t.path);
 	assert_int_equal(db_count(db, "SELECT count(*) FROM report"),
 	                 WHOLE_STORED);
 	assert_int_equal(db_count(db, "SELECT count(*) FROM report_raw"),
@@ -819,8 +831,6 @@ test_corpus_whole_outcomes(void **state)
 	/* 35 reports, of which 5 have two policies (dmarc-report-viewer and
 	 * tlsrpt-rs Microsoft, rpt03, sebastka Microsoft, synthetic) */
 	assert_int_equal(db_count(db, "SELECT count(*) FROM policy"), 40);
-	sqlite3_close(db);
-	tstore_close(&t);
 }
 
 /* ---- Per-domain totals ---- */
@@ -950,6 +960,7 @@ summary_free(struct summary_seen *s)
 		free((char *)s->row[i].first_day);
 		free((char *)s->row[i].last_day);
 	}
+	s->n = 0;
 }
 
 static void
@@ -993,57 +1004,59 @@ check_totals(const struct summary_seen *s)
 	assert_int_equal(s->n, NDOMAINS);
 }
 
+/* Opens the store of x, ingests the whole corpus, reads the summary. */
+static struct summary_seen *
+whole_summary(struct ctx *x)
+{
+	tstore_open(&x->t);
+	ingest_whole(x, 0);
+	x->s = calloc(1, sizeof(*x->s));
+	assert_non_null(x->s);
+	corpus_summary(x->t.st, x->s);
+	return x->s;
+}
+
 static void
 test_corpus_summary_totals(void **state)
 {
-	struct summary_seen s;
-	struct tstore t;
+	struct summary_seen *s;
 	int64_t succ = 0, failed = 0, reports = 0;
 	size_t i;
 
 	if (!corpus_present())
 		return;
-	tstore_open(&t);
-	ingest_whole(t.st, 0);
-	corpus_summary(t.st, &s);
-	check_totals(&s);
-	for (i = 0; i < s.n; i++) {
-		succ += s.row[i].successful_sessions;
-		failed += s.row[i].failed_sessions;
-		reports += s.row[i].reports;
+	s = whole_summary(*state);
+	check_totals(s);
+	for (i = 0; i < s->n; i++) {
+		succ += s->row[i].successful_sessions;
+		failed += s->row[i].failed_sessions;
+		reports += s->row[i].reports;
 	}
 	assert_int_equal(succ, 15998);
 	assert_int_equal(failed, 731);
 	assert_int_equal(reports, 36);
-	summary_free(&s);
-	tstore_close(&t);
 }
 
 /* Days of the earliest and latest report start, per domain. */
 static void
 test_corpus_summary_days(void **state)
 {
-	struct summary_seen s;
-	struct tstore t;
+	struct summary_seen *s;
 	size_t i;
 
 	if (!corpus_present())
 		return;
-	tstore_open(&t);
-	ingest_whole(t.st, 0);
-	corpus_summary(t.st, &s);
-	assert_int_equal(s.n, NDOMAINS);
+	s = whole_summary(*state);
+	assert_int_equal(s->n, NDOMAINS);
 	for (i = 0; i < NDOMAINS; i++) {
 		const struct domain_total *d = &domain_totals[i];
 
-		if (strcmp(s.row[i].first_day, d->first_day) != 0 ||
-		    strcmp(s.row[i].last_day, d->last_day) != 0)
+		if (strcmp(s->row[i].first_day, d->first_day) != 0 ||
+		    strcmp(s->row[i].last_day, d->last_day) != 0)
 			fail_msg("\"%s\": days %s .. %s, expected %s .. %s",
-			         d->domain, s.row[i].first_day,
-			         s.row[i].last_day, d->first_day, d->last_day);
+			         d->domain, s->row[i].first_day,
+			         s->row[i].last_day, d->first_day, d->last_day);
 	}
-	summary_free(&s);
-	tstore_close(&t);
 }
 
 /*
@@ -1067,30 +1080,25 @@ static const struct {
 static void
 test_corpus_summary_kinds(void **state)
 {
-	struct summary_seen s;
-	struct tstore t;
+	struct summary_seen *s;
 	size_t i, j;
 
 	if (!corpus_present())
 		return;
-	tstore_open(&t);
-	ingest_whole(t.st, 0);
-	corpus_summary(t.st, &s);
+	s = whole_summary(*state);
 	for (i = 0; i < sizeof(domain_kinds) / sizeof(domain_kinds[0]); i++) {
-		for (j = 0; j < s.n; j++)
-			if (strcmp(s.domain[j], domain_kinds[i].domain) == 0)
+		for (j = 0; j < s->n; j++)
+			if (strcmp(s->domain[j], domain_kinds[i].domain) == 0)
 				break;
-		if (j == s.n)
+		if (j == s->n)
 			fail_msg("no summary row for \"%s\"",
 			         domain_kinds[i].domain);
-		if (strcmp(s.types[j], domain_kinds[i].types) != 0 ||
-		    strcmp(s.modes[j], domain_kinds[i].modes) != 0)
+		if (strcmp(s->types[j], domain_kinds[i].types) != 0 ||
+		    strcmp(s->modes[j], domain_kinds[i].modes) != 0)
 			fail_msg("\"%s\": types %s modes %s, expected %s / %s",
-			         s.domain[j], s.types[j], s.modes[j],
+			         s->domain[j], s->types[j], s->modes[j],
 			         domain_kinds[i].types, domain_kinds[i].modes);
 	}
-	summary_free(&s);
-	tstore_close(&t);
 }
 
 /* ---- Failures by result type ---- */
@@ -1159,38 +1167,38 @@ failure_cb(const struct store_failure_row *row, void *arg)
 static void
 test_corpus_failures_by_type(void **state)
 {
-	struct failure_seen s = {.grouped_only_by_type = 1};
+	struct ctx *x = *state;
+	struct failure_seen *s;
 	struct store_filter f;
 	struct errbuf eb = {""};
-	struct tstore t;
 	size_t i;
 
 	if (!corpus_present())
 		return;
-	tstore_open(&t);
-	ingest_whole(t.st, 0);
+	tstore_open(&x->t);
+	ingest_whole(x, 0);
+	s = x->f = calloc(1, sizeof(*x->f));
+	assert_non_null(s);
+	s->grouped_only_by_type = 1;
 	store_filter_init(&f);
-	if (store_failures(t.st, &f, FAILURE_BY_TYPE, 0, failure_cb, &s, &eb) !=
-	    0)
+	if (store_failures(x->t.st, &f, FAILURE_BY_TYPE, 0, failure_cb, s,
+	                   &eb) != 0)
 		fail_msg("store_failures: %s", eb.msg);
-	assert_true(s.grouped_only_by_type);
-	for (i = 0; i < s.n && i < NTYPES; i++) {
+	assert_true(s->grouped_only_by_type);
+	for (i = 0; i < s->n && i < NTYPES; i++) {
 		/* largest first; the table has no ties */
-		if (strcmp(s.type[i], type_totals[i].result_type) != 0 ||
-		    s.failed[i] != type_totals[i].failed ||
-		    s.reports[i] != type_totals[i].reports)
+		if (strcmp(s->type[i], type_totals[i].result_type) != 0 ||
+		    s->failed[i] != type_totals[i].failed ||
+		    s->reports[i] != type_totals[i].reports)
 			fail_msg("row %zu: %s %lld in %lld reports, expected "
 			         "%s %lld in %lld",
-			         i, s.type[i], (long long)s.failed[i],
-			         (long long)s.reports[i],
+			         i, s->type[i], (long long)s->failed[i],
+			         (long long)s->reports[i],
 			         type_totals[i].result_type,
 			         (long long)type_totals[i].failed,
 			         (long long)type_totals[i].reports);
 	}
-	assert_int_equal(s.n, NTYPES);
-	for (i = 0; i < s.n; i++)
-		free(s.type[i]);
-	tstore_close(&t);
+	assert_int_equal(s->n, NTYPES);
 }
 
 /* Importing the corpus a second time adds nothing: every report is a
@@ -1198,25 +1206,61 @@ test_corpus_failures_by_type(void **state)
 static void
 test_corpus_reimport(void **state)
 {
-	struct summary_seen s;
-	struct tstore t;
-	sqlite3 *db;
+	struct ctx *x = *state;
+	struct summary_seen *s;
 
 	if (!corpus_present())
 		return;
-	tstore_open(&t);
-	ingest_whole(t.st, 0);
-	ingest_whole(t.st, 1);
-	corpus_summary(t.st, &s);
-	check_totals(&s);
-	summary_free(&s);
-	db = db_open(t.path);
-	assert_int_equal(db_count(db, "SELECT count(*) FROM report"),
+	s = whole_summary(x);
+	ingest_whole(x, 1);
+	summary_free(s);
+	corpus_summary(x->t.st, s);
+	check_totals(s);
+	x->db = db_open(x->t.path);
+	assert_int_equal(db_count(x->db, "SELECT count(*) FROM report"),
 	                 WHOLE_STORED);
-	assert_int_equal(db_count(db, "SELECT count(*) FROM quarantine"),
+	assert_int_equal(db_count(x->db, "SELECT count(*) FROM quarantine"),
 	                 2 * WHOLE_REJECTED);
-	sqlite3_close(db);
-	tstore_close(&t);
+}
+
+static void
+failure_free(struct failure_seen *s)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->n; i++)
+		free(s->type[i]);
+	free(s);
+}
+
+/* The context of a test; the state, when given, is its table row. */
+static int
+ctx_setup(void **state)
+{
+	struct ctx *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return -1;
+	x->c = *state;
+	*state = x;
+	return 0;
+}
+
+static int
+ctx_teardown(void **state)
+{
+	struct ctx *x = *state;
+
+	ingest_input_free(x->in);
+	sqlite3_close(x->db);
+	if (x->s != NULL)
+		summary_free(x->s);
+	free(x->s);
+	failure_free(x->f);
+	if (x->t.dir != NULL)
+		tstore_close(&x->t);
+	free(x);
+	return 0;
 }
 
 /* The whole-corpus tests, then one test per file alone, named by path. */
@@ -1225,12 +1269,18 @@ main(void)
 {
 	const struct CMUnitTest whole[] = {
 	    cmocka_unit_test(test_corpus_table_is_complete),
-	    cmocka_unit_test(test_corpus_whole_outcomes),
-	    cmocka_unit_test(test_corpus_summary_totals),
-	    cmocka_unit_test(test_corpus_summary_days),
-	    cmocka_unit_test(test_corpus_summary_kinds),
-	    cmocka_unit_test(test_corpus_failures_by_type),
-	    cmocka_unit_test(test_corpus_reimport),
+	    cmocka_unit_test_setup_teardown(test_corpus_whole_outcomes,
+	                                    ctx_setup, ctx_teardown),
+	    cmocka_unit_test_setup_teardown(test_corpus_summary_totals,
+	                                    ctx_setup, ctx_teardown),
+	    cmocka_unit_test_setup_teardown(test_corpus_summary_days, ctx_setup,
+	                                    ctx_teardown),
+	    cmocka_unit_test_setup_teardown(test_corpus_summary_kinds,
+	                                    ctx_setup, ctx_teardown),
+	    cmocka_unit_test_setup_teardown(test_corpus_failures_by_type,
+	                                    ctx_setup, ctx_teardown),
+	    cmocka_unit_test_setup_teardown(test_corpus_reimport, ctx_setup,
+	                                    ctx_teardown),
 	};
 	size_t nwhole = sizeof(whole) / sizeof(whole[0]), i;
 	struct CMUnitTest *tests = calloc(nwhole + NCASES, sizeof(*tests));
@@ -1241,6 +1291,8 @@ main(void)
 	for (i = 0; i < NCASES; i++) {
 		tests[nwhole + i].name = cases[i].path;
 		tests[nwhole + i].test_func = test_corpus_file_alone;
+		tests[nwhole + i].setup_func = ctx_setup;
+		tests[nwhole + i].teardown_func = ctx_teardown;
 		tests[nwhole + i].initial_state = (void *)&cases[i];
 	}
 	rc = _cmocka_run_group_tests("corpus", tests, nwhole + NCASES, NULL,

@@ -927,48 +927,85 @@ check_reason(const struct hostile_case *c, const char *reason)
 		         c->not_reason);
 }
 
+/* What a case holds, freed by run_teardown even when the case fails. */
+struct run {
+	const struct hostile_case *c;
+	struct buf b;
+	char *dir;
+	char path[512];
+	struct store *st;
+	struct ingest_input *in;
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+};
+
+static int
+run_setup(void **state)
+{
+	struct run *r = calloc(1, sizeof(*r));
+
+	if (r == NULL)
+		return -1;
+	r->c = *state;
+	*state = r;
+	return 0;
+}
+
+static int
+run_teardown(void **state)
+{
+	struct run *r = *state;
+
+	sqlite3_finalize(r->stmt);
+	sqlite3_close(r->db);
+	ingest_input_free(r->in);
+	store_close(r->st);
+	if (r->dir != NULL)
+		tu_rmtree(r->dir);
+	free(r->dir);
+	free(r->b.data);
+	free(r);
+	return 0;
+}
+
 /* What the store kept: no quarantine for an accepted input; for a rejected
  * one, one row with the reason and the bytes as received. */
 static void
-check_quarantine(const struct hostile_case *c, const char *path,
-                 const struct buf *in, const char *reason)
+check_quarantine(struct run *r, const char *reason)
 {
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
+	const struct hostile_case *c = r->c;
 	int64_t n;
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
+	assert_int_equal(
+	    sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(r->db,
 	                                    "SELECT count(*) FROM quarantine",
-	                                    -1, &st, NULL),
+	                                    -1, &r->stmt, NULL),
 	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	assert_int_equal(sqlite3_step(r->stmt), SQLITE_ROW);
+	n = sqlite3_column_int64(r->stmt, 0);
+	sqlite3_finalize(r->stmt);
+	r->stmt = NULL;
 	if (n != (c->want == REJ ? 1 : 0))
 		fail_msg("%s: %lld quarantine rows", c->name, (long long)n);
-	if (c->want == REJ) {
-		assert_int_equal(
-		    sqlite3_prepare_v2(db,
-		                       "SELECT reason, bytes, channel"
-		                       " FROM quarantine",
-		                       -1, &st, NULL),
-		    SQLITE_OK);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_string_equal((const char *)sqlite3_column_text(st, 0),
-		                    reason);
-		if ((size_t)sqlite3_column_bytes(st, 1) != in->len ||
-		    (in->len > 0 && memcmp(sqlite3_column_blob(st, 1), in->data,
-		                           in->len) != 0))
-			fail_msg(
-			    "%s: quarantined %d bytes, not the %zu received",
-			    c->name, sqlite3_column_bytes(st, 1), in->len);
-		assert_string_equal((const char *)sqlite3_column_text(st, 2),
-		                    "import");
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
+	if (c->want != REJ)
+		return;
+	assert_int_equal(sqlite3_prepare_v2(r->db,
+	                                    "SELECT reason, bytes, channel"
+	                                    " FROM quarantine",
+	                                    -1, &r->stmt, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(r->stmt), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(r->stmt, 0),
+	                    reason);
+	if ((size_t)sqlite3_column_bytes(r->stmt, 1) != r->b.len ||
+	    (r->b.len > 0 &&
+	     memcmp(sqlite3_column_blob(r->stmt, 1), r->b.data, r->b.len) != 0))
+		fail_msg("%s: quarantined %d bytes, not the %zu received",
+		         c->name, sqlite3_column_bytes(r->stmt, 1), r->b.len);
+	assert_string_equal((const char *)sqlite3_column_text(r->stmt, 2),
+	                    "import");
 }
 
 static void
@@ -1001,74 +1038,63 @@ check_outcomes(const struct hostile_case *c, struct ingest_input *in)
 	}
 }
 
-static void
-run_case(const struct hostile_case *c)
-{
-	struct ingest_hints h = {.channel = "import", .source = c->name};
-	struct ingest_limits lim;
-	struct ingest_input *in;
-	struct errbuf eb = {""};
-	struct store *st = NULL;
-	struct buf b = {0};
-	char *dir = tu_tmpdir(), path[512];
-
-	buf_add(&b, "", 0); /* data non-NULL even for empty input */
-	c->build(&b, c->arg);
-	ingest_limits_default(&lim);
-	if (c->max_ratio != 0)
-		lim.max_ratio = c->max_ratio;
-	snprintf(path, sizeof(path), "%s/tlsrpt.db", dir);
-	if (store_open(path, 0, 5000, &st, &eb) != 0)
-		fail_msg("store_open: %s", eb.msg);
-	in = ingest(st, b.data, b.len, &h, &lim, NOW);
-	assert_non_null(in);
-	check_outcomes(c, in);
-	check_quarantine(c, path, &b,
-	                 c->want == REJ ? ingest_outcome(in, 0)->reason : NULL);
-	ingest_input_free(in);
-	store_close(st);
-	free(b.data);
-	tu_rmtree(dir);
-	free(dir);
-}
-
-/* One case: its input ingested alone into a fresh store. */
+/* One case (state: its row): its input ingested alone into a fresh
+ * store. */
 static void
 test_hostile_case(void **state)
 {
-	run_case(*state);
+	struct run *r = *state;
+	const struct hostile_case *c = r->c;
+	struct ingest_hints h = {.channel = "import", .source = c->name};
+	struct ingest_limits lim;
+	struct errbuf eb = {""};
+
+	buf_add(&r->b, "", 0); /* data non-NULL even for empty input */
+	c->build(&r->b, c->arg);
+	ingest_limits_default(&lim);
+	if (c->max_ratio != 0)
+		lim.max_ratio = c->max_ratio;
+	r->dir = tu_tmpdir();
+	snprintf(r->path, sizeof(r->path), "%s/tlsrpt.db", r->dir);
+	if (store_open(r->path, 0, 5000, &r->st, &eb) != 0)
+		fail_msg("store_open: %s", eb.msg);
+	r->in = ingest(r->st, r->b.data, r->b.len, &h, &lim, NOW);
+	assert_non_null(r->in);
+	check_outcomes(c, r->in);
+	check_quarantine(r, c->want == REJ ? ingest_outcome(r->in, 0)->reason
+	                                   : NULL);
 }
 
 /* ingest_prepare alone: the same rejections without any store. */
 static void
 test_hostile_prepare_without_store(void **state)
 {
+	struct run *r = *state;
 	struct ingest_hints h = {.channel = "import"};
 	struct ingest_limits lim;
+	const char *reason;
 	size_t i;
 
 	ingest_limits_default(&lim);
 	for (i = 0; i < NCASES; i++) {
 		const struct hostile_case *c = &cases[i];
-		struct ingest_input *in;
-		struct buf b = {0};
 
 		if (c->want != REJ || c->max_ratio != 0)
 			continue;
-		buf_add(&b, "", 0);
-		c->build(&b, c->arg);
-		in = ingest_prepare(b.data, b.len, &h, &lim);
-		assert_non_null(in);
-		assert_int_equal(ingest_noutcomes(in), 1);
-		assert_int_equal(ingest_outcome(in, 0)->status, REJ);
+		r->b.len = 0;
+		buf_add(&r->b, "", 0);
+		c->build(&r->b, c->arg);
+		r->in = ingest_prepare(r->b.data, r->b.len, &h, &lim);
+		assert_non_null(r->in);
+		assert_int_equal(ingest_noutcomes(r->in), 1);
+		assert_int_equal(ingest_outcome(r->in, 0)->status, REJ);
 		/* the field named is checked by the case itself */
-		if (c->reason != NULL &&
-		    !has_any(ingest_outcome(in, 0)->reason, c->reason))
+		reason = ingest_outcome(r->in, 0)->reason;
+		if (c->reason != NULL && !has_any(reason, c->reason))
 			fail_msg("%s: reason \"%s\" has none of \"%s\"",
-			         c->name, ingest_outcome(in, 0)->reason,
-			         c->reason);
-		ingest_input_free(in);
-		free(b.data);
+			         c->name, reason, c->reason);
+		ingest_input_free(r->in);
+		r->in = NULL;
 	}
 }
 
@@ -1084,10 +1110,14 @@ main(void)
 	for (i = 0; i < NCASES; i++) {
 		tests[i].name = cases[i].name;
 		tests[i].test_func = test_hostile_case;
+		tests[i].setup_func = run_setup;
+		tests[i].teardown_func = run_teardown;
 		tests[i].initial_state = (void *)&cases[i];
 	}
 	tests[NCASES].name = "ingest_prepare without a store";
 	tests[NCASES].test_func = test_hostile_prepare_without_store;
+	tests[NCASES].setup_func = run_setup;
+	tests[NCASES].teardown_func = run_teardown;
 	rc = _cmocka_run_group_tests("hostile", tests, NCASES + 1, NULL, NULL);
 	free(tests);
 	return rc;

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# setup-debian.sh - installs what building and testing tlsrpt needs on
+# Debian 12, only what is missing. Run as root or with sudo available.
+#
+# Usage: contrib/setup-debian.sh [--test]
+#   --test  also what the test suite uses (valgrind, sqlite3, clang-format)
+set -eu
+
+pkgs=(build-essential cmake pkg-config gzip
+      libmicrohttpd-dev zlib1g-dev libjansson-dev libsqlite3-dev
+      libmilter-dev libcmocka-dev libgmime-3.0-dev)
+if [ "${1:-}" = "--test" ]; then
+	pkgs+=(sqlite3 valgrind clang-format time)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "setup: run as root or install sudo" >&2; exit 1; }
+	sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

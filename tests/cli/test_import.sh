@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# test_import.sh - `tlsrpt import` end to end on a real SQLite file: a
+# directory of report files, an .eml, an mbox (with ">From " unescaping), a
+# Maildir (cur/ and new/, not tmp/), stdin; stdout lines, the final line and
+# every exit code (0, 1, 64, 75).
+#
+# Usage: test_import.sh TLSRPT TLSRPT_GEN
+set -u
+TLSRPT=$1
+work=$(mktemp -d /tmp/tlsrpt-cli-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fails=0 passes=0
+
+ok() { passes=$((passes + 1)); echo "ok - $1"; }
+not_ok() { fails=$((fails + 1)); echo "not ok - $1"; }
+check() { # check NAME EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
+}
+contains() { # contains NAME FILE TEXT
+	if grep -qF -- "$3" "$2"; then ok "$1"; else not_ok "$1: '$3' not in $2:"; sed 's/^/#   /' "$2"; fi
+}
+
+# report ORG ID DOMAIN OK FAILED: one RFC 8460 report on stdout.
+report() {
+	local details=""
+	if [ "$5" -gt 0 ]; then
+		details=",\"failure-details\":[{\"result-type\":\"certificate-expired\",\"sending-mta-ip\":\"192.0.2.1\",\"receiving-mx-hostname\":\"mx2.$3\",\"failed-session-count\":$5}]"
+	fi
+	printf '{"organization-name":"%s","date-range":{"start-datetime":"2026-03-01T00:00:00Z","end-datetime":"2026-03-01T23:59:59Z"},"contact-info":"tls@%s","report-id":"%s","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: mx1.%s","max_age: 86400"],"policy-domain":"%s","mx-host":["mx1.%s"]},"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s}%s}]}\n' \
+		"$1" "$1" "$2" "$3" "$3" "$3" "$4" "$5" "$details"
+}
+
+# message ID DOMAIN OK FAILED: a report mail with a base64 gzip attachment.
+message() {
+	printf 'From: noreply@reporter.example\nTo: tls@%s\nSubject: Report Domain: %s\nTLS-Report-Domain: %s\nTLS-Report-Submitter: reporter.example\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=tlsrpt; boundary="XX"\n\n--XX\nContent-Type: text/plain\n\nFrom the reporter: this line starts with From in the body.\n\n--XX\nContent-Type: application/tlsrpt+gzip\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="r.json.gz"\n\n' "$2" "$2" "$2"
+	report "Reporter" "$1" "$2" "$3" "$4" | gzip -c | base64
+	printf '\n--XX--\n'
+}
+
+db="$work/t.db"
+run() { # run NAME ARGS...: runs tlsrpt import, keeps stdout, stderr, status
+	local name=$1
+	shift
+	"$TLSRPT" --db "$db" import "$@" >"$work/$name.out" 2>"$work/$name.err" <"${STDIN:-/dev/null}"
+	echo $? >"$work/$name.rc"
+}
+
+# 1. A directory: a JSON file, a gzip file with an odd name, a message, a
+#    nested directory, and one file that is not a report.
+mkdir -p "$work/in/sub"
+report "Org A" a-1 one.example 90 10 >"$work/in/a.json"
+report "Org A" a-2 one.example 50 0 | gzip -c >"$work/in/report.bin"
+message m-1 two.example 7 3 >"$work/in/sub/mail.eml"
+echo "just some text" >"$work/in/sub/notes.txt"
+run dir "$work/in"
+check "directory: exit 1 (one rejected)" 1 "$(cat "$work/dir.rc")"
+check "directory: final line" "3 stored, 0 duplicate, 1 rejected" "$(tail -n 1 "$work/dir.out")"
+check "directory: one stdout line per stored report" 3 "$(grep -c '^stored	' "$work/dir.out")"
+contains "directory: line names path, org and id" "$work/dir.out" "stored	$work/in/a.json	Org A	a-1"
+contains "directory: rejection on stderr with reason" "$work/dir.err" "rejected	$work/in/sub/notes.txt	not gzip, JSON or a mail message"
+
+# 2. The same again: all duplicates, nothing rejected but the text file.
+run again "$work/in/a.json" "$work/in/report.bin" "$work/in/sub/mail.eml"
+check "re-import: exit 0" 0 "$(cat "$work/again.rc")"
+check "re-import: final line" "0 stored, 3 duplicate, 0 rejected" "$(tail -n 1 "$work/again.out")"
+
+# 3. An mbox of three messages: the first two as a careful writer leaves
+#    them (mboxrd: ">From " escaped), the third with a "From the ..." body
+#    line left unescaped, as sloppy writers do.
+mboxrd() { sed 's/^\(>*From \)/>\1/'; }
+{
+	printf 'From reporter@example Mon Mar  2 00:00:00 2026\n'
+	message mb-1 three.example 1 0 | mboxrd
+	printf '\nFrom reporter@example Mon Mar  2 00:00:01 2026\n'
+	message mb-2 three.example 2 0 | mboxrd
+	printf '\nFrom reporter@example Mon Mar  2 00:00:02 2026\n'
+	message mb-3 three.example 3 1
+} >"$work/reports.mbox"
+run mbox "$work/reports.mbox"
+check "mbox: exit 0" 0 "$(cat "$work/mbox.rc")"
+check "mbox: final line" "3 stored, 0 duplicate, 0 rejected" "$(tail -n 1 "$work/mbox.out")"
+contains "mbox: messages named path#n" "$work/mbox.out" "stored	$work/reports.mbox#2	Reporter	mb-2"
+
+# 4. A Maildir: cur/ and new/ imported, tmp/ (being written) skipped.
+mkdir -p "$work/Maildir/cur" "$work/Maildir/new" "$work/Maildir/tmp"
+message md-1 four.example 4 0 >"$work/Maildir/cur/1.host:2,S"
+message md-2 four.example 5 0 >"$work/Maildir/new/2.host"
+message md-3 four.example 6 0 >"$work/Maildir/tmp/3.host"
+run maildir "$work/Maildir"
+check "maildir: final line" "2 stored, 0 duplicate, 0 rejected" "$(tail -n 1 "$work/maildir.out")"
+
+# 5. stdin.
+report "Org B" b-1 five.example 11 0 >"$work/stdin.json"
+STDIN="$work/stdin.json" run stdin -
+check "stdin: exit 0" 0 "$(cat "$work/stdin.rc")"
+contains "stdin: named -" "$work/stdin.out" "stored	-	Org B	b-1"
+
+# 6. What the database now holds, through tlsrpt summary --format json.
+#    one.example: 90+50 ok, 10 failed; two.example 7/3; three.example
+#    1+2+3 = 6 ok, 1 failed; four.example 4+5 = 9; five.example 11.
+"$TLSRPT" --db "$db" summary --format csv >"$work/summary.csv"
+check "summary: one.example" "one.example,2,1,140,10" "$(grep '^one.example,' "$work/summary.csv" | cut -d, -f1-5)"
+check "summary: three.example" "three.example,3,1,6,1" "$(grep '^three.example,' "$work/summary.csv" | cut -d, -f1-5)"
+check "summary: four.example" "four.example,2,1,9,0" "$(grep '^four.example,' "$work/summary.csv" | cut -d, -f1-5)"
+check "summary: two.example" "two.example,1,1,7,3" "$(grep '^two.example,' "$work/summary.csv" | cut -d, -f1-5)"
+
+# 7. Usage errors: 64.
+run noargs
+check "no path: exit 64" 64 "$(cat "$work/noargs.rc")"
+run badopt --frobnicate x
+check "unknown option: exit 64" 64 "$(cat "$work/badopt.rc")"
+
+# 8. Missing paths are reported and the rest still imported.
+report "Org C" c-1 six.example 1 0 >"$work/c.json"
+run missing "$work/nope.json" "$work/c.json"
+check "missing path: exit 1" 1 "$(cat "$work/missing.rc")"
+check "missing path: the rest stored" "1 stored, 0 duplicate, 1 rejected" "$(tail -n 1 "$work/missing.out")"
+
+# 9. The database cannot be written: 75, and nothing is half-stored.
+db_saved=$db
+db="$work"  # a directory is not a database
+run nodb "$work/c.json"
+check "unwritable database: exit 75" 75 "$(cat "$work/nodb.rc")"
+db=$db_saved
+if command -v sqlite3 >/dev/null; then
+	sqlite3 "$db" "CREATE TRIGGER full BEFORE INSERT ON policy BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+	report "Org D" d-1 seven.example 1 0 >"$work/d.json"
+	run full "$work/d.json"
+	check "disk full: exit 75" 75 "$(cat "$work/full.rc")"
+	contains "disk full: reason on stderr" "$work/full.err" "disk is full"
+	check "disk full: nothing stored" 0 "$(sqlite3 "$db" "SELECT count(*) FROM report WHERE report_id = 'd-1'")"
+	sqlite3 "$db" "DROP TRIGGER full"
+	run retry "$work/d.json"
+	check "after recovery: stored once" "1 stored, 0 duplicate, 0 rejected" "$(tail -n 1 "$work/retry.out")"
+else
+	not_ok "sqlite3 command missing (setup installs it)"
+fi
+
+# 10. --help.
+"$TLSRPT" import --help >"$work/help.out"
+contains "import --help" "$work/help.out" "Usage: tlsrpt import"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
