@@ -33,7 +33,9 @@ struct pending {
 
 struct pipeline {
 	pthread_mutex_t mu;
-	pthread_cond_t cond; /* any change of state; few waiters */
+	pthread_cond_t parse_cv;  /* workers: a slot was filled, or closing */
+	pthread_cond_t write_cv;  /* writer: a slot was parsed, or closing */
+	pthread_cond_t submit_cv; /* submitter: a slot was freed, or failed */
 	struct slot slots[PIPELINE_SLOTS];
 	uint64_t head, parse, tail;
 	size_t inflight;
@@ -72,7 +74,7 @@ worker_main(void *arg)
 	pthread_mutex_lock(&pl->mu);
 	for (;;) {
 		while (pl->parse == pl->head && !pl->closing)
-			pthread_cond_wait(&pl->cond, &pl->mu);
+			pthread_cond_wait(&pl->parse_cv, &pl->mu);
 		if (pl->parse == pl->head)
 			break;
 		s = &pl->slots[pl->parse++ % PIPELINE_SLOTS];
@@ -83,7 +85,8 @@ worker_main(void *arg)
 		pthread_mutex_lock(&pl->mu);
 		s->in = in;
 		s->state = SLOT_PARSED;
-		pthread_cond_broadcast(&pl->cond);
+		if (s == &pl->slots[pl->tail % PIPELINE_SLOTS])
+			pthread_cond_signal(&pl->write_cv);
 	}
 	pthread_mutex_unlock(&pl->mu);
 	return NULL;
@@ -149,6 +152,7 @@ write_one(struct pipeline *pl, char *name, struct ingest_input *in,
 	}
 	if (ingest_commit(pl->st, in, time(NULL), &pl->eb) != 0)
 		goto fail;
+	ingest_input_compact(in); /* only the outcomes wait for COMMIT */
 	if (pl->npending == PIPELINE_BATCH ||
 	    now_ms() - *batch_start >= PIPELINE_BATCH_MS)
 		return commit_batch(pl);
@@ -172,7 +176,7 @@ next_parsed(struct pipeline *pl, int64_t batch_start, int *failed)
 	while (s->state != SLOT_PARSED &&
 	       !(pl->closing && pl->tail == pl->head)) {
 		if (pl->npending == 0 || *failed) {
-			pthread_cond_wait(&pl->cond, &pl->mu);
+			pthread_cond_wait(&pl->write_cv, &pl->mu);
 			continue;
 		}
 		due = batch_start + PIPELINE_BATCH_MS;
@@ -181,6 +185,7 @@ next_parsed(struct pipeline *pl, int64_t batch_start, int *failed)
 			*failed = commit_batch(pl) != 0;
 			pthread_mutex_lock(&pl->mu);
 			pl->failed |= *failed;
+			pthread_cond_signal(&pl->submit_cv);
 			continue;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &until);
@@ -190,7 +195,7 @@ next_parsed(struct pipeline *pl, int64_t batch_start, int *failed)
 			until.tv_sec++;
 			until.tv_nsec -= 1000000000;
 		}
-		pthread_cond_timedwait(&pl->cond, &pl->mu, &until);
+		pthread_cond_timedwait(&pl->write_cv, &pl->mu, &until);
 	}
 	return s->state == SLOT_PARSED ? s : NULL;
 }
@@ -221,7 +226,7 @@ writer_main(void *arg)
 		pl->inflight -= s->len;
 		memset(s, 0, sizeof(*s));
 		pl->tail++;
-		pthread_cond_broadcast(&pl->cond);
+		pthread_cond_signal(&pl->submit_cv);
 	}
 	pthread_mutex_unlock(&pl->mu);
 	if (!failed && commit_batch(pl) != 0)
@@ -245,7 +250,9 @@ pipeline_new(struct store *st, unsigned workers,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* next_parsed() */
 	pthread_mutex_init(&pl->mu, NULL);
-	pthread_cond_init(&pl->cond, &ca);
+	pthread_cond_init(&pl->parse_cv, NULL);
+	pthread_cond_init(&pl->write_cv, &ca);
+	pthread_cond_init(&pl->submit_cv, NULL);
 	pthread_condattr_destroy(&ca);
 	pl->st = st;
 	pl->hints = hints;
@@ -267,7 +274,7 @@ pipeline_new(struct store *st, unsigned workers,
 fail:
 	pthread_mutex_lock(&pl->mu);
 	pl->closing = 1;
-	pthread_cond_broadcast(&pl->cond);
+	pthread_cond_broadcast(&pl->parse_cv);
 	pthread_mutex_unlock(&pl->mu);
 	while (pl->nworkers > 0)
 		pthread_join(pl->workers[--pl->nworkers], NULL);
@@ -288,7 +295,7 @@ pipeline_submit(struct pipeline *pl, unsigned char *bytes, size_t len,
 	while (!pl->failed &&
 	       (pl->head - pl->tail == PIPELINE_SLOTS ||
 		(pl->inflight > 0 && pl->inflight + len > PIPELINE_MAX_BYTES)))
-		pthread_cond_wait(&pl->cond, &pl->mu);
+		pthread_cond_wait(&pl->submit_cv, &pl->mu);
 	if (pl->failed) {
 		pthread_mutex_unlock(&pl->mu);
 		free(bytes);
@@ -302,7 +309,7 @@ pipeline_submit(struct pipeline *pl, unsigned char *bytes, size_t len,
 	s->state = SLOT_FILLED;
 	pl->inflight += len;
 	pl->head++;
-	pthread_cond_broadcast(&pl->cond);
+	pthread_cond_signal(&pl->parse_cv);
 	pthread_mutex_unlock(&pl->mu);
 	return 0;
 }
@@ -314,7 +321,8 @@ pipeline_finish(struct pipeline *pl, struct errbuf *eb)
 
 	pthread_mutex_lock(&pl->mu);
 	pl->closing = 1;
-	pthread_cond_broadcast(&pl->cond);
+	pthread_cond_broadcast(&pl->parse_cv);
+	pthread_cond_broadcast(&pl->write_cv);
 	pthread_mutex_unlock(&pl->mu);
 	while (pl->nworkers > 0)
 		pthread_join(pl->workers[--pl->nworkers], NULL);
@@ -323,7 +331,9 @@ pipeline_finish(struct pipeline *pl, struct errbuf *eb)
 	if (ret != 0)
 		errbuf_set(eb, "%s", pl->eb.msg);
 	pthread_mutex_destroy(&pl->mu);
-	pthread_cond_destroy(&pl->cond);
+	pthread_cond_destroy(&pl->parse_cv);
+	pthread_cond_destroy(&pl->write_cv);
+	pthread_cond_destroy(&pl->submit_cv);
 	free(pl->workers);
 	free(pl);
 	return ret;

@@ -31,6 +31,7 @@ struct ingest_input {
 	size_t n;
 	char *channel, *source, *submitter, *dkim;
 	char *tempfail_reason;
+	char *kept; /* outcome strings after ingest_input_compact() */
 };
 
 void
@@ -338,6 +339,50 @@ ingest_report(const struct ingest_input *in, size_t i)
 	return i < in->n ? in->items[i].report : NULL;
 }
 
+/* Appends s to the block at *at, returning the copy; NULL stays NULL. */
+static const char *
+keep(char **at, const char *s)
+{
+	char *copy = *at;
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(copy, s, n);
+	*at += n;
+	return copy;
+}
+
+int
+ingest_input_compact(struct ingest_input *in)
+{
+	size_t i, len = 1;
+	char *at;
+
+	for (i = 0; i < in->n; i++) {
+		const struct ingest_outcome *o = &in->outcomes[i];
+
+		if (o->organization != NULL)
+			len += strlen(o->organization) + strlen(o->report_id) +
+			       strlen(o->policy_domain) + 3;
+	}
+	if ((in->kept = at = malloc(len)) == NULL)
+		return -1;
+	for (i = 0; i < in->n; i++) {
+		struct ingest_outcome *o = &in->outcomes[i];
+
+		o->organization = keep(&at, o->organization);
+		o->report_id = keep(&at, o->report_id);
+		o->policy_domain = keep(&at, o->policy_domain);
+		report_free(in->items[i].report);
+		in->items[i].report = NULL;
+		free(in->items[i].raw);
+		in->items[i].raw = NULL;
+	}
+	return 0;
+}
+
 void
 ingest_input_free(struct ingest_input *in)
 {
@@ -357,5 +402,6 @@ ingest_input_free(struct ingest_input *in)
 	free(in->submitter);
 	free(in->dkim);
 	free(in->tempfail_reason);
+	free(in->kept);
 	free(in);
 }

@@ -93,6 +93,12 @@ const struct ingest_outcome *ingest_outcome(const struct ingest_input *in,
  * ingest_input_free(). */
 const struct report *ingest_report(const struct ingest_input *in, size_t i);
 
+/* Drops the parsed reports and the bytes of an input, keeping its
+ * outcomes (their strings are copied): for a caller that holds many
+ * written inputs until a later COMMIT. ingest_report() returns NULL after
+ * it. -1 when out of memory (the input is unchanged). */
+int ingest_input_compact(struct ingest_input *in);
+
 /* Frees an input; NULL is accepted. */
 void ingest_input_free(struct ingest_input *in);
 

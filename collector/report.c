@@ -325,19 +325,113 @@ keep_warnings(struct walk *w)
 	return 0;
 }
 
+/* The key of the member that holds the text at pos: the last string
+ * before pos that is followed by a colon. Writes "" when there is none. */
+static void
+key_before(const char *json, size_t pos, char *key, size_t size)
+{
+	size_t i = pos, end, start;
+
+	key[0] = '\0';
+	while (i > 0) {
+		i--;
+		if (json[i] != ':')
+			continue;
+		end = i;
+		while (end > 0 && (json[end - 1] == ' ' || json[end - 1] == '\t' ||
+				   json[end - 1] == '\r' || json[end - 1] == '\n'))
+			end--;
+		if (end < 2 || json[end - 1] != '"')
+			continue;
+		start = end - 1;
+		while (start > 0 && json[start - 1] != '"')
+			start--;
+		if (start == 0)
+			return;
+		snprintf(key, size, "%.*s", (int)(end - 1 - start), json + start);
+		return;
+	}
+}
+
+/* Finds the number token around pos and overwrites it, in place, with
+ * 2^53 + 1 (or -1 when negative) padded with spaces: the walk then rejects
+ * it with the field's path, as it does any count above 2^53. */
+static int
+tame_big_number(char *json, size_t len, size_t pos)
+{
+	static const char big[] = "9007199254740993";
+	size_t start, end;
+	int neg;
+
+	if (pos > len)
+		return -1;
+	start = end = pos;
+	while (start > 0 && ((json[start - 1] >= '0' && json[start - 1] <= '9') ||
+			     json[start - 1] == '-'))
+		start--;
+	while (end < len && json[end] >= '0' && json[end] <= '9')
+		end++;
+	if (end - start < sizeof(big) - 1)
+		return -1;
+	neg = json[start] == '-';
+	memset(json + start, ' ', end - start);
+	if (neg)
+		memcpy(json + start, "-1", 2);
+	else
+		memcpy(json + start, big, sizeof(big) - 1);
+	return 0;
+}
+
+/* jansson's error, in our words: the field it is about where it can be
+ * found, jansson's text otherwise. */
+static int
+json_error(const char *json, size_t len, const json_error_t *jerr,
+	   struct errbuf *eb)
+{
+	char key[80];
+	size_t pos = jerr->position > 0 && (size_t)jerr->position <= len
+			     ? (size_t)jerr->position
+			     : 0;
+
+	key_before(json, pos, key, sizeof(key));
+	if (strstr(jerr->text, "too big") != NULL)
+		return errbuf_set(eb, "%s: above 2^53 (line %d)",
+				  key[0] ? key : "a number", jerr->line);
+	if (strstr(jerr->text, "duplicate object key") != NULL)
+		return errbuf_set(eb, "duplicate key \"%s\" (line %d)", key,
+				  jerr->line);
+	if (strstr(jerr->text, "NUL") != NULL)
+		return errbuf_set(eb, "%s: a NUL character (\\u0000) in a "
+				  "string (line %d)", key[0] ? key : "a value",
+				  jerr->line);
+	return errbuf_set(eb, "invalid JSON at line %d column %d: %s",
+			  jerr->line, jerr->column, jerr->text);
+}
+
+/* Parses the JSON text. A number too big for jansson's integers is
+ * replaced by one the walk rejects by name (at most a few times). */
 static int
 parse_json(const char *json, size_t len, json_t **root, struct errbuf *eb)
 {
 	json_error_t jerr;
+	char *copy = NULL;
+	int tries;
 
 	*root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (*root != NULL)
-		return 0;
-	if (strstr(jerr.text, "too big") != NULL)
-		return errbuf_set(eb, "a number above 2^53 at line %d",
-				  jerr.line);
-	return errbuf_set(eb, "invalid JSON at line %d column %d: %s",
-			  jerr.line, jerr.column, jerr.text);
+	for (tries = 0; *root == NULL && tries < 8; tries++) {
+		if (strstr(jerr.text, "too big") == NULL)
+			break;
+		if (copy == NULL && (copy = malloc(len)) != NULL)
+			memcpy(copy, json, len);
+		if (copy == NULL ||
+		    tame_big_number(copy, len, (size_t)jerr.position) != 0)
+			break;
+		*root = json_loadb(copy, len, JSON_REJECT_DUPLICATES, &jerr);
+	}
+	if (*root == NULL)
+		json_error(copy ? copy : json, len, &jerr, eb);
+	free(copy);
+	return *root != NULL ? 0 : -1;
 }
 
 int

@@ -138,7 +138,6 @@ configure(struct store *st, int flags, int busy_timeout_ms,
 	if (exec(st, flags & STORE_DURABLE ? "PRAGMA synchronous = FULL"
 					   : "PRAGMA synchronous = NORMAL",
 		 eb) != 0 ||
-	    exec(st, "PRAGMA foreign_keys = ON", eb) != 0 ||
 	    apply_schema(st, eb) != 0)
 		return -1;
 	for (i = 0; i < ST_COUNT; i++)

@@ -46,7 +46,6 @@ CREATE TABLE policy (
     failed_sessions     INTEGER NOT NULL,
     counts_for_domain   INTEGER NOT NULL
 );
-CREATE INDEX policy_report ON policy (report);
 CREATE INDEX policy_domain_start ON policy (policy_domain, start_time);
 CREATE INDEX policy_start ON policy (start_time);
 

@@ -48,6 +48,11 @@
 #define NFIXED_DOMAINS 4
 #define SIZE_BUCKET    64
 #define SIZE_BUCKETS   1024 /* histogram up to 64 KiB, then one overflow */
+/* Padding stays within what senders do and what parsers accept: Microsoft's
+ * TLSA policy-string is one string, and strings over 4 KiB are rejected
+ * (DESIGN.md); 16 records make about 1.2 KiB. */
+#define PAD_MAX_TLSA 16
+#define PAD_MAX_MX   48
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 __attribute__((noreturn));
@@ -957,13 +962,15 @@ static void
 add_subdomain_policy(struct model *m, int64_t total)
 {
 	static const char *const subs[] = {"lists", "news", "alerts", "mail"};
-	char name[DOMAIN_MAX + 8];
+	const char *sub = subs[rng_below(&m->rng, 4)];
+	char name[DOMAIN_MAX];
 	struct policy *p;
 
 	if (m->npol >= MAX_POLICIES)
 		return;
-	snprintf(name, sizeof(name), "%s.%s", subs[rng_below(&m->rng, 4)],
-	         m->dp.name);
+	if (snprintf(name, sizeof(name), "%s.%s", sub, m->dp.name) >=
+	    (int)sizeof(name))
+		return;
 	for (int i = 0; i < m->npol; i++)
 		if (strcmp(m->pol[i].domain, name) == 0)
 			return;
@@ -1170,11 +1177,11 @@ pad_one(struct model *m)
 
 	if (fails && rng_chance(&m->rng, 0.6))
 		return pad_detail(m, p);
-	if (p->type == PT_TLSA && p->with_string) {
+	if (p->type == PT_TLSA && p->with_string && p->ntlsa < PAD_MAX_TLSA) {
 		p->ntlsa++;
 		return 76 + indent_cost(m, 1, 4);
 	}
-	if (p->type == PT_STS && p->with_string) {
+	if (p->type == PT_STS && p->with_string && p->nmx < PAD_MAX_MX) {
 		p->nmx++;
 		return 14 + dlen + indent_cost(m, 1, 4) +
 		       (p->with_mxhost ? 8 + dlen + indent_cost(m, 1, 4) : 0);
@@ -1920,7 +1927,7 @@ mbox_append(struct sink *k, const struct model *m, const struct buf *msg,
 	k->st.written += r->len;
 }
 
-enum { OUT_JSON, OUT_GZ, OUT_EML, OUT_MBOX, OUT_MAILDIR };
+enum { OUT_JSON, OUT_EML, OUT_MBOX, OUT_MAILDIR };
 
 static void
 emit(struct sink *k, struct model *m, int how, uint64_t dup)
@@ -1933,7 +1940,7 @@ emit(struct sink *k, struct model *m, int how, uint64_t dup)
 	report_basename(base, sizeof(base), m, dup);
 	if (m->pl.gz)
 		gz_compress(&k->gz, o->gz_level, o->gz_os, &k->json, &k->gzbuf);
-	if (how == OUT_JSON || how == OUT_GZ) {
+	if (how == OUT_JSON) {
 		snprintf(name, sizeof(name), "%s.json%s", base,
 		         m->pl.gz ? ".gz" : "");
 		write_file(k, k->g->out, name, att->p, att->len);
@@ -2402,10 +2409,21 @@ usage(FILE *f)
 	    "                       14 days; .json, .json.gz, .eml, one mbox)\n"
 	    "  --quiet              no statistics on stdout\n"
 	    "  --help               this text\n\n"
+	    "Messages (eml with CRLF, mbox and maildir with LF) carry the "
+	    "report\n"
+	    "base64-encoded as application/tlsrpt+gzip, or "
+	    "application/tlsrpt+json\n"
+	    "for the share that --gzip-fraction leaves uncompressed. Reports "
+	    "have 1-3\n"
+	    "policies and 0-4 failure details each before padding; padding "
+	    "adds\n"
+	    "policy-string lines, TLSA records and failing MTAs.\n"
 	    "Google sends one report per domain and day: when --count asks "
 	    "for more\n"
 	    "Google reports than domains x days, the rest go to the other "
-	    "senders.\n",
+	    "senders.\n"
+	    "--demo ignores --seed and the size options; it starts on "
+	    "--start.\n",
 	    f);
 }
 

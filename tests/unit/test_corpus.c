@@ -743,6 +743,8 @@ note_file(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 	const char *rel = path + strlen(tu_corpus_dir()) + 1;
 	size_t i, len = strlen(path);
 
+	(void)sb;
+	(void)ftw;
 	if (type != FTW_F || (len > 3 && strcmp(path + len - 3, ".md") == 0))
 		return 0;
 	corpus_nfiles++;
@@ -759,6 +761,7 @@ test_corpus_table_is_complete(void **state)
 {
 	size_t i;
 
+	(void)state;
 	if (!corpus_present())
 		return;
 	for (i = 1; i < NCASES; i++)

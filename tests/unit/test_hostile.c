@@ -237,6 +237,7 @@ build_literal_gz(struct buf *b, const char *arg)
 static void
 build_valid(struct buf *b, const char *arg)
 {
+	(void)arg;
 	put_valid(b);
 }
 
@@ -263,6 +264,7 @@ build_valid_crlf(struct buf *b, const char *arg)
 	struct buf v = {0};
 	size_t i;
 
+	(void)arg;
 	put_valid(&v);
 	for (i = 0; i < v.len; i++) {
 		buf_add(b, &v.data[i], 1);
@@ -279,6 +281,7 @@ build_oversize(struct buf *b, const char *arg)
 	size_t n;
 	char *pad;
 
+	(void)arg;
 	put_valid(b);
 	n = LIMIT_INPUT_SIZE + 1 - b->len;
 	pad = malloc(n);
@@ -335,6 +338,7 @@ build_gz_two_members(struct buf *b, const char *arg)
 	struct buf v = {0}, h = {0};
 	size_t half;
 
+	(void)arg;
 	put_valid(&v);
 	half = v.len / 2;
 	buf_add(&h, v.data, half);
@@ -434,6 +438,7 @@ build_org(struct buf *b, const char *arg)
 static void
 build_org_nul(struct buf *b, const char *arg)
 {
+	(void)arg;
 	put_head(b, "Hostile\0Org", 11, RANGE);
 	put_policy(b, SUMMARY, NULL);
 	buf_str(b, "]}");

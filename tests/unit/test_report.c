@@ -235,13 +235,21 @@ static const struct parse_case cases[] = {
 	{"beyond int64",
 	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(99999999999999999999, 0)
 		      "}"),
-	 0, "a number above 2^53"},
+	 0, "policies[0].summary.total-successful-session-count: above 2^53"},
+	{"beyond int64, negative",
+	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(-99999999999999999999, 0)
+		      "}"),
+	 0, "policies[0].summary.total-successful-session-count: negative"},
+	{"duplicate nested key",
+	 REPORT(HEAD, "{" STS_POLICY("") ",\"summary\":{\"total-successful-"
+		      "session-count\":1,\"total-successful-session-count\":2}}"),
+	 0, "duplicate key \"total-successful-session-count\""},
 	{"huge real", REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(1e30, 0) "}"),
 	 0, "above 2^53"},
 	{"nul escaped",
 	 REPORT("\"organization-name\":\"O\\u0000\",\"report-id\":\"r\"," DAY,
 		CLEAN_POLICY),
-	 0, "invalid JSON"},
+	 0, "organization-name: a NUL character"},
 	{"invalid utf-8",
 	 REPORT("\"organization-name\":\"O\xc3\x28\",\"report-id\":\"r\"," DAY,
 		CLEAN_POLICY),
