@@ -22,7 +22,7 @@
 
 #define PIPELINE_SLOTS	   256
 #define PIPELINE_MAX_BYTES ((size_t)24 * 1024 * 1024)
-#define PIPELINE_BATCH	   10000 /* inputs per transaction at most */
+#define PIPELINE_BATCH	   2000 /* inputs per transaction at most */
 #define PIPELINE_BATCH_MS  1000 /* and at most this long open */
 
 /* Called on the writer thread, in submission order, once per outcome. */

@@ -203,19 +203,57 @@ read_stream(FILE *fp, const char *path, const struct source_sink *sink)
 	return read_whole(&r, path, sink);
 }
 
+/* A file that fits the limit is read with one read(); an mbox, or a file
+ * over the limit, goes through the stream reader. */
 static int
 read_file(const char *path, const struct source_sink *sink)
 {
-	FILE *fp = fopen(path, "rb");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char *buf = NULL;
+	struct stat sb;
+	ssize_t got = 0, r;
+	char *name;
+	FILE *fp;
 	int ret;
 
-	if (fp == NULL) {
+	if (fd < 0 || fstat(fd, &sb) != 0) {
 		sink->error(sink->arg, path, strerror(errno));
-		return 0;
+		goto out;
 	}
+	if ((size_t)sb.st_size < sink->max_input) {
+		if ((buf = malloc((size_t)sb.st_size + 1)) == NULL)
+			goto oom;
+		while ((r = read(fd, buf + got, (size_t)sb.st_size + 1 - got)) > 0)
+			got += r;
+		if (r < 0) {
+			sink->error(sink->arg, path, strerror(errno));
+			goto out;
+		}
+		if (got < MBOX_SEP_LEN || memcmp(buf, MBOX_SEP, MBOX_SEP_LEN)) {
+			if ((name = strdup(path)) == NULL)
+				goto oom;
+			ret = sink->input(sink->arg, buf, (size_t)got, name);
+			close(fd);
+			return ret;
+		}
+		free(buf);
+		buf = NULL;
+		lseek(fd, 0, SEEK_SET);
+	}
+	if ((fp = fdopen(fd, "rb")) == NULL)
+		goto oom;
 	ret = read_stream(fp, path, sink);
 	fclose(fp);
 	return ret;
+oom:
+	free(buf);
+	close(fd);
+	return -1;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return 0;
 }
 
 static int walk(const char *path, const struct source_sink *sink, int depth);

@@ -9,7 +9,9 @@
 
 #include "arena.h"
 
-#define ARENA_CHUNK ((size_t)16 * 1024)
+/* Chunks start small (a parsed report is a few KiB) and double. */
+#define ARENA_CHUNK_MIN ((size_t)4 * 1024)
+#define ARENA_CHUNK_MAX ((size_t)64 * 1024)
 #define ARENA_ALIGN 16
 
 struct chunk {
@@ -21,6 +23,7 @@ struct chunk {
 
 struct arena {
 	struct chunk *head;
+	size_t next_size; /* of the next regular chunk */
 };
 
 struct arena *
@@ -65,7 +68,9 @@ arena_alloc(struct arena *a, size_t n)
 	if (need < n)
 		return NULL;
 	if (c == NULL || c->size - c->used < need) {
-		if (need > ARENA_CHUNK / 4) {
+		if (a->next_size == 0)
+			a->next_size = ARENA_CHUNK_MIN;
+		if (need > a->next_size / 4) {
 			/* Large: a chunk of its own, behind the current one so
 			 * the current one keeps filling. */
 			c = chunk_new(need);
@@ -82,9 +87,11 @@ arena_alloc(struct arena *a, size_t n)
 			memset(c->data, 0, n);
 			return c->data;
 		}
-		c = chunk_new(ARENA_CHUNK);
+		c = chunk_new(a->next_size);
 		if (c == NULL)
 			return NULL;
+		if (a->next_size < ARENA_CHUNK_MAX)
+			a->next_size *= 2;
 		c->next = a->head;
 		a->head = c;
 	}

@@ -33,7 +33,7 @@ struct report_policy {
 	const char *policy_mode;   /* enforce|testing|none|unknown */
 	const char **policy_strings;
 	size_t npolicy_strings;
-	const char **mx_hosts;
+	const char **mx_hosts; /* mx-host, else the "mx:" policy lines */
 	size_t nmx_hosts;
 	int64_t successful_sessions;
 	int64_t failed_sessions;

@@ -198,6 +198,36 @@ mx_hosts(struct walk *w, json_t *pol, struct loc l, struct report_policy *p)
 	return norm_mx_hosts(w, l, p);
 }
 
+/* When the reporter sent no mx-host (Microsoft never does), the MX
+ * patterns are the policy's own "mx:" lines (RFC 8461 §3.2). */
+static int
+mx_from_policy(struct walk *w, struct report_policy *p)
+{
+	size_t i, n = 0;
+
+	if (p->nmx_hosts > 0 || strcmp(p->policy_type, "sts") != 0)
+		return 0;
+	for (i = 0; i < p->npolicy_strings; i++)
+		n += strncasecmp(p->policy_strings[i], "mx:", 3) == 0;
+	if (n == 0)
+		return 0;
+	if ((p->mx_hosts = arena_array(w->a, n, sizeof(char *))) == NULL)
+		return errbuf_set(w->eb, "out of memory");
+	for (i = 0; i < p->npolicy_strings; i++) {
+		const char *s = p->policy_strings[i];
+
+		if (strncasecmp(s, "mx:", 3) != 0)
+			continue;
+		for (s += 3; *s == ' ' || *s == '\t'; s++)
+			;
+		if (*s == '\0')
+			continue;
+		if ((p->mx_hosts[p->nmx_hosts++] = walk_domain(w, s)) == NULL)
+			return errbuf_set(w->eb, "out of memory");
+	}
+	return 0;
+}
+
 /* DESIGN.md "policy mode": sts from its "mode:" line, tlsa enforce (DANE
  * has no testing mode), no-policy-found none, anything else unknown. */
 static const char *
@@ -360,6 +390,7 @@ walk_policy(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 	if (!is_one_of(p->policy_type, policy_types))
 		warn_unknown(w, l, "policy-type", p->policy_type);
 	if (policy_strings(w, pol, l, p) || mx_hosts(w, pol, l, p) ||
+	    mx_from_policy(w, p) ||
 	    walk_optional_str(w, pol, l, "policy-domain", &domain))
 		return -1;
 	p->policy_domain = domain ? walk_domain(w, domain) : NULL;

@@ -8,6 +8,7 @@
  * LIMIT_STRING_BYTES. It also finds the quirks of the text itself: a UTF-8
  * BOM, whitespace around the JSON, CRLF line ends.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,16 +80,28 @@ escape_len(const unsigned char *p, size_t left, size_t *taken)
 	return v >= 0xd800 && v <= 0xdbff ? 2 : 3; /* a pair makes 4 */
 }
 
-int
-report_scan(const char *text, size_t len, struct report_scan *sc,
-	    struct errbuf *eb)
-{
-	const unsigned char *p = (const unsigned char *)text;
-	size_t i = 0, end = len, slen = 0, n, taken;
-	int depth = 0, in_str = 0;
+/* Bytes that end a run: inside a string, and between tokens. */
+static unsigned char str_stop[256], tok_stop[256];
 
-	sc->begin = 0;
-	sc->end = len;
+static void
+init_tables(void)
+{
+	int c;
+
+	for (c = 0x80; c < 256; c++)
+		str_stop[c] = tok_stop[c] = 1;
+	str_stop[0] = tok_stop[0] = 1;
+	str_stop['"'] = str_stop['\\'] = 1;
+	tok_stop['"'] = tok_stop['{'] = tok_stop['['] = 1;
+	tok_stop['}'] = tok_stop[']'] = tok_stop['\r'] = 1;
+}
+
+/* The BOM, whitespace around the text, and where the JSON is. */
+static void
+scan_edges(const unsigned char *p, size_t len, struct report_scan *sc)
+{
+	size_t i = 0, end = len, n;
+
 	sc->quirks = 0;
 	sc->long_string_at = SIZE_MAX;
 	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
@@ -99,7 +112,6 @@ report_scan(const char *text, size_t len, struct report_scan *sc,
 		i++;
 	if (i > (sc->quirks & SCAN_BOM ? 3u : 0u))
 		sc->quirks |= SCAN_SPACE;
-	sc->begin = i;
 	while (end > i && is_ws(p[end - 1]))
 		end--;
 	/* One final line end is how text files end, not a quirk. */
@@ -107,10 +119,37 @@ report_scan(const char *text, size_t len, struct report_scan *sc,
 	if (n > 2 || (n == 2 && !(p[end] == '\r' && p[end + 1] == '\n')) ||
 	    (n == 1 && p[end] != '\n'))
 		sc->quirks |= SCAN_SPACE;
+	sc->begin = i;
 	sc->end = end;
-	for (; i < end; i++) {
-		unsigned char c = p[i];
+}
 
+int
+report_scan(const char *text, size_t len, struct report_scan *sc,
+	    struct errbuf *eb)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	const unsigned char *p = (const unsigned char *)text;
+	size_t i, end, slen = 0, n, taken, run;
+	int depth = 0, in_str = 0;
+
+	pthread_once(&once, init_tables);
+	scan_edges(p, len, sc);
+	end = sc->end;
+	for (i = sc->begin; i < end; i++) {
+		unsigned char c;
+
+		/* Skip the bytes that need no attention, a run at a time. */
+		run = i;
+		if (in_str)
+			while (i < end && !str_stop[p[i]])
+				i++;
+		else
+			while (i < end && !tok_stop[p[i]])
+				i++;
+		slen += i - run;
+		if (i == end)
+			break;
+		c = p[i];
 		if (c == 0)
 			return errbuf_set(eb, "NUL byte at byte %zu", i);
 		if (c >= 0x80) {
@@ -128,12 +167,10 @@ report_scan(const char *text, size_t len, struct report_scan *sc,
 				if (slen > LIMIT_STRING_BYTES &&
 				    sc->long_string_at == SIZE_MAX)
 					sc->long_string_at = i;
-			} else if (c == '\\') {
+			} else { /* a backslash */
 				slen += escape_len(p + i + 1, end - i - 1,
 						   &taken);
 				i += taken;
-			} else {
-				slen++;
 			}
 			continue;
 		}

@@ -19,7 +19,6 @@ CREATE TABLE report (
     warnings       TEXT,            -- one warning per line, NULL when none
     UNIQUE (organization, report_id)
 );
-CREATE INDEX report_start ON report (start_time);
 
 -- The bytes as received (gzip or JSON, not recompressed), apart from the
 -- report row so that scans of reports do not read them.
@@ -30,6 +29,9 @@ CREATE TABLE report_raw (
 
 -- One row per policy of a report. start_time is the report's, repeated here
 -- so that the (domain, time) index answers queries without a join.
+-- The policy strings themselves are not repeated here: they are in the
+-- bytes as received. mx_host holds what queries need of them, the MX
+-- patterns (from mx-host, else from the policy's "mx:" lines).
 -- counts_for_domain: 1 for the policy that stands for its domain in
 -- per-domain totals (the one with the most sessions among the report's
 -- policies naming the same domain).
@@ -40,8 +42,7 @@ CREATE TABLE policy (
     policy_type         TEXT    NOT NULL,
     policy_domain       TEXT    NOT NULL,
     policy_mode         TEXT    NOT NULL,
-    policy_string       TEXT,           -- the policy lines, one per line
-    mx_host             TEXT,           -- the mx-host patterns, one per line
+    mx_host             TEXT,           -- the policy's MX patterns, one per line
     successful_sessions INTEGER NOT NULL,
     failed_sessions     INTEGER NOT NULL,
     counts_for_domain   INTEGER NOT NULL
@@ -49,9 +50,11 @@ CREATE TABLE policy (
 CREATE INDEX policy_domain_start ON policy (policy_domain, start_time);
 CREATE INDEX policy_start ON policy (start_time);
 
+-- The failure details of a policy, stored together under it (clustered by
+-- the primary key): reaching a policy's failures needs no second index.
 CREATE TABLE failure (
-    id                     INTEGER PRIMARY KEY,
     policy                 INTEGER NOT NULL REFERENCES policy (id) ON DELETE CASCADE,
+    seq                    INTEGER NOT NULL,  -- position in failure-details
     result_type            TEXT    NOT NULL,
     sending_mta_ip         TEXT,
     receiving_mx_hostname  TEXT,
@@ -59,9 +62,9 @@ CREATE TABLE failure (
     receiving_ip           TEXT,
     additional_information TEXT,
     failure_reason_code    TEXT,
-    failed_sessions        INTEGER NOT NULL
-);
-CREATE INDEX failure_policy ON failure (policy);
+    failed_sessions        INTEGER NOT NULL,
+    PRIMARY KEY (policy, seq)
+) WITHOUT ROWID;
 
 -- Inputs that were rejected, kept with the reason so that nothing is lost
 -- and they can be retried after an upgrade.

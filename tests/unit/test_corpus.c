@@ -203,7 +203,9 @@ check_rpt02(const struct report *r)
 	assert_int_equal(r->start_time, 1577836800);
 	assert_int_equal(r->end_time, 1578441599); /* a 7-day range */
 	assert_string_equal(p->policy_mode, "enforce");
-	assert_int_equal(p->nmx_hosts, 0);
+	/* No mx-host: the patterns come from the policy's "mx:" line. */
+	assert_int_equal(p->nmx_hosts, 1);
+	assert_string_equal(p->mx_hosts[0], "demo.example.com");
 	assert_string_equal(p->failures[0].result_type,
 	                    "certificate-host-mismatch");
 	assert_string_equal(p->failures[0].receiving_ip, "234.234.234.234");
