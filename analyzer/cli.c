@@ -34,7 +34,7 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry 'tlsrpt %s%s--help'.\n", cmd ? cmd : "",
-		cmd ? " " : "");
+	        cmd ? " " : "");
 	return EXIT_USAGE;
 }
 
@@ -64,10 +64,12 @@ cli_common_option(struct cli *c, int opt, const char *arg)
 		c->db = arg;
 		return 1;
 	case CLI_OPT_BUSY_TIMEOUT:
-		if (cli_parse_size(arg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX, &v) != 0) {
-			fprintf(stderr, "tlsrpt: --busy-timeout: expected "
-					"milliseconds from 0 to %d, got '%s'\n",
-				LIMIT_BUSY_TIMEOUT_MS_MAX, arg);
+		if (cli_parse_size(arg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX, &v) !=
+		    0) {
+			fprintf(stderr,
+			        "tlsrpt: --busy-timeout: expected "
+			        "milliseconds from 0 to %d, got '%s'\n",
+			        LIMIT_BUSY_TIMEOUT_MS_MAX, arg);
 			return -1;
 		}
 		c->busy_timeout_ms = (int)v;
@@ -91,18 +93,19 @@ months_back(time_t now, long n)
 	y += m >= 0 ? m / 12 : -((11 - m) / 12);
 	m = ((m % 12) + 12) % 12;
 	dim = (int)(report_days_from_civil(m == 11 ? y + 1 : y,
-					   m == 11 ? 1 : (unsigned)m + 2, 1) -
-		    report_days_from_civil(y, (unsigned)m + 1, 1));
+	                                   m == 11 ? 1 : (unsigned)m + 2, 1) -
+	            report_days_from_civil(y, (unsigned)m + 1, 1));
 	if (tm.tm_mday > dim)
 		tm.tm_mday = dim;
 	return report_days_from_civil(y, (unsigned)m + 1,
-				      (unsigned)tm.tm_mday) * 86400 +
+	                              (unsigned)tm.tm_mday) *
+	           86400 +
 	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
 int
 cli_parse_when(const char *s, int until, time_t now, int64_t *out,
-	       struct errbuf *eb)
+               struct errbuf *eb)
 {
 	unsigned q;
 	char *end;
@@ -110,13 +113,14 @@ cli_parse_when(const char *s, int until, time_t now, int64_t *out,
 
 	if (report_time_parse(s, strlen(s), out, &q) == 0) {
 		if ((q & TIME_BARE_DATE) && until)
-			*out += 86400; /* --until 2026-01-31 includes the 31st */
+			*out +=
+			    86400; /* --until 2026-01-31 includes the 31st */
 		return 0;
 	}
 	errno = 0;
 	n = strtol(s, &end, 10);
-	if (errno == 0 && end != s && n >= 0 && n <= 100000 &&
-	    end[0] != '\0' && end[1] == '\0') {
+	if (errno == 0 && end != s && n >= 0 && n <= 100000 && end[0] != '\0' &&
+	    end[1] == '\0') {
 		switch (end[0]) {
 		case 'd':
 			*out = (int64_t)now - n * 86400;
@@ -129,8 +133,10 @@ cli_parse_when(const char *s, int until, time_t now, int64_t *out,
 			return 0;
 		}
 	}
-	return errbuf_set(eb, "expected YYYY-MM-DD or a period back from now "
-			  "like 7d, 4w or 12m, got '%s'", s);
+	return errbuf_set(eb,
+	                  "expected YYYY-MM-DD or a period back from now "
+	                  "like 7d, 4w or 12m, got '%s'",
+	                  s);
 }
 
 void
@@ -150,8 +156,8 @@ query_opts_free(struct query_opts *q)
 static int
 add_domain(struct query_opts *q, const char *d)
 {
-	const char **nd = reallocarray(q->domains, q->ndomains + 1,
-				       sizeof(*nd));
+	const char **nd =
+	    reallocarray(q->domains, q->ndomains + 1, sizeof(*nd));
 
 	if (nd == NULL)
 		return -1;
@@ -164,7 +170,7 @@ add_domain(struct query_opts *q, const char *d)
 
 int
 query_option(struct query_opts *q, const struct cli *c, const char *cmd,
-	     int opt, const char *arg)
+             int opt, const char *arg)
 {
 	struct errbuf eb;
 	uint64_t v;
@@ -173,12 +179,12 @@ query_option(struct query_opts *q, const struct cli *c, const char *cmd,
 	case CLI_OPT_SINCE:
 	case CLI_OPT_UNTIL:
 		if (cli_parse_when(arg, opt == CLI_OPT_UNTIL, c->now,
-				   opt == CLI_OPT_SINCE ? &q->filter.since
-							: &q->filter.until,
-				   &eb) != 0) {
-			cli_usage_error(cmd, "--%s: %s",
-					opt == CLI_OPT_SINCE ? "since" : "until",
-					eb.msg);
+		                   opt == CLI_OPT_SINCE ? &q->filter.since
+		                                        : &q->filter.until,
+		                   &eb) != 0) {
+			cli_usage_error(
+			    cmd, "--%s: %s",
+			    opt == CLI_OPT_SINCE ? "since" : "until", eb.msg);
 			return -1;
 		}
 		return 1;
@@ -189,15 +195,19 @@ query_option(struct query_opts *q, const struct cli *c, const char *cmd,
 		return 1;
 	case CLI_OPT_FORMAT:
 		if (output_format_parse(arg, &q->format) != 0) {
-			cli_usage_error(cmd, "--format: expected table, json or "
-					"csv, got '%s'", arg);
+			cli_usage_error(cmd,
+			                "--format: expected table, json or "
+			                "csv, got '%s'",
+			                arg);
 			return -1;
 		}
 		return 1;
 	case CLI_OPT_LIMIT:
 		if (cli_parse_size(arg, 1, 100000000, &v) != 0) {
-			cli_usage_error(cmd, "--limit: expected a positive "
-					"number, got '%s'", arg);
+			cli_usage_error(cmd,
+			                "--limit: expected a positive "
+			                "number, got '%s'",
+			                arg);
 			return -1;
 		}
 		q->limit = (size_t)v;
@@ -214,13 +224,14 @@ cli_open_for_query(const struct cli *c, const char *cmd)
 	struct errbuf eb;
 
 	if (access(path, F_OK) != 0) {
-		fprintf(stderr, "tlsrpt %s: no database at %s (import reports "
-				"first, or name one with --db or $TLSRPT_DB)\n",
-			cmd, path);
+		fprintf(stderr,
+		        "tlsrpt %s: no database at %s (import reports "
+		        "first, or name one with --db or $TLSRPT_DB)\n",
+		        cmd, path);
 		return NULL;
 	}
-	if (store_open(path, STORE_MUST_EXIST, c->busy_timeout_ms, &st,
-		       &eb) != 0) {
+	if (store_open(path, STORE_MUST_EXIST, c->busy_timeout_ms, &st, &eb) !=
+	    0) {
 		fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb.msg);
 		return NULL;
 	}

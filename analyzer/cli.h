@@ -15,7 +15,7 @@
 #include "store.h"
 
 /* Exit codes (DESIGN.md "tlsrpt import"; sysexits.h values). */
-#define EXIT_REJECTED 1          /* something was rejected */
+#define EXIT_REJECTED 1           /* something was rejected */
 #define EXIT_USAGE    EX_USAGE    /* 64: bad command line */
 #define EXIT_TEMPFAIL EX_TEMPFAIL /* 75: the database could not be written */
 
@@ -23,8 +23,8 @@
 
 /* Options every command takes; set before the command name or after it. */
 struct cli {
-	const char *db;        /* --db, else $TLSRPT_DB, else DEFAULT_DB */
-	int busy_timeout_ms;   /* --busy-timeout */
+	const char *db;      /* --db, else $TLSRPT_DB, else DEFAULT_DB */
+	int busy_timeout_ms; /* --busy-timeout */
 	time_t now;
 };
 
@@ -33,22 +33,24 @@ const char *cli_db_path(const struct cli *c);
 
 /* Prints "tlsrpt CMD: message" and a hint to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Handles an option common to all commands (--db, --busy-timeout);
  * returns 1 when it was one, 0 when not, -1 on a bad value. */
 int cli_common_option(struct cli *c, int opt, const char *arg);
 
-#define CLI_OPT_DB	     1000
+#define CLI_OPT_DB           1000
 #define CLI_OPT_BUSY_TIMEOUT 1001
 #define CLI_COMMON_OPTIONS                                                     \
 	{"db", required_argument, NULL, CLI_OPT_DB},                           \
-		{"busy-timeout", required_argument, NULL, CLI_OPT_BUSY_TIMEOUT}
+	{                                                                      \
+		"busy-timeout", required_argument, NULL, CLI_OPT_BUSY_TIMEOUT  \
+	}
 
 /* Reads a --since/--until value: YYYY-MM-DD (UTC), or Nd, Nw, Nm back from
  * now (days, weeks, months). An --until date includes that whole day. */
 int cli_parse_when(const char *s, int until, time_t now, int64_t *out,
-		   struct errbuf *eb);
+                   struct errbuf *eb);
 
 /* Parses a size or count option within bounds. */
 int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
@@ -71,11 +73,13 @@ struct query_opts {
 #define CLI_OPT_LIMIT  1105
 #define CLI_QUERY_OPTIONS                                                      \
 	{"since", required_argument, NULL, CLI_OPT_SINCE},                     \
-		{"until", required_argument, NULL, CLI_OPT_UNTIL},             \
-		{"domain", required_argument, NULL, CLI_OPT_DOMAIN},           \
-		{"org", required_argument, NULL, CLI_OPT_ORG},                 \
-		{"format", required_argument, NULL, CLI_OPT_FORMAT},           \
-		{"limit", required_argument, NULL, CLI_OPT_LIMIT}
+	    {"until", required_argument, NULL, CLI_OPT_UNTIL},                 \
+	    {"domain", required_argument, NULL, CLI_OPT_DOMAIN},               \
+	    {"org", required_argument, NULL, CLI_OPT_ORG},                     \
+	    {"format", required_argument, NULL, CLI_OPT_FORMAT},               \
+	{                                                                      \
+		"limit", required_argument, NULL, CLI_OPT_LIMIT                \
+	}
 
 /* Sets defaults: everything, table on a terminal and JSON otherwise. */
 void query_opts_init(struct query_opts *q);
@@ -84,7 +88,7 @@ void query_opts_free(struct query_opts *q);
 /* Handles a query option; 1 when it was one, 0 when not, -1 on a bad value
  * (after printing why). */
 int query_option(struct query_opts *q, const struct cli *c, const char *cmd,
-		 int opt, const char *arg);
+                 int opt, const char *arg);
 
 /* Opens the database for queries: it must exist. Prints why on failure. */
 struct store *cli_open_for_query(const struct cli *c, const char *cmd);

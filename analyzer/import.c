@@ -21,29 +21,29 @@
 #include "source.h"
 
 static const char import_help[] =
-	"Usage: tlsrpt import [OPTIONS] PATH... | -\n"
-	"\n"
-	"Imports TLS-RPT reports. Each PATH is a report file (.json, .json.gz\n"
-	"or any name: the content decides), a message (.eml), an mbox, a\n"
-	"Maildir (cur/ and new/), or a directory, walked; '-' reads one input\n"
-	"from stdin. Reports already stored are duplicates; rejected inputs\n"
-	"are kept in the quarantine with their reason.\n"
-	"\n"
-	"Output: 'stored' or 'duplicate', the path, organization and report-id\n"
-	"on stdout, one line per report; 'rejected' with the reason on stderr;\n"
-	"then 'N stored, N duplicate, N rejected'.\n"
-	"Exit: 0 nothing rejected, 1 something rejected (the rest is stored),\n"
-	"64 usage error, 75 the database could not be written (try again).\n"
-	"\n"
-	"  --channel NAME     recorded with each report (default: import)\n"
-	"  -j, --jobs N       parser threads (default: the number of CPUs)\n"
-	"  --max-input BYTES  largest input read (default 10485760)\n"
-	"  --max-report BYTES largest decompressed report (default 20971520)\n"
-	"  -q, --quiet        print only the totals and rejections\n"
-	"  -v, --verbose      also print each report's warnings on stderr\n"
-	"  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
-	")\n"
-	"  --busy-timeout MS  wait this long for other writers (default 10000)\n";
+    "Usage: tlsrpt import [OPTIONS] PATH... | -\n"
+    "\n"
+    "Imports TLS-RPT reports. Each PATH is a report file (.json, .json.gz\n"
+    "or any name: the content decides), a message (.eml), an mbox, a\n"
+    "Maildir (cur/ and new/), or a directory, walked; '-' reads one input\n"
+    "from stdin. Reports already stored are duplicates; rejected inputs\n"
+    "are kept in the quarantine with their reason.\n"
+    "\n"
+    "Output: 'stored' or 'duplicate', the path, organization and report-id\n"
+    "on stdout, one line per report; 'rejected' with the reason on stderr;\n"
+    "then 'N stored, N duplicate, N rejected'.\n"
+    "Exit: 0 nothing rejected, 1 something rejected (the rest is stored),\n"
+    "64 usage error, 75 the database could not be written (try again).\n"
+    "\n"
+    "  --channel NAME     recorded with each report (default: import)\n"
+    "  -j, --jobs N       parser threads (default: the number of CPUs)\n"
+    "  --max-input BYTES  largest input read (default 10485760)\n"
+    "  --max-report BYTES largest decompressed report (default 20971520)\n"
+    "  -q, --quiet        print only the totals and rejections\n"
+    "  -v, --verbose      also print each report's warnings on stderr\n"
+    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
+    ")\n"
+    "  --busy-timeout MS  wait this long for other writers (default 10000)\n";
 
 struct import {
 	struct pipeline *pl;
@@ -66,17 +66,21 @@ on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
 	case INGEST_STORED:
 	case INGEST_DUPLICATE:
 		if (!im->quiet)
-			printf("%s\t%s\t%s\t%s\n", ingest_status_name(o->status),
-			       name, o->organization, o->report_id);
+			printf("%s\t%s\t%s\t%s\n",
+			       ingest_status_name(o->status), name,
+			       o->organization, o->report_id);
 		if (im->verbose && o->nwarnings > 0)
-			fprintf(stderr, "warning\t%s\t%zu warnings (tlsrpt show "
-					"lists them)\n", name, o->nwarnings);
+			fprintf(stderr,
+			        "warning\t%s\t%zu warnings (tlsrpt show "
+			        "lists them)\n",
+			        name, o->nwarnings);
 		break;
 	case INGEST_REJECTED:
 	case INGEST_TEMPFAIL:
 		fprintf(stderr, "%s\t%s\t%s\n",
-			o->status == INGEST_REJECTED ? "rejected" : "not-stored",
-			name, o->reason ? o->reason : "");
+		        o->status == INGEST_REJECTED ? "rejected"
+		                                     : "not-stored",
+		        name, o->reason ? o->reason : "");
 		break;
 	}
 	if (im->progress && (now = time(NULL)) != im->last_progress) {
@@ -84,7 +88,9 @@ on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
 
 		im->last_progress = now;
 		fprintf(stderr, "\r%zu reports, %.0f/s ", done,
-			(double)done / (double)(now - im->started ? now - im->started : 1));
+		        (double)done / (double)(now - im->started
+		                                    ? now - im->started
+		                                    : 1));
 	}
 }
 
@@ -108,18 +114,18 @@ on_input(void *arg, unsigned char *bytes, size_t len, char *name)
 /* Parses the options; returns -1 to go on, else an exit code. */
 static int
 parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
-	   char **argv)
+           char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{"channel", required_argument, NULL, 'c'},
-		{"jobs", required_argument, NULL, 'j'},
-		{"max-input", required_argument, NULL, 'I'},
-		{"max-report", required_argument, NULL, 'R'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	    CLI_COMMON_OPTIONS,
+	    {"channel", required_argument, NULL, 'c'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"max-input", required_argument, NULL, 'I'},
+	    {"max-report", required_argument, NULL, 'R'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	uint64_t v;
 	int opt, r;
 
@@ -134,26 +140,31 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 			break;
 		case 'j':
 			if (cli_parse_size(optarg, 1, 256, &v) != 0)
-				return cli_usage_error(argv[0], "--jobs: expected "
-						       "1 to 256, got '%s'", optarg);
+				return cli_usage_error(argv[0],
+				                       "--jobs: expected "
+				                       "1 to 256, got '%s'",
+				                       optarg);
 			*jobs = (unsigned)v;
 			break;
 		case 'I':
 			if (cli_parse_size(optarg, LIMIT_INPUT_SIZE_MIN,
-					   LIMIT_INPUT_SIZE_MAX, &v) != 0)
-				return cli_usage_error(argv[0], "--max-input: "
-						       "expected %zu to %zu bytes",
-						       LIMIT_INPUT_SIZE_MIN,
-						       LIMIT_INPUT_SIZE_MAX);
+			                   LIMIT_INPUT_SIZE_MAX, &v) != 0)
+				return cli_usage_error(
+				    argv[0],
+				    "--max-input: "
+				    "expected %zu to %zu bytes",
+				    LIMIT_INPUT_SIZE_MIN, LIMIT_INPUT_SIZE_MAX);
 			im->limits.max_input = (size_t)v;
 			break;
 		case 'R':
 			if (cli_parse_size(optarg, LIMIT_REPORT_SIZE_MIN,
-					   LIMIT_REPORT_SIZE_MAX, &v) != 0)
-				return cli_usage_error(argv[0], "--max-report: "
-						       "expected %zu to %zu bytes",
-						       LIMIT_REPORT_SIZE_MIN,
-						       LIMIT_REPORT_SIZE_MAX);
+			                   LIMIT_REPORT_SIZE_MAX, &v) != 0)
+				return cli_usage_error(
+				    argv[0],
+				    "--max-report: "
+				    "expected %zu to %zu bytes",
+				    LIMIT_REPORT_SIZE_MIN,
+				    LIMIT_REPORT_SIZE_MAX);
 			im->limits.max_report = (size_t)v;
 			break;
 		case 'q':
@@ -166,12 +177,13 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 			if ((r = cli_common_option(c, opt, optarg)) < 0)
 				return EXIT_USAGE;
 			if (r == 0)
-				return cli_usage_error(argv[0], "unknown option");
+				return cli_usage_error(argv[0],
+				                       "unknown option");
 		}
 	}
 	if (optind == argc)
 		return cli_usage_error(argv[0], "no PATH given (use '-' for "
-				       "stdin)");
+		                                "stdin)");
 	return -1;
 }
 
@@ -192,14 +204,15 @@ cmd_import(struct cli *c, int argc, char **argv)
 	if ((ret = parse_args(c, &im, &jobs, argc, argv)) >= 0)
 		return ret;
 	sink.max_input = im.limits.max_input;
-	im.progress = isatty(STDERR_FILENO) && (im.quiet || !isatty(STDOUT_FILENO));
+	im.progress =
+	    isatty(STDERR_FILENO) && (im.quiet || !isatty(STDOUT_FILENO));
 	im.started = im.last_progress = time(NULL);
 	if (store_open(cli_db_path(c), 0, c->busy_timeout_ms, &st, &eb) != 0) {
 		fprintf(stderr, "tlsrpt import: %s\n", eb.msg);
 		return EXIT_TEMPFAIL;
 	}
 	if ((im.pl = pipeline_new(st, jobs, &im.hints, &im.limits, on_outcome,
-				  &im)) == NULL) {
+	                          &im)) == NULL) {
 		fprintf(stderr, "tlsrpt import: cannot start threads\n");
 		store_close(st);
 		return EXIT_TEMPFAIL;
@@ -213,9 +226,10 @@ cmd_import(struct cli *c, int argc, char **argv)
 	printf("%zu stored, %zu duplicate, %zu rejected\n", im.n[INGEST_STORED],
 	       im.n[INGEST_DUPLICATE], im.n[INGEST_REJECTED] + im.unreadable);
 	if (failed) {
-		fprintf(stderr, "tlsrpt import: stopped: %s; what was not "
-				"stored can be imported again later\n",
-			eb.msg[0] ? eb.msg : "out of memory");
+		fprintf(stderr,
+		        "tlsrpt import: stopped: %s; what was not "
+		        "stored can be imported again later\n",
+		        eb.msg[0] ? eb.msg : "out of memory");
 		return EXIT_TEMPFAIL;
 	}
 	return im.n[INGEST_REJECTED] + im.unreadable > 0 ? EXIT_REJECTED : 0;

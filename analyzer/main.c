@@ -15,39 +15,39 @@
 #endif
 
 static const char main_help[] =
-	"Usage: tlsrpt [--db PATH] COMMAND [OPTIONS]\n"
-	"\n"
-	"Collects and analyzes SMTP TLS Reporting (RFC 8460) reports.\n"
-	"\n"
-	"Commands:\n"
-	"  import PATH... | -   import report files, messages, mboxes, Maildirs\n"
-	"  summary              sessions and failure rate per policy domain\n"
-	"  failures [--by KEYS] failed sessions by sending MTA, type, mode, ...\n"
-	"\n"
-	"Options (also accepted after the command):\n"
-	"  --db PATH            the database (default $TLSRPT_DB, else\n"
-	"                       " DEFAULT_DB ")\n"
-	"  --busy-timeout MS    wait this long for other writers (default 10000)\n"
-	"  -h, --help           this text; 'tlsrpt COMMAND --help' for a command\n"
-	"  --version            the version\n";
+    "Usage: tlsrpt [--db PATH] COMMAND [OPTIONS]\n"
+    "\n"
+    "Collects and analyzes SMTP TLS Reporting (RFC 8460) reports.\n"
+    "\n"
+    "Commands:\n"
+    "  import PATH... | -   import report files, messages, mboxes, Maildirs\n"
+    "  summary              sessions and failure rate per policy domain\n"
+    "  failures [--by KEYS] failed sessions by sending MTA, type, mode, ...\n"
+    "\n"
+    "Options (also accepted after the command):\n"
+    "  --db PATH            the database (default $TLSRPT_DB, else\n"
+    "                       " DEFAULT_DB ")\n"
+    "  --busy-timeout MS    wait this long for other writers (default 10000)\n"
+    "  -h, --help           this text; 'tlsrpt COMMAND --help' for a command\n"
+    "  --version            the version\n";
 
 static const struct {
 	const char *name;
 	int (*run)(struct cli *, int, char **);
 } commands[] = {
-	{"import", cmd_import},
-	{"summary", cmd_summary},
-	{"failures", cmd_failures},
+    {"import", cmd_import},
+    {"summary", cmd_summary},
+    {"failures", cmd_failures},
 };
 
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0}};
+	    CLI_COMMON_OPTIONS,
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0}};
 	struct cli c = {NULL, LIMIT_BUSY_TIMEOUT_MS, time(NULL)};
 	size_t i;
 	int opt, r;
@@ -75,6 +75,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[optind], commands[i].name) == 0)
-			return commands[i].run(&c, argc - optind, argv + optind);
+			return commands[i].run(&c, argc - optind,
+			                       argv + optind);
 	return cli_usage_error(NULL, "unknown command '%s'", argv[optind]);
 }

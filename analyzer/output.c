@@ -11,10 +11,10 @@
 
 struct cell {
 	int null;
-	char *text;   /* COL_TEXT; also the rendering of the others */
-	int64_t i;    /* COL_INT */
-	double rate;  /* COL_RATE */
-	char **list;  /* COL_LIST */
+	char *text;  /* COL_TEXT; also the rendering of the others */
+	int64_t i;   /* COL_INT */
+	double rate; /* COL_RATE */
+	char **list; /* COL_LIST */
 	size_t nlist;
 };
 
@@ -70,8 +70,7 @@ table_row(struct table *t)
 		t->cells = c;
 		t->cap = ncap;
 	}
-	memset(&t->cells[t->nrows * t->ncols], 0,
-	       t->ncols * sizeof(*t->cells));
+	memset(&t->cells[t->nrows * t->ncols], 0, t->ncols * sizeof(*t->cells));
 	t->nrows++;
 	t->at = 0;
 	return 0;
@@ -179,11 +178,12 @@ print_json(const struct table *t, FILE *fp)
 		if ((obj = json_object()) == NULL)
 			return -1;
 		for (k = 0; k < t->ncols; k++)
-			json_object_set_new(obj, t->cols[k].key,
-					    cell_json(&t->cols[k],
-						      &t->cells[r * t->ncols + k]));
+			json_object_set_new(
+			    obj, t->cols[k].key,
+			    cell_json(&t->cols[k],
+			              &t->cells[r * t->ncols + k]));
 		s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
-					    JSON_REAL_PRECISION(6));
+		                        JSON_REAL_PRECISION(6));
 		json_decref(obj);
 		if (s == NULL)
 			return -1;
@@ -270,19 +270,19 @@ print_table(const struct table *t, FILE *fp)
 		}
 	for (k = 0; k < t->ncols; k++)
 		fprintf(fp, "%s%-*s", k ? "  " : "",
-			k + 1 < t->ncols ? (int)w[k] : 0, t->cols[k].title);
+		        k + 1 < t->ncols ? (int)w[k] : 0, t->cols[k].title);
 	fputc('\n', fp);
 	for (r = 0; r < t->nrows; r++) {
 		for (k = 0; k < t->ncols; k++) {
 			const struct cell *c = &t->cells[r * t->ncols + k];
 			const char *s = c->null ? "-" : c->text;
 			int right = t->cols[k].kind == COL_INT ||
-				    t->cols[k].kind == COL_RATE;
+			            t->cols[k].kind == COL_RATE;
 
 			fprintf(fp, "%s%*s", k ? "  " : "",
-				right ? (int)w[k]
-				      : -(k + 1 < t->ncols ? (int)w[k] : 0),
-				s);
+			        right ? (int)w[k]
+			              : -(k + 1 < t->ncols ? (int)w[k] : 0),
+			        s);
 		}
 		fputc('\n', fp);
 	}

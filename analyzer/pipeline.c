@@ -134,7 +134,7 @@ commit_batch(struct pipeline *pl)
  * -1 on a storage failure, after reporting the batch as not stored. */
 static int
 write_one(struct pipeline *pl, char *name, struct ingest_input *in,
-	  int64_t *batch_start)
+          int64_t *batch_start)
 {
 	int began = pl->npending > 0;
 
@@ -237,9 +237,9 @@ writer_main(void *arg)
 
 struct pipeline *
 pipeline_new(struct store *st, unsigned workers,
-	     const struct ingest_hints *hints,
-	     const struct ingest_limits *limits, pipeline_outcome_cb cb,
-	     void *arg)
+             const struct ingest_hints *hints,
+             const struct ingest_limits *limits, pipeline_outcome_cb cb,
+             void *arg)
 {
 	struct pipeline *pl = calloc(1, sizeof(*pl));
 	pthread_condattr_t ca;
@@ -265,7 +265,7 @@ pipeline_new(struct store *st, unsigned workers,
 		goto fail;
 	for (; pl->nworkers < workers; pl->nworkers++)
 		if (pthread_create(&pl->workers[pl->nworkers], NULL,
-				   worker_main, pl) != 0)
+		                   worker_main, pl) != 0)
 			break;
 	if (pl->nworkers == 0 ||
 	    pthread_create(&pl->writer, NULL, writer_main, pl) != 0)
@@ -285,7 +285,7 @@ fail:
 
 int
 pipeline_submit(struct pipeline *pl, unsigned char *bytes, size_t len,
-		char *name)
+                char *name)
 {
 	struct slot *s;
 
@@ -294,7 +294,7 @@ pipeline_submit(struct pipeline *pl, unsigned char *bytes, size_t len,
 	 * nothing else is in flight (one input may always proceed). */
 	while (!pl->failed &&
 	       (pl->head - pl->tail == PIPELINE_SLOTS ||
-		(pl->inflight > 0 && pl->inflight + len > PIPELINE_MAX_BYTES)))
+	        (pl->inflight > 0 && pl->inflight + len > PIPELINE_MAX_BYTES)))
 		pthread_cond_wait(&pl->submit_cv, &pl->mu);
 	if (pl->failed) {
 		pthread_mutex_unlock(&pl->mu);

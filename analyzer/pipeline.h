@@ -20,14 +20,14 @@
 #include "ingest.h"
 #include "store.h"
 
-#define PIPELINE_SLOTS	   256
+#define PIPELINE_SLOTS     256
 #define PIPELINE_MAX_BYTES ((size_t)24 * 1024 * 1024)
-#define PIPELINE_BATCH	   2000 /* inputs per transaction at most */
+#define PIPELINE_BATCH     2000 /* inputs per transaction at most */
 #define PIPELINE_BATCH_MS  1000 /* and at most this long open */
 
 /* Called on the writer thread, in submission order, once per outcome. */
 typedef void (*pipeline_outcome_cb)(void *arg, const char *name,
-				    const struct ingest_outcome *o);
+                                    const struct ingest_outcome *o);
 
 struct pipeline;
 
@@ -35,14 +35,14 @@ struct pipeline;
  * pipeline_finish(). hints and limits are copied by pointer: they must
  * outlive the pipeline. NULL when threads cannot be started. */
 struct pipeline *pipeline_new(struct store *st, unsigned workers,
-			      const struct ingest_hints *hints,
-			      const struct ingest_limits *limits,
-			      pipeline_outcome_cb cb, void *arg);
+                              const struct ingest_hints *hints,
+                              const struct ingest_limits *limits,
+                              pipeline_outcome_cb cb, void *arg);
 
 /* Queues an input; takes ownership of bytes and name (malloc'd). Returns
  * -1, freeing them, when the pipeline has stopped after a storage failure. */
 int pipeline_submit(struct pipeline *pl, unsigned char *bytes, size_t len,
-		    char *name);
+                    char *name);
 
 /* Waits for every input to be committed, stops the threads and frees the
  * pipeline. Returns 0, or -1 when storage failed (eb says why). */

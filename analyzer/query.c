@@ -9,52 +9,52 @@
 #include "cli.h"
 
 static const char summary_help[] =
-	"Usage: tlsrpt summary [OPTIONS]\n"
-	"\n"
-	"One row per policy domain: reports, reporting organizations, sessions\n"
-	"that succeeded and failed, the failure rate, the policy types and\n"
-	"modes seen, and the first and last day. A domain that a report lists\n"
-	"under several policies (Microsoft's tlsa + sts) counts its sessions\n"
-	"once, from the policy with the most sessions.\n"
-	"\n"
-	"  --since WHEN       reports starting at or after WHEN (YYYY-MM-DD, or\n"
-	"                     7d, 4w, 12m back from now)\n"
-	"  --until WHEN       reports starting before the end of WHEN\n"
-	"  --domain D         only policy domain D (repeatable)\n"
-	"  --org NAME         only reports from this organization\n"
-	"  --format F         table, json or csv (default: table on a terminal,\n"
-	"                     json otherwise)\n"
-	"  --limit N          at most N rows\n"
-	"  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
-	")\n";
+    "Usage: tlsrpt summary [OPTIONS]\n"
+    "\n"
+    "One row per policy domain: reports, reporting organizations, sessions\n"
+    "that succeeded and failed, the failure rate, the policy types and\n"
+    "modes seen, and the first and last day. A domain that a report lists\n"
+    "under several policies (Microsoft's tlsa + sts) counts its sessions\n"
+    "once, from the policy with the most sessions.\n"
+    "\n"
+    "  --since WHEN       reports starting at or after WHEN (YYYY-MM-DD, or\n"
+    "                     7d, 4w, 12m back from now)\n"
+    "  --until WHEN       reports starting before the end of WHEN\n"
+    "  --domain D         only policy domain D (repeatable)\n"
+    "  --org NAME         only reports from this organization\n"
+    "  --format F         table, json or csv (default: table on a terminal,\n"
+    "                     json otherwise)\n"
+    "  --limit N          at most N rows\n"
+    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
+    ")\n";
 
 static const char failures_help[] =
-	"Usage: tlsrpt failures [--by KEYS] [OPTIONS]\n"
-	"\n"
-	"Failed sessions grouped by KEYS, largest first. KEYS is a comma list of\n"
-	"  domain  policy domain           mode  policy mode\n"
-	"  type    result type             mta   sending MTA IP\n"
-	"  mx      receiving MX hostname   ip    receiving IP\n"
-	"  org     reporting organization  day   report day (UTC)\n"
-	"The default, mta,type,mode, answers which sending MTAs fail to reach\n"
-	"us, why, and under which policy mode. With mode among the keys each\n"
-	"policy counts as sent; without it, a domain's sessions count once.\n"
-	"\n"
-	"  --by KEYS          grouping (default mta,type,mode)\n"
-	"  --since, --until, --domain, --org, --format, --limit, --db\n"
-	"                     as in 'tlsrpt summary --help'\n";
+    "Usage: tlsrpt failures [--by KEYS] [OPTIONS]\n"
+    "\n"
+    "Failed sessions grouped by KEYS, largest first. KEYS is a comma list of\n"
+    "  domain  policy domain           mode  policy mode\n"
+    "  type    result type             mta   sending MTA IP\n"
+    "  mx      receiving MX hostname   ip    receiving IP\n"
+    "  org     reporting organization  day   report day (UTC)\n"
+    "The default, mta,type,mode, answers which sending MTAs fail to reach\n"
+    "us, why, and under which policy mode. With mode among the keys each\n"
+    "policy counts as sent; without it, a domain's sessions count once.\n"
+    "\n"
+    "  --by KEYS          grouping (default mta,type,mode)\n"
+    "  --since, --until, --domain, --org, --format, --limit, --db\n"
+    "                     as in 'tlsrpt summary --help'\n";
 
 static const struct column summary_cols[] = {
-	{"policy_domain", "DOMAIN", COL_TEXT},
-	{"reports", "REPORTS", COL_INT},
-	{"organizations", "ORGS", COL_INT},
-	{"successful_sessions", "SUCCESSFUL", COL_INT},
-	{"failed_sessions", "FAILED", COL_INT},
-	{"failure_rate", "FAIL-RATE", COL_RATE},
-	{"policy_types", "TYPES", COL_LIST},
-	{"policy_modes", "MODES", COL_LIST},
-	{"first_day", "FIRST", COL_TEXT},
-	{"last_day", "LAST", COL_TEXT},
+    {"policy_domain", "DOMAIN", COL_TEXT},
+    {"reports", "REPORTS", COL_INT},
+    {"organizations", "ORGS", COL_INT},
+    {"successful_sessions", "SUCCESSFUL", COL_INT},
+    {"failed_sessions", "FAILED", COL_INT},
+    {"failure_rate", "FAIL-RATE", COL_RATE},
+    {"policy_types", "TYPES", COL_LIST},
+    {"policy_modes", "MODES", COL_LIST},
+    {"first_day", "FIRST", COL_TEXT},
+    {"last_day", "LAST", COL_TEXT},
 };
 #define NSUMMARY_COLS (sizeof(summary_cols) / sizeof(summary_cols[0]))
 
@@ -94,13 +94,14 @@ summary_row(const struct store_summary_row *r, void *arg)
 /* Parses the command's options; returns -1 to go on, else an exit code. */
 static int
 parse_query_args(struct cli *c, struct query_opts *q, int argc, char **argv,
-		 const char *help, const char **by)
+                 const char *help, const char **by)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS, CLI_QUERY_OPTIONS,
-		{"by", required_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	    CLI_COMMON_OPTIONS,
+	    CLI_QUERY_OPTIONS,
+	    {"by", required_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	int opt, r;
 
 	optind = 1;
@@ -122,14 +123,14 @@ parse_query_args(struct cli *c, struct query_opts *q, int argc, char **argv,
 	}
 	if (optind < argc)
 		return cli_usage_error(argv[0], "unexpected argument '%s'",
-				       argv[optind]);
+		                       argv[optind]);
 	return -1;
 }
 
 /* Runs a query into a table and prints it: 0, or 1 on failure. */
 static int
-finish(struct table *t, const struct query_opts *q, int qret,
-       struct errbuf *eb, const char *cmd)
+finish(struct table *t, const struct query_opts *q, int qret, struct errbuf *eb,
+       const char *cmd)
 {
 	if (qret < 0) {
 		fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb->msg);
@@ -161,8 +162,8 @@ cmd_summary(struct cli *c, int argc, char **argv)
 		goto out;
 	sink.limit = q.limit;
 	ret = finish(sink.t, &q,
-		     store_summary(st, &q.filter, summary_row, &sink, &eb), &eb,
-		     argv[0]);
+	             store_summary(st, &q.filter, summary_row, &sink, &eb), &eb,
+	             argv[0]);
 out:
 	table_free(sink.t);
 	store_close(st);
@@ -176,14 +177,14 @@ static const struct {
 	unsigned flag;
 	struct column col;
 } by_keys[] = {
-	{"domain", FAILURE_BY_DOMAIN, {"policy_domain", "DOMAIN", COL_TEXT}},
-	{"mode", FAILURE_BY_MODE, {"policy_mode", "MODE", COL_TEXT}},
-	{"type", FAILURE_BY_TYPE, {"result_type", "RESULT-TYPE", COL_TEXT}},
-	{"mta", FAILURE_BY_MTA, {"sending_mta_ip", "SENDING-MTA", COL_TEXT}},
-	{"mx", FAILURE_BY_MX, {"receiving_mx_hostname", "RECEIVING-MX", COL_TEXT}},
-	{"ip", FAILURE_BY_IP, {"receiving_ip", "RECEIVING-IP", COL_TEXT}},
-	{"org", FAILURE_BY_ORG, {"organization", "ORGANIZATION", COL_TEXT}},
-	{"day", FAILURE_BY_DAY, {"day", "DAY", COL_TEXT}},
+    {"domain", FAILURE_BY_DOMAIN, {"policy_domain", "DOMAIN", COL_TEXT}},
+    {"mode", FAILURE_BY_MODE, {"policy_mode", "MODE", COL_TEXT}},
+    {"type", FAILURE_BY_TYPE, {"result_type", "RESULT-TYPE", COL_TEXT}},
+    {"mta", FAILURE_BY_MTA, {"sending_mta_ip", "SENDING-MTA", COL_TEXT}},
+    {"mx", FAILURE_BY_MX, {"receiving_mx_hostname", "RECEIVING-MX", COL_TEXT}},
+    {"ip", FAILURE_BY_IP, {"receiving_ip", "RECEIVING-IP", COL_TEXT}},
+    {"org", FAILURE_BY_ORG, {"organization", "ORGANIZATION", COL_TEXT}},
+    {"day", FAILURE_BY_DAY, {"day", "DAY", COL_TEXT}},
 };
 #define NBY (sizeof(by_keys) / sizeof(by_keys[0]))
 
@@ -210,9 +211,11 @@ parse_by(const char *s, struct failure_sink *fs, struct errbuf *eb)
 			    strncmp(s, by_keys[i].name, n) == 0)
 				break;
 		if (i == NBY)
-			return errbuf_set(eb, "unknown key '%.*s' (expected "
-					  "domain, mode, type, mta, mx, ip, "
-					  "org or day)", (int)n, s);
+			return errbuf_set(eb,
+			                  "unknown key '%.*s' (expected "
+			                  "domain, mode, type, mta, mx, ip, "
+			                  "org or day)",
+			                  (int)n, s);
 		if (!(fs->keys & by_keys[i].flag))
 			fs->order[fs->norder++] = i;
 		fs->keys |= by_keys[i].flag;
@@ -225,10 +228,10 @@ static int
 failure_row(const struct store_failure_row *r, void *arg)
 {
 	struct failure_sink *s = arg;
-	const char *v[NBY] = {r->policy_domain, r->policy_mode,
-			      r->result_type,   r->sending_mta_ip,
-			      r->receiving_mx_hostname, r->receiving_ip,
-			      r->organization,  r->day};
+	const char *v[NBY] = {r->policy_domain,         r->policy_mode,
+	                      r->result_type,           r->sending_mta_ip,
+	                      r->receiving_mx_hostname, r->receiving_ip,
+	                      r->organization,          r->day};
 	size_t i;
 
 	if (table_row(s->t))
@@ -272,9 +275,9 @@ cmd_failures(struct cli *c, int argc, char **argv)
 	    (sink.t = table_new(cols, n)) == NULL)
 		goto out;
 	ret = finish(sink.t, &q,
-		     store_failures(st, &q.filter, sink.keys, q.limit,
-				    failure_row, &sink, &eb),
-		     &eb, argv[0]);
+	             store_failures(st, &q.filter, sink.keys, q.limit,
+	                            failure_row, &sink, &eb),
+	             &eb, argv[0]);
 out:
 	table_free(sink.t);
 	store_close(st);

@@ -118,7 +118,7 @@ is_separator(const struct buf *l)
 /* Hands the message in b to the sink as "path#n"; b is emptied. */
 static int
 emit_message(const struct source_sink *sink, const char *path, size_t n,
-	     struct buf *b)
+             struct buf *b)
 {
 	char *name;
 	int ret;
@@ -198,7 +198,8 @@ read_stream(FILE *fp, const char *path, const struct source_sink *sink)
 	struct reader r = {fp, {0}, 0, 0};
 
 	r.npre = fread(r.pre, 1, sizeof(r.pre), fp);
-	if (r.npre == MBOX_SEP_LEN && memcmp(r.pre, MBOX_SEP, MBOX_SEP_LEN) == 0)
+	if (r.npre == MBOX_SEP_LEN &&
+	    memcmp(r.pre, MBOX_SEP, MBOX_SEP_LEN) == 0)
 		return read_mbox(&r, path, sink);
 	return read_whole(&r, path, sink);
 }
@@ -223,7 +224,8 @@ read_file(const char *path, const struct source_sink *sink)
 	if ((size_t)sb.st_size < sink->max_input) {
 		if ((buf = malloc((size_t)sb.st_size + 1)) == NULL)
 			goto oom;
-		while ((r = read(fd, buf + got, (size_t)sb.st_size + 1 - got)) > 0)
+		while ((r = read(fd, buf + got, (size_t)sb.st_size + 1 - got)) >
+		       0)
 			got += r;
 		if (r < 0) {
 			sink->error(sink->arg, path, strerror(errno));
@@ -312,7 +314,8 @@ walk_dir(const char *path, const struct source_sink *sink, int depth)
 	/* readdir order, not sorted: memory stays flat in a directory of a
 	 * million files. */
 	while (ret == 0 && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		if (asprintf(&p, "%s/%s", path, de->d_name) < 0) {
 			ret = -1;
@@ -336,8 +339,9 @@ walk(const char *path, const struct source_sink *sink, int depth)
 	}
 	if (S_ISDIR(sb.st_mode)) {
 		if (depth > 32) {
-			sink->error(sink->arg, path, "directories nested too "
-						     "deep (over 32)");
+			sink->error(sink->arg, path,
+			            "directories nested too "
+			            "deep (over 32)");
 			return 0;
 		}
 		return walk_dir(path, sink, depth);

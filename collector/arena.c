@@ -12,7 +12,7 @@
 /* Chunks start small (a parsed report is a few KiB) and double. */
 #define ARENA_CHUNK_MIN ((size_t)4 * 1024)
 #define ARENA_CHUNK_MAX ((size_t)64 * 1024)
-#define ARENA_ALIGN 16
+#define ARENA_ALIGN     16
 
 struct chunk {
 	struct chunk *next;

@@ -28,6 +28,6 @@ char *arena_strndup(struct arena *a, const char *s, size_t len);
 
 /* Formats into the arena; NULL on failure. */
 char *arena_printf(struct arena *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

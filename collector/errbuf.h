@@ -18,10 +18,10 @@ struct errbuf {
 /* Formats the message into eb (truncating); eb may be NULL. Returns -1 so
  * that "return errbuf_set(eb, ...);" reads as a failure return. */
 int errbuf_set(struct errbuf *eb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Prepends "prefix: " to the message already in eb; eb may be NULL. */
 void errbuf_prefix(struct errbuf *eb, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

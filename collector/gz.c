@@ -28,7 +28,7 @@ static int
 only_space(const unsigned char *p, size_t n)
 {
 	while (n > 0 && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' ||
-			 *p == '\0')) {
+	                 *p == '\0')) {
 		p++;
 		n--;
 	}
@@ -60,7 +60,7 @@ grow(char **buf, size_t *cap, size_t used, size_t max_out)
 
 int
 gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
-	   char **out, size_t *outlen, unsigned *flags, struct errbuf *eb)
+           char **out, size_t *outlen, unsigned *flags, struct errbuf *eb)
 {
 	z_stream zs;
 	char *buf = NULL;
@@ -76,8 +76,10 @@ gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
 	while (left > 0) {
 		if (members > 0 && !gz_is_gzip(ip, left)) {
 			if (!only_space(ip, left)) {
-				errbuf_set(eb, "gzip: %zu bytes of garbage after "
-					   "the stream", left);
+				errbuf_set(eb,
+				           "gzip: %zu bytes of garbage after "
+				           "the stream",
+				           left);
 				goto out;
 			}
 			fl |= GZ_TRAILING_WS;
@@ -91,8 +93,10 @@ gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
 				if (zr == -2)
 					errbuf_set(eb, "gzip: out of memory");
 				else
-					errbuf_set(eb, "gzip: decompressed size "
-						   "over %zu bytes", max_out);
+					errbuf_set(eb,
+					           "gzip: decompressed size "
+					           "over %zu bytes",
+					           max_out);
 				goto out;
 			}
 			zs.next_out = (unsigned char *)buf + used;
@@ -101,8 +105,10 @@ gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
 			used = cap - zs.avail_out;
 			if (max_ratio > 0 && used > LIMIT_INFLATE_RATIO_FLOOR &&
 			    used / max_ratio > len) {
-				errbuf_set(eb, "gzip: compression ratio over "
-					   "%u:1", max_ratio);
+				errbuf_set(eb,
+				           "gzip: compression ratio over "
+				           "%u:1",
+				           max_ratio);
 				goto out;
 			}
 		} while (zr == Z_OK);
@@ -112,7 +118,7 @@ gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
 		}
 		if (zr != Z_STREAM_END) {
 			errbuf_set(eb, "gzip: corrupt stream (%s)",
-				   zs.msg ? zs.msg : "inflate failed");
+			           zs.msg ? zs.msg : "inflate failed");
 			goto out;
 		}
 		members++;

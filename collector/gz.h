@@ -30,6 +30,6 @@ int gz_is_gzip(const void *buf, size_t len);
  * GZ_* flags.
  */
 int gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
-	       char **out, size_t *outlen, unsigned *flags, struct errbuf *eb);
+               char **out, size_t *outlen, unsigned *flags, struct errbuf *eb);
 
 #endif

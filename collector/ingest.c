@@ -22,7 +22,7 @@ struct item {
 	struct report *report; /* NULL when rejected */
 	unsigned char *raw;    /* bytes as received: stored or quarantined */
 	size_t rawlen;
-	char *reason;          /* why it was rejected */
+	char *reason; /* why it was rejected */
 };
 
 struct ingest_input {
@@ -97,7 +97,7 @@ add_item(struct ingest_input *in, unsigned char *raw, size_t rawlen)
  * reason (prefixed with where it came from, when given). */
 static int
 parse_item(struct ingest_input *in, const struct ingest_limits *lim,
-	   const char *report_domain, const char *where)
+           const char *report_domain, const char *where)
 {
 	struct item *it = &in->items[in->n - 1];
 	struct report_hints rh = {report_domain};
@@ -110,7 +110,7 @@ parse_item(struct ingest_input *in, const struct ingest_limits *lim,
 
 	if (gz_is_gzip(it->raw, it->rawlen)) {
 		if (gz_inflate(it->raw, it->rawlen, lim->max_report,
-			       lim->max_ratio, &json, &jlen, &flags, &eb) != 0)
+		               lim->max_ratio, &json, &jlen, &flags, &eb) != 0)
 			goto rejected;
 		if (flags & GZ_TRAILING_WS)
 			extra[0] = "whitespace after the gzip stream";
@@ -118,7 +118,7 @@ parse_item(struct ingest_input *in, const struct ingest_limits *lim,
 		free(json);
 	} else {
 		ret = report_parse((const char *)it->raw, it->rawlen, &rh, NULL,
-				   &it->report, &eb);
+		                   &it->report, &eb);
 	}
 	if (ret == 0)
 		return 0;
@@ -143,7 +143,7 @@ reject(struct ingest_input *in, const void *bytes, size_t len,
 
 static int
 prepare_message(struct ingest_input *in, const void *bytes, size_t len,
-		const struct ingest_hints *h, const struct ingest_limits *lim)
+                const struct ingest_hints *h, const struct ingest_limits *lim)
 {
 	struct mime_message *m = NULL;
 	struct errbuf eb = {""};
@@ -164,14 +164,14 @@ prepare_message(struct ingest_input *in, const void *bytes, size_t len,
 		struct mime_part *p = &m->parts[i];
 
 		snprintf(where, sizeof(where), "attachment %.100s",
-			 p->filename ? p->filename : p->media_type);
+		         p->filename ? p->filename : p->media_type);
 		if (add_item(in, p->data, p->len) != 0)
 			goto out;
 		p->data = NULL; /* the item owns it now */
 		if (parse_item(in, lim,
-			       h->report_domain ? h->report_domain
-						: m->report_domain,
-			       where) != 0)
+		               h->report_domain ? h->report_domain
+		                                : m->report_domain,
+		               where) != 0)
 			goto out;
 	}
 	ret = 0;
@@ -187,22 +187,22 @@ looks_like_json(const unsigned char *p, size_t len)
 
 	if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
 		i = 3;
-	while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
-			   p[i] == '\n'))
+	while (i < len &&
+	       (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
 		i++;
 	return i < len && (p[i] == '{' || p[i] == '[');
 }
 
 static int
 prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
-	      const struct ingest_hints *h, const struct ingest_limits *lim)
+              const struct ingest_hints *h, const struct ingest_limits *lim)
 {
 	char reason[128];
 
 	if (len > lim->max_input) {
 		snprintf(reason, sizeof(reason),
-			 "too large: over the limit of %zu bytes",
-			 lim->max_input);
+		         "too large: over the limit of %zu bytes",
+		         lim->max_input);
 		return reject(in, bytes, len, reason);
 	}
 	if (len == 0)
@@ -247,7 +247,7 @@ fill_outcomes(struct ingest_input *in)
 
 struct ingest_input *
 ingest_prepare(const void *bytes, size_t len, const struct ingest_hints *hints,
-	       const struct ingest_limits *limits)
+               const struct ingest_limits *limits)
 {
 	static const struct ingest_hints none;
 	struct ingest_limits deflim;
@@ -274,10 +274,10 @@ ingest_prepare(const void *bytes, size_t len, const struct ingest_hints *hints,
 
 int
 ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
-	      struct errbuf *eb)
+              struct errbuf *eb)
 {
 	struct store_meta meta = {in->channel, in->source, in->submitter,
-				  in->dkim, now};
+	                          in->dkim, now};
 	struct store_item *si = calloc(in->n, sizeof(*si));
 	struct errbuf local = {""};
 	size_t i;
@@ -303,8 +303,8 @@ ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
 	for (i = 0; i < in->n; i++)
 		if (si[i].report != NULL)
 			in->outcomes[i].status = si[i].result == STORE_DUPLICATE
-							 ? INGEST_DUPLICATE
-							 : INGEST_STORED;
+			                             ? INGEST_DUPLICATE
+			                             : INGEST_STORED;
 	free(si);
 	return 0;
 }

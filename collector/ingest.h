@@ -50,8 +50,8 @@ void ingest_limits_default(struct ingest_limits *l);
 /* The outcome for one report (or one rejected input) of an input. */
 struct ingest_outcome {
 	enum ingest_status status;
-	const char *reason;        /* rejected and tempfail: why */
-	const char *organization;  /* stored and duplicate; else NULL */
+	const char *reason;       /* rejected and tempfail: why */
+	const char *organization; /* stored and duplicate; else NULL */
 	const char *report_id;
 	const char *policy_domain; /* first policy's domain */
 	size_t nwarnings;
@@ -68,8 +68,8 @@ struct ingest_input;
  * with ingest_input_free().
  */
 struct ingest_input *ingest_prepare(const void *bytes, size_t len,
-				    const struct ingest_hints *hints,
-				    const struct ingest_limits *limits);
+                                    const struct ingest_hints *hints,
+                                    const struct ingest_limits *limits);
 
 /*
  * Stores a prepared input all-or-nothing. Returns 0 when it is stored
@@ -78,16 +78,16 @@ struct ingest_input *ingest_prepare(const void *bytes, size_t len,
  * INGEST_TEMPFAIL with the reason, and eb holds it too.
  */
 int ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
-		  struct errbuf *eb);
+                  struct errbuf *eb);
 
 /* ingest_prepare() then ingest_commit(); NULL only when out of memory. */
 struct ingest_input *ingest(struct store *st, const void *bytes, size_t len,
-			    const struct ingest_hints *hints,
-			    const struct ingest_limits *limits, int64_t now);
+                            const struct ingest_hints *hints,
+                            const struct ingest_limits *limits, int64_t now);
 
 size_t ingest_noutcomes(const struct ingest_input *in);
 const struct ingest_outcome *ingest_outcome(const struct ingest_input *in,
-					    size_t i);
+                                            size_t i);
 
 /* The parsed report behind outcome i (NULL for rejections), valid until
  * ingest_input_free(). */

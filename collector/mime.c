@@ -30,14 +30,6 @@
 /* RFC 5322 §2.1.1: a line is at most 998 characters, so is a field name. */
 #define FIELD_NAME_MAX 998
 
-/*
- * Bounds on the raw message (see prescan()). Not options: a report message
- * has a few KiB of header fields (Sendmail's MaxHeadersLength defaults to
- * 32 KiB in all) and a handful of parts.
- */
-#define MIME_DASH_LINES_MAX   (16 * LIMIT_MIME_PARTS)
-#define MIME_HEADER_BYTES_MAX (1 * MIB)
-
 static pthread_once_t mime_once = PTHREAD_ONCE_INIT;
 
 /* One walk over one message's MIME tree. */
@@ -478,11 +470,11 @@ prescan_line(struct prescan *ps, const unsigned char *line, size_t n,
 	            (line[0] == '\r' && n > 1 && line[1] == '\n');
 
 	if (n >= 2 && line[0] == '-' && line[1] == '-') {
-		if (++ps->dashes > MIME_DASH_LINES_MAX)
+		if (++ps->dashes > LIMIT_MIME_DASH_LINES)
 			return errbuf_set(eb,
 			                  "MIME: more than %d lines that begin "
 			                  "with \"--\" (boundary lines)",
-			                  MIME_DASH_LINES_MAX);
+			                  LIMIT_MIME_DASH_LINES);
 		ps->state = PRESCAN_HEADER;
 		return 0;
 	}
@@ -496,9 +488,9 @@ prescan_line(struct prescan *ps, const unsigned char *line, size_t n,
 		return 0;
 	}
 	ps->hdr_bytes += n;
-	if (ps->hdr_bytes > MIME_HEADER_BYTES_MAX)
+	if (ps->hdr_bytes > LIMIT_MIME_HEADER_BYTES)
 		return errbuf_set(eb, "MIME: header fields over %zu bytes",
-		                  (size_t)MIME_HEADER_BYTES_MAX);
+		                  (size_t)LIMIT_MIME_HEADER_BYTES);
 	return 0;
 }
 

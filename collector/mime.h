@@ -23,20 +23,20 @@
 struct mime_part {
 	unsigned char *data; /* decoded content (gzip or JSON bytes) */
 	size_t len;
-	char *media_type;    /* lower case "type/subtype" */
-	char *filename;      /* may be NULL */
+	char *media_type; /* lower case "type/subtype" */
+	char *filename;   /* may be NULL */
 };
 
 struct mime_message {
 	struct mime_part *parts; /* the report parts, in message order */
 	size_t nparts;
-	char *report_domain;     /* TLS-Report-Domain, or NULL */
-	char *report_submitter;  /* TLS-Report-Submitter, or NULL */
-	char *from;              /* From address (addr-spec), or NULL */
-	char *message_id;        /* Message-ID without <>, or NULL */
-	char **auth_results;     /* every Authentication-Results header value */
+	char *report_domain;    /* TLS-Report-Domain, or NULL */
+	char *report_submitter; /* TLS-Report-Submitter, or NULL */
+	char *from;             /* From address (addr-spec), or NULL */
+	char *message_id;       /* Message-ID without <>, or NULL */
+	char **auth_results;    /* every Authentication-Results header value */
 	size_t nauth_results;
-	int is_tlsrpt_report;    /* multipart/report; report-type=tlsrpt */
+	int is_tlsrpt_report; /* multipart/report; report-type=tlsrpt */
 };
 
 /*
@@ -48,7 +48,7 @@ struct mime_message {
  * mime_message_free().
  */
 int mime_report_parts(const void *msg, size_t len, struct mime_message **out,
-		      struct errbuf *eb);
+                      struct errbuf *eb);
 
 /* Frees a parsed message; NULL is accepted. */
 void mime_message_free(struct mime_message *m);

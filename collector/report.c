@@ -31,11 +31,11 @@ walk_loc_fmt(char *buf, size_t size, struct loc l, const char *key)
 		snprintf(buf, size, "%s", key);
 	else if (l.fi >= 0)
 		snprintf(buf, size, "policies[%ld].failure-details[%ld]%s%s",
-			 l.pi, l.fi, key ? "." : "", key ? key : "");
+		         l.pi, l.fi, key ? "." : "", key ? key : "");
 	else
 		snprintf(buf, size, "policies[%ld]%s%s%s%s", l.pi,
-			 l.sub ? "." : "", l.sub ? l.sub : "", key ? "." : "",
-			 key ? key : "");
+		         l.sub ? "." : "", l.sub ? l.sub : "", key ? "." : "",
+		         key ? key : "");
 }
 
 int
@@ -67,7 +67,7 @@ walk_warn(struct walk *w, struct loc l, const char *key, const char *what)
 /* Copies a JSON string into the arena; -1 when over the length limit. */
 int
 walk_copy_str(struct walk *w, json_t *v, struct loc l, const char *key,
-	 const char **out)
+              const char **out)
 {
 	size_t n = json_string_length(v);
 
@@ -80,7 +80,7 @@ walk_copy_str(struct walk *w, json_t *v, struct loc l, const char *key,
 /* A string member that must be there and not be empty. */
 int
 walk_required_str(struct walk *w, json_t *obj, struct loc l, const char *key,
-	     const char **out)
+                  const char **out)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -97,7 +97,7 @@ walk_required_str(struct walk *w, json_t *obj, struct loc l, const char *key,
  * type is ignored with a warning. */
 int
 walk_optional_str(struct walk *w, json_t *obj, struct loc l, const char *key,
-	     const char **out)
+                  const char **out)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -115,7 +115,7 @@ walk_optional_str(struct walk *w, json_t *obj, struct loc l, const char *key,
  * reals are accepted with a warning. A missing count is 0 when !required. */
 int
 walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
-	  int required, int64_t *out)
+           int required, int64_t *out)
 {
 	json_t *v = json_object_get(obj, key);
 	double d;
@@ -146,7 +146,7 @@ walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
 
 		if (json_string_length(v) == 0 || json_string_length(v) > 20 ||
 		    strspn(s + (s[0] == '-'), "0123456789") !=
-			    json_string_length(v) - (s[0] == '-'))
+		        json_string_length(v) - (s[0] == '-'))
 			return walk_fail(w, l, key, "not a number");
 		ll = strtoll(s, &end, 10);
 		walk_warn(w, l, key, "a count sent as a string");
@@ -190,13 +190,13 @@ walk_ip(struct walk *w, struct loc l, const char *key, const char *s)
 	if (s == NULL)
 		return NULL;
 	if (inet_pton(AF_INET, s, bin) == 1)
-		return strcmp(s, inet_ntop(AF_INET, bin, text, sizeof(text))) ?
-			       arena_strndup(w->a, text, strlen(text)) :
-			       s;
+		return strcmp(s, inet_ntop(AF_INET, bin, text, sizeof(text)))
+		           ? arena_strndup(w->a, text, strlen(text))
+		           : s;
 	if (inet_pton(AF_INET6, s, bin) == 1)
-		return strcmp(s, inet_ntop(AF_INET6, bin, text, sizeof(text))) ?
-			       arena_strndup(w->a, text, strlen(text)) :
-			       s;
+		return strcmp(s, inet_ntop(AF_INET6, bin, text, sizeof(text)))
+		           ? arena_strndup(w->a, text, strlen(text))
+		           : s;
 	walk_warn(w, l, key, "not an IP address, kept as sent");
 	return s;
 }
@@ -208,10 +208,10 @@ get_time(struct walk *w, json_t *range, const char *key, int64_t *out)
 		unsigned flag;
 		const char *what;
 	} quirk[] = {
-		{TIME_NO_ZONE, "no time zone, taken as UTC"},
-		{TIME_FRACTION, "fractional seconds dropped"},
-		{TIME_OFFSET, "numeric offset converted to UTC"},
-		{TIME_BARE_DATE, "a bare date, taken as 00:00:00 UTC"},
+	    {TIME_NO_ZONE, "no time zone, taken as UTC"},
+	    {TIME_FRACTION, "fractional seconds dropped"},
+	    {TIME_OFFSET, "numeric offset converted to UTC"},
+	    {TIME_BARE_DATE, "a bare date, taken as 00:00:00 UTC"},
 	};
 	struct loc l = WALK_TOP;
 	char field[64], what[160];
@@ -225,9 +225,9 @@ get_time(struct walk *w, json_t *range, const char *key, int64_t *out)
 	if (!json_is_string(v))
 		return walk_fail(w, l, field, "not a string");
 	if (report_time_parse(json_string_value(v), json_string_length(v), out,
-			      &q) != 0) {
+	                      &q) != 0) {
 		snprintf(what, sizeof(what), "cannot read \"%.80s\"",
-			 json_string_value(v));
+		         json_string_value(v));
 		return walk_fail(w, l, field, what);
 	}
 	for (i = 0; i < sizeof(quirk) / sizeof(quirk[0]); i++)
@@ -242,7 +242,8 @@ walk_header(struct walk *w, json_t *root)
 	struct report *r = w->r;
 	json_t *range, *v;
 
-	if (walk_required_str(w, root, WALK_TOP, "organization-name", &r->organization) ||
+	if (walk_required_str(w, root, WALK_TOP, "organization-name",
+	                      &r->organization) ||
 	    walk_required_str(w, root, WALK_TOP, "report-id", &r->report_id))
 		return -1;
 	v = json_object_get(root, "contact-info");
@@ -252,7 +253,8 @@ walk_header(struct walk *w, json_t *root)
 		walk_warn(w, WALK_TOP, "contact-info", "null");
 	else if (!json_is_string(v))
 		walk_warn(w, WALK_TOP, "contact-info", "not a string, ignored");
-	else if (walk_copy_str(w, v, WALK_TOP, "contact-info", &r->contact_info))
+	else if (walk_copy_str(w, v, WALK_TOP, "contact-info",
+	                       &r->contact_info))
 		return -1;
 	range = json_object_get(root, "date-range");
 	if (range == NULL)
@@ -264,7 +266,7 @@ walk_header(struct walk *w, json_t *root)
 		return -1;
 	if (r->end_time < r->start_time)
 		return walk_fail(w, WALK_TOP, "date-range",
-			    "end-datetime before start-datetime");
+		                 "end-datetime before start-datetime");
 	return 0;
 }
 
@@ -290,7 +292,7 @@ walk_policies(struct walk *w, json_t *root)
 	r->npolicies = n;
 	for (i = 0; i < n; i++)
 		if (walk_policy(w, json_array_get(arr, i), (long)i,
-				&r->policies[i]) != 0)
+		                &r->policies[i]) != 0)
 			return -1;
 	return 0;
 }
@@ -320,7 +322,7 @@ keep_warnings(struct walk *w)
 	memcpy(r->warnings, w->warn, w->nwarn * sizeof(*w->warn));
 	if (w->more_warn > 0)
 		r->warnings[w->nwarn] =
-			arena_printf(w->a, "and %zu more warnings", w->more_warn);
+		    arena_printf(w->a, "and %zu more warnings", w->more_warn);
 	r->nwarnings = n;
 	return 0;
 }
@@ -338,8 +340,9 @@ key_before(const char *json, size_t pos, char *key, size_t size)
 		if (json[i] != ':')
 			continue;
 		end = i;
-		while (end > 0 && (json[end - 1] == ' ' || json[end - 1] == '\t' ||
-				   json[end - 1] == '\r' || json[end - 1] == '\n'))
+		while (end > 0 &&
+		       (json[end - 1] == ' ' || json[end - 1] == '\t' ||
+		        json[end - 1] == '\r' || json[end - 1] == '\n'))
 			end--;
 		if (end < 2 || json[end - 1] != '"')
 			continue;
@@ -348,7 +351,8 @@ key_before(const char *json, size_t pos, char *key, size_t size)
 			start--;
 		if (start == 0)
 			return;
-		snprintf(key, size, "%.*s", (int)(end - 1 - start), json + start);
+		snprintf(key, size, "%.*s", (int)(end - 1 - start),
+		         json + start);
 		return;
 	}
 }
@@ -366,8 +370,9 @@ tame_big_number(char *json, size_t len, size_t pos)
 	if (pos > len)
 		return -1;
 	start = end = pos;
-	while (start > 0 && ((json[start - 1] >= '0' && json[start - 1] <= '9') ||
-			     json[start - 1] == '-'))
+	while (start > 0 &&
+	       ((json[start - 1] >= '0' && json[start - 1] <= '9') ||
+	        json[start - 1] == '-'))
 		start--;
 	while (end < len && json[end] >= '0' && json[end] <= '9')
 		end++;
@@ -386,26 +391,27 @@ tame_big_number(char *json, size_t len, size_t pos)
  * found, jansson's text otherwise. */
 static int
 json_error(const char *json, size_t len, const json_error_t *jerr,
-	   struct errbuf *eb)
+           struct errbuf *eb)
 {
 	char key[80];
 	size_t pos = jerr->position > 0 && (size_t)jerr->position <= len
-			     ? (size_t)jerr->position
-			     : 0;
+	                 ? (size_t)jerr->position
+	                 : 0;
 
 	key_before(json, pos, key, sizeof(key));
 	if (strstr(jerr->text, "too big") != NULL)
 		return errbuf_set(eb, "%s: above 2^53 (line %d)",
-				  key[0] ? key : "a number", jerr->line);
+		                  key[0] ? key : "a number", jerr->line);
 	if (strstr(jerr->text, "duplicate object key") != NULL)
 		return errbuf_set(eb, "duplicate key \"%s\" (line %d)", key,
-				  jerr->line);
+		                  jerr->line);
 	if (strstr(jerr->text, "NUL") != NULL)
-		return errbuf_set(eb, "%s: a NUL character (\\u0000) in a "
-				  "string (line %d)", key[0] ? key : "a value",
-				  jerr->line);
+		return errbuf_set(eb,
+		                  "%s: a NUL character (\\u0000) in a "
+		                  "string (line %d)",
+		                  key[0] ? key : "a value", jerr->line);
 	return errbuf_set(eb, "invalid JSON at line %d column %d: %s",
-			  jerr->line, jerr->column, jerr->text);
+	                  jerr->line, jerr->column, jerr->text);
 }
 
 /* Parses the JSON text. A number too big for jansson's integers is
@@ -436,8 +442,8 @@ parse_json(const char *json, size_t len, json_t **root, struct errbuf *eb)
 
 int
 report_parse(const char *json, size_t len, const struct report_hints *hints,
-	     const char *const *extra_warnings, struct report **out,
-	     struct errbuf *eb)
+             const char *const *extra_warnings, struct report **out,
+             struct errbuf *eb)
 {
 	struct report_scan sc;
 	struct walk w;
@@ -470,7 +476,7 @@ report_parse(const char *json, size_t len, const struct report_hints *hints,
 		goto out;
 	if (w.long_string_at != SIZE_MAX) {
 		errbuf_set(eb, "a string longer than 4096 bytes at byte %zu",
-			   sc.begin + w.long_string_at);
+		           sc.begin + w.long_string_at);
 		goto out;
 	}
 	*out = w.r;

@@ -17,8 +17,8 @@
 #include "errbuf.h"
 
 struct report_failure {
-	const char *result_type; /* as sent (the registry grows) */
-	const char *sending_mta_ip; /* canonical text form, or NULL */
+	const char *result_type;           /* as sent (the registry grows) */
+	const char *sending_mta_ip;        /* canonical text form, or NULL */
 	const char *receiving_mx_hostname; /* lower case, no trailing dot */
 	const char *receiving_mx_helo;
 	const char *receiving_ip;
@@ -72,8 +72,8 @@ struct report_hints {
  * On failure eb holds the reason, naming the field.
  */
 int report_parse(const char *json, size_t len, const struct report_hints *hints,
-		 const char *const *extra_warnings, struct report **out,
-		 struct errbuf *eb);
+                 const char *const *extra_warnings, struct report **out,
+                 struct errbuf *eb);
 
 /* Frees a report; NULL is accepted. */
 void report_free(struct report *r);

@@ -22,17 +22,17 @@ is_one_of(const char *s, const char *const *list)
 
 /* RFC 8460 §4.4 "policy-type". */
 static const char *const policy_types[] = {"sts", "tlsa", "no-policy-found",
-					   NULL};
+                                           NULL};
 
 /* RFC 8460 §4.3 and the registry of §6.6, with sts-policy-fetch-error
  * (added in the published RFC). */
 static const char *const result_types[] = {
-	"starttls-not-supported", "certificate-host-mismatch",
-	"certificate-expired",    "certificate-not-trusted",
-	"validation-failure",     "tlsa-invalid",
-	"dnssec-invalid",         "dane-required",
-	"sts-policy-fetch-error", "sts-policy-invalid",
-	"sts-webpki-invalid",     NULL};
+    "starttls-not-supported", "certificate-host-mismatch",
+    "certificate-expired",    "certificate-not-trusted",
+    "validation-failure",     "tlsa-invalid",
+    "dnssec-invalid",         "dane-required",
+    "sts-policy-fetch-error", "sts-policy-invalid",
+    "sts-webpki-invalid",     NULL};
 
 static void
 warn_unknown(struct walk *w, struct loc l, const char *key, const char *value)
@@ -47,7 +47,7 @@ warn_unknown(struct walk *w, struct loc l, const char *key, const char *value)
  * are not strings are skipped with a warning. */
 static int
 string_array(struct walk *w, json_t *arr, struct loc l, const char *key,
-	     const char ***out, size_t *n)
+             const char ***out, size_t *n)
 {
 	size_t i, k = 0, len = json_array_size(arr);
 	const char **v;
@@ -62,8 +62,9 @@ string_array(struct walk *w, json_t *arr, struct loc l, const char *key,
 		json_t *e = json_array_get(arr, i);
 
 		if (!json_is_string(e)) {
-			walk_warn(w, l, key, "an element that is not a string, "
-					     "skipped");
+			walk_warn(w, l, key,
+			          "an element that is not a string, "
+			          "skipped");
 			continue;
 		}
 		if (walk_copy_str(w, e, l, key, &v[k]) != 0)
@@ -98,10 +99,10 @@ decode_nested_array(struct walk *w, struct report_policy *p, struct loc l)
 		if (!json_is_string(json_array_get(inner, i)))
 			goto out;
 	ret = string_array(w, inner, l, "policy-string", &p->policy_strings,
-			   &p->npolicy_strings);
+	                   &p->npolicy_strings);
 	if (ret == 0)
 		walk_warn(w, l, "policy-string",
-			  "a JSON-encoded array in a string, decoded");
+		          "a JSON-encoded array in a string, decoded");
 out:
 	json_decref(inner);
 	return ret;
@@ -109,7 +110,7 @@ out:
 
 static int
 policy_strings(struct walk *w, json_t *pol, struct loc l,
-	       struct report_policy *p)
+               struct report_policy *p)
 {
 	json_t *v = json_object_get(pol, "policy-string");
 	int expected = strcmp(p->policy_type, "no-policy-found") != 0;
@@ -126,11 +127,11 @@ policy_strings(struct walk *w, json_t *pol, struct loc l,
 			return errbuf_set(w->eb, "out of memory");
 		p->npolicy_strings = 1;
 		if (walk_copy_str(w, v, l, "policy-string",
-				  &p->policy_strings[0]) != 0)
+		                  &p->policy_strings[0]) != 0)
 			return -1;
 	} else if (json_is_array(v)) {
 		if (string_array(w, v, l, "policy-string", &p->policy_strings,
-				 &p->npolicy_strings) != 0)
+		                 &p->npolicy_strings) != 0)
 			return -1;
 	} else {
 		walk_warn(w, l, "policy-string", "not an array, ignored");
@@ -157,7 +158,7 @@ norm_mx_hosts(struct walk *w, struct loc l, struct report_policy *p)
 			for (s += 3; *s == ' ' || *s == '\t'; s++)
 				;
 			walk_warn(w, l, "mx-host",
-				  "policy line prefix \"mx:\" removed");
+			          "policy line prefix \"mx:\" removed");
 		}
 		if (*s == '\0')
 			continue;
@@ -180,8 +181,8 @@ mx_hosts(struct walk *w, json_t *pol, struct loc l, struct report_policy *p)
 	}
 	if (json_is_string(v)) {
 		walk_warn(w, l, "mx-host",
-			  json_string_length(v) ? "a string, not an array"
-						: "an empty string");
+		          json_string_length(v) ? "a string, not an array"
+		                                : "an empty string");
 		if ((p->mx_hosts = arena_alloc(w->a, sizeof(char *))) == NULL)
 			return errbuf_set(w->eb, "out of memory");
 		p->nmx_hosts = 1;
@@ -189,7 +190,7 @@ mx_hosts(struct walk *w, json_t *pol, struct loc l, struct report_policy *p)
 			return -1;
 	} else if (json_is_array(v)) {
 		if (string_array(w, v, l, "mx-host", &p->mx_hosts,
-				 &p->nmx_hosts) != 0)
+		                 &p->nmx_hosts) != 0)
 			return -1;
 	} else {
 		walk_warn(w, l, "mx-host", "not a string or an array, ignored");
@@ -271,16 +272,16 @@ walk_summary(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 
 	if (sum == NULL) {
 		walk_warn(w, (struct loc){pi, -1, NULL}, "summary",
-			  "missing, sessions taken as 0");
+		          "missing, sessions taken as 0");
 		return 0;
 	}
 	if (!json_is_object(sum))
 		return walk_fail(w, (struct loc){pi, -1, NULL}, "summary",
-				 "not an object");
+		                 "not an object");
 	if (walk_count(w, sum, l, "total-successful-session-count", 0,
-		       &p->successful_sessions) ||
+	               &p->successful_sessions) ||
 	    walk_count(w, sum, l, "total-failure-session-count", 0,
-		       &p->failed_sessions))
+	               &p->failed_sessions))
 		return -1;
 	return 0;
 }
@@ -307,19 +308,19 @@ walk_detail(struct walk *w, json_t *d, struct loc l, struct report_failure *f)
 		return -1;
 	f->receiving_mx_hostname = s ? walk_domain(w, s) : NULL;
 	if (walk_optional_str(w, d, l, "receiving-mx-helo",
-			      &f->receiving_mx_helo) ||
+	                      &f->receiving_mx_helo) ||
 	    walk_optional_str(w, d, l, "additional-information",
-			      &f->additional_information) ||
+	                      &f->additional_information) ||
 	    walk_optional_str(w, d, l, "failure-reason-code",
-			      &f->failure_reason_code))
+	                      &f->failure_reason_code))
 		return -1;
 	if (f->failure_reason_code == NULL &&
 	    json_object_get(d, "failure-error-code") != NULL) {
 		if (walk_optional_str(w, d, l, "failure-error-code",
-				      &f->failure_reason_code))
+		                      &f->failure_reason_code))
 			return -1;
 		walk_warn(w, l, "failure-error-code",
-			  "draft-era key, stored as failure-reason-code");
+		          "draft-era key, stored as failure-reason-code");
 	}
 	return 0;
 }
@@ -343,10 +344,10 @@ walk_details(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 	n = json_array_size(arr);
 	if (n > LIMIT_FAILURE_DETAILS - w->ndetails)
 		return walk_fail(w, l, "failure-details",
-				 "more than 100000 in the report");
+		                 "more than 100000 in the report");
 	w->ndetails += n;
-	if (n > 0 && (p->failures = arena_array(w->a, n, sizeof(*p->failures))) ==
-			     NULL)
+	if (n > 0 &&
+	    (p->failures = arena_array(w->a, n, sizeof(*p->failures))) == NULL)
 		return errbuf_set(w->eb, "out of memory");
 	p->nfailures = n;
 	for (i = 0; i < n; i++) {
@@ -361,9 +362,9 @@ walk_details(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 	}
 	if (sum != p->failed_sessions) {
 		snprintf(what, sizeof(what),
-			 "failure details add up to %lld, "
-			 "total-failure-session-count is %lld",
-			 (long long)sum, (long long)p->failed_sessions);
+		         "failure details add up to %lld, "
+		         "total-failure-session-count is %lld",
+		         (long long)sum, (long long)p->failed_sessions);
 		walk_warn(w, (struct loc){pi, -1, NULL}, NULL, what);
 	}
 	return 0;
@@ -378,13 +379,13 @@ walk_policy(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 
 	if (!json_is_object(obj))
 		return walk_fail(w, (struct loc){pi, -1, NULL}, NULL,
-				 "not an object");
+		                 "not an object");
 	pol = json_object_get(obj, "policy");
 	if (pol == NULL)
 		return walk_fail(w, l, "policy-type", "missing");
 	if (!json_is_object(pol))
 		return walk_fail(w, (struct loc){pi, -1, NULL}, "policy",
-				 "not an object");
+		                 "not an object");
 	if (walk_required_str(w, pol, l, "policy-type", &p->policy_type))
 		return -1;
 	if (!is_one_of(p->policy_type, policy_types))
@@ -420,14 +421,15 @@ fill_domains(struct walk *w, const struct report_hints *hints)
 		if (other != NULL) {
 			p->policy_domain = other;
 			walk_warn(w, l, "policy-domain",
-				  "missing, taken from another policy");
+			          "missing, taken from another policy");
 		} else if (hints != NULL && hints->report_domain != NULL) {
 			p->policy_domain = walk_domain(w, hints->report_domain);
 			walk_warn(w, l, "policy-domain",
-				  "missing, taken from TLS-Report-Domain");
+			          "missing, taken from TLS-Report-Domain");
 		} else {
 			p->policy_domain = "";
-			walk_warn(w, l, "policy-domain", "missing, stored empty");
+			walk_warn(w, l, "policy-domain",
+			          "missing, stored empty");
 		}
 		if (p->policy_domain == NULL)
 			return errbuf_set(w->eb, "out of memory");
@@ -474,8 +476,8 @@ mark_counting(struct walk *w)
 	qsort(rk, r->npolicies, sizeof(*rk), rank_cmp);
 	for (i = 0; i < r->npolicies; i++)
 		rk[i].p->counts_for_domain =
-			i == 0 || strcmp(rk[i].p->policy_domain,
-					 rk[i - 1].p->policy_domain) != 0;
+		    i == 0 || strcmp(rk[i].p->policy_domain,
+		                     rk[i - 1].p->policy_domain) != 0;
 	free(rk);
 	return 0;
 }

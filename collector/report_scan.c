@@ -125,7 +125,7 @@ scan_edges(const unsigned char *p, size_t len, struct report_scan *sc)
 
 int
 report_scan(const char *text, size_t len, struct report_scan *sc,
-	    struct errbuf *eb)
+            struct errbuf *eb)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const unsigned char *p = (const unsigned char *)text;
@@ -155,8 +155,8 @@ report_scan(const char *text, size_t len, struct report_scan *sc,
 		if (c >= 0x80) {
 			n = utf8_len(p + i, end - i);
 			if (n == 0)
-				return errbuf_set(eb, "invalid UTF-8 at byte %zu",
-						  i);
+				return errbuf_set(
+				    eb, "invalid UTF-8 at byte %zu", i);
 			i += n - 1;
 			slen += n;
 			continue;
@@ -168,8 +168,8 @@ report_scan(const char *text, size_t len, struct report_scan *sc,
 				    sc->long_string_at == SIZE_MAX)
 					sc->long_string_at = i;
 			} else { /* a backslash */
-				slen += escape_len(p + i + 1, end - i - 1,
-						   &taken);
+				slen +=
+				    escape_len(p + i + 1, end - i - 1, &taken);
 				i += taken;
 			}
 			continue;
@@ -182,9 +182,10 @@ report_scan(const char *text, size_t len, struct report_scan *sc,
 		case '{':
 		case '[':
 			if (++depth > LIMIT_JSON_DEPTH)
-				return errbuf_set(eb, "JSON nesting deeper than "
-						  "%d at byte %zu",
-						  LIMIT_JSON_DEPTH, i);
+				return errbuf_set(eb,
+				                  "JSON nesting deeper than "
+				                  "%d at byte %zu",
+				                  LIMIT_JSON_DEPTH, i);
 			break;
 		case '}':
 		case ']':

@@ -50,7 +50,7 @@ static int
 days_in_month(unsigned y, unsigned m)
 {
 	static const unsigned char dim[] = {31, 28, 31, 30, 31, 30,
-					    31, 31, 30, 31, 30, 31};
+	                                    31, 31, 30, 31, 30, 31};
 
 	if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return 29;
@@ -60,7 +60,7 @@ days_in_month(unsigned y, unsigned m)
 /* The zone part: Z, +hh:mm, -hh:mm (also +hhmm), or nothing. */
 static int
 read_zone(const char *s, size_t len, size_t *i, int64_t *offset,
-	  unsigned *quirks)
+          unsigned *quirks)
 {
 	unsigned oh, om;
 	int sign;

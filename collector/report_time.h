@@ -20,7 +20,7 @@
 /* Reads (s, len) into Unix seconds; *quirks receives TIME_* flags.
  * Returns 0, or -1 when the text is not a date-time we can read. */
 int report_time_parse(const char *s, size_t len, int64_t *out,
-		      unsigned *quirks);
+                      unsigned *quirks);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t report_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -44,16 +44,16 @@ void walk_warn(struct walk *w, struct loc l, const char *key, const char *what);
 void walk_loc_fmt(char *buf, size_t size, struct loc l, const char *key);
 
 int walk_copy_str(struct walk *w, json_t *v, struct loc l, const char *key,
-	     const char **out);
-int walk_required_str(struct walk *w, json_t *obj, struct loc l, const char *key,
-		 const char **out);
-int walk_optional_str(struct walk *w, json_t *obj, struct loc l, const char *key,
-		 const char **out);
+                  const char **out);
+int walk_required_str(struct walk *w, json_t *obj, struct loc l,
+                      const char *key, const char **out);
+int walk_optional_str(struct walk *w, json_t *obj, struct loc l,
+                      const char *key, const char **out);
 int walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
-	      int required, int64_t *out);
+               int required, int64_t *out);
 const char *walk_domain(struct walk *w, const char *s);
 const char *walk_ip(struct walk *w, struct loc l, const char *key,
-		    const char *s);
+                    const char *s);
 
 /* report_policy.c */
 int walk_policy(struct walk *w, json_t *obj, long pi, struct report_policy *p);

@@ -17,36 +17,36 @@
 #include "store_impl.h"
 
 static const char *const stmt_sql[ST_COUNT] = {
-	[ST_INSERT_REPORT] =
-		"INSERT INTO report (organization, report_id, contact_info,"
-		" start_time, end_time, received_time, channel, source,"
-		" submitter, dkim, warnings)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-		" ON CONFLICT (organization, report_id) DO NOTHING",
-	[ST_INSERT_RAW] = "INSERT INTO report_raw (report, bytes) VALUES (?1, ?2)",
-	[ST_INSERT_POLICY] =
-		"INSERT INTO policy (report, start_time, policy_type,"
-		" policy_domain, policy_mode, mx_host, successful_sessions,"
-		" failed_sessions, counts_for_domain)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_INSERT_FAILURE] =
-		"INSERT INTO failure (policy, seq, result_type, sending_mta_ip,"
-		" receiving_mx_hostname, receiving_mx_helo, receiving_ip,"
-		" additional_information, failure_reason_code, failed_sessions)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	[ST_INSERT_QUARANTINE] =
-		"INSERT INTO quarantine (received_time, channel, source,"
-		" submitter, reason, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[ST_SAVEPOINT] = "SAVEPOINT input",
-	[ST_RELEASE] = "RELEASE input",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO input",
+    [ST_INSERT_REPORT] =
+        "INSERT INTO report (organization, report_id, contact_info,"
+        " start_time, end_time, received_time, channel, source,"
+        " submitter, dkim, warnings)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " ON CONFLICT (organization, report_id) DO NOTHING",
+    [ST_INSERT_RAW] = "INSERT INTO report_raw (report, bytes) VALUES (?1, ?2)",
+    [ST_INSERT_POLICY] =
+        "INSERT INTO policy (report, start_time, policy_type,"
+        " policy_domain, policy_mode, mx_host, successful_sessions,"
+        " failed_sessions, counts_for_domain)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_INSERT_FAILURE] =
+        "INSERT INTO failure (policy, seq, result_type, sending_mta_ip,"
+        " receiving_mx_hostname, receiving_mx_helo, receiving_ip,"
+        " additional_information, failure_reason_code, failed_sessions)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [ST_INSERT_QUARANTINE] =
+        "INSERT INTO quarantine (received_time, channel, source,"
+        " submitter, reason, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_SAVEPOINT] = "SAVEPOINT input",
+    [ST_RELEASE] = "RELEASE input",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO input",
 };
 
 int
 store_error(struct store *st, struct errbuf *eb, const char *what)
 {
 	return errbuf_set(eb, "database %s: %s: %s", st->path, what,
-			  sqlite3_errmsg(st->db));
+	                  sqlite3_errmsg(st->db));
 }
 
 static int
@@ -78,7 +78,7 @@ store_schema_version(struct store *st)
 	int v = -1;
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
-			       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		v = sqlite3_column_int(stmt, 0);
@@ -99,14 +99,15 @@ apply_schema(struct store *st, struct errbuf *eb)
 		if (schema_steps[i].version > latest)
 			latest = schema_steps[i].version;
 	if (have > latest)
-		return errbuf_set(eb, "database %s: schema version %d is newer "
-				  "than this program's (%d)", st->path, have,
-				  latest);
+		return errbuf_set(eb,
+		                  "database %s: schema version %d is newer "
+		                  "than this program's (%d)",
+		                  st->path, have, latest);
 	for (i = 0; i < schema_nsteps; i++) {
 		if (schema_steps[i].version <= have)
 			continue;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-			 schema_steps[i].version);
+		         schema_steps[i].version);
 		if (exec(st, "BEGIN IMMEDIATE", eb) != 0)
 			return -1;
 		/* Another process may have upgraded while we waited. */
@@ -125,8 +126,7 @@ apply_schema(struct store *st, struct errbuf *eb)
 }
 
 static int
-configure(struct store *st, int flags, int busy_timeout_ms,
-	  struct errbuf *eb)
+configure(struct store *st, int flags, int busy_timeout_ms, struct errbuf *eb)
 {
 	size_t i;
 
@@ -142,18 +142,18 @@ configure(struct store *st, int flags, int busy_timeout_ms,
 	 * and checkpoints after 400 MB of WAL instead of 4 (a 100,000-report
 	 * import then copies each page into the database once, at the end). */
 	if (exec(st, "PRAGMA temp_store = MEMORY", eb) != 0 ||
-	    exec(st, flags & STORE_DURABLE
-			     ? "PRAGMA synchronous = FULL"
-			     : "PRAGMA synchronous = NORMAL;"
-			       " PRAGMA cache_size = -16384;"
-			       " PRAGMA wal_autocheckpoint = 100000",
-		 eb) != 0 ||
+	    exec(st,
+	         flags & STORE_DURABLE ? "PRAGMA synchronous = FULL"
+	                               : "PRAGMA synchronous = NORMAL;"
+	                                 " PRAGMA cache_size = -16384;"
+	                                 " PRAGMA wal_autocheckpoint = 100000",
+	         eb) != 0 ||
 	    apply_schema(st, eb) != 0)
 		return -1;
 	for (i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
-				       SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
-				       NULL) != SQLITE_OK)
+		                       SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+		                       NULL) != SQLITE_OK)
 			return store_error(st, eb, "prepare");
 	return 0;
 }
@@ -167,8 +167,8 @@ sqlite_setup(void)
 }
 
 int
-store_open(const char *path, int flags, int busy_timeout_ms,
-	   struct store **out, struct errbuf *eb)
+store_open(const char *path, int flags, int busy_timeout_ms, struct store **out,
+           struct errbuf *eb)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct store *st;
@@ -287,8 +287,8 @@ bind_text(sqlite3_stmt *s, int i, const char *v)
 }
 
 static int
-put_failures(struct store *st, const struct report_policy *p,
-	     sqlite3_int64 pid, struct errbuf *eb)
+put_failures(struct store *st, const struct report_policy *p, sqlite3_int64 pid,
+             struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_INSERT_FAILURE];
 	size_t i;
@@ -314,7 +314,7 @@ put_failures(struct store *st, const struct report_policy *p,
 
 static int
 put_policies(struct store *st, const struct report *r, sqlite3_int64 rid,
-	     struct errbuf *eb)
+             struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_INSERT_POLICY];
 	size_t i;
@@ -327,9 +327,9 @@ put_policies(struct store *st, const struct report *r, sqlite3_int64 rid,
 		bind_text(s, 3, p->policy_type);
 		bind_text(s, 4, p->policy_domain);
 		bind_text(s, 5, p->policy_mode);
-		sqlite3_bind_text(s, 6, join_lines(st, p->mx_hosts,
-						   p->nmx_hosts),
-				  -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 6,
+		                  join_lines(st, p->mx_hosts, p->nmx_hosts), -1,
+		                  SQLITE_STATIC);
 		sqlite3_bind_int64(s, 7, p->successful_sessions);
 		sqlite3_bind_int64(s, 8, p->failed_sessions);
 		sqlite3_bind_int(s, 9, p->counts_for_domain);
@@ -341,8 +341,8 @@ put_policies(struct store *st, const struct report *r, sqlite3_int64 rid,
 }
 
 static int
-put_report(struct store *st, struct store_item *it,
-	   const struct store_meta *m, struct errbuf *eb)
+put_report(struct store *st, struct store_item *it, const struct store_meta *m,
+           struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_INSERT_REPORT];
 	const struct report *r = it->report;
@@ -359,7 +359,7 @@ put_report(struct store *st, struct store_item *it,
 	bind_text(s, 9, m->submitter);
 	bind_text(s, 10, m->dkim);
 	sqlite3_bind_text(s, 11, join_lines(st, r->warnings, r->nwarnings), -1,
-			  SQLITE_STATIC);
+	                  SQLITE_STATIC);
 	if (step(st, ST_INSERT_REPORT, eb) != 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0) {
@@ -378,7 +378,7 @@ put_report(struct store *st, struct store_item *it,
 
 static int
 put_quarantine(struct store *st, struct store_item *it,
-	       const struct store_meta *m, struct errbuf *eb)
+               const struct store_meta *m, struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_INSERT_QUARANTINE];
 
@@ -388,7 +388,7 @@ put_quarantine(struct store *st, struct store_item *it,
 	bind_text(s, 4, m->submitter);
 	bind_text(s, 5, it->reason ? it->reason : "rejected");
 	sqlite3_bind_blob64(s, 6, it->raw ? it->raw : "", it->rawlen,
-			    SQLITE_STATIC);
+	                    SQLITE_STATIC);
 	if (step(st, ST_INSERT_QUARANTINE, eb) != 0)
 		return -1;
 	it->result = STORE_STORED;
@@ -397,17 +397,16 @@ put_quarantine(struct store *st, struct store_item *it,
 
 int
 store_put_input(struct store *st, struct store_item *items, size_t nitems,
-		const struct store_meta *meta, struct errbuf *eb)
+                const struct store_meta *meta, struct errbuf *eb)
 {
 	int own = !st->in_batch;
 	size_t i;
 
-	if (own ? exec(st, "BEGIN IMMEDIATE", eb)
-		: step(st, ST_SAVEPOINT, eb))
+	if (own ? exec(st, "BEGIN IMMEDIATE", eb) : step(st, ST_SAVEPOINT, eb))
 		return -1;
 	for (i = 0; i < nitems; i++) {
 		if ((items[i].report ? put_report(st, &items[i], meta, eb)
-				     : put_quarantine(st, &items[i], meta, eb)))
+		                     : put_quarantine(st, &items[i], meta, eb)))
 			goto fail;
 	}
 	if (own ? exec(st, "COMMIT", eb) : step(st, ST_RELEASE, eb))

@@ -23,18 +23,18 @@
 
 struct store;
 
-#define STORE_DURABLE  0x1 /* synchronous=FULL: daemons acknowledge after */
+#define STORE_DURABLE    0x1 /* synchronous=FULL: daemons acknowledge after */
 #define STORE_MUST_EXIST 0x2 /* do not create: for queries */
 
 /* Results of store_put_report. */
-#define STORE_STORED	0
+#define STORE_STORED    0
 #define STORE_DUPLICATE 1
 
 /* Opens (creating when needed, unless STORE_MUST_EXIST) the database at path
  * and brings its schema up to date. busy_timeout_ms bounds waiting for
  * another writer. The caller closes *out with store_close(). */
 int store_open(const char *path, int flags, int busy_timeout_ms,
-	       struct store **out, struct errbuf *eb);
+               struct store **out, struct errbuf *eb);
 
 /* Closes the store; NULL is accepted. A transaction still open is rolled
  * back. */
@@ -65,8 +65,8 @@ struct store_item {
 	const struct report *report; /* NULL for a quarantine item */
 	const void *raw;             /* bytes as received (gzip or JSON) */
 	size_t rawlen;
-	const char *reason;          /* rejection reason, quarantine items */
-	int result;                  /* out: STORE_STORED or STORE_DUPLICATE */
+	const char *reason; /* rejection reason, quarantine items */
+	int result;         /* out: STORE_STORED or STORE_DUPLICATE */
 };
 
 /* Stores every item of one input all-or-nothing (a savepoint inside a
@@ -74,7 +74,7 @@ struct store_item {
  * (organization-name, report-id), rejected inputs into the quarantine.
  * Fills items[i].result. On failure nothing of the input is kept. */
 int store_put_input(struct store *st, struct store_item *items, size_t nitems,
-		    const struct store_meta *meta, struct errbuf *eb);
+                    const struct store_meta *meta, struct errbuf *eb);
 
 /* Answers whether the database can be written now (for health checks). */
 int store_check_writable(struct store *st, struct errbuf *eb);
@@ -111,20 +111,19 @@ struct store_summary_row {
 /* Calls cb once per policy domain, in domain order. Sessions count once per
  * report and domain (DESIGN.md "Counting"). The row is valid during the call.
  * A non-zero return from cb stops and is returned. */
-typedef int (*store_summary_cb)(const struct store_summary_row *row,
-				void *arg);
+typedef int (*store_summary_cb)(const struct store_summary_row *row, void *arg);
 int store_summary(struct store *st, const struct store_filter *f,
-		  store_summary_cb cb, void *arg, struct errbuf *eb);
+                  store_summary_cb cb, void *arg, struct errbuf *eb);
 
 /* Grouping keys of store_failures. */
 #define FAILURE_BY_DOMAIN 0x01
-#define FAILURE_BY_MODE	  0x02
-#define FAILURE_BY_TYPE	  0x04
-#define FAILURE_BY_MTA	  0x08
-#define FAILURE_BY_MX	  0x10
-#define FAILURE_BY_IP	  0x20
-#define FAILURE_BY_ORG	  0x40
-#define FAILURE_BY_DAY	  0x80
+#define FAILURE_BY_MODE   0x02
+#define FAILURE_BY_TYPE   0x04
+#define FAILURE_BY_MTA    0x08
+#define FAILURE_BY_MX     0x10
+#define FAILURE_BY_IP     0x20
+#define FAILURE_BY_ORG    0x40
+#define FAILURE_BY_DAY    0x80
 
 struct store_failure_row {
 	/* NULL for keys not grouped by; "" when the reporter left it out */
@@ -144,10 +143,9 @@ struct store_failure_row {
  * at most limit rows (0: all). When the keys hold FAILURE_BY_MODE, each
  * policy counts as sent; otherwise only the policy that stands for its
  * domain counts, so a Microsoft tlsa+sts pair is not counted twice. */
-typedef int (*store_failure_cb)(const struct store_failure_row *row,
-				void *arg);
+typedef int (*store_failure_cb)(const struct store_failure_row *row, void *arg);
 int store_failures(struct store *st, const struct store_filter *f,
-		   unsigned keys, size_t limit, store_failure_cb cb, void *arg,
-		   struct errbuf *eb);
+                   unsigned keys, size_t limit, store_failure_cb cb, void *arg,
+                   struct errbuf *eb);
 
 #endif

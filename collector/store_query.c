@@ -32,16 +32,16 @@ where_clause(char *sql, size_t size, const struct store_filter *f)
 	size_t n = strlen(sql);
 
 	snprintf(sql + n, size - n,
-		 " WHERE p.start_time >= ?1 AND p.start_time < ?2%s%s",
-		 f->ndomains ? " AND p.policy_domain IN"
-			       " (SELECT value FROM json_each(?3))"
-			     : "",
-		 f->organization ? " AND r.organization = ?4" : "");
+	         " WHERE p.start_time >= ?1 AND p.start_time < ?2%s%s",
+	         f->ndomains ? " AND p.policy_domain IN"
+	                       " (SELECT value FROM json_each(?3))"
+	                     : "",
+	         f->organization ? " AND r.organization = ?4" : "");
 }
 
 static int
 bind_filter(struct store *st, sqlite3_stmt *s, const struct store_filter *f,
-	    char **domains_json, struct errbuf *eb)
+            char **domains_json, struct errbuf *eb)
 {
 	json_t *arr;
 	size_t i;
@@ -65,8 +65,7 @@ bind_filter(struct store *st, sqlite3_stmt *s, const struct store_filter *f,
 }
 
 static int
-prepare(struct store *st, const char *sql, sqlite3_stmt **s,
-	struct errbuf *eb)
+prepare(struct store *st, const char *sql, sqlite3_stmt **s, struct errbuf *eb)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
 		return store_error(st, eb, "query");
@@ -100,8 +99,7 @@ values_clear(struct values *vs)
 }
 
 static int
-values_read(sqlite3_stmt *cur, int *rc, const char *domain,
-	    struct values *vs)
+values_read(sqlite3_stmt *cur, int *rc, const char *domain, struct values *vs)
 {
 	values_clear(vs);
 	while (*rc == SQLITE_ROW) {
@@ -124,7 +122,7 @@ values_read(sqlite3_stmt *cur, int *rc, const char *domain,
 
 int
 store_summary(struct store *st, const struct store_filter *f,
-	      store_summary_cb cb, void *arg, struct errbuf *eb)
+              store_summary_cb cb, void *arg, struct errbuf *eb)
 {
 	char sql[QUERY_SQL_MAX], vsql[QUERY_SQL_MAX], *dj = NULL, *dj2 = NULL;
 	sqlite3_stmt *s = NULL, *vs_stmt = NULL;
@@ -133,23 +131,24 @@ store_summary(struct store *st, const struct store_filter *f,
 	int rc, vrc, ret = -1;
 
 	snprintf(sql, sizeof(sql),
-		 "SELECT p.policy_domain, count(DISTINCT p.report),"
-		 " count(DISTINCT r.organization),"
-		 " sum(p.successful_sessions * p.counts_for_domain),"
-		 " sum(p.failed_sessions * p.counts_for_domain),"
-		 " date(min(p.start_time), 'unixepoch'),"
-		 " date(max(p.start_time), 'unixepoch')"
-		 " FROM policy p JOIN report r ON r.id = p.report");
+	         "SELECT p.policy_domain, count(DISTINCT p.report),"
+	         " count(DISTINCT r.organization),"
+	         " sum(p.successful_sessions * p.counts_for_domain),"
+	         " sum(p.failed_sessions * p.counts_for_domain),"
+	         " date(min(p.start_time), 'unixepoch'),"
+	         " date(max(p.start_time), 'unixepoch')"
+	         " FROM policy p JOIN report r ON r.id = p.report");
 	where_clause(sql, sizeof(sql), f);
 	strncat(sql, " GROUP BY p.policy_domain ORDER BY p.policy_domain",
-		sizeof(sql) - strlen(sql) - 1);
+	        sizeof(sql) - strlen(sql) - 1);
 	snprintf(vsql, sizeof(vsql),
-		 "SELECT DISTINCT p.policy_domain, 0, p.policy_type"
-		 " FROM policy p JOIN report r ON r.id = p.report");
+	         "SELECT DISTINCT p.policy_domain, 0, p.policy_type"
+	         " FROM policy p JOIN report r ON r.id = p.report");
 	where_clause(vsql, sizeof(vsql), f);
-	strncat(vsql, " UNION SELECT DISTINCT p.policy_domain, 1, p.policy_mode"
-		" FROM policy p JOIN report r ON r.id = p.report",
-		sizeof(vsql) - strlen(vsql) - 1);
+	strncat(vsql,
+	        " UNION SELECT DISTINCT p.policy_domain, 1, p.policy_mode"
+	        " FROM policy p JOIN report r ON r.id = p.report",
+	        sizeof(vsql) - strlen(vsql) - 1);
 	where_clause(vsql, sizeof(vsql), f);
 	strncat(vsql, " ORDER BY 1, 2, 3", sizeof(vsql) - strlen(vsql) - 1);
 	if (prepare(st, sql, &s, eb) || prepare(st, vsql, &vs_stmt, eb) ||
@@ -196,20 +195,20 @@ static const struct {
 	unsigned flag;
 	const char *expr;
 } failure_keys[] = {
-	{FAILURE_BY_DOMAIN, "p.policy_domain"},
-	{FAILURE_BY_MODE, "p.policy_mode"},
-	{FAILURE_BY_TYPE, "f.result_type"},
-	{FAILURE_BY_MTA, "coalesce(f.sending_mta_ip, '')"},
-	{FAILURE_BY_MX, "coalesce(f.receiving_mx_hostname, '')"},
-	{FAILURE_BY_IP, "coalesce(f.receiving_ip, '')"},
-	{FAILURE_BY_ORG, "r.organization"},
-	{FAILURE_BY_DAY, "date(p.start_time, 'unixepoch')"},
+    {FAILURE_BY_DOMAIN, "p.policy_domain"},
+    {FAILURE_BY_MODE, "p.policy_mode"},
+    {FAILURE_BY_TYPE, "f.result_type"},
+    {FAILURE_BY_MTA, "coalesce(f.sending_mta_ip, '')"},
+    {FAILURE_BY_MX, "coalesce(f.receiving_mx_hostname, '')"},
+    {FAILURE_BY_IP, "coalesce(f.receiving_ip, '')"},
+    {FAILURE_BY_ORG, "r.organization"},
+    {FAILURE_BY_DAY, "date(p.start_time, 'unixepoch')"},
 };
 #define NFAILURE_KEYS (sizeof(failure_keys) / sizeof(failure_keys[0]))
 
 static void
-failure_sql(char *sql, size_t size, const struct store_filter *f,
-	    unsigned keys, size_t limit)
+failure_sql(char *sql, size_t size, const struct store_filter *f, unsigned keys,
+            size_t limit)
 {
 	char group[512] = "";
 	size_t i, n;
@@ -219,18 +218,21 @@ failure_sql(char *sql, size_t size, const struct store_filter *f,
 			continue;
 		n = strlen(group);
 		snprintf(group + n, sizeof(group) - n, "%s%s", n ? ", " : "",
-			 failure_keys[i].expr);
+		         failure_keys[i].expr);
 	}
-	snprintf(sql, size, "SELECT %s%ssum(f.failed_sessions),"
-		 " count(DISTINCT p.report)"
-		 " FROM failure f JOIN policy p ON p.id = f.policy"
-		 " JOIN report r ON r.id = p.report", group, group[0] ? ", " : "");
+	snprintf(sql, size,
+	         "SELECT %s%ssum(f.failed_sessions),"
+	         " count(DISTINCT p.report)"
+	         " FROM failure f JOIN policy p ON p.id = f.policy"
+	         " JOIN report r ON r.id = p.report",
+	         group, group[0] ? ", " : "");
 	where_clause(sql, size, f);
 	n = strlen(sql);
-	snprintf(sql + n, size - n, "%s%s%s ORDER BY sum(f.failed_sessions) DESC%s%s",
-		 keys & FAILURE_BY_MODE ? "" : " AND p.counts_for_domain = 1",
-		 group[0] ? " GROUP BY " : "", group, group[0] ? ", " : "",
-		 group);
+	snprintf(sql + n, size - n,
+	         "%s%s%s ORDER BY sum(f.failed_sessions) DESC%s%s",
+	         keys & FAILURE_BY_MODE ? "" : " AND p.counts_for_domain = 1",
+	         group[0] ? " GROUP BY " : "", group, group[0] ? ", " : "",
+	         group);
 	if (limit > 0) {
 		n = strlen(sql);
 		snprintf(sql + n, size - n, " LIMIT %zu", limit);
@@ -239,16 +241,16 @@ failure_sql(char *sql, size_t size, const struct store_filter *f,
 
 int
 store_failures(struct store *st, const struct store_filter *f, unsigned keys,
-	       size_t limit, store_failure_cb cb, void *arg, struct errbuf *eb)
+               size_t limit, store_failure_cb cb, void *arg, struct errbuf *eb)
 {
 	char sql[QUERY_SQL_MAX], *dj = NULL;
 	sqlite3_stmt *s = NULL;
 	struct store_failure_row row;
 	const char **slot[NFAILURE_KEYS] = {
-		&row.policy_domain,  &row.policy_mode,
-		&row.result_type,    &row.sending_mta_ip,
-		&row.receiving_mx_hostname, &row.receiving_ip,
-		&row.organization,   &row.day};
+	    &row.policy_domain,         &row.policy_mode,
+	    &row.result_type,           &row.sending_mta_ip,
+	    &row.receiving_mx_hostname, &row.receiving_ip,
+	    &row.organization,          &row.day};
 	int rc, col, ret = -1;
 	size_t i;
 

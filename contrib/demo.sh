@@ -22,6 +22,9 @@ echo "== tlsrpt summary"
 "$tlsrpt" --db "$db" summary --format table
 echo
 echo "== tlsrpt failures (per sending MTA, result type and policy mode)"
-"$tlsrpt" --db "$db" failures --format table
+"$tlsrpt" --db "$db" failures --format table --limit 10
 echo
-echo "The database is $db; try: $tlsrpt --db $db failures --by domain,mx,type"
+echo "== tlsrpt failures --by domain,mx,type (which receiving MX hosts fail, and why)"
+"$tlsrpt" --db "$db" failures --by domain,mx,type --format table
+echo
+echo "The database is $db; try: $tlsrpt --db $db failures --by org,day"

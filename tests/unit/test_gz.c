@@ -30,10 +30,10 @@ cat(const void *a, size_t na, const void *b, size_t nb, size_t *n)
 
 static int
 inflate_all(const void *in, size_t len, size_t max, char **out, size_t *olen,
-	    unsigned *flags, struct errbuf *eb)
+            unsigned *flags, struct errbuf *eb)
 {
 	return gz_inflate(in, len, max, LIMIT_INFLATE_RATIO, out, olen, flags,
-			  eb);
+	                  eb);
 }
 
 static void
@@ -47,7 +47,8 @@ test_one_member(void **state)
 
 	assert_true(gz_is_gzip(z, zlen));
 	assert_false(gz_is_gzip(text, strlen(text)));
-	assert_int_equal(inflate_all(z, zlen, 1024, &out, &olen, &flags, &eb), 0);
+	assert_int_equal(inflate_all(z, zlen, 1024, &out, &olen, &flags, &eb),
+	                 0);
 	assert_int_equal(olen, strlen(text));
 	assert_memory_equal(out, text, olen);
 	assert_int_equal(out[olen], '\0');
@@ -68,12 +69,14 @@ test_members_and_trailing(void **state)
 	unsigned flags;
 	struct errbuf eb;
 
-	assert_int_equal(inflate_all(two, n, 1024, &out, &olen, &flags, &eb), 0);
+	assert_int_equal(inflate_all(two, n, 1024, &out, &olen, &flags, &eb),
+	                 0);
 	assert_int_equal(olen, 7);
 	assert_memory_equal(out, "{\"a\":1}", 7);
 	assert_int_equal(flags, GZ_MULTI);
 	free(out);
-	assert_int_equal(inflate_all(ws, n2, 1024, &out, &olen, &flags, &eb), 0);
+	assert_int_equal(inflate_all(ws, n2, 1024, &out, &olen, &flags, &eb),
+	                 0);
 	assert_int_equal(flags, GZ_MULTI | GZ_TRAILING_WS);
 	free(out);
 	free(a);
@@ -91,11 +94,11 @@ struct bad_case {
 enum { BAD_GARBAGE, BAD_TRUNCATED, BAD_CORRUPT, BAD_CRC, BAD_HEADER_ONLY };
 
 static const struct bad_case bad[] = {
-	{"garbage after", BAD_GARBAGE, "garbage after the stream"},
-	{"truncated", BAD_TRUNCATED, "truncated"},
-	{"corrupt deflate", BAD_CORRUPT, "corrupt stream"},
-	{"crc mismatch", BAD_CRC, "corrupt stream"},
-	{"header only", BAD_HEADER_ONLY, "truncated"},
+    {"garbage after", BAD_GARBAGE, "garbage after the stream"},
+    {"truncated", BAD_TRUNCATED, "truncated"},
+    {"corrupt deflate", BAD_CORRUPT, "corrupt stream"},
+    {"crc mismatch", BAD_CRC, "corrupt stream"},
+    {"header only", BAD_HEADER_ONLY, "truncated"},
 };
 
 static void
@@ -129,12 +132,12 @@ test_bad_streams(void **state)
 			break;
 		}
 		out = NULL;
-		assert_int_equal(inflate_all(in, n, 1024, &out, &olen, NULL, &eb),
-				 -1);
+		assert_int_equal(
+		    inflate_all(in, n, 1024, &out, &olen, NULL, &eb), -1);
 		assert_null(out);
 		if (strstr(eb.msg, bad[i].reason) == NULL)
 			fail_msg("%s: '%s' lacks '%s'", bad[i].name, eb.msg,
-				 bad[i].reason);
+			         bad[i].reason);
 		if (in != z)
 			free(in);
 		free(z);
@@ -151,15 +154,14 @@ test_limits(void **state)
 	unsigned char *z = tu_gzip(zeros, big, &zlen);
 	struct errbuf eb;
 
-	assert_int_equal(gz_inflate(z, zlen, MIB, 0, &out, &olen, NULL, &eb), -1);
+	assert_int_equal(gz_inflate(z, zlen, MIB, 0, &out, &olen, NULL, &eb),
+	                 -1);
 	assert_non_null(strstr(eb.msg, "decompressed size over 1048576 bytes"));
-	assert_int_equal(gz_inflate(z, zlen, 4 * MIB, 100, &out, &olen, NULL,
-				    &eb),
-			 -1);
+	assert_int_equal(
+	    gz_inflate(z, zlen, 4 * MIB, 100, &out, &olen, NULL, &eb), -1);
 	assert_non_null(strstr(eb.msg, "compression ratio over 100:1"));
-	assert_int_equal(gz_inflate(z, zlen, 4 * MIB, 100000, &out, &olen, NULL,
-				    &eb),
-			 0);
+	assert_int_equal(
+	    gz_inflate(z, zlen, 4 * MIB, 100000, &out, &olen, NULL, &eb), 0);
 	assert_int_equal(olen, big);
 	free(out);
 	free(z);
@@ -181,18 +183,16 @@ test_fname_header(void **state)
 	memset(&h, 0, sizeof(h));
 	h.name = (Bytef *)"rpt01.json.1";
 	h.os = 3;
-	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, 31, 8,
-				      Z_DEFAULT_STRATEGY),
-			 Z_OK);
+	assert_int_equal(
+	    deflateInit2(&zs, 9, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
 	deflateSetHeader(&zs, &h);
 	zs.next_in = (Bytef *)text;
 	zs.avail_in = strlen(text);
 	zs.next_out = buf;
 	zs.avail_out = sizeof(buf);
 	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
-	assert_int_equal(inflate_all(buf, zs.total_out, 1024, &out, &olen, NULL,
-				     &eb),
-			 0);
+	assert_int_equal(
+	    inflate_all(buf, zs.total_out, 1024, &out, &olen, NULL, &eb), 0);
 	assert_memory_equal(out, text, olen);
 	deflateEnd(&zs);
 	free(out);
@@ -202,11 +202,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_one_member),
-		cmocka_unit_test(test_members_and_trailing),
-		cmocka_unit_test(test_bad_streams),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_fname_header),
+	    cmocka_unit_test(test_one_member),
+	    cmocka_unit_test(test_members_and_trailing),
+	    cmocka_unit_test(test_bad_streams),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_fname_header),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,11 +82,11 @@ expect(struct ingest_input *in, size_t i, enum ingest_status s,
 	assert_non_null(o);
 	if (o->status != s)
 		fail_msg("outcome %zu: %s (%s), expected %s", i,
-			 ingest_status_name(o->status),
-			 o->reason ? o->reason : "", ingest_status_name(s));
+		         ingest_status_name(o->status),
+		         o->reason ? o->reason : "", ingest_status_name(s));
 	if (reason != NULL && (o->reason == NULL || !strstr(o->reason, reason)))
 		fail_msg("outcome %zu: reason '%s' lacks '%s'", i,
-			 o->reason ? o->reason : "(none)", reason);
+		         o->reason ? o->reason : "(none)", reason);
 }
 
 static void
@@ -110,7 +110,7 @@ test_json_gzip_duplicate(void **state)
 	ingest_input_free(in);
 	/* The gzip bytes as received are what is kept. */
 	assert_int_equal(count(f, "SELECT length(bytes) FROM report_raw"),
-			 (long long)zlen);
+	                 (long long)zlen);
 	free(z);
 	free(json);
 }
@@ -122,10 +122,10 @@ test_rejections_quarantined(void **state)
 		const char *bytes;
 		const char *reason;
 	} t[] = {
-		{"hello world, this is not a report", "not gzip, JSON or a mail"},
-		{"Subject: hi\r\n\r\nno report here\r\n", "no report"},
-		{"{\"organization-name\":1}", "organization-name: not a string"},
-		{"\x1f\x8b\x08\x00", "gzip"},
+	    {"hello world, this is not a report", "not gzip, JSON or a mail"},
+	    {"Subject: hi\r\n\r\nno report here\r\n", "no report"},
+	    {"{\"organization-name\":1}", "organization-name: not a string"},
+	    {"\x1f\x8b\x08\x00", "gzip"},
 	};
 	struct fixture *f = *state;
 	struct ingest_input *in;
@@ -142,8 +142,8 @@ test_rejections_quarantined(void **state)
 	ingest_input_free(in);
 	assert_int_equal(count(f, "SELECT count(*) FROM quarantine"), 5);
 	assert_int_equal(count(f, "SELECT count(*) FROM quarantine WHERE "
-				  "channel = 'test' AND source = 'unit'"),
-			 5);
+	                          "channel = 'test' AND source = 'unit'"),
+	                 5);
 }
 
 static void
@@ -157,7 +157,8 @@ test_too_large(void **state)
 	ingest_limits_default(&lim);
 	lim.max_input = 100;
 	in = ingest(f->st, json, strlen(json), NULL, &lim, 5);
-	expect(in, 0, INGEST_REJECTED, "too large: over the limit of 100 bytes");
+	expect(in, 0, INGEST_REJECTED,
+	       "too large: over the limit of 100 bytes");
 	ingest_input_free(in);
 	free(json);
 }
@@ -171,45 +172,46 @@ test_message_parts(void **state)
 	struct fixture *f = *state;
 	char *good = tu_report_json("Org", "m-1", "a.example", 3, 0);
 	const char *nodomain =
-		"{\"organization-name\":\"Org\",\"report-id\":\"m-2\","
-		"\"date-range\":{\"start-datetime\":\"2026-01-01T00:00:00Z\","
-		"\"end-datetime\":\"2026-01-01T23:59:59Z\"},\"policies\":[{"
-		"\"policy\":{\"policy-type\":\"no-policy-found\"},\"summary\":{"
-		"\"total-successful-session-count\":4,"
-		"\"total-failure-session-count\":0}}]}";
+	    "{\"organization-name\":\"Org\",\"report-id\":\"m-2\","
+	    "\"date-range\":{\"start-datetime\":\"2026-01-01T00:00:00Z\","
+	    "\"end-datetime\":\"2026-01-01T23:59:59Z\"},\"policies\":[{"
+	    "\"policy\":{\"policy-type\":\"no-policy-found\"},\"summary\":{"
+	    "\"total-successful-session-count\":4,"
+	    "\"total-failure-session-count\":0}}]}";
 	char *msg = NULL;
 	struct ingest_input *in;
 
-	assert_true(asprintf(&msg,
-			     "From: reporter@org.example\r\n"
-			     "TLS-Report-Domain: Hinted.Example\r\n"
-			     "TLS-Report-Submitter: org.example\r\n"
-			     "MIME-Version: 1.0\r\n"
-			     "Content-Type: multipart/report; report-type=tlsrpt; "
-			     "boundary=\"b1\"\r\n\r\n"
-			     "--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
-			     "--b1\r\nContent-Type: application/tlsrpt+json\r\n\r\n"
-			     "%s\r\n"
-			     "--b1\r\nContent-Type: application/tlsrpt+json\r\n\r\n"
-			     "%s\r\n"
-			     "--b1\r\nContent-Type: application/json\r\n"
-			     "Content-Disposition: attachment; filename=\"x.json\""
-			     "\r\n\r\n{\"broken\":\r\n--b1--\r\n",
-			     good, nodomain) > 0);
+	assert_true(
+	    asprintf(&msg,
+	             "From: reporter@org.example\r\n"
+	             "TLS-Report-Domain: Hinted.Example\r\n"
+	             "TLS-Report-Submitter: org.example\r\n"
+	             "MIME-Version: 1.0\r\n"
+	             "Content-Type: multipart/report; report-type=tlsrpt; "
+	             "boundary=\"b1\"\r\n\r\n"
+	             "--b1\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+	             "--b1\r\nContent-Type: application/tlsrpt+json\r\n\r\n"
+	             "%s\r\n"
+	             "--b1\r\nContent-Type: application/tlsrpt+json\r\n\r\n"
+	             "%s\r\n"
+	             "--b1\r\nContent-Type: application/json\r\n"
+	             "Content-Disposition: attachment; filename=\"x.json\""
+	             "\r\n\r\n{\"broken\":\r\n--b1--\r\n",
+	             good, nodomain) > 0);
 	in = run(f, msg, strlen(msg));
 	assert_int_equal(ingest_noutcomes(in), 3);
 	expect(in, 0, INGEST_STORED, NULL);
 	expect(in, 1, INGEST_STORED, NULL);
 	assert_string_equal(ingest_outcome(in, 1)->policy_domain,
-			    "hinted.example");
+	                    "hinted.example");
 	expect(in, 2, INGEST_REJECTED, "attachment x.json: invalid JSON");
 	ingest_input_free(in);
 	assert_int_equal(count(f, "SELECT count(*) FROM report WHERE submitter "
-				  "= 'org.example'"),
-			 2);
+	                          "= 'org.example'"),
+	                 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM quarantine WHERE "
-				  "CAST(bytes AS TEXT) = '{\"broken\":'"),
-			 1);
+	                          "CAST(bytes AS TEXT) = '{\"broken\":'"),
+	                 1);
 	free(msg);
 	free(good);
 }
@@ -229,13 +231,14 @@ test_tempfail(void **state)
 		sqlite3 *db;
 
 		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-		assert_int_equal(sqlite3_exec(db,
-					      "CREATE TRIGGER full BEFORE INSERT "
-					      "ON policy BEGIN SELECT RAISE("
-					      "ABORT, 'database or disk is "
-					      "full'); END",
-					      NULL, NULL, NULL),
-				 SQLITE_OK);
+		assert_int_equal(
+		    sqlite3_exec(db,
+		                 "CREATE TRIGGER full BEFORE INSERT "
+		                 "ON policy BEGIN SELECT RAISE("
+		                 "ABORT, 'database or disk is "
+		                 "full'); END",
+		                 NULL, NULL, NULL),
+		    SQLITE_OK);
 		sqlite3_close(db);
 	}
 	assert_int_equal(store_open(f->path, 0, 1000, &f->st, &eb), 0);
@@ -252,14 +255,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_json_gzip_duplicate, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_rejections_quarantined,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_message_parts, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_tempfail, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_json_gzip_duplicate, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_rejections_quarantined, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_message_parts, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_tempfail, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,234 +30,236 @@
 #define SUMMARY(ok, bad)                                                       \
 	"\"summary\":{\"total-successful-session-count\":" #ok                 \
 	",\"total-failure-session-count\":" #bad "}"
-#define CLEAN_POLICY "{" STS_POLICY("") "," SUMMARY(10, 0) "}"
+#define CLEAN_POLICY           "{" STS_POLICY("") "," SUMMARY(10, 0) "}"
 #define REPORT(head, policies) "{" head ",\"policies\":[" policies "]}"
 #define DETAIL(extra)                                                          \
 	"{\"result-type\":\"certificate-expired\",\"sending-mta-ip\":"         \
-	"\"192.0.2.1\",\"receiving-mx-hostname\":\"mx.example.com\"," extra   \
+	"\"192.0.2.1\",\"receiving-mx-hostname\":\"mx.example.com\"," extra    \
 	"}"
 #define FAILING(details)                                                       \
 	"{" STS_POLICY("") "," SUMMARY(10, 2) ",\"failure-details\":[" details \
-	"]}"
+	                                      "]}"
 
 struct parse_case {
 	const char *name;
 	const char *json;
 	int ok;             /* 1: accepted */
 	const char *expect; /* a warning (accepted) or the reason (rejected);
-			       "" for an accepted report with no warning */
+	                       "" for an accepted report with no warning */
 };
 
 static const struct parse_case cases[] = {
-	{"clean", REPORT(HEAD, CLEAN_POLICY), 1, ""},
-	{"bom", "\xef\xbb\xbf" REPORT(HEAD, CLEAN_POLICY), 1, "byte order mark"},
-	{"leading space", "  \n" REPORT(HEAD, CLEAN_POLICY), 1,
-	 "whitespace around the JSON"},
-	{"trailing lines", REPORT(HEAD, CLEAN_POLICY) "\n\n\n", 1,
-	 "whitespace around the JSON"},
-	{"crlf", "{\r\n" HEAD ",\r\n\"policies\":[" CLEAN_POLICY "]}\r\n", 1,
-	 "CRLF line ends"},
-	{"no zone",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-		"\"contact-info\":\"c\"," RANGE("2026-01-01T00:00:00",
-						"2026-01-01T23:59:59"),
-		CLEAN_POLICY),
-	 1, "date-range.start-datetime: no time zone, taken as UTC"},
-	{"fraction",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-		"\"contact-info\":\"c\"," RANGE("2026-01-01T00:00:00.123Z",
-						"2026-01-01T23:59:59Z"),
-		CLEAN_POLICY),
-	 1, "fractional seconds dropped"},
-	{"offset",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-		"\"contact-info\":\"c\"," RANGE("2026-01-01T02:00:00+02:00",
-						"2026-01-02T01:59:59+02:00"),
-		CLEAN_POLICY),
-	 1, "numeric offset converted to UTC"},
-	{"bare date",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-		"\"contact-info\":\"c\"," RANGE("2026-01-01", "2026-01-02"),
-		CLEAN_POLICY),
-	 1, "a bare date, taken as 00:00:00 UTC"},
-	{"contact null",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-		"\"contact-info\":null," DAY, CLEAN_POLICY),
-	 1, "contact-info: null"},
-	{"contact missing",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\"," DAY,
-		CLEAN_POLICY),
-	 1, "contact-info: missing"},
-	{"contact number",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-		"\"contact-info\":5," DAY, CLEAN_POLICY),
-	 1, "contact-info: not a string"},
-	{"mx-host string",
-	 REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
-		      "[\"mode: enforce\"],\"policy-domain\":\"d.example\","
-		      "\"mx-host\":\"mx.d.example\"}," SUMMARY(1, 0) "}"),
-	 1, "policies[0].policy.mx-host: a string, not an array"},
-	{"mx-host missing",
-	 REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
-		      "[\"mode: enforce\"],\"policy-domain\":\"d.example\"},"
-		      SUMMARY(1, 0) "}"),
-	 1, "policies[0].policy.mx-host: missing"},
-	{"policy-string missing",
-	 REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\","
-		      "\"policy-domain\":\"d.example\",\"mx-host\":[]},"
-		      SUMMARY(1, 0) "}"),
-	 1, "policies[0].policy.policy-string: missing"},
-	{"policy-string empty",
-	 REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
-		      "[],\"policy-domain\":\"d.example\",\"mx-host\":[]},"
-		      SUMMARY(1, 0) "}"),
-	 1, "policies[0].policy.policy-string: empty"},
-	{"policy-string nested array",
-	 REPORT(HEAD, "{\"policy\":{\"policy-type\":\"tlsa\",\"policy-string\":"
-		      "[\"[\\\"3 0 1 AB\\\",\\\"3 1 1 CD\\\"]\"],"
-		      "\"policy-domain\":\"d.example\"}," SUMMARY(1, 0) "}"),
-	 1, "a JSON-encoded array in a string, decoded"},
-	{"unknown policy-type",
-	 REPORT(HEAD, "{\"policy\":{\"policy-type\":\"tls\","
-		      "\"policy-domain\":\"d.example\"}," SUMMARY(1, 0) "}"),
-	 1, "policy-type: unknown value \"tls\""},
-	{"unknown result-type",
-	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(1, 3) ",\"failure-"
-		      "details\":[{\"result-type\":\"Testing\","
-		      "\"failed-session-count\":3}]}"),
-	 1, "failure-details[0].result-type: unknown value \"Testing\""},
-	{"domain from other policy",
-	 REPORT(HEAD, CLEAN_POLICY ",{\"policy\":{\"policy-type\":\"tlsa\"},"
-		      SUMMARY(10, 0) "}"),
-	 1, "policies[1].policy.policy-domain: missing, taken from another"},
-	{"domain stored empty",
-	 REPORT(HEAD, "{\"policy\":{\"policy-type\":\"no-policy-found\"},"
-		      SUMMARY(1, 0) "}"),
-	 1, "policy-domain: missing, stored empty"},
-	{"details missing",
-	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(10, 2) "}"), 1,
-	 "policies[0].failure-details: missing"},
-	{"summary missing", REPORT(HEAD, "{" STS_POLICY("") "}"), 1,
-	 "policies[0].summary: missing, sessions taken as 0"},
-	{"total missing",
-	 REPORT(HEAD, "{" STS_POLICY("") ",\"summary\":{\"total-successful-"
-		      "session-count\":4}}"),
-	 1, "summary.total-failure-session-count: missing, taken as 0"},
-	{"count as string",
-	 REPORT(HEAD, "{" STS_POLICY("") ",\"summary\":{\"total-successful-"
-		      "session-count\":\"12\",\"total-failure-session-count\":"
-		      "0}}"),
-	 1, "total-successful-session-count: a count sent as a string"},
-	{"failure-error-code",
-	 REPORT(HEAD, FAILING(DETAIL("\"failed-session-count\":2,"
-				     "\"failure-error-code\":\"X509_ERR\""))),
-	 1, "failure-error-code: draft-era key, stored as failure-reason-code"},
-	{"details do not add up",
-	 REPORT(HEAD, FAILING(DETAIL("\"failed-session-count\":3"))), 1,
-	 "failure details add up to 3, total-failure-session-count is 2"},
-	{"not an ip",
-	 REPORT(HEAD, FAILING("{\"result-type\":\"starttls-not-supported\","
-			      "\"sending-mta-ip\":\"x.x.x.x\","
-			      "\"failed-session-count\":2}")),
-	 1, "sending-mta-ip: not an IP address, kept as sent"},
-	{"mx prefix leaked",
-	 REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
-		      "[\"mode: enforce\"],\"policy-domain\":\"d.example\","
-		      "\"mx-host\":[\"mx: mx.d.example\"]}," SUMMARY(1, 0) "}"),
-	 1, "policy line prefix \"mx:\" removed"},
+    {"clean", REPORT(HEAD, CLEAN_POLICY), 1, ""},
+    {"bom", "\xef\xbb\xbf" REPORT(HEAD, CLEAN_POLICY), 1, "byte order mark"},
+    {"leading space", "  \n" REPORT(HEAD, CLEAN_POLICY), 1,
+     "whitespace around the JSON"},
+    {"trailing lines", REPORT(HEAD, CLEAN_POLICY) "\n\n\n", 1,
+     "whitespace around the JSON"},
+    {"crlf", "{\r\n" HEAD ",\r\n\"policies\":[" CLEAN_POLICY "]}\r\n", 1,
+     "CRLF line ends"},
+    {"no zone",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
+            "\"contact-info\":\"c\"," RANGE("2026-01-01T00:00:00",
+                                            "2026-01-01T23:59:59"),
+            CLEAN_POLICY),
+     1, "date-range.start-datetime: no time zone, taken as UTC"},
+    {"fraction",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
+            "\"contact-info\":\"c\"," RANGE("2026-01-01T00:00:00.123Z",
+                                            "2026-01-01T23:59:59Z"),
+            CLEAN_POLICY),
+     1, "fractional seconds dropped"},
+    {"offset",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
+            "\"contact-info\":\"c\"," RANGE("2026-01-01T02:00:00+02:00",
+                                            "2026-01-02T01:59:59+02:00"),
+            CLEAN_POLICY),
+     1, "numeric offset converted to UTC"},
+    {"bare date",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
+            "\"contact-info\":\"c\"," RANGE("2026-01-01", "2026-01-02"),
+            CLEAN_POLICY),
+     1, "a bare date, taken as 00:00:00 UTC"},
+    {"contact null",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
+            "\"contact-info\":null," DAY,
+            CLEAN_POLICY),
+     1, "contact-info: null"},
+    {"contact missing",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\"," DAY,
+            CLEAN_POLICY),
+     1, "contact-info: missing"},
+    {"contact number",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
+            "\"contact-info\":5," DAY,
+            CLEAN_POLICY),
+     1, "contact-info: not a string"},
+    {"mx-host string",
+     REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
+                  "[\"mode: enforce\"],\"policy-domain\":\"d.example\","
+                  "\"mx-host\":\"mx.d.example\"}," SUMMARY(1, 0) "}"),
+     1, "policies[0].policy.mx-host: a string, not an array"},
+    {"mx-host missing",
+     REPORT(HEAD,
+            "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
+            "[\"mode: enforce\"],\"policy-domain\":\"d.example\"}," SUMMARY(
+                1, 0) "}"),
+     1, "policies[0].policy.mx-host: missing"},
+    {"policy-string missing",
+     REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\","
+                  "\"policy-domain\":\"d.example\",\"mx-host\":[]}," SUMMARY(
+                      1, 0) "}"),
+     1, "policies[0].policy.policy-string: missing"},
+    {"policy-string empty",
+     REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
+                  "[],\"policy-domain\":\"d.example\",\"mx-host\":[]}," SUMMARY(
+                      1, 0) "}"),
+     1, "policies[0].policy.policy-string: empty"},
+    {"policy-string nested array",
+     REPORT(HEAD, "{\"policy\":{\"policy-type\":\"tlsa\",\"policy-string\":"
+                  "[\"[\\\"3 0 1 AB\\\",\\\"3 1 1 CD\\\"]\"],"
+                  "\"policy-domain\":\"d.example\"}," SUMMARY(1, 0) "}"),
+     1, "a JSON-encoded array in a string, decoded"},
+    {"unknown policy-type",
+     REPORT(HEAD, "{\"policy\":{\"policy-type\":\"tls\","
+                  "\"policy-domain\":\"d.example\"}," SUMMARY(1, 0) "}"),
+     1, "policy-type: unknown value \"tls\""},
+    {"unknown result-type",
+     REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(
+                      1, 3) ",\"failure-"
+                            "details\":[{\"result-type\":\"Testing\","
+                            "\"failed-session-count\":3}]}"),
+     1, "failure-details[0].result-type: unknown value \"Testing\""},
+    {"domain from other policy",
+     REPORT(HEAD, CLEAN_POLICY
+            ",{\"policy\":{\"policy-type\":\"tlsa\"}," SUMMARY(10, 0) "}"),
+     1, "policies[1].policy.policy-domain: missing, taken from another"},
+    {"domain stored empty",
+     REPORT(HEAD, "{\"policy\":{\"policy-type\":\"no-policy-found\"}," SUMMARY(
+                      1, 0) "}"),
+     1, "policy-domain: missing, stored empty"},
+    {"details missing", REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(10, 2) "}"),
+     1, "policies[0].failure-details: missing"},
+    {"summary missing", REPORT(HEAD, "{" STS_POLICY("") "}"), 1,
+     "policies[0].summary: missing, sessions taken as 0"},
+    {"total missing",
+     REPORT(HEAD, "{" STS_POLICY("") ",\"summary\":{\"total-successful-"
+                                     "session-count\":4}}"),
+     1, "summary.total-failure-session-count: missing, taken as 0"},
+    {"count as string",
+     REPORT(HEAD,
+            "{" STS_POLICY(
+                "") ",\"summary\":{\"total-successful-"
+                    "session-count\":\"12\",\"total-failure-session-count\":"
+                    "0}}"),
+     1, "total-successful-session-count: a count sent as a string"},
+    {"failure-error-code",
+     REPORT(HEAD, FAILING(DETAIL("\"failed-session-count\":2,"
+                                 "\"failure-error-code\":\"X509_ERR\""))),
+     1, "failure-error-code: draft-era key, stored as failure-reason-code"},
+    {"details do not add up",
+     REPORT(HEAD, FAILING(DETAIL("\"failed-session-count\":3"))), 1,
+     "failure details add up to 3, total-failure-session-count is 2"},
+    {"not an ip",
+     REPORT(HEAD, FAILING("{\"result-type\":\"starttls-not-supported\","
+                          "\"sending-mta-ip\":\"x.x.x.x\","
+                          "\"failed-session-count\":2}")),
+     1, "sending-mta-ip: not an IP address, kept as sent"},
+    {"mx prefix leaked",
+     REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
+                  "[\"mode: enforce\"],\"policy-domain\":\"d.example\","
+                  "\"mx-host\":[\"mx: mx.d.example\"]}," SUMMARY(1, 0) "}"),
+     1, "policy line prefix \"mx:\" removed"},
 
-	{"array", "[" REPORT(HEAD, CLEAN_POLICY) "]", 0,
-	 "report is not a JSON object"},
-	{"empty", "  ", 0, "empty report"},
-	{"garbage json", "{\"a\":", 0, "invalid JSON"},
-	{"duplicate key",
-	 REPORT("\"organization-name\":\"O\",\"organization-name\":\"P\","
-		"\"report-id\":\"r\"," DAY, CLEAN_POLICY),
-	 0, "duplicate"},
-	{"org missing", REPORT("\"report-id\":\"r\"," DAY, CLEAN_POLICY), 0,
-	 "organization-name: missing"},
-	{"org empty",
-	 REPORT("\"organization-name\":\"\",\"report-id\":\"r\"," DAY,
-		CLEAN_POLICY),
-	 0, "organization-name: empty"},
-	{"report-id missing",
-	 REPORT("\"organization-name\":\"O\"," DAY, CLEAN_POLICY), 0,
-	 "report-id: missing"},
-	{"report-id number",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":7," DAY,
-		CLEAN_POLICY),
-	 0, "report-id: not a string"},
-	{"date-range missing",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\"",
-		CLEAN_POLICY),
-	 0, "date-range: missing"},
-	{"date unreadable",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-		RANGE("April fools", "2026-01-01T00:00:00Z"), CLEAN_POLICY),
-	 0, "date-range.start-datetime: cannot read \"April fools\""},
-	{"date impossible",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-		RANGE("2026-02-30T00:00:00Z", "2026-03-01T00:00:00Z"),
-		CLEAN_POLICY),
-	 0, "start-datetime: cannot read"},
-	{"end before start",
-	 REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-		RANGE("2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z"),
-		CLEAN_POLICY),
-	 0, "end-datetime before start-datetime"},
-	{"policies missing", "{" HEAD "}", 0, "policies: missing"},
-	{"policies object", "{" HEAD ",\"policies\":{}}", 0,
-	 "policies: not an array"},
-	{"policies empty", REPORT(HEAD, ""), 0, "policies: empty"},
-	{"policy-type missing",
-	 REPORT(HEAD, "{\"policy\":{\"policy-domain\":\"d\"}," SUMMARY(1, 0)
-		      "}"),
-	 0, "policies[0].policy.policy-type: missing"},
-	{"policy object missing", REPORT(HEAD, "{" SUMMARY(1, 0) "}"), 0,
-	 "policies[0].policy.policy-type: missing"},
-	{"result-type missing",
-	 REPORT(HEAD, FAILING("{\"failed-session-count\":2}")), 0,
-	 "policies[0].failure-details[0].result-type: missing"},
-	{"failed count missing", REPORT(HEAD, FAILING(DETAIL("\"x\":1"))), 0,
-	 "policies[0].failure-details[0].failed-session-count: missing"},
-	{"negative",
-	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(-1, 0) "}"), 0,
-	 "total-successful-session-count: negative"},
-	{"fractional",
-	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(1.5, 0) "}"), 0,
-	 "total-successful-session-count: fractional"},
-	{"above 2^53",
-	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(9007199254740993, 0) "}"),
-	 0, "total-successful-session-count: above 2^53"},
-	{"exactly 2^53",
-	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(9007199254740992, 0) "}"),
-	 1, ""},
-	{"beyond int64",
-	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(99999999999999999999, 0)
-		      "}"),
-	 0, "policies[0].summary.total-successful-session-count: above 2^53"},
-	{"beyond int64, negative",
-	 REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(-99999999999999999999, 0)
-		      "}"),
-	 0, "policies[0].summary.total-successful-session-count: negative"},
-	{"duplicate nested key",
-	 REPORT(HEAD, "{" STS_POLICY("") ",\"summary\":{\"total-successful-"
-		      "session-count\":1,\"total-successful-session-count\":2}}"),
-	 0, "duplicate key \"total-successful-session-count\""},
-	{"huge real", REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(1e30, 0) "}"),
-	 0, "above 2^53"},
-	{"nul escaped",
-	 REPORT("\"organization-name\":\"O\\u0000\",\"report-id\":\"r\"," DAY,
-		CLEAN_POLICY),
-	 0, "organization-name: a NUL character"},
-	{"invalid utf-8",
-	 REPORT("\"organization-name\":\"O\xc3\x28\",\"report-id\":\"r\"," DAY,
-		CLEAN_POLICY),
-	 0, "invalid UTF-8 at byte"},
-	{"overlong utf-8",
-	 REPORT("\"organization-name\":\"\xc0\xaf\",\"report-id\":\"r\"," DAY,
-		CLEAN_POLICY),
-	 0, "invalid UTF-8"},
+    {"array", "[" REPORT(HEAD, CLEAN_POLICY) "]", 0,
+     "report is not a JSON object"},
+    {"empty", "  ", 0, "empty report"},
+    {"garbage json", "{\"a\":", 0, "invalid JSON"},
+    {"duplicate key",
+     REPORT("\"organization-name\":\"O\",\"organization-name\":\"P\","
+            "\"report-id\":\"r\"," DAY,
+            CLEAN_POLICY),
+     0, "duplicate"},
+    {"org missing", REPORT("\"report-id\":\"r\"," DAY, CLEAN_POLICY), 0,
+     "organization-name: missing"},
+    {"org empty",
+     REPORT("\"organization-name\":\"\",\"report-id\":\"r\"," DAY,
+            CLEAN_POLICY),
+     0, "organization-name: empty"},
+    {"report-id missing",
+     REPORT("\"organization-name\":\"O\"," DAY, CLEAN_POLICY), 0,
+     "report-id: missing"},
+    {"report-id number",
+     REPORT("\"organization-name\":\"O\",\"report-id\":7," DAY, CLEAN_POLICY),
+     0, "report-id: not a string"},
+    {"date-range missing",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\"", CLEAN_POLICY), 0,
+     "date-range: missing"},
+    {"date unreadable",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\"," RANGE(
+                "April fools", "2026-01-01T00:00:00Z"),
+            CLEAN_POLICY),
+     0, "date-range.start-datetime: cannot read \"April fools\""},
+    {"date impossible",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\"," RANGE(
+                "2026-02-30T00:00:00Z", "2026-03-01T00:00:00Z"),
+            CLEAN_POLICY),
+     0, "start-datetime: cannot read"},
+    {"end before start",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\"," RANGE(
+                "2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z"),
+            CLEAN_POLICY),
+     0, "end-datetime before start-datetime"},
+    {"policies missing", "{" HEAD "}", 0, "policies: missing"},
+    {"policies object", "{" HEAD ",\"policies\":{}}", 0,
+     "policies: not an array"},
+    {"policies empty", REPORT(HEAD, ""), 0, "policies: empty"},
+    {"policy-type missing",
+     REPORT(HEAD, "{\"policy\":{\"policy-domain\":\"d\"}," SUMMARY(1, 0) "}"),
+     0, "policies[0].policy.policy-type: missing"},
+    {"policy object missing", REPORT(HEAD, "{" SUMMARY(1, 0) "}"), 0,
+     "policies[0].policy.policy-type: missing"},
+    {"result-type missing",
+     REPORT(HEAD, FAILING("{\"failed-session-count\":2}")), 0,
+     "policies[0].failure-details[0].result-type: missing"},
+    {"failed count missing", REPORT(HEAD, FAILING(DETAIL("\"x\":1"))), 0,
+     "policies[0].failure-details[0].failed-session-count: missing"},
+    {"negative", REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(-1, 0) "}"), 0,
+     "total-successful-session-count: negative"},
+    {"fractional", REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(1.5, 0) "}"), 0,
+     "total-successful-session-count: fractional"},
+    {"above 2^53",
+     REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(9007199254740993, 0) "}"), 0,
+     "total-successful-session-count: above 2^53"},
+    {"exactly 2^53",
+     REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(9007199254740992, 0) "}"), 1,
+     ""},
+    {"beyond int64",
+     REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(99999999999999999999, 0) "}"),
+     0, "policies[0].summary.total-successful-session-count: above 2^53"},
+    {"beyond int64, negative",
+     REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(-99999999999999999999, 0) "}"),
+     0, "policies[0].summary.total-successful-session-count: negative"},
+    {"duplicate nested key",
+     REPORT(HEAD,
+            "{" STS_POLICY(
+                "") ",\"summary\":{\"total-successful-"
+                    "session-count\":1,\"total-successful-session-count\":2}}"),
+     0, "duplicate key \"total-successful-session-count\""},
+    {"huge real", REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(1e30, 0) "}"), 0,
+     "above 2^53"},
+    {"nul escaped",
+     REPORT("\"organization-name\":\"O\\u0000\",\"report-id\":\"r\"," DAY,
+            CLEAN_POLICY),
+     0, "organization-name: a NUL character"},
+    {"invalid utf-8",
+     REPORT("\"organization-name\":\"O\xc3\x28\",\"report-id\":\"r\"," DAY,
+            CLEAN_POLICY),
+     0, "invalid UTF-8 at byte"},
+    {"overlong utf-8",
+     REPORT("\"organization-name\":\"\xc0\xaf\",\"report-id\":\"r\"," DAY,
+            CLEAN_POLICY),
+     0, "invalid UTF-8"},
 };
 
 static void
@@ -270,8 +272,8 @@ test_parse_table(void **state)
 		struct report_hints h = {NULL};
 		struct report *r = NULL;
 		struct errbuf eb = {""};
-		int ret = report_parse(c->json, strlen(c->json), &h, NULL, &r,
-				       &eb);
+		int ret =
+		    report_parse(c->json, strlen(c->json), &h, NULL, &r, &eb);
 		int found = 0;
 
 		printf("# %s\n", c->name);
@@ -280,7 +282,7 @@ test_parse_table(void **state)
 			assert_null(r);
 			if (strstr(eb.msg, c->expect) == NULL)
 				fail_msg("%s: reason '%s' lacks '%s'", c->name,
-					 eb.msg, c->expect);
+				         eb.msg, c->expect);
 			continue;
 		}
 		if (ret != 0)
@@ -288,13 +290,13 @@ test_parse_table(void **state)
 		if (c->expect[0] == '\0') {
 			if (r->nwarnings != 0)
 				fail_msg("%s: unexpected warning '%s'", c->name,
-					 r->warnings[0]);
+				         r->warnings[0]);
 		}
 		for (k = 0; k < r->nwarnings; k++)
 			found |= strstr(r->warnings[k], c->expect) != NULL;
 		if (c->expect[0] != '\0' && !found)
 			fail_msg("%s: no warning with '%s' among %zu", c->name,
-				 c->expect, r->nwarnings);
+			         c->expect, r->nwarnings);
 		report_free(r);
 	}
 }
@@ -320,11 +322,12 @@ test_times(void **state)
 	assert_int_equal(r->start_time, 1767225600);
 	assert_int_equal(r->end_time, 1767225600 + 86399);
 	report_free(r);
-	r = parse_ok(REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
-			    RANGE("2026-01-01T02:00:00+02:00",
-				  "2026-01-01T19:59:59.999-04:00"),
-			    CLEAN_POLICY),
-		     NULL);
+	r = parse_ok(
+	    REPORT("\"organization-name\":\"O\",\"report-id\":\"r\"," RANGE(
+	               "2026-01-01T02:00:00+02:00",
+	               "2026-01-01T19:59:59.999-04:00"),
+	           CLEAN_POLICY),
+	    NULL);
 	assert_int_equal(r->start_time, 1767225600);
 	assert_int_equal(r->end_time, 1767225600 + 86399);
 	report_free(r);
@@ -334,16 +337,18 @@ static void
 test_normalized_values(void **state)
 {
 	struct report *r = parse_ok(
-		REPORT(HEAD,
-		       "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
-		       "[\"version: STSv1\",\"mode: ENFORCE\"],\"policy-domain\":"
-		       "\"Example.COM.\",\"mx-host\":[\"MX.Example.com.\"]},"
-		       SUMMARY(5, 4) ",\"failure-details\":[{\"result-type\":"
-		       "\"starttls-not-supported\",\"sending-mta-ip\":"
-		       "\"2001:DB8:0:0:0:0:0:1\",\"receiving-ip\":\"192.0.2.7\","
-		       "\"receiving-mx-hostname\":\"MX2.Example.com.\","
-		       "\"failed-session-count\":\"4\"}]}"),
-		NULL);
+	    REPORT(
+	        HEAD,
+	        "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
+	        "[\"version: STSv1\",\"mode: ENFORCE\"],\"policy-domain\":"
+	        "\"Example.COM.\",\"mx-host\":[\"MX.Example.com.\"]}," SUMMARY(
+	            5, 4) ",\"failure-details\":[{\"result-type\":"
+	                  "\"starttls-not-supported\",\"sending-mta-ip\":"
+	                  "\"2001:DB8:0:0:0:0:0:1\",\"receiving-ip\":\"192.0.2."
+	                  "7\","
+	                  "\"receiving-mx-hostname\":\"MX2.Example.com.\","
+	                  "\"failed-session-count\":\"4\"}]}"),
+	    NULL);
 	const struct report_policy *p = &r->policies[0];
 
 	assert_string_equal(p->policy_domain, "example.com");
@@ -354,7 +359,7 @@ test_normalized_values(void **state)
 	assert_string_equal(p->failures[0].sending_mta_ip, "2001:db8::1");
 	assert_string_equal(p->failures[0].receiving_ip, "192.0.2.7");
 	assert_string_equal(p->failures[0].receiving_mx_hostname,
-			    "mx2.example.com");
+	                    "mx2.example.com");
 	assert_int_equal(p->failures[0].failed_sessions, 4);
 	report_free(r);
 }
@@ -367,17 +372,17 @@ test_modes(void **state)
 		const char *policy;
 		const char *mode;
 	} t[] = {
-		{"{\"policy-type\":\"sts\",\"policy-string\":[\"mode: testing\"]}",
-		 "testing"},
-		{"{\"policy-type\":\"sts\",\"policy-string\":[\"mode:none\"]}",
-		 "none"},
-		{"{\"policy-type\":\"sts\",\"policy-string\":[\"version: STSv1\"]}",
-		 "unknown"},
-		{"{\"policy-type\":\"sts\"}", "unknown"},
-		{"{\"policy-type\":\"tlsa\",\"policy-string\":[\"3 1 1 AA\"]}",
-		 "enforce"},
-		{"{\"policy-type\":\"no-policy-found\"}", "none"},
-		{"{\"policy-type\":\"tls\"}", "unknown"},
+	    {"{\"policy-type\":\"sts\",\"policy-string\":[\"mode: testing\"]}",
+	     "testing"},
+	    {"{\"policy-type\":\"sts\",\"policy-string\":[\"mode:none\"]}",
+	     "none"},
+	    {"{\"policy-type\":\"sts\",\"policy-string\":[\"version: STSv1\"]}",
+	     "unknown"},
+	    {"{\"policy-type\":\"sts\"}", "unknown"},
+	    {"{\"policy-type\":\"tlsa\",\"policy-string\":[\"3 1 1 AA\"]}",
+	     "enforce"},
+	    {"{\"policy-type\":\"no-policy-found\"}", "none"},
+	    {"{\"policy-type\":\"tls\"}", "unknown"},
 	};
 	char json[1024];
 	size_t i;
@@ -386,12 +391,13 @@ test_modes(void **state)
 		struct report *r;
 
 		snprintf(json, sizeof(json),
-			 "{" HEAD ",\"policies\":[{\"policy\":%s," SUMMARY(1, 0)
-			 "}]}",
-			 t[i].policy);
+		         "{" HEAD
+		         ",\"policies\":[{\"policy\":%s," SUMMARY(1, 0) "}]}",
+		         t[i].policy);
 		r = parse_ok(json, "hint.example");
 		assert_string_equal(r->policies[0].policy_mode, t[i].mode);
-		assert_string_equal(r->policies[0].policy_domain, "hint.example");
+		assert_string_equal(r->policies[0].policy_domain,
+		                    "hint.example");
 		report_free(r);
 	}
 }
@@ -403,16 +409,23 @@ static void
 test_counts_for_domain(void **state)
 {
 	struct report *r = parse_ok(
-		REPORT(HEAD,
-		       "{\"policy\":{\"policy-type\":\"tlsa\",\"policy-domain\":"
-		       "\"a.example\"}," SUMMARY(5, 0) "},"
-		       "{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
-		       "\"a.example\"}," SUMMARY(5, 1) "},"
-		       "{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
-		       "\"b.example\"}," SUMMARY(2, 0) "},"
-		       "{\"policy\":{\"policy-type\":\"tlsa\",\"policy-domain\":"
-		       "\"b.example\"}," SUMMARY(2, 0) "}"),
-		NULL);
+	    REPORT(
+	        HEAD,
+	        "{\"policy\":{\"policy-type\":\"tlsa\",\"policy-domain\":"
+	        "\"a.example\"}," SUMMARY(
+	            5,
+	            0) "},"
+	               "{\"policy\":{\"policy-type\":\"sts\",\"policy-domain\":"
+	               "\"a.example\"}," SUMMARY(
+	                   5, 1) "},"
+	                         "{\"policy\":{\"policy-type\":\"sts\","
+	                         "\"policy-domain\":"
+	                         "\"b.example\"}," SUMMARY(
+	                             2, 0) "},"
+	                                   "{\"policy\":{\"policy-type\":"
+	                                   "\"tlsa\",\"policy-domain\":"
+	                                   "\"b.example\"}," SUMMARY(2, 0) "}"),
+	    NULL);
 
 	assert_int_equal(r->policies[0].counts_for_domain, 0);
 	assert_int_equal(r->policies[1].counts_for_domain, 1);
@@ -425,11 +438,11 @@ static void
 test_nested_tlsa_records(void **state)
 {
 	struct report *r = parse_ok(
-		REPORT(HEAD, "{\"policy\":{\"policy-type\":\"tlsa\","
-			     "\"policy-string\":[\"[\\\"3 0 1 AB\\\",\\\"3 1 1 "
-			     "CD\\\"]\"],\"policy-domain\":\"d.example\"},"
-			     SUMMARY(1, 0) "}"),
-		NULL);
+	    REPORT(HEAD, "{\"policy\":{\"policy-type\":\"tlsa\","
+	                 "\"policy-string\":[\"[\\\"3 0 1 AB\\\",\\\"3 1 1 "
+	                 "CD\\\"]\"],\"policy-domain\":\"d.example\"}," SUMMARY(
+	                     1, 0) "}"),
+	    NULL);
 
 	assert_int_equal(r->policies[0].npolicy_strings, 2);
 	assert_string_equal(r->policies[0].policy_strings[0], "3 0 1 AB");
@@ -464,7 +477,7 @@ test_extra_warnings_first(void **state)
 	struct errbuf eb;
 
 	assert_int_equal(report_parse(json, strlen(json), NULL, extra, &r, &eb),
-			 0);
+	                 0);
 	assert_int_equal(r->nwarnings, 1);
 	assert_string_equal(r->warnings[0], "whitespace after the gzip stream");
 	report_free(r);
@@ -474,14 +487,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_table),
-		cmocka_unit_test(test_times),
-		cmocka_unit_test(test_normalized_values),
-		cmocka_unit_test(test_modes),
-		cmocka_unit_test(test_counts_for_domain),
-		cmocka_unit_test(test_nested_tlsa_records),
-		cmocka_unit_test(test_not_nul_terminated),
-		cmocka_unit_test(test_extra_warnings_first),
+	    cmocka_unit_test(test_parse_table),
+	    cmocka_unit_test(test_times),
+	    cmocka_unit_test(test_normalized_values),
+	    cmocka_unit_test(test_modes),
+	    cmocka_unit_test(test_counts_for_domain),
+	    cmocka_unit_test(test_nested_tlsa_records),
+	    cmocka_unit_test(test_not_nul_terminated),
+	    cmocka_unit_test(test_extra_warnings_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

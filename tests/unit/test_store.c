@@ -49,7 +49,7 @@ teardown(void **state)
 
 static struct report *
 make_report(const char *org, const char *id, const char *domain, long ok,
-	    long bad)
+            long bad)
 {
 	char *json = tu_report_json(org, id, domain, ok, bad);
 	struct report *r = NULL;
@@ -113,8 +113,8 @@ test_open_reopen_dedup(void **state)
 	assert_int_equal(put(st, r, &eb), STORE_DUPLICATE);
 	store_close(st);
 	assert_int_equal(store_open(f->path, STORE_MUST_EXIST | STORE_DURABLE,
-				    1000, &st, &eb),
-			 0);
+	                            1000, &st, &eb),
+	                 0);
 	assert_int_equal(store_schema_version(st), 1);
 	assert_int_equal(put(st, r, &eb), STORE_DUPLICATE);
 	store_close(st);
@@ -123,11 +123,11 @@ test_open_reopen_dedup(void **state)
 	assert_int_equal(count(f->path, "SELECT count(*) FROM policy"), 1);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM failure"), 1);
 	assert_int_equal(count(f->path, "SELECT length(bytes) FROM report_raw"),
-			 3);
+	                 3);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM "
-					"pragma_journal_mode() WHERE "
-					"journal_mode = 'wal'"),
-			 1);
+	                                "pragma_journal_mode() WHERE "
+	                                "journal_mode = 'wal'"),
+	                 1);
 }
 
 static void
@@ -137,7 +137,8 @@ test_must_exist(void **state)
 	struct store *st = NULL;
 	struct errbuf eb;
 
-	assert_int_equal(store_open(f->path, STORE_MUST_EXIST, 0, &st, &eb), -1);
+	assert_int_equal(store_open(f->path, STORE_MUST_EXIST, 0, &st, &eb),
+	                 -1);
 	assert_null(st);
 	assert_non_null(strstr(eb.msg, f->path));
 }
@@ -158,7 +159,7 @@ test_all_or_nothing(void **state)
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
 	store_close(st);
 	exec_sql(f->path, "CREATE TRIGGER boom BEFORE INSERT ON failure "
-			  "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+	                  "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
 	assert_int_equal(put(st, bad, &eb), -1);
 	assert_non_null(strstr(eb.msg, "disk on fire"));
@@ -170,8 +171,8 @@ test_all_or_nothing(void **state)
 	store_close(st);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 2);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM report WHERE "
-					"report_id = 'bad'"),
-			 0);
+	                                "report_id = 'bad'"),
+	                 0);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM policy"), 2);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM report_raw"), 2);
 	report_free(ok1);
@@ -192,11 +193,11 @@ test_quarantine(void **state)
 	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), 0);
 	store_close(st);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM quarantine WHERE "
-					"reason = 'not a report' AND channel = "
-					"'https' AND received_time = 42"),
-			 1);
+	                                "reason = 'not a report' AND channel = "
+	                                "'https' AND received_time = 42"),
+	                 1);
 	assert_int_equal(count(f->path, "SELECT length(bytes) FROM quarantine"),
-			 10);
+	                 10);
 }
 
 static void
@@ -259,26 +260,23 @@ test_two_writers(void **state)
 	}
 	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 300);
 	assert_int_equal(count(f->path, "SELECT sum(successful_sessions) FROM "
-					"policy"),
-			 300);
+	                                "policy"),
+	                 300);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_open_reopen_dedup, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_must_exist, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_all_or_nothing, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_quarantine, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_refuses_future_and_garbage,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_two_writers, setup,
-						teardown),
+	    cmocka_unit_test_setup_teardown(test_open_reopen_dedup, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_must_exist, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_all_or_nothing, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refuses_future_and_garbage,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

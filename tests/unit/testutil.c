@@ -80,9 +80,9 @@ tu_gzip(const void *in, size_t len, size_t *outlen)
 	size_t cap = compressBound(len) + 64;
 
 	memset(&zs, 0, sizeof(zs));
-	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
-				      Z_DEFAULT_STRATEGY),
-			 Z_OK);
+	assert_int_equal(
+	    deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+	    Z_OK);
 	out = malloc(cap);
 	assert_non_null(out);
 	zs.next_in = (unsigned char *)in;
@@ -119,31 +119,33 @@ tu_rmtree(const char *dir)
 
 char *
 tu_report_json(const char *org, const char *report_id, const char *domain,
-	       long success, long failed)
+               long success, long failed)
 {
 	char *s = NULL;
 	char det[512] = "";
 
 	if (failed > 0)
 		snprintf(det, sizeof(det),
-			 ",\"failure-details\":[{"
-			 "\"result-type\":\"certificate-expired\","
-			 "\"sending-mta-ip\":\"192.0.2.1\","
-			 "\"receiving-mx-hostname\":\"mx1.%s\","
-			 "\"failed-session-count\":%ld}]",
-			 domain, failed);
-	assert_true(asprintf(&s,
-			     "{\"organization-name\":\"%s\","
-			     "\"date-range\":{\"start-datetime\":\"2026-01-01T00:00:00Z\","
-			     "\"end-datetime\":\"2026-01-01T23:59:59Z\"},"
-			     "\"contact-info\":\"tls@%s\",\"report-id\":\"%s\","
-			     "\"policies\":[{\"policy\":{\"policy-type\":\"sts\","
-			     "\"policy-string\":[\"version: STSv1\",\"mode: testing\","
-			     "\"mx: mx1.%s\",\"max_age: 86400\"],"
-			     "\"policy-domain\":\"%s\",\"mx-host\":[\"mx1.%s\"]},"
-			     "\"summary\":{\"total-successful-session-count\":%ld,"
-			     "\"total-failure-session-count\":%ld}%s}]}",
-			     org, org, report_id, domain, domain, domain, success,
-			     failed, det) > 0);
+		         ",\"failure-details\":[{"
+		         "\"result-type\":\"certificate-expired\","
+		         "\"sending-mta-ip\":\"192.0.2.1\","
+		         "\"receiving-mx-hostname\":\"mx1.%s\","
+		         "\"failed-session-count\":%ld}]",
+		         domain, failed);
+	assert_true(
+	    asprintf(
+	        &s,
+	        "{\"organization-name\":\"%s\","
+	        "\"date-range\":{\"start-datetime\":\"2026-01-01T00:00:00Z\","
+	        "\"end-datetime\":\"2026-01-01T23:59:59Z\"},"
+	        "\"contact-info\":\"tls@%s\",\"report-id\":\"%s\","
+	        "\"policies\":[{\"policy\":{\"policy-type\":\"sts\","
+	        "\"policy-string\":[\"version: STSv1\",\"mode: testing\","
+	        "\"mx: mx1.%s\",\"max_age: 86400\"],"
+	        "\"policy-domain\":\"%s\",\"mx-host\":[\"mx1.%s\"]},"
+	        "\"summary\":{\"total-successful-session-count\":%ld,"
+	        "\"total-failure-session-count\":%ld}%s}]}",
+	        org, org, report_id, domain, domain, domain, success, failed,
+	        det) > 0);
 	return s;
 }

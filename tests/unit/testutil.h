@@ -30,7 +30,7 @@ void tu_rmtree(const char *dir);
 
 /* A minimal valid report: JSON text with one sts policy for domain, the
  * given organization and report id, successful and failed counts. Malloc'd. */
-char *tu_report_json(const char *org, const char *report_id,
-		     const char *domain, long success, long failed);
+char *tu_report_json(const char *org, const char *report_id, const char *domain,
+                     long success, long failed);
 
 #endif
