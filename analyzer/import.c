@@ -71,8 +71,8 @@ on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
 			       o->organization, o->report_id);
 		if (im->verbose && o->nwarnings > 0)
 			fprintf(stderr,
-			        "warning\t%s\t%zu warnings (tlsrpt show "
-			        "lists them)\n",
+			        "warning\t%s\t%zu warnings (stored with the "
+			        "report)\n",
 			        name, o->nwarnings);
 		break;
 	case INGEST_REJECTED:
