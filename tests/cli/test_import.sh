@@ -136,7 +136,26 @@ else
 	not_ok "sqlite3 command missing (setup installs it)"
 fi
 
-# 10. --help.
+# 10. Two imports into one database at once: nothing lost to locking.
+#     Each set is 300 reports of 2 sessions for its own domain.
+mkdir -p "$work/p1" "$work/p2"
+for i in $(seq 1 300); do
+	report "Par" "p1-$i" par1.example 2 0 >"$work/p1/$i.json"
+	report "Par" "p2-$i" par2.example 2 0 | gzip -c >"$work/p2/$i.gz"
+done
+"$TLSRPT" --db "$db" import --quiet "$work/p1" >"$work/par1.out" 2>&1 &
+pid1=$!
+"$TLSRPT" --db "$db" import --quiet "$work/p2" >"$work/par2.out" 2>&1 &
+pid2=$!
+wait $pid1; rc1=$?
+wait $pid2; rc2=$?
+check "concurrent imports: both exit 0" "0 0" "$rc1 $rc2"
+check "concurrent imports: first all stored" "300 stored, 0 duplicate, 0 rejected" "$(tail -n 1 "$work/par1.out")"
+check "concurrent imports: second all stored" "300 stored, 0 duplicate, 0 rejected" "$(tail -n 1 "$work/par2.out")"
+check "concurrent imports: 600 sessions per domain pair" "par1.example,300,1,600;par2.example,300,1,600" \
+	"$("$TLSRPT" --db "$db" summary --domain par1.example --domain par2.example --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-4 | paste -sd';')"
+
+# 11. --help.
 "$TLSRPT" import --help >"$work/help.out"
 contains "import --help" "$work/help.out" "Usage: tlsrpt import"
 
