@@ -58,17 +58,62 @@ grow(char **buf, size_t *cap, size_t used, size_t max_out)
 	return 0;
 }
 
+/* The output so far, and the bounds it must stay within. */
+struct out {
+	char *buf;
+	size_t cap, used;
+	size_t max_out, inlen;
+	unsigned max_ratio;
+};
+
+/* Inflates the member at the start of (in, left) into o; *consumed says
+ * how many input bytes it took. */
+static int
+inflate_member(z_stream *zs, const unsigned char *in, size_t left,
+               struct out *o, size_t *consumed, struct errbuf *eb)
+{
+	int zr;
+
+	inflateReset(zs);
+	zs->next_in = (unsigned char *)in;
+	zs->avail_in = left > UINT32_MAX ? UINT32_MAX : (uInt)left;
+	do {
+		if ((zr = grow(&o->buf, &o->cap, o->used, o->max_out)) != 0)
+			return zr == -2 ? errbuf_set(eb, "gzip: out of memory")
+			                : errbuf_set(eb,
+			                             "gzip: decompressed "
+			                             "size over %zu bytes",
+			                             o->max_out);
+		zs->next_out = (unsigned char *)o->buf + o->used;
+		zs->avail_out = (uInt)(o->cap - o->used);
+		zr = inflate(zs, Z_NO_FLUSH);
+		o->used = o->cap - zs->avail_out;
+		if (o->max_ratio > 0 && o->used > LIMIT_INFLATE_RATIO_FLOOR &&
+		    o->used / o->max_ratio > o->inlen)
+			return errbuf_set(eb,
+			                  "gzip: compression ratio over "
+			                  "%u:1",
+			                  o->max_ratio);
+	} while (zr == Z_OK);
+	if (zr == Z_BUF_ERROR)
+		return errbuf_set(eb, "gzip: truncated stream");
+	if (zr != Z_STREAM_END)
+		return errbuf_set(eb, "gzip: corrupt stream (%s)",
+		                  zs->msg ? zs->msg : "inflate failed");
+	*consumed = left - zs->avail_in;
+	return 0;
+}
+
 int
 gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
            char **out, size_t *outlen, unsigned *flags, struct errbuf *eb)
 {
-	z_stream zs;
-	char *buf = NULL;
-	size_t cap = 0, used = 0, members = 0;
+	struct out o = {NULL, 0, 0, max_out, len, max_ratio};
 	const unsigned char *ip = in;
-	size_t left = len;
-	int zr, ret = -1;
+	size_t left = len, members = 0, consumed;
 	unsigned fl = 0;
+	z_stream zs;
+	int ret = -1;
 
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 16) != Z_OK)
@@ -85,65 +130,29 @@ gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
 			fl |= GZ_TRAILING_WS;
 			break;
 		}
-		inflateReset(&zs);
-		zs.next_in = (unsigned char *)ip;
-		zs.avail_in = left > UINT32_MAX ? UINT32_MAX : (uInt)left;
-		do {
-			if ((zr = grow(&buf, &cap, used, max_out)) != 0) {
-				if (zr == -2)
-					errbuf_set(eb, "gzip: out of memory");
-				else
-					errbuf_set(eb,
-					           "gzip: decompressed size "
-					           "over %zu bytes",
-					           max_out);
-				goto out;
-			}
-			zs.next_out = (unsigned char *)buf + used;
-			zs.avail_out = (uInt)(cap - used);
-			zr = inflate(&zs, Z_NO_FLUSH);
-			used = cap - zs.avail_out;
-			if (max_ratio > 0 && used > LIMIT_INFLATE_RATIO_FLOOR &&
-			    used / max_ratio > len) {
-				errbuf_set(eb,
-				           "gzip: compression ratio over "
-				           "%u:1",
-				           max_ratio);
-				goto out;
-			}
-		} while (zr == Z_OK);
-		if (zr == Z_BUF_ERROR) {
-			errbuf_set(eb, "gzip: truncated stream");
+		if (inflate_member(&zs, ip, left, &o, &consumed, eb) != 0)
 			goto out;
-		}
-		if (zr != Z_STREAM_END) {
-			errbuf_set(eb, "gzip: corrupt stream (%s)",
-			           zs.msg ? zs.msg : "inflate failed");
-			goto out;
-		}
 		members++;
-		ip += left - zs.avail_in;
-		left = zs.avail_in;
+		ip += consumed;
+		left -= consumed;
 	}
 	if (members == 0) {
 		errbuf_set(eb, "gzip: empty input");
 		goto out;
 	}
-	if (members > 1)
-		fl |= GZ_MULTI;
-	if (buf == NULL && grow(&buf, &cap, 0, 1) != 0) {
+	if (o.buf == NULL && grow(&o.buf, &o.cap, 0, 1) != 0) {
 		errbuf_set(eb, "gzip: out of memory");
 		goto out;
 	}
-	buf[used] = '\0';
-	*out = buf;
-	*outlen = used;
+	o.buf[o.used] = '\0';
+	*out = o.buf;
+	*outlen = o.used;
 	if (flags != NULL)
-		*flags = fl;
-	buf = NULL;
+		*flags = fl | (members > 1 ? GZ_MULTI : 0);
+	o.buf = NULL;
 	ret = 0;
 out:
 	inflateEnd(&zs);
-	free(buf);
+	free(o.buf);
 	return ret;
 }
