@@ -142,7 +142,7 @@ write_one(struct pipeline *pl, char *name, struct ingest_input *in,
 	pl->pending[pl->npending].in = in;
 	pl->npending++;
 	if (!began) {
-		if (store_begin(pl->st, &pl->eb) != 0)
+		if (store_begin_bulk(pl->st, &pl->eb) != 0)
 			goto fail;
 		*batch_start = now_ms();
 	}

@@ -225,7 +225,16 @@ store_begin(struct store *st, struct errbuf *eb)
 	 * without waiting. */
 	if (exec(st, "BEGIN IMMEDIATE", eb) != 0)
 		return -1;
-	st->in_batch = 1;
+	st->in_batch = BATCH_SAVEPOINTS;
+	return 0;
+}
+
+int
+store_begin_bulk(struct store *st, struct errbuf *eb)
+{
+	if (store_begin(st, eb) != 0)
+		return -1;
+	st->in_batch = BATCH_BULK;
 	return 0;
 }
 
@@ -395,31 +404,64 @@ put_quarantine(struct store *st, struct store_item *it,
 	return 0;
 }
 
+/* Opens what one input is written in: its own transaction, a savepoint
+ * in a batch, or nothing in a bulk batch. */
+static int
+input_begin(struct store *st, struct errbuf *eb)
+{
+	switch (st->in_batch) {
+	case 0:
+		return exec(st, "BEGIN IMMEDIATE", eb);
+	case BATCH_SAVEPOINTS:
+		return step(st, ST_SAVEPOINT, eb);
+	}
+	return 0;
+}
+
+static int
+input_end(struct store *st, struct errbuf *eb)
+{
+	switch (st->in_batch) {
+	case 0:
+		return exec(st, "COMMIT", eb);
+	case BATCH_SAVEPOINTS:
+		return step(st, ST_RELEASE, eb);
+	}
+	return 0;
+}
+
+static void
+input_undo(struct store *st)
+{
+	if (st->in_batch == 0) {
+		store_rollback(st);
+	} else if (st->in_batch == BATCH_SAVEPOINTS &&
+	           !sqlite3_get_autocommit(st->db)) {
+		/* Undo this input only; the batch goes on. */
+		step(st, ST_ROLLBACK_TO, NULL);
+		step(st, ST_RELEASE, NULL);
+	}
+	/* In a bulk batch the caller rolls the whole batch back. */
+}
+
 int
 store_put_input(struct store *st, struct store_item *items, size_t nitems,
                 const struct store_meta *meta, struct errbuf *eb)
 {
-	int own = !st->in_batch;
 	size_t i;
 
-	if (own ? exec(st, "BEGIN IMMEDIATE", eb) : step(st, ST_SAVEPOINT, eb))
+	if (input_begin(st, eb) != 0)
 		return -1;
 	for (i = 0; i < nitems; i++) {
 		if ((items[i].report ? put_report(st, &items[i], meta, eb)
 		                     : put_quarantine(st, &items[i], meta, eb)))
 			goto fail;
 	}
-	if (own ? exec(st, "COMMIT", eb) : step(st, ST_RELEASE, eb))
+	if (input_end(st, eb) != 0)
 		goto fail;
 	return 0;
 fail:
-	if (own) {
-		store_rollback(st);
-	} else if (!sqlite3_get_autocommit(st->db)) {
-		/* Undo this input only; the batch goes on. */
-		step(st, ST_ROLLBACK_TO, NULL);
-		step(st, ST_RELEASE, NULL);
-	}
+	input_undo(st);
 	return -1;
 }
 

@@ -45,8 +45,14 @@ int store_schema_version(struct store *st);
 
 /* Batching: between store_begin and store_commit, each put is its own
  * savepoint (all-or-nothing per input) and one commit makes them durable.
- * Without store_begin, each store_input_* call commits by itself. */
+ * Without store_begin, each store_put_input call commits by itself. */
 int store_begin(struct store *st, struct errbuf *eb);
+
+/* A bulk batch: as store_begin, but inputs get no savepoint of their own
+ * (each costs a copy of every page it touches), so a failed put spoils the
+ * whole batch: the caller must then store_rollback(). For writers that
+ * give up the batch on any storage failure anyway (tlsrpt import). */
+int store_begin_bulk(struct store *st, struct errbuf *eb);
 int store_commit(struct store *st, struct errbuf *eb);
 void store_rollback(struct store *st);
 

@@ -22,10 +22,13 @@ enum store_stmt {
 	ST_COUNT
 };
 
+#define BATCH_SAVEPOINTS 1
+#define BATCH_BULK       2
+
 struct store {
 	sqlite3 *db;
 	char *path;
-	int in_batch;
+	int in_batch; /* 0, BATCH_SAVEPOINTS or BATCH_BULK */
 	sqlite3_stmt *stmt[ST_COUNT];
 	char *buf; /* scratch for joining lines */
 	size_t bufcap;

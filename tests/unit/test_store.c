@@ -175,6 +175,19 @@ test_all_or_nothing(void **state)
 	                 0);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM policy"), 2);
 	assert_int_equal(count(f->path, "SELECT count(*) FROM report_raw"), 2);
+
+	/* A bulk batch: the failed input spoils the batch, the caller rolls
+	 * it all back, and nothing of it stays (ok-3 included). */
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(store_begin_bulk(st, &eb), 0);
+	report_free(ok1);
+	ok1 = make_report("Org", "ok-3", "a.example", 5, 0);
+	assert_int_equal(put(st, ok1, &eb), STORE_STORED);
+	assert_int_equal(put(st, bad, &eb), -1);
+	store_rollback(st);
+	store_close(st);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 2);
+	assert_int_equal(count(f->path, "SELECT count(*) FROM policy"), 2);
 	report_free(ok1);
 	report_free(bad);
 	report_free(ok2);
