@@ -110,7 +110,7 @@ gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
 {
 	struct out o = {NULL, 0, 0, max_out, len, max_ratio};
 	const unsigned char *ip = in;
-	size_t left = len, members = 0, consumed;
+	size_t left = len, members = 0, consumed = 0;
 	unsigned fl = 0;
 	z_stream zs;
 	int ret = -1;

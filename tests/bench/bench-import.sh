@@ -46,11 +46,11 @@ if [ ! -x /usr/bin/time ]; then
 	fi
 fi
 
-# The generator: from the build, else compiled from its one source file.
+# The generator: from the build, else compiled from its sources.
 GEN="$BUILD_DIR/tlsrpt-gen"
 if [ ! -x "$GEN" ]; then
 	GEN="$BENCH_DIR/tlsrpt-gen"
-	"$CC" -O2 -o "$GEN" "$SRC_DIR/contrib/gen/tlsrpt-gen.c" -lz ||
+	"$CC" -O2 -o "$GEN" "$SRC_DIR"/contrib/gen/*.c -lz ||
 		die "cannot build tlsrpt-gen"
 fi
 
