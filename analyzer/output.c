@@ -172,6 +172,8 @@ print_json(const struct table *t, FILE *fp)
 	size_t r, k;
 	json_t *obj;
 	char *s;
+	json_malloc_t jmalloc;
+	json_free_t jfree;
 
 	fputs("[", fp);
 	for (r = 0; r < t->nrows; r++) {
@@ -188,7 +190,8 @@ print_json(const struct table *t, FILE *fp)
 		if (s == NULL)
 			return -1;
 		fprintf(fp, "%s\n  %s", r ? "," : "", s);
-		free(s);
+		json_get_alloc_funcs(&jmalloc, &jfree);
+		jfree(s); /* jansson's allocator, which may not be malloc */
 	}
 	fputs(t->nrows ? "\n]\n" : "]\n", fp);
 	return 0;

@@ -17,6 +17,7 @@
 #include "arena.h"
 #include "limits.h"
 #include "report.h"
+#include "report_alloc.h"
 #include "report_scan.h"
 #include "report_time.h"
 #include "report_walk.h"
@@ -214,12 +215,14 @@ get_time(struct walk *w, json_t *range, const char *key, int64_t *out)
 	    {TIME_BARE_DATE, "a bare date, taken as 00:00:00 UTC"},
 	};
 	struct loc l = WALK_TOP;
-	char field[64], what[160];
+	char what[160];
 	json_t *v = json_object_get(range, key);
+	const char *field = strcmp(key, "start-datetime") == 0
+	                        ? "date-range.start-datetime"
+	                        : "date-range.end-datetime";
 	unsigned q;
 	size_t i;
 
-	snprintf(field, sizeof(field), "date-range.%s", key);
 	if (v == NULL)
 		return walk_fail(w, l, field, "missing");
 	if (!json_is_string(v))
@@ -459,8 +462,11 @@ report_parse(const char *json, size_t len, const struct report_hints *hints,
 		return errbuf_set(eb, "empty report");
 	if (json[sc.begin] != '{')
 		return errbuf_set(eb, "report is not a JSON object");
-	if (parse_json(json + sc.begin, sc.end - sc.begin, &root, eb) != 0)
+	report_alloc_begin();
+	if (parse_json(json + sc.begin, sc.end - sc.begin, &root, eb) != 0) {
+		report_alloc_end();
 		return -1;
+	}
 	if ((w.a = arena_new()) == NULL ||
 	    (w.r = arena_alloc(w.a, sizeof(*w.r))) == NULL) {
 		errbuf_set(eb, "out of memory");
@@ -483,7 +489,9 @@ report_parse(const char *json, size_t len, const struct report_hints *hints,
 	w.a = NULL;
 	ret = 0;
 out:
-	json_decref(root);
+	if (!report_alloc_all_in_region())
+		json_decref(root);
+	report_alloc_end();
 	arena_free(w.a);
 	return ret;
 }

@@ -17,6 +17,19 @@
 #define QUERY_SQL_MAX 2048
 #define MAX_VALUES    64 /* distinct policy types or modes of one domain */
 
+/* Frees what json_dumps() returned, with jansson's own free function
+ * (the process may have given jansson another allocator). */
+static void
+json_string_free(char *s)
+{
+	json_malloc_t m;
+	json_free_t f;
+
+	json_get_alloc_funcs(&m, &f);
+	if (s != NULL)
+		f(s);
+}
+
 void
 store_filter_init(struct store_filter *f)
 {
@@ -185,8 +198,8 @@ out:
 	values_clear(&vs);
 	sqlite3_finalize(s);
 	sqlite3_finalize(vs_stmt);
-	free(dj);
-	free(dj2);
+	json_string_free(dj);
+	json_string_free(dj2);
 	return ret;
 }
 
@@ -276,6 +289,6 @@ store_failures(struct store *st, const struct store_filter *f, unsigned keys,
 	ret = 0;
 out:
 	sqlite3_finalize(s);
-	free(dj);
+	json_string_free(dj);
 	return ret;
 }
