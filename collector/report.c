@@ -190,10 +190,10 @@ walk_ip(struct walk *w, struct loc l, const char *key, const char *s)
 
 	if (s == NULL)
 		return NULL;
+	/* glibc's inet_pton takes IPv4 only in canonical dotted-decimal (no
+	 * leading zeros, four parts): what it accepts is already canonical. */
 	if (inet_pton(AF_INET, s, bin) == 1)
-		return strcmp(s, inet_ntop(AF_INET, bin, text, sizeof(text)))
-		           ? arena_strndup(w->a, text, strlen(text))
-		           : s;
+		return s;
 	if (inet_pton(AF_INET6, s, bin) == 1)
 		return strcmp(s, inet_ntop(AF_INET6, bin, text, sizeof(text)))
 		           ? arena_strndup(w->a, text, strlen(text))
