@@ -99,6 +99,8 @@ declare -a secs rss
 for i in $(seq 1 "$RUNS"); do
 	db="$BENCH_DIR/run.db"
 	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+	# Let the last run's writes reach the disk before this one is timed.
+	sync
 	sync
 	echo "import run $i/$RUNS ..." >&2
 	set +e
