@@ -7,18 +7,7 @@
 # Usage: test_import.sh TLSRPT TLSRPT_GEN
 set -u
 TLSRPT=$1
-work=$(mktemp -d /tmp/tlsrpt-cli-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fails=0 passes=0
-
-ok() { passes=$((passes + 1)); echo "ok - $1"; }
-not_ok() { fails=$((fails + 1)); echo "not ok - $1"; }
-check() { # check NAME EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
-}
-contains() { # contains NAME FILE TEXT
-	if grep -qF -- "$3" "$2"; then ok "$1"; else not_ok "$1: '$3' not in $2:"; sed 's/^/#   /' "$2"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # report ORG ID DOMAIN OK FAILED: one RFC 8460 report on stdout.
 report() {
@@ -159,5 +148,4 @@ check "concurrent imports: 600 sessions per domain pair" "par1.example,300,1,600
 "$TLSRPT" import --help >"$work/help.out"
 contains "import --help" "$work/help.out" "Usage: tlsrpt import"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -8,14 +8,7 @@
 # Usage: test_query.sh TLSRPT TLSRPT_GEN
 set -u
 TLSRPT=$1
-work=$(mktemp -d /tmp/tlsrpt-cli-XXXXXX)
-trap 'rm -rf "$work"' EXIT
-fails=0 passes=0
-ok() { passes=$((passes + 1)); echo "ok - $1"; }
-not_ok() { fails=$((fails + 1)); echo "not ok - $1"; }
-check() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; printf '#   expected: %s\n#   got:      %s\n' "$2" "$3"; fi
-}
+. "$(dirname "$0")/lib.sh"
 db="$work/t.db"
 mkdir -p "$work/data"
 q() { "$TLSRPT" --db "$db" "$@"; }
@@ -124,5 +117,4 @@ TLSRPT_DB="$db" "$TLSRPT" summary --format csv | grep -q '^b.example,' && ok "TL
 "$TLSRPT" summary --db "$db" --format csv | grep -q '^b.example,' && ok "--db after the command" || not_ok "--db after the command"
 "$TLSRPT" --help | grep -q "Usage: tlsrpt" && ok "tlsrpt --help" || not_ok "tlsrpt --help"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

@@ -47,22 +47,6 @@ teardown(void **state)
 	return 0;
 }
 
-static long long
-count(struct fixture *f, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
 static struct ingest_input *
 run(struct fixture *f, const void *bytes, size_t len)
 {
@@ -109,8 +93,9 @@ test_json_gzip_duplicate(void **state)
 	expect(in, 0, INGEST_DUPLICATE, NULL);
 	ingest_input_free(in);
 	/* The gzip bytes as received are what is kept. */
-	assert_int_equal(count(f, "SELECT length(bytes) FROM report_raw"),
-	                 (long long)zlen);
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT length(bytes) FROM report_raw"),
+	    (long long)zlen);
 	free(z);
 	free(json);
 }
@@ -140,9 +125,11 @@ test_rejections_quarantined(void **state)
 	in = run(f, "", 0);
 	expect(in, 0, INGEST_REJECTED, "empty input");
 	ingest_input_free(in);
-	assert_int_equal(count(f, "SELECT count(*) FROM quarantine"), 5);
-	assert_int_equal(count(f, "SELECT count(*) FROM quarantine WHERE "
-	                          "channel = 'test' AND source = 'unit'"),
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT count(*) FROM quarantine"), 5);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count(*) FROM quarantine WHERE "
+	                             "channel = 'test' AND source = 'unit'"),
 	                 5);
 }
 
@@ -206,11 +193,13 @@ test_message_parts(void **state)
 	                    "hinted.example");
 	expect(in, 2, INGEST_REJECTED, "attachment x.json: invalid JSON");
 	ingest_input_free(in);
-	assert_int_equal(count(f, "SELECT count(*) FROM report WHERE submitter "
-	                          "= 'org.example'"),
-	                 2);
-	assert_int_equal(count(f, "SELECT count(*) FROM quarantine WHERE "
-	                          "CAST(bytes AS TEXT) = '{\"broken\":'"),
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT count(*) FROM report WHERE submitter "
+	                         "= 'org.example'"),
+	    2);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count(*) FROM quarantine WHERE "
+	                             "CAST(bytes AS TEXT) = '{\"broken\":'"),
 	                 1);
 	free(msg);
 	free(good);
@@ -227,27 +216,17 @@ test_tempfail(void **state)
 	struct errbuf eb;
 
 	store_close(f->st);
-	{
-		sqlite3 *db;
-
-		assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-		assert_int_equal(
-		    sqlite3_exec(db,
-		                 "CREATE TRIGGER full BEFORE INSERT "
-		                 "ON policy BEGIN SELECT RAISE("
-		                 "ABORT, 'database or disk is "
-		                 "full'); END",
-		                 NULL, NULL, NULL),
-		    SQLITE_OK);
-		sqlite3_close(db);
-	}
+	tu_db_exec(f->path, "CREATE TRIGGER full BEFORE INSERT ON policy "
+	                    "BEGIN SELECT RAISE(ABORT, 'database or disk is "
+	                    "full'); END");
 	assert_int_equal(store_open(f->path, 0, 1000, &f->st, &eb), 0);
 	in = ingest_prepare(json, strlen(json), NULL, NULL);
 	expect(in, 0, INGEST_STORED, NULL); /* parsed, not yet stored */
 	assert_int_equal(ingest_commit(f->st, in, 7, &eb), -1);
 	expect(in, 0, INGEST_TEMPFAIL, "disk is full");
 	ingest_input_free(in);
-	assert_int_equal(count(f, "SELECT count(*) FROM report"), 0);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
+	                 0);
 	free(json);
 }
 

@@ -72,33 +72,6 @@ put(struct store *st, struct report *r, struct errbuf *eb)
 	return it.result;
 }
 
-/* Runs a single-number query on the database file. */
-static long long
-count(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *s;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
-static void
-exec_sql(const char *path, const char *sql)
-{
-	sqlite3 *db;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
-
 static void
 test_open_reopen_dedup(void **state)
 {
@@ -119,14 +92,17 @@ test_open_reopen_dedup(void **state)
 	assert_int_equal(put(st, r, &eb), STORE_DUPLICATE);
 	store_close(st);
 	report_free(r);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM policy"), 1);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM failure"), 1);
-	assert_int_equal(count(f->path, "SELECT length(bytes) FROM report_raw"),
-	                 3);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM "
-	                                "pragma_journal_mode() WHERE "
-	                                "journal_mode = 'wal'"),
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
+	                 1);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM policy"),
+	                 1);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM failure"),
+	                 1);
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT length(bytes) FROM report_raw"), 3);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM "
+	                                      "pragma_journal_mode() WHERE "
+	                                      "journal_mode = 'wal'"),
 	                 1);
 }
 
@@ -158,8 +134,8 @@ test_all_or_nothing(void **state)
 
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
 	store_close(st);
-	exec_sql(f->path, "CREATE TRIGGER boom BEFORE INSERT ON failure "
-	                  "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+	tu_db_exec(f->path, "CREATE TRIGGER boom BEFORE INSERT ON failure "
+	                    "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
 	assert_int_equal(put(st, bad, &eb), -1);
 	assert_non_null(strstr(eb.msg, "disk on fire"));
@@ -169,12 +145,16 @@ test_all_or_nothing(void **state)
 	assert_int_equal(put(st, ok2, &eb), STORE_STORED);
 	assert_int_equal(store_commit(st, &eb), 0);
 	store_close(st);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 2);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM report WHERE "
-	                                "report_id = 'bad'"),
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
+	                 2);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count(*) FROM report WHERE "
+	                             "report_id = 'bad'"),
 	                 0);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM policy"), 2);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM report_raw"), 2);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM policy"),
+	                 2);
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT count(*) FROM report_raw"), 2);
 
 	/* A bulk batch: the failed input spoils the batch, the caller rolls
 	 * it all back, and nothing of it stays (ok-3 included). */
@@ -186,8 +166,10 @@ test_all_or_nothing(void **state)
 	assert_int_equal(put(st, bad, &eb), -1);
 	store_rollback(st);
 	store_close(st);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 2);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM policy"), 2);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
+	                 2);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM policy"),
+	                 2);
 	report_free(ok1);
 	report_free(bad);
 	report_free(ok2);
@@ -205,12 +187,13 @@ test_quarantine(void **state)
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
 	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), 0);
 	store_close(st);
-	assert_int_equal(count(f->path, "SELECT count(*) FROM quarantine WHERE "
-	                                "reason = 'not a report' AND channel = "
-	                                "'https' AND received_time = 42"),
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count(*) FROM quarantine WHERE "
+	                             "reason = 'not a report' AND channel = "
+	                             "'https' AND received_time = 42"),
 	                 1);
-	assert_int_equal(count(f->path, "SELECT length(bytes) FROM quarantine"),
-	                 10);
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT length(bytes) FROM quarantine"), 10);
 }
 
 static void
@@ -223,7 +206,7 @@ test_refuses_future_and_garbage(void **state)
 
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
 	store_close(st);
-	exec_sql(f->path, "PRAGMA user_version = 99");
+	tu_db_exec(f->path, "PRAGMA user_version = 99");
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), -1);
 	assert_non_null(strstr(eb.msg, "schema version 99 is newer"));
 	unlink(f->path);
@@ -271,9 +254,11 @@ test_two_writers(void **state)
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), 0);
 	}
-	assert_int_equal(count(f->path, "SELECT count(*) FROM report"), 300);
-	assert_int_equal(count(f->path, "SELECT sum(successful_sessions) FROM "
-	                                "policy"),
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
+	                 300);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT sum(successful_sessions) FROM "
+	                             "policy"),
 	                 300);
 }
 

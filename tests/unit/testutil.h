@@ -28,6 +28,14 @@ char *tu_tmpdir(void);
 /* Removes a directory tree made by tu_tmpdir. */
 void tu_rmtree(const char *dir);
 
+/* Runs a query returning one number on the SQLite file at path; -1 when
+ * it returns no row. */
+long long tu_db_count(const char *path, const char *sql);
+
+/* Runs SQL on the SQLite file at path (e.g. a trigger that makes inserts
+ * fail, as a full disk would). */
+void tu_db_exec(const char *path, const char *sql);
+
 /* A minimal valid report: JSON text with one sts policy for domain, the
  * given organization and report id, successful and failed counts. Malloc'd. */
 char *tu_report_json(const char *org, const char *report_id, const char *domain,
