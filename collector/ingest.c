@@ -205,6 +205,8 @@ prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
 		         lim->max_input);
 		return reject(in, bytes, len, reason);
 	}
+	if (h->reject != NULL)
+		return reject(in, bytes, len, h->reject);
 	if (len == 0)
 		return reject(in, bytes, len, "empty input");
 	if (gz_is_gzip(bytes, len) || looks_like_json(bytes, len)) {

@@ -28,6 +28,23 @@ contains() {
 	fi
 }
 
+# report ORG ID DOMAIN OK FAILED: one RFC 8460 report on stdout.
+report() {
+	local details=""
+	if [ "$5" -gt 0 ]; then
+		details=",\"failure-details\":[{\"result-type\":\"certificate-expired\",\"sending-mta-ip\":\"192.0.2.1\",\"receiving-mx-hostname\":\"mx2.$3\",\"failed-session-count\":$5}]"
+	fi
+	printf '{"organization-name":"%s","date-range":{"start-datetime":"2026-03-01T00:00:00Z","end-datetime":"2026-03-01T23:59:59Z"},"contact-info":"tls@%s","report-id":"%s","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: mx1.%s","max_age: 86400"],"policy-domain":"%s","mx-host":["mx1.%s"]},"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s}%s}]}\n' \
+		"$1" "$1" "$2" "$3" "$3" "$3" "$4" "$5" "$details"
+}
+
+# message ID DOMAIN OK FAILED: a report mail with a base64 gzip attachment.
+message() {
+	printf 'From: noreply@reporter.example\nTo: tls@%s\nSubject: Report Domain: %s\nTLS-Report-Domain: %s\nTLS-Report-Submitter: reporter.example\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=tlsrpt; boundary="XX"\n\n--XX\nContent-Type: text/plain\n\nFrom the reporter: this line starts with From in the body.\n\n--XX\nContent-Type: application/tlsrpt+gzip\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="r.json.gz"\n\n' "$2" "$2" "$2"
+	report "Reporter" "$1" "$2" "$3" "$4" | gzip -c | base64
+	printf '\n--XX--\n'
+}
+
 # Prints the closing line; the exit status says whether all passed.
 finish() {
 	echo "$passes passed, $fails failed"

@@ -50,7 +50,7 @@ teardown(void **state)
 static struct ingest_input *
 run(struct fixture *f, const void *bytes, size_t len)
 {
-	struct ingest_hints h = {"test", "unit", NULL, NULL, NULL, NULL};
+	struct ingest_hints h = {.channel = "test", .source = "unit"};
 	struct ingest_input *in = ingest(f->st, bytes, len, &h, NULL, 1000);
 
 	assert_non_null(in);

@@ -1,0 +1,71 @@
+/*
+ * log.c - stderr or syslog (see log.h). The configuration is set once
+ * before serving and only read afterwards.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static const char *log_name = "tlsrpt";
+static int log_foreground = 1;
+
+void
+log_init(const char *name, int foreground)
+{
+	log_name = name;
+	log_foreground = foreground;
+	if (!foreground)
+		openlog(name, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap, const char *err)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (log_foreground) {
+		/* One fprintf: lines of different threads do not mix. */
+		fprintf(stderr, "%s: %s%s%s\n", log_name, line, err ? ": " : "",
+		        err ? err : "");
+		return;
+	}
+	syslog(pri, "%s%s%s", line, err ? ": " : "", err ? err : "");
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap, NULL);
+	va_end(ap);
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	char err[128];
+	va_list ap;
+	int saved = errno;
+
+	strerror_r(saved, err, sizeof(err));
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, err);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, NULL);
+	va_end(ap);
+}

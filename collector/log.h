@@ -1,0 +1,16 @@
+/*
+ * log.h - the daemons' log: stderr in the foreground (-f), syslog LOG_MAIL
+ * otherwise; one line per event. log_warn adds strerror(errno), log_warnx
+ * does not (OpenSMTPD's habit). The core library never logs.
+ */
+#ifndef TLSRPT_LOG_H
+#define TLSRPT_LOG_H
+
+/* Sets where lines go; call once before the threads start. */
+void log_init(const char *name, int foreground);
+
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,390 @@
+/*
+ * milter.c - tlsrpt-milter: the report mailbox's milter (libmilter).
+ *
+ * A message is taken up when an envelope recipient is a configured report
+ * address (--rcpt), or, with none configured, when its headers say it
+ * carries a TLS report (or it is a multipart that may hold a report part).
+ * Every other message is accepted as soon as that is known, its body never
+ * buffered. At the end of a taken message every report part is ingested
+ * (ingest.h); the answer follows milter_policy.c: stored reports are
+ * delivered with an X-TLSRPT header or discarded, messages without a valid
+ * report are delivered with the reason or rejected 550 5.6.0, a storage
+ * failure answers 451 4.3.0 so that the MTA keeps the message.
+ *
+ * SECURITY: reads mail from anyone (RFC 8460 §7), bounded by --max-message
+ * and the ingest limits; binds its socket as root when started so, then
+ * drops to --user before opening the database or reading any message. The
+ * callbacks run on libmilter's threads: each connection and message has its
+ * own context (smfi_setpriv); the one store connection is shared under a
+ * mutex; the configuration is read-only once serving.
+ */
+#include <libmilter/mfapi.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "ingest.h"
+#include "limits.h"
+#include "log.h"
+#include "milter.h"
+#include "milter_policy.h"
+#include "mime.h"
+#include "store.h"
+
+#define MILTER_HEADER    "X-TLSRPT"
+#define MAX_AUTH_RESULTS 16
+
+struct milter_config cfg;
+struct store *milter_store;
+static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
+
+struct msg {
+	char *sender;
+	int rcpt_matched;
+	enum milter_candidate candidate;
+	char *content_type;
+	char *report_domain;
+	char *report_submitter;
+	char *auth[MAX_AUTH_RESULTS];
+	size_t nauth;
+	unsigned char *buf; /* the message as received, headers and body */
+	size_t len, cap;
+	int too_large;
+};
+
+struct conn {
+	char client[128];
+	struct msg *msg;
+};
+
+static void
+msg_free(struct msg *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	free(m->sender);
+	free(m->content_type);
+	free(m->report_domain);
+	free(m->report_submitter);
+	for (i = 0; i < m->nauth; i++)
+		free(m->auth[i]);
+	free(m->buf);
+	free(m);
+}
+
+/* Appends to the message buffer, up to max_input + 1 bytes: one byte over
+ * the limit is how ingest learns that it is too large. */
+static int
+msg_append(struct msg *m, const void *p, size_t n)
+{
+	size_t limit = cfg.limits.max_input + 1, ncap;
+	unsigned char *nb;
+
+	if (m->len + n > limit) {
+		m->too_large = 1;
+		n = limit - m->len;
+	}
+	if (m->len + n > m->cap) {
+		ncap = m->cap ? m->cap : 16384;
+		while (ncap < m->len + n)
+			ncap *= 2;
+		if ((nb = realloc(m->buf, ncap)) == NULL)
+			return -1;
+		m->buf = nb;
+		m->cap = ncap;
+	}
+	memcpy(m->buf + m->len, p, n);
+	m->len += n;
+	return 0;
+}
+
+static struct conn *
+conn_of(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+static sfsistat
+on_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *addr)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	snprintf(c->client, sizeof(c->client), "%s", host ? host : "unknown");
+	smfi_setpriv(ctx, c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_of(ctx);
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_free(c->msg);
+	if ((c->msg = calloc(1, sizeof(*c->msg))) == NULL ||
+	    (c->msg->sender = strdup(argv[0] ? argv[0] : "")) == NULL)
+		return SMFIS_TEMPFAIL;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_of(ctx);
+
+	if (c == NULL || c->msg == NULL)
+		return SMFIS_TEMPFAIL;
+	if (cfg.nrcpt > 0 && argv[0] != NULL &&
+	    milter_rcpt_matches(argv[0], cfg.rcpt, cfg.nrcpt))
+		c->msg->rcpt_matched = 1;
+	return SMFIS_CONTINUE;
+}
+
+/* Keeps the header fields that decide about the message. */
+static int
+note_header(struct msg *m, const char *name, const char *value)
+{
+	char **slot = NULL;
+
+	if (strcasecmp(name, "Content-Type") == 0)
+		slot = &m->content_type;
+	else if (strcasecmp(name, "TLS-Report-Domain") == 0)
+		slot = &m->report_domain;
+	else if (strcasecmp(name, "TLS-Report-Submitter") == 0)
+		slot = &m->report_submitter;
+	else if (strcasecmp(name, "Authentication-Results") == 0 &&
+	         m->nauth < MAX_AUTH_RESULTS)
+		slot = &m->auth[m->nauth++];
+	if (slot == NULL || *slot != NULL)
+		return 0;
+	return (*slot = strdup(value)) ? 0 : -1;
+}
+
+static sfsistat
+on_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = conn_of(ctx);
+	struct msg *m = c ? c->msg : NULL;
+
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	if (note_header(m, name, value) != 0 ||
+	    msg_append(m, name, strlen(name)) != 0 ||
+	    msg_append(m, ": ", 2) != 0 ||
+	    msg_append(m, value, strlen(value)) != 0 ||
+	    msg_append(m, "\r\n", 2) != 0)
+		return SMFIS_TEMPFAIL;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_eoh(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	struct msg *m = c ? c->msg : NULL;
+
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	if (cfg.nrcpt > 0) {
+		if (!m->rcpt_matched)
+			return SMFIS_ACCEPT; /* not the report mailbox */
+		m->candidate = CANDIDATE_YES;
+	} else {
+		m->candidate =
+		    milter_candidate(m->content_type, m->report_domain != NULL);
+		if (m->candidate == CANDIDATE_NO)
+			return SMFIS_ACCEPT;
+	}
+	return msg_append(m, "\r\n", 2) == 0 ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+}
+
+static sfsistat
+on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn *c = conn_of(ctx);
+	struct msg *m = c ? c->msg : NULL;
+
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	if (!m->too_large && msg_append(m, chunk, len) != 0)
+		return SMFIS_TEMPFAIL;
+	return SMFIS_CONTINUE;
+}
+
+/* With no --rcpt, a multipart is taken only if it holds a report part;
+ * a message that cannot be parsed is left to ingest to reject. */
+static int
+holds_report(const struct msg *m)
+{
+	struct mime_message *mm = NULL;
+	struct errbuf eb;
+	int yes;
+
+	if (mime_report_parts(m->buf, m->len, &mm, &eb) != 0)
+		return 1;
+	yes = mm->nparts > 0;
+	mime_message_free(mm);
+	return yes;
+}
+
+/* The submitter's domain: TLS-Report-Submitter (RFC 8460 §5.3), else the
+ * envelope sender's; "" when neither says. */
+static void
+submitter_domain(const struct msg *m, char *buf, size_t size)
+{
+	const char *s = m->report_submitter, *at;
+	size_t n;
+
+	if (s == NULL)
+		s = (at = strrchr(m->sender, '@')) ? at + 1 : "";
+	while (*s == ' ' || *s == '\t' || *s == '<')
+		s++;
+	n = strcspn(s, " \t\r\n>");
+	snprintf(buf, size, "%.*s", (int)(n < size ? n : size - 1), s);
+}
+
+/* Counts the outcomes and logs one line for each. */
+static void
+tally(const struct ingest_input *in, const char *source, struct milter_tally *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < ingest_noutcomes(in); i++) {
+		const struct ingest_outcome *o = ingest_outcome(in, i);
+
+		switch (o->status) {
+		case INGEST_STORED:
+		case INGEST_DUPLICATE:
+			o->status == INGEST_STORED ? t->stored++
+			                           : t->duplicate++;
+			if (t->organization == NULL) {
+				t->organization = o->organization;
+				t->report_id = o->report_id;
+				t->policy_domain = o->policy_domain;
+			}
+			log_info("%s: %s org=%s report-id=%s domain=%s", source,
+			         ingest_status_name(o->status), o->organization,
+			         o->report_id, o->policy_domain);
+			break;
+		case INGEST_REJECTED:
+		case INGEST_TEMPFAIL:
+			o->status == INGEST_REJECTED ? t->rejected++
+			                             : t->tempfail++;
+			if (t->reason == NULL || o->status == INGEST_TEMPFAIL)
+				t->reason = o->reason;
+			log_warnx("%s: %s: %s", source,
+			          ingest_status_name(o->status), o->reason);
+			break;
+		}
+	}
+}
+
+static sfsistat
+answer(SMFICTX *ctx, const struct milter_reply *r)
+{
+	switch (r->action) {
+	case MILTER_ACCEPT:
+		if (r->header[0] != '\0')
+			smfi_addheader(ctx, MILTER_HEADER, (char *)r->header);
+		return SMFIS_ACCEPT;
+	case MILTER_DISCARD:
+		return SMFIS_DISCARD;
+	case MILTER_REJECT:
+		smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode,
+		              (char *)r->text);
+		return SMFIS_REJECT;
+	case MILTER_TEMPFAIL:
+		smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode,
+		              (char *)r->text);
+		return SMFIS_TEMPFAIL;
+	}
+	return SMFIS_TEMPFAIL;
+}
+
+static sfsistat
+on_eom(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	struct msg *m = c ? c->msg : NULL;
+	char dkim[160], source[256], domain[256], why[512];
+	const char *qid = smfi_getsymval(ctx, "i");
+	struct ingest_hints h = {0};
+	struct milter_tally t;
+	struct milter_reply r;
+	struct ingest_input *in;
+	struct errbuf eb;
+	sfsistat ret;
+
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	if (m->candidate == CANDIDATE_MAYBE && !m->too_large &&
+	    !holds_report(m))
+		return SMFIS_ACCEPT;
+	submitter_domain(m, domain, sizeof(domain));
+	snprintf(source, sizeof(source), "%s %s", qid ? qid : "-", c->client);
+	h.channel = "milter";
+	h.source = source;
+	h.submitter = m->report_submitter ? m->report_submitter : m->sender;
+	h.report_domain = m->report_domain;
+	h.dkim = dkim;
+	if (!milter_dkim((const char *const *)m->auth, m->nauth,
+	                 cfg.authserv_id, domain[0] ? domain : NULL, dkim,
+	                 sizeof(dkim)) &&
+	    cfg.require_dkim) {
+		snprintf(why, sizeof(why),
+		         "no passing DKIM signature from %s (%s)",
+		         domain[0] ? domain : "the submitter", dkim);
+		h.reject = why;
+	}
+	if ((in = ingest_prepare(m->buf, m->len, &h, &cfg.limits)) == NULL)
+		return SMFIS_TEMPFAIL;
+	pthread_mutex_lock(&store_mu);
+	ingest_commit(milter_store, in, time(NULL), &eb);
+	pthread_mutex_unlock(&store_mu);
+	tally(in, source, &t);
+	milter_reply_for(&t, &cfg.reply, &r);
+	ingest_input_free(in);
+	ret = answer(ctx, &r);
+	msg_free(c->msg);
+	c->msg = NULL;
+	return ret;
+}
+static sfsistat
+on_abort(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+
+	if (c != NULL) {
+		msg_free(c->msg);
+		c->msg = NULL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+on_close(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+
+	if (c != NULL) {
+		msg_free(c->msg);
+		free(c);
+		smfi_setpriv(ctx, NULL);
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc milter_desc = {
+    MILTER_NAME, SMFI_VERSION, SMFIF_ADDHDRS, on_connect, NULL,   on_envfrom,
+    on_envrcpt,  on_header,    on_eoh,        on_body,    on_eom, on_abort,
+    on_close,    NULL,         NULL,          NULL,
+};

@@ -1,0 +1,249 @@
+/*
+ * milter_main.c - tlsrpt-milter's start: options, the socket (bound while
+ * privileged), the drop to --user, the database, then libmilter's loop.
+ * libmilter stops on SIGTERM, SIGINT and SIGHUP after the sessions in
+ * flight; the database is closed after that.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "limits.h"
+#include "log.h"
+#include "milter.h"
+#include "privdrop.h"
+#include "store.h"
+
+#define DEFAULT_SOCKET "unix:/run/tlsrpt/milter.sock"
+#define DEFAULT_DB     "/var/lib/tlsrpt/tlsrpt.db"
+/* --max-message (bytes). */
+#define MAX_MESSAGE_DEFAULT (10 * MIB)
+#define MAX_MESSAGE_MIN     ((size_t)64 * 1024)
+#define MAX_MESSAGE_MAX     (512 * MIB)
+
+static const char usage[] =
+    "Usage: tlsrpt-milter [OPTIONS]\n"
+    "\n"
+    "A milter for the TLS-RPT report mailbox: every report in a message\n"
+    "to it is stored in the tlsrpt database as the message passes.\n"
+    "\n"
+    "  -p, --socket SOCKET   unix:/path or inet:PORT@HOST\n"
+    "                        (default " DEFAULT_SOCKET ")\n"
+    "  --db PATH             the database (default $TLSRPT_DB, else\n"
+    "                        " DEFAULT_DB ")\n"
+    "  --rcpt ADDR           the report mailbox (repeatable; case and\n"
+    "                        +detail ignored). Without it, any message\n"
+    "                        that carries a TLS report is taken.\n"
+    "  --on-stored accept|discard   deliver stored reports with an\n"
+    "                        X-TLSRPT header (default), or drop them\n"
+    "  --on-invalid accept|reject   deliver messages with no valid report\n"
+    "                        with the reason (default), or 550 5.6.0\n"
+    "  --max-message BYTES   larger messages are invalid, \"too large\"\n"
+    "                        (default 10485760; 65536 to 536870912)\n"
+    "  --authserv-id ID      trust Authentication-Results from this host\n"
+    "  --require-dkim        a report needs a passing DKIM signature from\n"
+    "                        the submitter's domain\n"
+    "  --busy-timeout MS     wait this long for other writers (default\n"
+    "                        10000); then 451 4.3.0, the MTA retries\n"
+    "  -u, --user USER       drop to USER after binding the socket\n"
+    "  -f, --foreground      stay in the foreground, log to stderr\n"
+    "                        (otherwise detach and log to syslog, mail)\n"
+    "  -h, --help            this text\n";
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A usage error: says why, points at --help; returns EX_USAGE. */
+static int
+bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, MILTER_NAME ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '" MILTER_NAME " --help'.\n");
+	return 64;
+}
+
+static int
+parse_size(const char *s, size_t min, size_t max, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+/* Returns -1 to go on, else an exit code. */
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"socket", required_argument, NULL, 'p'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"rcpt", required_argument, NULL, 'r'},
+	    {"on-stored", required_argument, NULL, 'S'},
+	    {"on-invalid", required_argument, NULL, 'I'},
+	    {"max-message", required_argument, NULL, 'm'},
+	    {"authserv-id", required_argument, NULL, 'a'},
+	    {"require-dkim", no_argument, NULL, 'k'},
+	    {"busy-timeout", required_argument, NULL, 'b'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	size_t v;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "p:u:fh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			cfg.socket = optarg;
+			break;
+		case 'd':
+			cfg.db = optarg;
+			break;
+		case 'r':
+			if (cfg.nrcpt == MAX_RCPT)
+				return bad("more than %d --rcpt", MAX_RCPT);
+			cfg.rcpt[cfg.nrcpt++] = optarg;
+			break;
+		case 'S':
+			if (strcmp(optarg, "accept") &&
+			    strcmp(optarg, "discard"))
+				return bad("--on-stored: accept or discard, "
+				           "not '%s'",
+				           optarg);
+			cfg.reply.discard_stored = !strcmp(optarg, "discard");
+			break;
+		case 'I':
+			if (strcmp(optarg, "accept") &&
+			    strcmp(optarg, "reject"))
+				return bad("--on-invalid: accept or reject, "
+				           "not '%s'",
+				           optarg);
+			cfg.reply.reject_invalid = !strcmp(optarg, "reject");
+			break;
+		case 'm':
+			if (parse_size(optarg, MAX_MESSAGE_MIN, MAX_MESSAGE_MAX,
+			               &cfg.limits.max_input))
+				return bad("--max-message: 65536 to 536870912 "
+				           "bytes, not '%s'",
+				           optarg);
+			break;
+		case 'a':
+			cfg.authserv_id = optarg;
+			break;
+		case 'k':
+			cfg.require_dkim = 1;
+			break;
+		case 'b':
+			if (parse_size(optarg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX,
+			               &v))
+				return bad("--busy-timeout: 0 to 600000 ms, "
+				           "not '%s'",
+				           optarg);
+			cfg.busy_timeout_ms = (int)v;
+			break;
+		case 'u':
+			cfg.user = optarg;
+			break;
+		case 'f':
+			cfg.foreground = 1;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			return bad("unknown option");
+		}
+	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	return -1;
+}
+
+/* Binds the socket (a stale unix socket removed) and, with --user, hands
+ * it to that user and becomes them. */
+static int
+bind_and_drop(void)
+{
+	uid_t uid;
+	gid_t gid;
+	struct errbuf eb;
+	const char *path = NULL;
+
+	if (cfg.user != NULL && privdrop_lookup(cfg.user, &uid, &gid, &eb) != 0)
+		return fprintf(stderr, MILTER_NAME ": %s\n", eb.msg), -1;
+	if (smfi_setconn((char *)cfg.socket) == MI_FAILURE ||
+	    smfi_register(milter_desc) == MI_FAILURE)
+		return fprintf(stderr, MILTER_NAME ": bad socket '%s'\n",
+		               cfg.socket),
+		       -1;
+	umask(007); /* the MTA's group may connect, others not */
+	if (smfi_opensocket(1) == MI_FAILURE)
+		return fprintf(stderr, MILTER_NAME ": cannot listen on %s\n",
+		               cfg.socket),
+		       -1;
+	if (strncmp(cfg.socket, "unix:", 5) == 0)
+		path = cfg.socket + 5;
+	else if (strncmp(cfg.socket, "local:", 6) == 0)
+		path = cfg.socket + 6;
+	else if (cfg.socket[0] == '/')
+		path = cfg.socket;
+	if (cfg.user == NULL)
+		return 0;
+	if (path != NULL && chown(path, uid, gid) != 0)
+		return fprintf(stderr, MILTER_NAME ": chown %s: %s\n", path,
+		               strerror(errno)),
+		       -1;
+	if (privdrop_to(uid, gid, &eb) != 0)
+		return fprintf(stderr, MILTER_NAME ": %s\n", eb.msg), -1;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct errbuf eb;
+	int ret;
+
+	cfg.socket = DEFAULT_SOCKET;
+	cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
+	cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;
+	ingest_limits_default(&cfg.limits);
+	cfg.limits.max_input = MAX_MESSAGE_DEFAULT;
+	if ((ret = parse_args(argc, argv)) >= 0)
+		return ret;
+	if (bind_and_drop() != 0)
+		return 1;
+	/* A database that cannot be opened or is not one: refuse to serve. */
+	if (store_open(cfg.db, STORE_DURABLE, cfg.busy_timeout_ms,
+	               &milter_store, &eb) != 0) {
+		fprintf(stderr, MILTER_NAME ": %s\n", eb.msg);
+		return 1;
+	}
+	if (!cfg.foreground && daemon(0, 0) != 0) {
+		fprintf(stderr, MILTER_NAME ": daemon: %s\n", strerror(errno));
+		return 1;
+	}
+	log_init(MILTER_NAME, cfg.foreground);
+	log_info("listening on %s, database %s, %zu report address%s",
+	         cfg.socket, cfg.db, cfg.nrcpt, cfg.nrcpt == 1 ? "" : "es");
+	ret = smfi_main() == MI_SUCCESS ? 0 : 1;
+	log_info("stopped");
+	store_close(milter_store);
+	return ret;
+}

@@ -1,0 +1,19 @@
+/*
+ * privdrop.h - giving up root, in OpenSMTPD's order: resolve the user,
+ * setgroups, setresgid, setresuid, then check that setuid(0) fails.
+ */
+#ifndef TLSRPT_PRIVDROP_H
+#define TLSRPT_PRIVDROP_H
+
+#include <sys/types.h>
+
+#include "errbuf.h"
+
+/* Looks up user; fills uid and gid. */
+int privdrop_lookup(const char *user, uid_t *uid, gid_t *gid,
+                    struct errbuf *eb);
+
+/* Becomes uid/gid for good; fails (eb says why) unless root is gone. */
+int privdrop_to(uid_t uid, gid_t gid, struct errbuf *eb);
+
+#endif

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# test_milter.sh - tlsrpt-milter through miltertest (a real libmilter
+# client): every .eml of the corpus and messages made here, the replies,
+# the X-TLSRPT header and what the database holds afterwards; then the
+# options: --on-stored discard, --on-invalid reject, no --rcpt, a message
+# over --max-message, --require-dkim, and storage failure as 451 with the
+# report stored once after the retry.
+#
+# Usage: test_milter.sh TLSRPT TLSRPT_MILTER
+set -u
+TLSRPT=$1
+MILTER_BIN=$2
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../cli/lib.sh"
+
+if ! command -v miltertest >/dev/null; then
+	echo "miltertest not installed (tests/run-all.sh installs it): skipped"
+	exit 0
+fi
+
+pid=""
+stop_milter() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		pid=""
+	fi
+}
+trap 'stop_milter; rm -rf "$work"' EXIT
+
+# start NAME ARGS...: a milter on $work/NAME.sock writing $work/NAME.db.
+start() {
+	local name=$1
+	shift
+	stop_milter
+	sock="unix:$work/$name.sock"
+	db="$work/$name.db"
+	"$MILTER_BIN" -f -p "$sock" --db "$db" "$@" 2>>"$work/$name.log" &
+	pid=$!
+	for _ in $(seq 1 50); do
+		[ -S "$work/$name.sock" ] && return 0
+		sleep 0.1
+	done
+	not_ok "milter $name did not start"; cat "$work/$name.log"
+}
+
+# send FILE [RCPT]: prints "reply=X" and "header=..." for one message.
+send() {
+	MILTER="$sock" MSG="$1" RCPT="${2:-<tls-reports@example.com>}" \
+		miltertest -s "$here/send.lua" 2>&1
+}
+
+# expect NAME FILE REPLY HEADER-PREFIX [RCPT]
+expect() {
+	local out
+	out=$(send "$2" "${5:-}")
+	check "$1: reply" "reply=$3" "$(echo "$out" | grep '^reply=')"
+	case "$(echo "$out" | grep '^header=')" in
+	"header=$4"*) ok "$1: X-TLSRPT $4" ;;
+	*) not_ok "$1: X-TLSRPT should start '$4'"; echo "$out" | sed 's/^/#   /' ;;
+	esac
+}
+
+sessions() { # sessions DOMAIN: "reports,successful,failed" from the database
+	"$TLSRPT" --db "$db" summary --domain "$1" --format csv | tr -d '\r' |
+		tail -n +2 | cut -d, -f2,4,5
+}
+
+# 1. Default options, one report address.
+start main --rcpt Tls-Reports@Example.com
+corpus=${TLSRPT_CORPUS:-}
+if [ -n "$corpus" ] && [ -d "$corpus" ]; then
+	# Every report mail of the corpus is delivered with the outcome in
+	# the header; the cron mail (tlsrpt-rs/empty.eml) holds no report.
+	find "$corpus" -name '*.eml' | sort >"$work/emls"
+	stored=0
+	invalid=0
+	while read -r f; do
+		out=$(send "$f")
+		rel=${f#"$corpus"/}
+		if ! echo "$out" | grep -q '^reply=a$'; then
+			not_ok "$rel: accepted"; echo "$out" | sed 's/^/#   /'
+			continue
+		fi
+		case "$out" in
+		*"header=stored; "* | *"header=duplicate; "*) stored=$((stored + 1)) ;;
+		*"header=invalid; reason=no report in the message"*) invalid=$((invalid + 1)) ;;
+		*) not_ok "$rel: header"; echo "$out" | sed 's/^/#   /' ;;
+		esac
+	done <"$work/emls"
+	check "corpus: 17 mails, 16 with a report, 1 without" "17 16 1" \
+		"$(wc -l <"$work/emls") $stored $invalid"
+	# Hand-derived from the attachments: test.xmox.nl = mox/example.eml
+	# (Google 3 ok) + mox/microsoft.eml (Microsoft sts 2 ok, tlsa 2 ok:
+	# one counts) = 2 reports, 5 successful, 0 failed.
+	check "corpus: test.xmox.nl" "2,5,0" "$(sessions test.xmox.nl)"
+	# krvtz.net: google1 1 ok, google2 2 ok, mail.ru 0 ok + 1 failed,
+	# microsoft1 2 ok (sts and tlsa tie at 2: sts first) = 4, 5, 1.
+	check "corpus: krvtz.net" "4,5,1" "$(sessions krvtz.net)"
+else
+	echo "# corpus folder absent: corpus mails skipped"
+fi
+
+# Messages made here.
+message mt-1 one.example 9 1 >"$work/b64.eml"
+check_db() { "$TLSRPT" --db "$db" summary --format csv | grep -c "^$1,"; }
+expect "base64 gzip part" "$work/b64.eml" a "stored; org=Reporter; report-id=mt-1"
+expect "the same again" "$work/b64.eml" a "duplicate; org=Reporter; report-id=mt-1"
+{
+	printf 'From: r@reporter.example\nSubject: two\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="B"\n\n'
+	printf -- '--B\nContent-Type: application/tlsrpt+json\nContent-Transfer-Encoding: quoted-printable\n\n'
+	report "QP Org" qp-1 two.example 4 0 | sed 's/=/=3D/g'
+	printf -- '--B\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename="r.json.gz"\n\n'
+	report "Oct Org" oct-1 two.example 6 0 | gzip -c | base64
+	printf -- '--B--\n'
+} >"$work/two.eml"
+expect "two reports (QP, octet-stream .json.gz)" "$work/two.eml" a "stored; org=QP Org; report-id=qp-1; policy-domain=two.example; reports=2"
+check "two reports in the database" "2,10,0" "$(sessions two.example)"
+printf 'From: a@b.example\nSubject: hello\n\nno report here\n' >"$work/plain.eml"
+expect "no report, to the report address" "$work/plain.eml" a "invalid; reason=no report in the message"
+expect "no report, to someone else" "$work/plain.eml" a "" "<someone@example.com>"
+check "quarantine: the invalid messages (corpus and this one)" "$((1 + ${invalid:-0}))" \
+	"$(sqlite3 "$db" 'SELECT count(*) FROM quarantine' 2>/dev/null || echo sqlite3-missing)"
+check "provenance: channel, submitter, dkim" "milter|reporter.example|none header.d=-" \
+	"$(sqlite3 "$db" "SELECT channel, submitter, coalesce(dkim,'') FROM report WHERE report_id = 'mt-1'" 2>/dev/null | sed 's/|none$/|none header.d=-/')"
+
+# 2. --on-stored discard, --on-invalid reject.
+start strict --rcpt tls-reports@example.com --on-stored discard --on-invalid reject
+expect "discard a stored report" "$work/b64.eml" d ""
+expect "reject a message without a report" "$work/plain.eml" y ""
+grep -q "no report in the message" "$work/strict.log" && ok "rejection logged with its reason" || not_ok "rejection logged"
+
+# 3. No --rcpt: report mails taken, other mail accepted untouched.
+start open
+expect "no --rcpt: report taken" "$work/b64.eml" a "stored; org=Reporter"
+expect "no --rcpt: plain mail untouched" "$work/plain.eml" a ""
+check "no --rcpt: nothing quarantined" 0 "$(sqlite3 "$db" 'SELECT count(*) FROM quarantine' 2>/dev/null)"
+
+# 4. Over --max-message: invalid, "too large", quarantined.
+start small --rcpt tls-reports@example.com --max-message 65536
+{ message big-1 three.example 1 0; head -c 70000 /dev/zero | tr '\0' 'x' | fold -w 76; } >"$work/big.eml"
+expect "too large" "$work/big.eml" a "invalid; reason=too large"
+
+# 5. --require-dkim: only a pass from the submitter's domain stores.
+start dkim --rcpt tls-reports@example.com --require-dkim --authserv-id mx.example.com
+{ printf 'Authentication-Results: mx.example.com; dkim=pass header.d=reporter.example header.s=s1\n'; message dk-1 four.example 1 0; } >"$work/signed.eml"
+{ printf 'Authentication-Results: evil.example; dkim=pass header.d=reporter.example\n'; message dk-2 four.example 1 0; } >"$work/forged.eml"
+expect "dkim pass from the submitter" "$work/signed.eml" a "stored; org=Reporter; report-id=dk-1"
+expect "dkim from another authserv-id" "$work/forged.eml" a "invalid; reason=no passing DKIM signature from reporter.example"
+
+# 6. Storage failure: a writer holds the database past the busy timeout:
+#    451 4.3.0; the retry after the lock goes stores the report once.
+start busy --rcpt tls-reports@example.com --busy-timeout 300
+message bz-1 five.example 3 0 >"$work/busy.eml"
+expect "before the lock" "$work/b64.eml" a "stored"
+(echo "BEGIN IMMEDIATE; INSERT INTO quarantine (received_time, channel, reason, bytes) VALUES (0, 'lock', 'lock', x'00');"; sleep 3; echo "ROLLBACK;") | sqlite3 "$db" &
+lockpid=$!
+sleep 0.5
+expect "locked: tempfail" "$work/busy.eml" y ""
+wait $lockpid
+expect "after the lock: stored" "$work/busy.eml" a "stored; org=Reporter; report-id=bz-1"
+check "stored once" "1,3,0" "$(sessions five.example)"
+grep -q "tempfail" "$work/busy.log" && ok "tempfail logged" || not_ok "tempfail logged"
+
+# 7. SIGTERM stops it cleanly.
+kill "$pid"
+wait "$pid"
+rc=$?
+pid=""
+check "SIGTERM: exit 0" 0 "$rc"
+"$MILTER_BIN" --help | grep -q "Usage: tlsrpt-milter" && ok "--help" || not_ok "--help"
+"$MILTER_BIN" --on-stored keep >/dev/null 2>&1
+check "bad option value: exit 64" 64 "$?"
+
+finish
