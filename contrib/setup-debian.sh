@@ -10,7 +10,7 @@ pkgs=(build-essential cmake pkg-config gzip
       libmicrohttpd-dev zlib1g-dev libjansson-dev libsqlite3-dev
       libmilter-dev libcmocka-dev libgmime-3.0-dev)
 if [ "${1:-}" = "--test" ]; then
-	pkgs+=(sqlite3 valgrind clang-format time miltertest)
+	pkgs+=(sqlite3 valgrind clang-format time miltertest postfix swaks)
 fi
 
 missing=()
@@ -27,5 +27,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	sudo=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix installs without asking and without configuring the host's mail:
+# the tests run their own instance.
+echo "postfix postfix/main_mailer_type select No configuration" |
+	$sudo debconf-set-selections
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

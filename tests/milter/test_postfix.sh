@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# test_postfix.sh - tlsrpt-milter behind a real Postfix: a private instance
+# (its own config_directory, queue and Maildir under a temp directory,
+# listening on 127.0.0.1:2525, smtpd_milters pointing at the milter, which
+# drops to the postfix user), fed with swaks: report mails are stored and
+# delivered with their X-TLSRPT header, other mail is delivered untouched,
+# and a database held locked past the busy timeout makes Postfix answer 4xx
+# with nothing stored until the client retries.
+#
+# Needs root, postfix and swaks (tests/run-all.sh installs them); skips,
+# saying so, without them. Postfix refuses `-c DIR` unless DIR is listed in
+# alternate_config_directories of /etc/postfix/main.cf: the test adds its
+# directory there and removes it again.
+#
+# Usage: test_postfix.sh TLSRPT TLSRPT_MILTER
+set -u
+TLSRPT=$1
+MILTER_BIN=$2
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../cli/lib.sh"
+
+if [ "$(id -u)" -ne 0 ] || ! command -v postfix >/dev/null ||
+	! command -v swaks >/dev/null || ! id postfix >/dev/null 2>&1; then
+	echo "needs root, postfix and swaks: Postfix test skipped"
+	exit 0
+fi
+
+port=2525
+chmod 755 "$work"
+etc="$work/etc" queue="$work/queue" data="$work/data" mail="$work/mail"
+mkdir -p "$etc" "$queue" "$data" "$mail" "$work/db"
+chown postfix: "$data" "$work/db"
+chown nobody: "$mail"
+main=/etc/postfix/main.cf
+had_main=0
+[ -e "$main" ] && had_main=1 && cp "$main" "$work/main.cf.saved"
+mpid=""
+cleanup() {
+	postfix -c "$etc" stop >/dev/null 2>&1
+	if [ -n "$mpid" ]; then kill "$mpid" 2>/dev/null; wait "$mpid" 2>/dev/null; fi
+	if [ "$had_main" -eq 1 ]; then cp "$work/main.cf.saved" "$main"; else rm -f "$main"; fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+echo "alternate_config_directories = $etc" >>"$main"
+
+cp /etc/postfix/master.cf "$etc/master.cf"
+cat >"$etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $queue
+data_directory = $data
+mail_owner = postfix
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.test.example
+mydestination =
+mynetworks = 127.0.0.0/8
+maillog_file = $work/maillog
+maillog_file_prefixes = $work
+virtual_mailbox_domains = example.com
+virtual_mailbox_base = $mail
+virtual_mailbox_maps = texthash:$etc/vmailbox
+virtual_uid_maps = static:$(id -u nobody)
+virtual_gid_maps = static:$(id -g nobody)
+smtpd_milters = unix:$work/milter.sock
+milter_protocol = 6
+milter_default_action = tempfail
+milter_end_of_data_macros = i
+EOF
+printf 'tls-reports@example.com tls-reports/\nadmin@example.com admin/\n' >"$etc/vmailbox"
+# No chroot (the socket and files are outside the queue directory), and
+# smtpd on a loopback port instead of 25.
+postconf -c "$etc" -F '*/*/chroot = n'
+postconf -c "$etc" -MX smtp/inet
+postconf -c "$etc" -M "127.0.0.1:$port/inet=127.0.0.1:$port inet n - n - - smtpd"
+
+start_milter() {
+	"$MILTER_BIN" -f -u postfix -p "unix:$work/milter.sock" --db "$work/db/t.db" \
+		--rcpt tls-reports@example.com "$@" 2>>"$work/milter.log" &
+	mpid=$!
+	for _ in $(seq 1 50); do [ -S "$work/milter.sock" ] && return; sleep 0.1; done
+	not_ok "milter did not start"; cat "$work/milter.log"
+}
+start_milter --busy-timeout 500
+if ! postfix -c "$etc" start >"$work/start.out" 2>&1; then
+	not_ok "postfix start"; sed 's/^/#   /' "$work/start.out" "$work/maillog" 2>/dev/null
+	finish
+	exit 1
+fi
+for _ in $(seq 1 50); do
+	swaks --server 127.0.0.1 --port "$port" --quit-after CONNECT >/dev/null 2>&1 && break
+	sleep 0.2
+done
+
+# send TO FILE: swaks over SMTP; prints swaks' exit status.
+send() {
+	swaks --server 127.0.0.1 --port "$port" --from noreply@reporter.example \
+		--to "$1" --data "@$2" >"$work/swaks.out" 2>&1
+	echo $?
+}
+delivered() { # delivered MAILBOX: messages in its Maildir
+	find "$mail/$1/new" "$mail/$1/cur" -type f 2>/dev/null | wc -l
+}
+wait_delivered() { # wait_delivered MAILBOX N
+	for _ in $(seq 1 100); do
+		[ "$(delivered "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+message pf-1 six.example 7 2 >"$work/r1.eml"
+message pf-2 six.example 5 0 >"$work/r2.eml"
+printf 'From: a@b.example\nSubject: hello\n\nnot a report\n' >"$work/plain.eml"
+
+check "report mail accepted" 0 "$(send tls-reports@example.com "$work/r1.eml")"
+check "second report accepted" 0 "$(send tls-reports@example.com "$work/r2.eml")"
+check "other mail accepted" 0 "$(send admin@example.com "$work/plain.eml")"
+wait_delivered tls-reports 2 && ok "reports delivered to the Maildir" || not_ok "reports delivered"
+wait_delivered admin 1 && ok "other mail delivered" || not_ok "other mail delivered"
+check "X-TLSRPT on the delivered reports" 2 \
+	"$(grep -l '^X-TLSRPT: stored; org=Reporter; report-id=pf-' "$mail"/tls-reports/new/* 2>/dev/null | wc -l)"
+check "no X-TLSRPT on other mail" 0 "$(grep -l '^X-TLSRPT' "$mail"/admin/new/* 2>/dev/null | wc -l)"
+check "database: 2 reports, 12 ok, 2 failed" "six.example,2,1,12,2" \
+	"$("$TLSRPT" --db "$work/db/t.db" summary --format csv | tr -d '\r' | grep '^six.example,' | cut -d, -f1-5)"
+check "the milter runs as postfix" postfix "$(ps -o user= -p "$mpid" | tr -d ' ')"
+
+# Storage failure: the database held locked past the busy timeout.
+message pf-3 seven.example 3 0 >"$work/r3.eml"
+(echo "BEGIN IMMEDIATE; INSERT INTO quarantine (received_time, channel, reason, bytes) VALUES (0, 'lock', 'lock', x'00');"; sleep 4; echo "ROLLBACK;") |
+	sqlite3 "$work/db/t.db" &
+lock=$!
+sleep 0.5
+rc=$(send tls-reports@example.com "$work/r3.eml")
+grep -q "<\*\* *451 4.3.0" "$work/swaks.out" && ok "locked: Postfix answers 451 4.3.0" ||
+	{ not_ok "locked: 451 4.3.0"; sed 's/^/#   /' "$work/swaks.out" | tail -5; }
+check "locked: the client is told to retry (swaks exit 26: refused after DATA)" 26 "$rc"
+wait $lock
+check "after the lock: the retry is accepted" 0 "$(send tls-reports@example.com "$work/r3.eml")"
+check "stored once" "seven.example,1,1,3,0" \
+	"$("$TLSRPT" --db "$work/db/t.db" summary --format csv | tr -d '\r' | grep '^seven.example,' | cut -d, -f1-5)"
+
+finish
