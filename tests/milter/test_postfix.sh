@@ -4,8 +4,10 @@
 # listening on 127.0.0.1:2525, smtpd_milters pointing at the milter, which
 # drops to the postfix user), fed with swaks: report mails are stored and
 # delivered with their X-TLSRPT header, other mail is delivered untouched,
-# and a database held locked past the busy timeout makes Postfix answer 4xx
-# with nothing stored until the client retries.
+# and a database held locked past the busy timeout makes Postfix answer 4xx:
+# an SMTP client is told to retry; mail already in Postfix (submitted with
+# its sendmail command) stays in its queue until a flush after the lock
+# goes delivers it, and the report is stored once.
 #
 # Needs root, postfix and swaks (tests/run-all.sh installs them); skips,
 # saying so, without them. Postfix refuses `-c DIR` unless DIR is listed in
@@ -66,6 +68,7 @@ smtpd_milters = unix:$work/milter.sock
 milter_protocol = 6
 milter_default_action = tempfail
 milter_end_of_data_macros = i
+non_smtpd_milters = \$smtpd_milters
 EOF
 printf 'tls-reports@example.com tls-reports/\nadmin@example.com admin/\n' >"$etc/vmailbox"
 # No chroot (the socket and files are outside the queue directory), and
@@ -139,5 +142,33 @@ wait $lock
 check "after the lock: the retry is accepted" 0 "$(send tls-reports@example.com "$work/r3.eml")"
 check "stored once" "seven.example,1,1,3,0" \
 	"$("$TLSRPT" --db "$work/db/t.db" summary --format csv | tr -d '\r' | grep '^seven.example,' | cut -d, -f1-5)"
+
+# The same for mail Postfix already holds: submitted with its sendmail
+# command (pickup, cleanup, non_smtpd_milters) while the database is
+# locked, it stays in Postfix's queue; a flush after the lock goes
+# delivers it, and the report is stored once.
+message pf-4 eight.example 4 0 >"$work/r4.eml"
+(echo "BEGIN IMMEDIATE; INSERT INTO quarantine (received_time, channel, reason, bytes) VALUES (0, 'lock', 'lock', x'00');"; sleep 5; echo "ROLLBACK;") |
+	sqlite3 "$work/db/t.db" &
+lock=$!
+sleep 0.5
+sendmail -C "$etc" -f noreply@reporter.example tls-reports@example.com <"$work/r4.eml"
+for _ in $(seq 1 40); do
+	grep -q "milter-reject: END-OF-MESSAGE.*4.3.0 TLS report not stored" "$work/maillog" && break
+	sleep 0.1
+done
+grep -q "milter-reject: END-OF-MESSAGE.*4.3.0 TLS report not stored" "$work/maillog" &&
+	ok "queued mail, locked: cleanup gets 4.3.0" || not_ok "queued mail: 4.3.0 in the mail log"
+postqueue -c "$etc" -p | grep -q "in 1 Request" && ok "queued mail kept in Postfix's queue" ||
+	{ not_ok "queued mail kept"; postqueue -c "$etc" -p | sed 's/^/#   /'; }
+check "nothing stored while locked" "" \
+	"$("$TLSRPT" --db "$work/db/t.db" summary --domain eight.example --format csv | tr -d '\r' | tail -n +2)"
+wait $lock
+postqueue -c "$etc" -f
+postkick -c "$etc" public pickup W
+wait_delivered tls-reports 4 && ok "after the flush: delivered" || not_ok "after the flush: delivered"
+check "after the flush: stored once" "eight.example,1,1,4,0" \
+	"$("$TLSRPT" --db "$work/db/t.db" summary --format csv | tr -d '\r' | grep '^eight.example,' | cut -d, -f1-5)"
+postqueue -c "$etc" -p | grep -q "Mail queue is empty" && ok "queue empty at the end" || not_ok "queue empty at the end"
 
 finish
