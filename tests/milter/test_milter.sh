@@ -162,7 +162,15 @@ expect "after the lock: stored" "$work/busy.eml" a "stored; org=Reporter; report
 check "stored once" "1,3,0" "$(sessions five.example)"
 grep -q "tempfail" "$work/busy.log" && ok "tempfail logged" || not_ok "tempfail logged"
 
-# 7. SIGTERM stops it cleanly.
+# 7. A socket left behind by a killed milter does not stop the next one.
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+pid=""
+[ -S "$work/busy.sock" ] && ok "kill -9 leaves the socket" || not_ok "kill -9 leaves the socket"
+start busy --rcpt tls-reports@example.com
+expect "stale socket replaced" "$work/busy.eml" a "duplicate; org=Reporter; report-id=bz-1"
+
+# 8. SIGTERM stops it cleanly.
 kill "$pid"
 wait "$pid"
 rc=$?
