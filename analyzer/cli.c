@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "limits.h"
+#include "optnum.h"
 #include "report_time.h"
 
 const char *
@@ -39,22 +40,6 @@ cli_usage_error(const char *cmd, const char *fmt, ...)
 }
 
 int
-cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int
 cli_common_option(struct cli *c, int opt, const char *arg)
 {
 	uint64_t v;
@@ -64,8 +49,7 @@ cli_common_option(struct cli *c, int opt, const char *arg)
 		c->db = arg;
 		return 1;
 	case CLI_OPT_BUSY_TIMEOUT:
-		if (cli_parse_size(arg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX, &v) !=
-		    0) {
+		if (optnum_parse(arg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX, &v) != 0) {
 			fprintf(stderr,
 			        "tlsrpt: --busy-timeout: expected "
 			        "milliseconds from 0 to %d, got '%s'\n",
@@ -203,7 +187,7 @@ query_option(struct query_opts *q, const struct cli *c, const char *cmd,
 		}
 		return 1;
 	case CLI_OPT_LIMIT:
-		if (cli_parse_size(arg, 1, 100000000, &v) != 0) {
+		if (optnum_parse(arg, 1, 100000000, &v) != 0) {
 			cli_usage_error(cmd,
 			                "--limit: expected a positive "
 			                "number, got '%s'",

@@ -52,9 +52,6 @@ int cli_common_option(struct cli *c, int opt, const char *arg);
 int cli_parse_when(const char *s, int until, time_t now, int64_t *out,
                    struct errbuf *eb);
 
-/* Parses a size or count option within bounds. */
-int cli_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-
 /* Query options: --since, --until, --domain (repeatable), --org, --format,
  * --limit. */
 struct query_opts {

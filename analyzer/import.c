@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "optnum.h"
 #include "limits.h"
 #include "pipeline.h"
 #include "source.h"
@@ -139,7 +140,7 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 			im->hints.channel = optarg;
 			break;
 		case 'j':
-			if (cli_parse_size(optarg, 1, 256, &v) != 0)
+			if (optnum_parse(optarg, 1, 256, &v) != 0)
 				return cli_usage_error(argv[0],
 				                       "--jobs: expected "
 				                       "1 to 256, got '%s'",
@@ -147,8 +148,8 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 			*jobs = (unsigned)v;
 			break;
 		case 'I':
-			if (cli_parse_size(optarg, LIMIT_INPUT_SIZE_MIN,
-			                   LIMIT_INPUT_SIZE_MAX, &v) != 0)
+			if (optnum_parse(optarg, LIMIT_INPUT_SIZE_MIN,
+			                 LIMIT_INPUT_SIZE_MAX, &v) != 0)
 				return cli_usage_error(
 				    argv[0],
 				    "--max-input: "
@@ -157,8 +158,8 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 			im->limits.max_input = (size_t)v;
 			break;
 		case 'R':
-			if (cli_parse_size(optarg, LIMIT_REPORT_SIZE_MIN,
-			                   LIMIT_REPORT_SIZE_MAX, &v) != 0)
+			if (optnum_parse(optarg, LIMIT_REPORT_SIZE_MIN,
+			                 LIMIT_REPORT_SIZE_MAX, &v) != 0)
 				return cli_usage_error(
 				    argv[0],
 				    "--max-report: "

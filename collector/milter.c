@@ -299,13 +299,11 @@ answer(SMFICTX *ctx, const struct milter_reply *r)
 	case MILTER_DISCARD:
 		return SMFIS_DISCARD;
 	case MILTER_REJECT:
-		smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode,
-		              (char *)r->text);
-		return SMFIS_REJECT;
 	case MILTER_TEMPFAIL:
 		smfi_setreply(ctx, (char *)r->rcode, (char *)r->xcode,
 		              (char *)r->text);
-		return SMFIS_TEMPFAIL;
+		return r->action == MILTER_REJECT ? SMFIS_REJECT
+		                                  : SMFIS_TEMPFAIL;
 	}
 	return SMFIS_TEMPFAIL;
 }

@@ -17,6 +17,7 @@
 #include "limits.h"
 #include "log.h"
 #include "milter.h"
+#include "optnum.h"
 #include "privdrop.h"
 #include "store.h"
 
@@ -72,20 +73,6 @@ bad(const char *fmt, ...)
 	return 64;
 }
 
-static int
-parse_size(const char *s, size_t min, size_t max, size_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = (size_t)v;
-	return 0;
-}
-
 /* Returns -1 to go on, else an exit code. */
 static int
 parse_args(int argc, char **argv)
@@ -104,7 +91,7 @@ parse_args(int argc, char **argv)
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
-	size_t v;
+	uint64_t v;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "p:u:fh", opts, NULL)) != -1) {
@@ -137,11 +124,12 @@ parse_args(int argc, char **argv)
 			cfg.reply.reject_invalid = !strcmp(optarg, "reject");
 			break;
 		case 'm':
-			if (parse_size(optarg, MAX_MESSAGE_MIN, MAX_MESSAGE_MAX,
-			               &cfg.limits.max_input))
+			if (optnum_parse(optarg, MAX_MESSAGE_MIN,
+			                 MAX_MESSAGE_MAX, &v))
 				return bad("--max-message: 65536 to 536870912 "
 				           "bytes, not '%s'",
 				           optarg);
+			cfg.limits.max_input = (size_t)v;
 			break;
 		case 'a':
 			cfg.authserv_id = optarg;
@@ -150,8 +138,8 @@ parse_args(int argc, char **argv)
 			cfg.require_dkim = 1;
 			break;
 		case 'b':
-			if (parse_size(optarg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX,
-			               &v))
+			if (optnum_parse(optarg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX,
+			                 &v))
 				return bad("--busy-timeout: 0 to 600000 ms, "
 				           "not '%s'",
 				           optarg);
