@@ -1,0 +1,260 @@
+/*
+ * httpd.c - tlsrpt-httpd's request handling: the rua=https:// endpoint
+ * (RFC 8460 §5.4) on libmicrohttpd.
+ *
+ * POST on a report path: the media type is checked (the body is sniffed by
+ * ingest, not trusted by its label), the size decided from Content-Length
+ * before reading and enforced while reading (chunked bodies too), then the
+ * body is ingested and committed before the reply: 201 stored, 200
+ * duplicate, 400 with a one-line reason (the bytes quarantined), 503 with
+ * Retry-After when storage fails. Other methods on a report path 405, other
+ * media types 415, other paths 404; GET /healthz answers whether the
+ * database can be written.
+ *
+ * SECURITY: unauthenticated by design and internet-facing: every size is
+ * bounded (httpd.h), connections in all and per IP and their time are
+ * limited by libmicrohttpd. Requests run on libmicrohttpd's threads; each
+ * has its own context; the one store connection is shared under a mutex.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "httpd.h"
+#include "log.h"
+
+struct httpd_config httpd_cfg;
+struct store *httpd_store;
+static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The body of one POST as it arrives. */
+struct request {
+	unsigned char *buf;
+	size_t len, cap;
+	int too_large;
+};
+
+/* Media types accepted on a report path (RFC 8460 §5.4 names the first
+ * two); any case, parameters ignored. */
+static const char *const media_types[] = {
+    "application/tlsrpt+gzip", "application/tlsrpt+json",  "application/gzip",
+    "application/json",        "application/octet-stream", NULL};
+
+static int
+media_type_ok(const char *ct)
+{
+	size_t i, n;
+
+	if (ct == NULL)
+		return 0;
+	n = strcspn(ct, "; \t");
+	for (i = 0; media_types[i] != NULL; i++)
+		if (strlen(media_types[i]) == n &&
+		    strncasecmp(ct, media_types[i], n) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_report_path(const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < httpd_cfg.npaths; i++)
+		if (strcmp(url, httpd_cfg.paths[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Sends a one-line text reply. */
+static enum MHD_Result
+reply(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	struct MHD_Response *r;
+	char line[512];
+	enum MHD_Result ret;
+
+	snprintf(line, sizeof(line), "%s\n", text);
+	r = MHD_create_response_from_buffer(strlen(line), line,
+	                                    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        "text/plain; charset=utf-8");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "60");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static int
+body_append(struct request *rq, const char *data, size_t n)
+{
+	size_t ncap;
+	unsigned char *nb;
+
+	if (n > httpd_cfg.max_body - rq->len) {
+		rq->too_large = 1;
+		return 0;
+	}
+	if (rq->len + n > rq->cap) {
+		ncap = rq->cap ? rq->cap : 16384;
+		while (ncap < rq->len + n)
+			ncap *= 2;
+		if ((nb = realloc(rq->buf, ncap)) == NULL)
+			return -1;
+		rq->buf = nb;
+		rq->cap = ncap;
+	}
+	memcpy(rq->buf + rq->len, data, n);
+	rq->len += n;
+	return 0;
+}
+
+/* The client, for the record: the peer address. */
+static void
+client_of(struct MHD_Connection *c, char *buf, size_t size)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const char *ip = NULL;
+	char tmp[64];
+
+	if (ci != NULL && ci->client_addr != NULL)
+		ip = httpd_addr_text(ci->client_addr, tmp, sizeof(tmp));
+	snprintf(buf, size, "%s", ip ? ip : "unknown");
+}
+
+/* Ingests a complete body and answers with its outcome. */
+static enum MHD_Result
+finish_post(struct MHD_Connection *c, struct request *rq)
+{
+	struct ingest_hints h = {0};
+	struct ingest_input *in;
+	const struct ingest_outcome *o;
+	struct errbuf eb;
+	char client[80], text[400];
+	unsigned status;
+
+	client_of(c, client, sizeof(client));
+	h.channel = "https";
+	h.source = client;
+	h.media_type = MHD_lookup_connection_value(
+	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if ((in = ingest_prepare(rq->buf, rq->len, &h, &httpd_cfg.limits)) ==
+	    NULL)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	pthread_mutex_lock(&store_mu);
+	ingest_commit(httpd_store, in, time(NULL), &eb);
+	pthread_mutex_unlock(&store_mu);
+	o = ingest_outcome(in, 0);
+	switch (o->status) {
+	case INGEST_STORED:
+	case INGEST_DUPLICATE:
+		status =
+		    o->status == INGEST_STORED ? MHD_HTTP_CREATED : MHD_HTTP_OK;
+		snprintf(text, sizeof(text), "%s",
+		         ingest_status_name(o->status));
+		log_info("%s: %s org=%s report-id=%s domain=%s", client,
+		         ingest_status_name(o->status), o->organization,
+		         o->report_id, o->policy_domain);
+		break;
+	case INGEST_REJECTED:
+		status = MHD_HTTP_BAD_REQUEST;
+		snprintf(text, sizeof(text), "rejected: %s", o->reason);
+		log_warnx("%s: rejected: %s", client, o->reason);
+		break;
+	default:
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		snprintf(text, sizeof(text), "not stored, try again later");
+		log_warnx("%s: tempfail: %s", client, o->reason);
+		break;
+	}
+	ingest_input_free(in);
+	return reply(c, status, text);
+}
+
+/* The first call for a request: decides everything that does not need
+ * the body. Returns MHD_YES with *con_cls set to go on reading. */
+static enum MHD_Result
+start_request(struct MHD_Connection *c, const char *url, const char *method,
+              void **con_cls)
+{
+	const char *len_s, *ct;
+	unsigned long long clen;
+	struct errbuf eb;
+	struct request *rq;
+
+	if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0) {
+		int ok;
+
+		pthread_mutex_lock(&store_mu);
+		ok = store_check_writable(httpd_store, &eb) == 0;
+		pthread_mutex_unlock(&store_mu);
+		return ok ? reply(c, MHD_HTTP_OK, "ok")
+		          : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                  "database not writable");
+	}
+	if (!is_report_path(url))
+		return reply(c, MHD_HTTP_NOT_FOUND, "not found");
+	if (strcmp(method, "POST") != 0)
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED,
+		             "POST a TLS report here");
+	ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                 MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!media_type_ok(ct))
+		return reply(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+		             "expected application/tlsrpt+gzip or "
+		             "application/tlsrpt+json");
+	len_s = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (len_s != NULL &&
+	    (clen = strtoull(len_s, NULL, 10)) > httpd_cfg.max_body)
+		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "report too large");
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return MHD_NO;
+	*con_cls = rq;
+	return MHD_YES;
+}
+
+enum MHD_Result
+httpd_handle(void *cls, struct MHD_Connection *c, const char *url,
+             const char *method, const char *version, const char *upload_data,
+             size_t *upload_data_size, void **con_cls)
+{
+	struct request *rq = *con_cls;
+
+	if (rq == NULL)
+		return start_request(c, url, method, con_cls);
+	if (*upload_data_size > 0) {
+		/* Past the limit the rest is read and dropped, so that the
+		 * 413 can be sent on a connection still in order. */
+		if (!rq->too_large &&
+		    body_append(rq, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (rq->too_large)
+		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "report too large");
+	return finish_post(c, rq);
+}
+
+void
+httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	if (rq != NULL) {
+		free(rq->buf);
+		free(rq);
+		*con_cls = NULL;
+	}
+}

@@ -1,0 +1,61 @@
+/*
+ * httpd.h - what tlsrpt-httpd's files share: the configuration (set by
+ * httpd_main.c before serving, read-only afterwards), the store, and the
+ * libmicrohttpd callbacks (httpd.c).
+ */
+#ifndef TLSRPT_HTTPD_H
+#define TLSRPT_HTTPD_H
+
+#include <microhttpd.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "ingest.h"
+#include "limits.h"
+#include "store.h"
+
+#define HTTPD_NAME      "tlsrpt-httpd"
+#define HTTPD_MAX_PATHS 16
+
+/* Limits: default, and the bounds of the option that changes it. */
+#define HTTPD_MAX_BODY        (10 * MIB) /* --max-body */
+#define HTTPD_MAX_BODY_MIN    ((size_t)1024)
+#define HTTPD_MAX_BODY_MAX    (512 * MIB)
+#define HTTPD_CONNECTIONS     256 /* --connections */
+#define HTTPD_CONNECTIONS_MAX 65536
+#define HTTPD_PER_IP          16 /* --per-ip */
+#define HTTPD_TIMEOUT         30 /* --timeout: seconds idle */
+#define HTTPD_TIMEOUT_MAX     3600
+#define HTTPD_THREADS         4 /* --threads */
+#define HTTPD_THREADS_MAX     256
+
+struct httpd_config {
+	const char *listen;
+	const char *cert, *key; /* files; NULL with --no-tls */
+	int no_tls;
+	const char *paths[HTTPD_MAX_PATHS];
+	size_t npaths;
+	const char *db;
+	const char *user;
+	int foreground;
+	size_t max_body;
+	unsigned connections, per_ip, timeout, threads;
+	int busy_timeout_ms;
+	struct ingest_limits limits;
+};
+
+extern struct httpd_config httpd_cfg;
+extern struct store *httpd_store;
+
+/* The libmicrohttpd access handler and completion callback. */
+enum MHD_Result httpd_handle(void *cls, struct MHD_Connection *c,
+                             const char *url, const char *method,
+                             const char *version, const char *upload_data,
+                             size_t *upload_data_size, void **con_cls);
+void httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                     enum MHD_RequestTerminationCode toe);
+
+/* The text form of an address (IPv4, or IPv6 per RFC 5952) into buf. */
+const char *httpd_addr_text(const struct sockaddr *sa, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * httpd_main.c - tlsrpt-httpd's start: options, the certificate and key
+ * read and the socket bound while privileged, the drop to --user, the
+ * database, then libmicrohttpd's threads until SIGTERM or SIGINT.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "httpd.h"
+#include "log.h"
+#include "optnum.h"
+#include "privdrop.h"
+
+#define DEFAULT_LISTEN "[::]:443"
+#define DEFAULT_DB     "/var/lib/tlsrpt/tlsrpt.db"
+#define PEM_MAX        ((size_t)1 * 1024 * 1024)
+
+static const char usage[] =
+    "Usage: " HTTPD_NAME " [OPTIONS]\n"
+    "\n"
+    "The HTTPS endpoint for rua=https:// TLS-RPT reports (RFC 8460 5.4).\n"
+    "\n"
+    "  --listen ADDR:PORT  127.0.0.1:8443, [::1]:8443 (default " DEFAULT_LISTEN
+    ")\n"
+    "  --cert FILE, --key FILE   PEM certificate chain and key\n"
+    "  --no-tls            plain HTTP, behind a reverse proxy\n"
+    "  --path PATH         the report path (default /; repeatable)\n"
+    "  --db PATH           the database (default $TLSRPT_DB, else\n"
+    "                      " DEFAULT_DB ")\n"
+    "  --max-body BYTES    largest body (default 10485760; 1024 to 536870912)\n"
+    "  --connections N     connections in all (default 256)\n"
+    "  --per-ip N          connections per client address (default 16)\n"
+    "  --timeout SECONDS   idle connection timeout (default 30)\n"
+    "  --threads N         worker threads (default 4)\n"
+    "  --busy-timeout MS   wait for other writers, then 503 (default 10000)\n"
+    "  -u, --user USER     drop to USER after binding and reading the key\n"
+    "  -f, --foreground    stay in the foreground, log to stderr\n"
+    "  -h, --help          this text\n";
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, HTTPD_NAME ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '" HTTPD_NAME " --help'.\n");
+	return 64;
+}
+
+const char *
+httpd_addr_text(const struct sockaddr *sa, char *buf, size_t size)
+{
+	if (sa->sa_family == AF_INET)
+		return inet_ntop(AF_INET,
+		                 &((const struct sockaddr_in *)sa)->sin_addr,
+		                 buf, (socklen_t)size);
+	if (sa->sa_family == AF_INET6)
+		return inet_ntop(AF_INET6,
+		                 &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		                 buf, (socklen_t)size);
+	return NULL;
+}
+
+/* A bounded number option into *out; -1 on a bad value. */
+static int
+num(const char *name, const char *arg, uint64_t min, uint64_t max,
+    unsigned *out)
+{
+	uint64_t v;
+
+	if (optnum_parse(arg, min, max, &v) != 0)
+		return bad("--%s: %llu to %llu, not '%s'", name,
+		           (unsigned long long)min, (unsigned long long)max,
+		           arg),
+		       -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Returns -1 to go on, else an exit code. */
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"listen", required_argument, NULL, 'l'},
+	    {"cert", required_argument, NULL, 'c'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"no-tls", no_argument, NULL, 'n'},
+	    {"path", required_argument, NULL, 'P'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"max-body", required_argument, NULL, 'B'},
+	    {"connections", required_argument, NULL, 'C'},
+	    {"per-ip", required_argument, NULL, 'I'},
+	    {"timeout", required_argument, NULL, 'T'},
+	    {"threads", required_argument, NULL, 'N'},
+	    {"busy-timeout", required_argument, NULL, 'b'},
+	    {"user", required_argument, NULL, 'u'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	unsigned v;
+	int opt, r = 0;
+
+	while (r == 0 &&
+	       (opt = getopt_long(argc, argv, "u:fh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			httpd_cfg.listen = optarg;
+			break;
+		case 'c':
+			httpd_cfg.cert = optarg;
+			break;
+		case 'k':
+			httpd_cfg.key = optarg;
+			break;
+		case 'n':
+			httpd_cfg.no_tls = 1;
+			break;
+		case 'd':
+			httpd_cfg.db = optarg;
+			break;
+		case 'u':
+			httpd_cfg.user = optarg;
+			break;
+		case 'f':
+			httpd_cfg.foreground = 1;
+			break;
+		case 'P':
+			if (optarg[0] != '/' ||
+			    httpd_cfg.npaths == HTTPD_MAX_PATHS)
+				return bad(
+				    "--path: an absolute path, at most %d",
+				    HTTPD_MAX_PATHS);
+			httpd_cfg.paths[httpd_cfg.npaths++] = optarg;
+			break;
+		case 'B':
+			r = num("max-body", optarg, HTTPD_MAX_BODY_MIN,
+			        HTTPD_MAX_BODY_MAX, &v);
+			httpd_cfg.max_body = v;
+			break;
+		case 'C':
+			r = num("connections", optarg, 1, HTTPD_CONNECTIONS_MAX,
+			        &httpd_cfg.connections);
+			break;
+		case 'I':
+			r = num("per-ip", optarg, 1, HTTPD_CONNECTIONS_MAX,
+			        &httpd_cfg.per_ip);
+			break;
+		case 'T':
+			r = num("timeout", optarg, 1, HTTPD_TIMEOUT_MAX,
+			        &httpd_cfg.timeout);
+			break;
+		case 'N':
+			r = num("threads", optarg, 1, HTTPD_THREADS_MAX,
+			        &httpd_cfg.threads);
+			break;
+		case 'b':
+			r = num("busy-timeout", optarg, 0,
+			        LIMIT_BUSY_TIMEOUT_MS_MAX, &v);
+			httpd_cfg.busy_timeout_ms = (int)v;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			return bad("unknown option");
+		}
+	}
+	if (r != 0)
+		return 64;
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
+	if (!httpd_cfg.no_tls &&
+	    (httpd_cfg.cert == NULL || httpd_cfg.key == NULL))
+		return bad("--cert and --key are needed (or --no-tls)");
+	if (httpd_cfg.npaths == 0)
+		httpd_cfg.paths[httpd_cfg.npaths++] = "/";
+	return -1;
+}
+
+/* "127.0.0.1:8443" or "[::1]:8443" into a socket address. */
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	const char *colon = strrchr(s, ':');
+	char host[64];
+	uint64_t port;
+
+	if (colon == NULL || optnum_parse(colon + 1, 1, 65535, &port) != 0 ||
+	    (size_t)(colon - s) >= sizeof(host))
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
+		host[strlen(host) - 1] = '\0';
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host + 1, &in6->sin6_addr) == 1 ? 0
+		                                                           : -1;
+	}
+	in4->sin_family = AF_INET;
+	in4->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &in4->sin_addr) == 1 ? 0 : -1;
+}
+
+static char *
+read_pem(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (fp == NULL)
+		return NULL;
+	buf = calloc(1, PEM_MAX + 1);
+	n = buf ? fread(buf, 1, PEM_MAX, fp) : 0;
+	fclose(fp);
+	if (buf != NULL && n == 0) {
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
+/* The listening socket, bound while privileged. */
+static int
+bind_listen(struct sockaddr_storage *ss)
+{
+	int fd, one = 1, zero = 0;
+	socklen_t len = ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+	                                          : sizeof(struct sockaddr_in);
+
+	if ((fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss->ss_family == AF_INET6) /* [::] takes IPv4 too */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)ss, len) != 0 || listen(fd, 128) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static struct MHD_Daemon *
+start(int fd, char *cert, char *key)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls[] = {
+	    {MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
+	    {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+	    /* TLS 1.2 and 1.3 only. */
+	    {MHD_OPTION_HTTPS_PRIORITIES, 0,
+	     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+	    {MHD_OPTION_END, 0, NULL}};
+
+	if (!httpd_cfg.no_tls)
+		flags |= MHD_USE_TLS;
+	else
+		tls[0].option = MHD_OPTION_END;
+	return MHD_start_daemon(
+	    flags, 0, NULL, NULL, httpd_handle, NULL, MHD_OPTION_LISTEN_SOCKET,
+	    fd, MHD_OPTION_THREAD_POOL_SIZE, httpd_cfg.threads,
+	    MHD_OPTION_CONNECTION_LIMIT, httpd_cfg.connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, httpd_cfg.per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, httpd_cfg.timeout,
+	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
+	    MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	struct MHD_Daemon *d;
+	char *cert = NULL, *key = NULL;
+	uid_t uid;
+	gid_t gid;
+	struct errbuf eb;
+	sigset_t set;
+	int ret, sig, fd;
+
+	httpd_cfg.listen = DEFAULT_LISTEN;
+	httpd_cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
+	httpd_cfg.max_body = HTTPD_MAX_BODY;
+	httpd_cfg.connections = HTTPD_CONNECTIONS;
+	httpd_cfg.per_ip = HTTPD_PER_IP;
+	httpd_cfg.timeout = HTTPD_TIMEOUT;
+	httpd_cfg.threads = HTTPD_THREADS;
+	httpd_cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;
+	ingest_limits_default(&httpd_cfg.limits);
+	if ((ret = parse_args(argc, argv)) >= 0)
+		return ret;
+	if (parse_listen(httpd_cfg.listen, &ss) != 0)
+		return bad("--listen: ADDR:PORT or [ADDR6]:PORT, not '%s'",
+		           httpd_cfg.listen);
+	httpd_cfg.limits.max_input = httpd_cfg.max_body;
+	if (!httpd_cfg.no_tls && ((cert = read_pem(httpd_cfg.cert)) == NULL ||
+	                          (key = read_pem(httpd_cfg.key)) == NULL))
+		return fprintf(stderr, HTTPD_NAME ": cannot read %s: %s\n",
+		               cert ? httpd_cfg.key : httpd_cfg.cert,
+		               strerror(errno)),
+		       1;
+	if (httpd_cfg.user != NULL &&
+	    privdrop_lookup(httpd_cfg.user, &uid, &gid, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
+	if ((fd = bind_listen(&ss)) < 0)
+		return fprintf(stderr, HTTPD_NAME ": cannot listen on %s: %s\n",
+		               httpd_cfg.listen, strerror(errno)),
+		       1;
+	if (httpd_cfg.user != NULL && privdrop_to(uid, gid, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
+	/* A database that cannot be opened or is not one: refuse to serve. */
+	if (store_open(httpd_cfg.db, STORE_DURABLE, httpd_cfg.busy_timeout_ms,
+	               &httpd_store, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
+	/* Detach before any thread starts: threads do not survive fork. */
+	if (!httpd_cfg.foreground && daemon(0, 0) != 0)
+		return fprintf(stderr, HTTPD_NAME ": daemon: %s\n",
+		               strerror(errno)),
+		       1;
+	log_init(HTTPD_NAME, httpd_cfg.foreground);
+	/* SIGTERM and SIGINT are taken by sigwait() below, in no thread. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((d = start(fd, cert, key)) == NULL) {
+		log_warnx("cannot start serving on %s", httpd_cfg.listen);
+		return 1;
+	}
+	log_info("listening on %s%s, database %s", httpd_cfg.listen,
+	         httpd_cfg.no_tls ? " (no TLS)" : "", httpd_cfg.db);
+	sigwait(&set, &sig);
+	log_info("stopping on signal %d", sig);
+	MHD_stop_daemon(d);
+	store_close(httpd_store);
+	free(cert);
+	free(key);
+	return 0;
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# test_httpd.sh - tlsrpt-httpd started for real on a loopback port with a
+# certificate made here, spoken to with curl over TLS: each corpus report
+# POSTed gzipped and plain, a duplicate, a wrong media type, an oversized
+# Content-Length and an oversized chunked body, a gzip bomb, a truncated
+# body, GET on the report path, /healthz, and storage failure as 503 with
+# the retried report stored once. The database is read back with
+# `tlsrpt summary`.
+#
+# Usage: test_httpd.sh TLSRPT TLSRPT_HTTPD
+set -u
+TLSRPT=$1
+HTTPD=$2
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../cli/lib.sh"
+
+if ! command -v openssl >/dev/null || ! command -v curl >/dev/null; then
+	echo "openssl and curl needed: HTTPS test skipped"
+	exit 0
+fi
+pid=""
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" \
+	-out "$work/cert.pem" -days 2 -subj "/CN=localhost" \
+	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+port=$((20000 + RANDOM % 20000))
+db="$work/t.db"
+"$HTTPD" -f --listen "127.0.0.1:$port" --cert "$work/cert.pem" \
+	--key "$work/key.pem" --db "$db" --path /v1/report --max-body 65536 \
+	--busy-timeout 300 2>"$work/httpd.log" &
+pid=$!
+url="https://localhost:$port/v1/report"
+for _ in $(seq 1 50); do
+	curl -s --cacert "$work/cert.pem" "https://localhost:$port/healthz" >/dev/null && break
+	sleep 0.1
+done
+
+# post MEDIA-TYPE FILE [curl args]: prints "STATUS BODY".
+post() {
+	local ct=$1 f=$2
+	shift 2
+	curl -s --cacert "$work/cert.pem" -H "Content-Type: $ct" \
+		--data-binary "@$f" -w ' %{http_code}' "$@" "$url" | tr '\n' ' '
+}
+status() { echo "$1" | awk '{ print $NF }'; }
+
+# Corpus: every JSON report once as sent and once gzipped: the first
+# arrival of each report is 201 or 400, its gzipped twin 200 or 400.
+corpus=${TLSRPT_CORPUS:-}
+if [ -n "$corpus" ] && [ -d "$corpus" ]; then
+	n=0 bad=0
+	for f in $(find "$corpus" -name '*.json' | sort); do
+		a=$(status "$(post application/tlsrpt+json "$f")")
+		gzip -c "$f" >"$work/r.gz"
+		b=$(status "$(post application/tlsrpt+gzip "$work/r.gz")")
+		n=$((n + 1))
+		case "$a $b" in
+		"201 200" | "200 200" | "400 400") ;;
+		*) bad=$((bad + 1)); echo "# $f: $a $b" ;;
+		esac
+	done
+	check "corpus JSON reports, plain then gzipped: consistent replies" "0 of $n" "$bad of $n"
+	check "corpus: josh.scot stored once" "josh.scot,1,1,2,2" \
+		"$("$TLSRPT" --db "$db" summary --domain josh.scot --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-5)"
+else
+	echo "# corpus folder absent: corpus reports skipped"
+fi
+
+report "Web Org" w-1 web.example 8 2 >"$work/w1.json"
+gzip -c "$work/w1.json" >"$work/w1.gz"
+check "stored: 201" 201 "$(status "$(post application/tlsrpt+gzip "$work/w1.gz")")"
+check "duplicate: 200" 200 "$(status "$(post application/tlsrpt+json "$work/w1.json")")"
+check "label not trusted: gzip sent as octet-stream" 200 \
+	"$(status "$(post application/octet-stream "$work/w1.gz")")"
+check "wrong media type: 415" 415 "$(status "$(post text/plain "$work/w1.json")")"
+head -c 200000 /dev/zero >"$work/big"
+check "oversized Content-Length: 413" 413 "$(status "$(post application/json "$work/big")")"
+check "oversized chunked body: 413" 413 \
+	"$(status "$(post application/json "$work/big" -H 'Transfer-Encoding: chunked')")"
+head -c 50000000 /dev/zero | gzip -c >"$work/bomb.gz"
+out=$(post application/tlsrpt+gzip "$work/bomb.gz")
+check "gzip bomb: 400" 400 "$(status "$out")"
+head -c 100 "$work/w1.gz" >"$work/trunc.gz"
+out=$(post application/tlsrpt+gzip "$work/trunc.gz")
+check "truncated body: 400" 400 "$(status "$out")"
+case "$out" in *"gzip: truncated stream"*) ok "truncated: the reason says so" ;; *) not_ok "truncated reason: $out" ;; esac
+check "GET on the report path: 405" 405 \
+	"$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "$url")"
+check "unknown path: 404" 404 \
+	"$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port/nope")"
+check "healthz: 200" 200 \
+	"$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port/healthz")"
+check "rejected bodies quarantined (bomb, truncated)" 2 \
+	"$(sqlite3 "$db" "SELECT count(*) FROM quarantine WHERE channel = 'https' AND reason LIKE 'gzip:%'" 2>/dev/null)"
+
+# Storage failure: a writer holds the database past the busy timeout.
+report "Web Org" w-2 web2.example 5 0 >"$work/w2.json"
+(echo "BEGIN IMMEDIATE; INSERT INTO quarantine (received_time, channel, reason, bytes) VALUES (0, 'lock', 'lock', x'00');"; sleep 3; echo "ROLLBACK;") |
+	sqlite3 "$db" &
+lock=$!
+sleep 0.5
+check "locked: healthz 503" 503 \
+	"$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port/healthz")"
+hdr=$(curl -s -D - -o /dev/null --cacert "$work/cert.pem" -H 'Content-Type: application/tlsrpt+json' \
+	--data-binary "@$work/w2.json" "$url" | tr -d '\r')
+check "locked: 503" "HTTP/1.1 503 Service Unavailable" "$(echo "$hdr" | head -1)"
+echo "$hdr" | grep -qi '^Retry-After: 60' && ok "503 carries Retry-After" || not_ok "Retry-After"
+wait $lock
+check "after the lock: the retry is stored (201)" 201 "$(status "$(post application/tlsrpt+json "$work/w2.json")")"
+check "stored once" "web2.example,1,1,5,0" \
+	"$("$TLSRPT" --db "$db" summary --domain web2.example --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-5)"
+
+kill "$pid"
+wait "$pid"
+check "SIGTERM: exit 0" 0 "$?"
+pid=""
+"$HTTPD" --help | grep -q "Usage: tlsrpt-httpd" && ok "--help" || not_ok "--help"
+"$HTTPD" --listen nowhere --no-tls >/dev/null 2>&1
+check "bad --listen: exit 64" 64 "$?"
+finish
