@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "httpd.h"
+#include "httpd_metrics.h"
 #include "log.h"
 
 struct httpd_config httpd_cfg;
@@ -77,6 +78,7 @@ reply(struct MHD_Connection *c, unsigned status, const char *text)
 	char line[512];
 	enum MHD_Result ret;
 
+	metrics_request(status);
 	snprintf(line, sizeof(line), "%s\n", text);
 	r = MHD_create_response_from_buffer(strlen(line), line,
 	                                    MHD_RESPMEM_MUST_COPY);
@@ -140,6 +142,7 @@ finish_post(struct MHD_Connection *c, struct request *rq)
 	const struct ingest_outcome *o;
 	struct errbuf eb;
 	char client[80], text[400];
+	struct timespec t0, t1;
 	unsigned status;
 
 	client_of(c, client, sizeof(client));
@@ -147,13 +150,20 @@ finish_post(struct MHD_Connection *c, struct request *rq)
 	h.source = client;
 	h.media_type = MHD_lookup_connection_value(
 	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	metrics_received(rq->len);
 	if ((in = ingest_prepare(rq->buf, rq->len, &h, &httpd_cfg.limits)) ==
 	    NULL)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
 	pthread_mutex_lock(&store_mu);
 	ingest_commit(httpd_store, in, time(NULL), &eb);
 	pthread_mutex_unlock(&store_mu);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	metrics_ingest_time(
+	    (uint64_t)((int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
+	               (t1.tv_nsec - t0.tv_nsec) / 1000));
 	o = ingest_outcome(in, 0);
+	metrics_outcome(o->status);
 	switch (o->status) {
 	case INGEST_STORED:
 	case INGEST_DUPLICATE:
@@ -180,6 +190,26 @@ finish_post(struct MHD_Connection *c, struct request *rq)
 	return reply(c, status, text);
 }
 
+static enum MHD_Result
+serve_metrics(struct MHD_Connection *c)
+{
+	char buf[4096];
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	size_t n;
+
+	metrics_request(MHD_HTTP_OK); /* this answer counts too */
+	n = metrics_render(buf, sizeof(buf));
+	r = MHD_create_response_from_buffer(n, buf, MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	                        "text/plain; version=0.0.4");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* The first call for a request: decides everything that does not need
  * the body. Returns MHD_YES with *con_cls set to go on reading. */
 static enum MHD_Result
@@ -201,6 +231,8 @@ start_request(struct MHD_Connection *c, const char *url, const char *method,
 		          : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		                  "database not writable");
 	}
+	if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0)
+		return serve_metrics(c);
 	if (!is_report_path(url))
 		return reply(c, MHD_HTTP_NOT_FOUND, "not found");
 	if (strcmp(method, "POST") != 0)

@@ -19,7 +19,7 @@ if ! command -v openssl >/dev/null || ! command -v curl >/dev/null; then
 	exit 0
 fi
 pid=""
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" \
 	-out "$work/cert.pem" -days 2 -subj "/CN=localhost" \
 	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
@@ -31,9 +31,17 @@ db="$work/t.db"
 pid=$!
 url="https://localhost:$port/v1/report"
 for _ in $(seq 1 50); do
-	curl -s --cacert "$work/cert.pem" "https://localhost:$port/healthz" >/dev/null && break
+	code=$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port/healthz")
+	[ "$code" = 200 ] && echo 200 >>"$work/codes" && break
 	sleep 0.1
 done
+
+# get PATH: prints the status of a GET (and records it).
+get() {
+	curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port$1" |
+		tee -a "$work/codes"
+	echo >>"$work/codes"
+}
 
 # post MEDIA-TYPE FILE [curl args]: prints "STATUS BODY".
 post() {
@@ -42,7 +50,8 @@ post() {
 	curl -s --cacert "$work/cert.pem" -H "Content-Type: $ct" \
 		--data-binary "@$f" -w ' %{http_code}' "$@" "$url" | tr '\n' ' '
 }
-status() { echo "$1" | awk '{ print $NF }'; }
+# status OUTPUT: the status of a post (and records it).
+status() { echo "$1" | awk '{ print $NF }' | tee -a "$work/codes"; }
 
 # Corpus: every JSON report once as sent and once gzipped: the first
 # arrival of each report is 201 or 400, its gzipped twin 200 or 400.
@@ -84,12 +93,9 @@ head -c 100 "$work/w1.gz" >"$work/trunc.gz"
 out=$(post application/tlsrpt+gzip "$work/trunc.gz")
 check "truncated body: 400" 400 "$(status "$out")"
 case "$out" in *"gzip: truncated stream"*) ok "truncated: the reason says so" ;; *) not_ok "truncated reason: $out" ;; esac
-check "GET on the report path: 405" 405 \
-	"$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "$url")"
-check "unknown path: 404" 404 \
-	"$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port/nope")"
-check "healthz: 200" 200 \
-	"$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port/healthz")"
+check "GET on the report path: 405" 405 "$(get /v1/report)"
+check "unknown path: 404" 404 "$(get /nope)"
+check "healthz: 200" 200 "$(get /healthz)"
 check "rejected bodies quarantined (bomb, truncated)" 2 \
 	"$(sqlite3 "$db" "SELECT count(*) FROM quarantine WHERE channel = 'https' AND reason LIKE 'gzip:%'" 2>/dev/null)"
 
@@ -99,16 +105,30 @@ report "Web Org" w-2 web2.example 5 0 >"$work/w2.json"
 	sqlite3 "$db" &
 lock=$!
 sleep 0.5
-check "locked: healthz 503" 503 \
-	"$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port/healthz")"
+check "locked: healthz 503" 503 "$(get /healthz)"
 hdr=$(curl -s -D - -o /dev/null --cacert "$work/cert.pem" -H 'Content-Type: application/tlsrpt+json' \
 	--data-binary "@$work/w2.json" "$url" | tr -d '\r')
 check "locked: 503" "HTTP/1.1 503 Service Unavailable" "$(echo "$hdr" | head -1)"
+echo 503 >>"$work/codes"
 echo "$hdr" | grep -qi '^Retry-After: 60' && ok "503 carries Retry-After" || not_ok "Retry-After"
 wait $lock
 check "after the lock: the retry is stored (201)" 201 "$(status "$(post application/tlsrpt+json "$work/w2.json")")"
 check "stored once" "web2.example,1,1,5,0" \
 	"$("$TLSRPT" --db "$db" summary --domain web2.example --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-5)"
+
+# /metrics: every status answered, counted; the reports by outcome as in
+# the database (stored), and the /metrics request itself as one more 200.
+curl -s --cacert "$work/cert.pem" "https://localhost:$port/metrics" >"$work/metrics"
+echo 200 >>"$work/codes"
+for code in 200 201 400 404 405 413 415 503; do
+	check "metrics: $code answers" "$(grep -c "^$code\$" "$work/codes")" \
+		"$(sed -n "s/^tlsrpt_http_requests_total{code=\"$code\"} //p" "$work/metrics")"
+done
+check "metrics: stored reports = reports in the database" \
+	"$(sqlite3 "$db" "SELECT count(*) FROM report" 2>/dev/null)" \
+	"$(sed -n 's/^tlsrpt_reports_total{outcome="stored"} //p' "$work/metrics")"
+grep -q '^tlsrpt_ingest_seconds_count [1-9]' "$work/metrics" && ok "metrics: ingest time counted" ||
+	not_ok "metrics: ingest time"
 
 kill "$pid"
 wait "$pid"
