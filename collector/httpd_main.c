@@ -46,20 +46,7 @@ static const char usage[] =
     "  -f, --foreground    stay in the foreground, log to stderr\n"
     "  -h, --help          this text\n";
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, HTTPD_NAME ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '" HTTPD_NAME " --help'.\n");
-	return 64;
-}
+#define bad(...) log_usage_error(HTTPD_NAME, __VA_ARGS__)
 
 const char *
 httpd_addr_text(const struct sockaddr *sa, char *buf, size_t size)

@@ -69,3 +69,16 @@ log_warnx(const char *fmt, ...)
 	vlog(LOG_WARNING, fmt, ap, NULL);
 	va_end(ap);
 }
+
+int
+log_usage_error(const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", prog);
+	return 64;
+}

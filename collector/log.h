@@ -13,4 +13,9 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A command-line error before logging starts: "PROG: message" and a
+ * pointer to --help on stderr. Returns 64 (EX_USAGE). */
+int log_usage_error(const char *prog, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 #endif

@@ -57,21 +57,7 @@ static const char usage[] =
     "                        (otherwise detach and log to syslog, mail)\n"
     "  -h, --help            this text\n";
 
-static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A usage error: says why, points at --help; returns EX_USAGE. */
-static int
-bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, MILTER_NAME ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry '" MILTER_NAME " --help'.\n");
-	return 64;
-}
+#define bad(...) log_usage_error(MILTER_NAME, __VA_ARGS__)
 
 /* Returns -1 to go on, else an exit code. */
 static int
