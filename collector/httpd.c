@@ -16,7 +16,7 @@
  * limited by libmicrohttpd. Requests run on libmicrohttpd's threads; each
  * has its own context; the one store connection is shared under a mutex.
  */
-#include <pthread.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,19 +24,29 @@
 #include <time.h>
 
 #include "httpd.h"
+#include "httpd_commit.h"
 #include "httpd_metrics.h"
 #include "log.h"
 
 struct httpd_config httpd_cfg;
-struct store *httpd_store;
-static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* The body of one POST as it arrives. */
+/* One POST on a report path, from its headers to its reply. */
 struct request {
-	unsigned char *buf;
+	unsigned char *buf; /* the body as it arrives */
 	size_t len, cap;
-	int too_large;
+	/* Refused before or while reading (413, 415): the status, and the
+	 * bytes read since, dropped so that the reply can be sent on a
+	 * connection still in order; past max_body more it is closed. */
+	unsigned refuse;
+	size_t dropped;
+	char client[80];
+	struct timespec t0;
+	struct commit_job job;
+	int queued; /* job submitted: the next call answers it */
 };
+
+/* POSTs between their headers and their completion, for a clean stop. */
+static unsigned active;
 
 /* Media types accepted on a report path (RFC 8460 §5.4 names the first
  * two); any case, parameters ignored. */
@@ -102,7 +112,10 @@ body_append(struct request *rq, const char *data, size_t n)
 	unsigned char *nb;
 
 	if (n > httpd_cfg.max_body - rq->len) {
-		rq->too_large = 1;
+		rq->refuse = MHD_HTTP_CONTENT_TOO_LARGE;
+		free(rq->buf);
+		rq->buf = NULL;
+		rq->len = rq->cap = 0;
 		return 0;
 	}
 	if (rq->len + n > rq->cap) {
@@ -119,74 +132,104 @@ body_append(struct request *rq, const char *data, size_t n)
 	return 0;
 }
 
-/* The client, for the record: the peer address. */
+/*
+ * The client, for the record: the peer address or, with --trust-proxy, the
+ * last address in X-Forwarded-For (the one our proxy appended; those before
+ * it are the client's own claims).
+ */
 static void
 client_of(struct MHD_Connection *c, char *buf, size_t size)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const char *ip = NULL;
+	const char *xff, *last, *ip = NULL;
 	char tmp[64];
+	unsigned char addr[16];
+	size_t n;
 
-	if (ci != NULL && ci->client_addr != NULL)
+	if (httpd_cfg.trust_proxy &&
+	    (xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                       "X-Forwarded-For")) != NULL) {
+		last = strrchr(xff, ',');
+		last = last ? last + 1 : xff;
+		last += strspn(last, " \t");
+		n = strcspn(last, " \t");
+		if (n < sizeof(tmp)) {
+			memcpy(tmp, last, n);
+			tmp[n] = '\0';
+			if (inet_pton(AF_INET, tmp, addr) == 1 ||
+			    inet_pton(AF_INET6, tmp, addr) == 1)
+				ip = tmp;
+		}
+	}
+	if (ip == NULL && ci != NULL && ci->client_addr != NULL)
 		ip = httpd_addr_text(ci->client_addr, tmp, sizeof(tmp));
 	snprintf(buf, size, "%s", ip ? ip : "unknown");
 }
 
-/* Ingests a complete body and answers with its outcome. */
+/* Parses a complete body and queues it for the committer; the connection
+ * stays suspended until its report is committed (then answer_post). */
 static enum MHD_Result
-finish_post(struct MHD_Connection *c, struct request *rq)
+queue_post(struct MHD_Connection *c, struct request *rq)
 {
 	struct ingest_hints h = {0};
-	struct ingest_input *in;
-	const struct ingest_outcome *o;
-	struct errbuf eb;
-	char client[80], text[400];
-	struct timespec t0, t1;
-	unsigned status;
 
-	client_of(c, client, sizeof(client));
+	client_of(c, rq->client, sizeof(rq->client));
 	h.channel = "https";
-	h.source = client;
+	h.source = rq->client;
 	h.media_type = MHD_lookup_connection_value(
 	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
 	metrics_received(rq->len);
-	if ((in = ingest_prepare(rq->buf, rq->len, &h, &httpd_cfg.limits)) ==
-	    NULL)
+	rq->job.in = ingest_prepare(rq->buf, rq->len, &h, &httpd_cfg.limits);
+	free(rq->buf); /* ingest keeps what it needs */
+	rq->buf = NULL;
+	if (rq->job.in == NULL)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
-	pthread_mutex_lock(&store_mu);
-	ingest_commit(httpd_store, in, time(NULL), &eb);
-	pthread_mutex_unlock(&store_mu);
+	rq->job.conn = c;
+	rq->queued = 1;
+	if (commit_submit(&rq->job) != 0)
+		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		             "shutting down, try again later");
+	return MHD_YES;
+}
+
+/* Answers a committed request with its outcome. */
+static enum MHD_Result
+answer_post(struct MHD_Connection *c, struct request *rq)
+{
+	const struct ingest_outcome *o = ingest_outcome(rq->job.in, 0);
+	enum ingest_status st = rq->job.failed ? INGEST_TEMPFAIL : o->status;
+	char text[400];
+	struct timespec t1;
+	unsigned status;
+
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	metrics_ingest_time(
-	    (uint64_t)((int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 +
-	               (t1.tv_nsec - t0.tv_nsec) / 1000));
-	o = ingest_outcome(in, 0);
-	metrics_outcome(o->status);
-	switch (o->status) {
+	    (uint64_t)((int64_t)(t1.tv_sec - rq->t0.tv_sec) * 1000000 +
+	               (t1.tv_nsec - rq->t0.tv_nsec) / 1000));
+	metrics_outcome(st);
+	switch (st) {
 	case INGEST_STORED:
 	case INGEST_DUPLICATE:
-		status =
-		    o->status == INGEST_STORED ? MHD_HTTP_CREATED : MHD_HTTP_OK;
-		snprintf(text, sizeof(text), "%s",
-		         ingest_status_name(o->status));
-		log_info("%s: %s org=%s report-id=%s domain=%s", client,
-		         ingest_status_name(o->status), o->organization,
-		         o->report_id, o->policy_domain);
+		status = st == INGEST_STORED ? MHD_HTTP_CREATED : MHD_HTTP_OK;
+		snprintf(text, sizeof(text), "%s", ingest_status_name(st));
+		log_info("%s: %s org=%s report-id=%s domain=%s", rq->client,
+		         ingest_status_name(st), o->organization, o->report_id,
+		         o->policy_domain);
 		break;
 	case INGEST_REJECTED:
 		status = MHD_HTTP_BAD_REQUEST;
 		snprintf(text, sizeof(text), "rejected: %s", o->reason);
-		log_warnx("%s: rejected: %s", client, o->reason);
+		log_warnx("%s: rejected: %s", rq->client, o->reason);
 		break;
 	default:
 		status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		snprintf(text, sizeof(text), "not stored, try again later");
-		log_warnx("%s: tempfail: %s", client, o->reason);
+		log_warnx("%s: tempfail: %s", rq->client,
+		          o->reason ? o->reason : "the commit failed");
 		break;
 	}
-	ingest_input_free(in);
 	return reply(c, status, text);
 }
 
@@ -216,21 +259,15 @@ static enum MHD_Result
 start_request(struct MHD_Connection *c, const char *url, const char *method,
               void **con_cls)
 {
-	const char *len_s, *ct;
-	unsigned long long clen;
+	const char *len_s;
 	struct errbuf eb;
 	struct request *rq;
 
-	if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0) {
-		int ok;
-
-		pthread_mutex_lock(&store_mu);
-		ok = store_check_writable(httpd_store, &eb) == 0;
-		pthread_mutex_unlock(&store_mu);
-		return ok ? reply(c, MHD_HTTP_OK, "ok")
-		          : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-		                  "database not writable");
-	}
+	if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
+		return commit_check_writable(&eb) == 0
+		           ? reply(c, MHD_HTTP_OK, "ok")
+		           : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                   "database not writable");
 	if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0)
 		return serve_metrics(c);
 	if (!is_report_path(url))
@@ -238,21 +275,30 @@ start_request(struct MHD_Connection *c, const char *url, const char *method,
 	if (strcmp(method, "POST") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		             "POST a TLS report here");
-	ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	                                 MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (!media_type_ok(ct))
-		return reply(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-		             "expected application/tlsrpt+gzip or "
-		             "application/tlsrpt+json");
 	len_s = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	                                    MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (len_s != NULL &&
-	    (clen = strtoull(len_s, NULL, 10)) > httpd_cfg.max_body)
+	if (len_s != NULL && strtoull(len_s, NULL, 10) > httpd_cfg.max_body)
 		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "report too large");
 	if ((rq = calloc(1, sizeof(*rq))) == NULL)
 		return MHD_NO;
+	/* A wrong label is answered after the body is read, so that the
+	 * connection can be kept for the next request. */
+	if (!media_type_ok(MHD_lookup_connection_value(
+	        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+		rq->refuse = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+	__atomic_add_fetch(&active, 1, __ATOMIC_RELAXED);
 	*con_cls = rq;
 	return MHD_YES;
+}
+
+static enum MHD_Result
+answer_refused(struct MHD_Connection *c, const struct request *rq)
+{
+	if (rq->refuse == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE)
+		return reply(c, rq->refuse,
+		             "expected application/tlsrpt+gzip or "
+		             "application/tlsrpt+json");
+	return reply(c, rq->refuse, "report too large");
 }
 
 enum MHD_Result
@@ -261,21 +307,24 @@ httpd_handle(void *cls, struct MHD_Connection *c, const char *url,
              size_t *upload_data_size, void **con_cls)
 {
 	struct request *rq = *con_cls;
+	size_t n = *upload_data_size;
 
 	if (rq == NULL)
 		return start_request(c, url, method, con_cls);
-	if (*upload_data_size > 0) {
-		/* Past the limit the rest is read and dropped, so that the
-		 * 413 can be sent on a connection still in order. */
-		if (!rq->too_large &&
-		    body_append(rq, upload_data, *upload_data_size) != 0)
-			return MHD_NO;
+	if (n > 0) {
 		*upload_data_size = 0;
-		return MHD_YES;
+		if (rq->refuse != 0) {
+			rq->dropped += n;
+			return rq->dropped > httpd_cfg.max_body ? MHD_NO
+			                                        : MHD_YES;
+		}
+		return body_append(rq, upload_data, n) == 0 ? MHD_YES : MHD_NO;
 	}
-	if (rq->too_large)
-		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "report too large");
-	return finish_post(c, rq);
+	if (rq->queued)
+		return answer_post(c, rq);
+	if (rq->refuse != 0)
+		return answer_refused(c, rq);
+	return queue_post(c, rq);
 }
 
 void
@@ -285,8 +334,16 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct request *rq = *con_cls;
 
 	if (rq != NULL) {
+		ingest_input_free(rq->job.in);
 		free(rq->buf);
 		free(rq);
 		*con_cls = NULL;
+		__atomic_sub_fetch(&active, 1, __ATOMIC_RELAXED);
 	}
+}
+
+unsigned
+httpd_active(void)
+{
+	return __atomic_load_n(&active, __ATOMIC_RELAXED);
 }

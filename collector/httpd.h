@@ -28,11 +28,15 @@
 #define HTTPD_TIMEOUT_MAX     3600
 #define HTTPD_THREADS         4 /* --threads */
 #define HTTPD_THREADS_MAX     256
+/* --request-timeout: seconds from a request line's first byte... */
+#define HTTPD_REQUEST_TIMEOUT     60
+#define HTTPD_REQUEST_TIMEOUT_MAX 3600
 
 struct httpd_config {
 	const char *listen;
 	const char *cert, *key; /* files; NULL with --no-tls */
 	int no_tls;
+	int trust_proxy; /* X-Forwarded-For names the client */
 	const char *paths[HTTPD_MAX_PATHS];
 	size_t npaths;
 	const char *db;
@@ -40,12 +44,12 @@ struct httpd_config {
 	int foreground;
 	size_t max_body;
 	unsigned connections, per_ip, timeout, threads;
+	unsigned request_timeout, commit_batch;
 	int busy_timeout_ms;
 	struct ingest_limits limits;
 };
 
 extern struct httpd_config httpd_cfg;
-extern struct store *httpd_store;
 
 /* The libmicrohttpd access handler and completion callback. */
 enum MHD_Result httpd_handle(void *cls, struct MHD_Connection *c,
@@ -54,6 +58,9 @@ enum MHD_Result httpd_handle(void *cls, struct MHD_Connection *c,
                              size_t *upload_data_size, void **con_cls);
 void httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                      enum MHD_RequestTerminationCode toe);
+
+/* POSTs under way (headers read, not yet completed). */
+unsigned httpd_active(void);
 
 /* The text form of an address (IPv4, or IPv6 per RFC 5952) into buf. */
 const char *httpd_addr_text(const struct sockaddr *sa, char *buf, size_t size);

@@ -1,7 +1,9 @@
 /*
  * httpd_main.c - tlsrpt-httpd's start: options, the certificate and key
  * read and the socket bound while privileged, the drop to --user, the
- * database, then libmicrohttpd's threads until SIGTERM or SIGINT.
+ * database, then libmicrohttpd's threads until SIGTERM or SIGINT (SIGHUP
+ * reloads the certificate and key). On stop, new connections are refused,
+ * requests under way are finished and committed, then the threads end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,13 +18,15 @@
 #include <unistd.h>
 
 #include "httpd.h"
+#include "httpd_commit.h"
+#include "httpd_conn.h"
+#include "httpd_tls.h"
 #include "log.h"
 #include "optnum.h"
 #include "privdrop.h"
 
 #define DEFAULT_LISTEN "[::]:443"
 #define DEFAULT_DB     "/var/lib/tlsrpt/tlsrpt.db"
-#define PEM_MAX        ((size_t)1 * 1024 * 1024)
 
 static const char usage[] =
     "Usage: " HTTPD_NAME " [OPTIONS]\n"
@@ -33,14 +37,24 @@ static const char usage[] =
     ")\n"
     "  --cert FILE, --key FILE   PEM certificate chain and key\n"
     "  --no-tls            plain HTTP, behind a reverse proxy\n"
+    "  --trust-proxy       take the client from X-Forwarded-For (its last\n"
+    "                      address); only behind a proxy that sets it\n"
     "  --path PATH         the report path (default /; repeatable)\n"
     "  --db PATH           the database (default $TLSRPT_DB, else\n"
     "                      " DEFAULT_DB ")\n"
     "  --max-body BYTES    largest body (default 10485760; 1024 to 536870912)\n"
     "  --connections N     connections in all (default 256)\n"
     "  --per-ip N          connections per client address (default 16)\n"
+    "  --max-report-size BYTES  largest decompressed report (default\n"
+    "                      20971520; 1 MiB to 512 MiB)\n"
+    "  --max-ratio N       decompression ratio taken as a bomb (default\n"
+    "                      1000; 10 to 100000)\n"
     "  --timeout SECONDS   idle connection timeout (default 30)\n"
+    "  --request-timeout SECONDS  time for a whole request, headers and\n"
+    "                      body: slow clients are cut off (default 60)\n"
     "  --threads N         worker threads (default 4)\n"
+    "  --commit-batch N    reports committed together at most (default 64;\n"
+    "                      1 commits each alone)\n"
     "  --busy-timeout MS   wait for other writers, then 503 (default 10000)\n"
     "  -u, --user USER     drop to USER after binding and reading the key\n"
     "  -f, --foreground    stay in the foreground, log to stderr\n"
@@ -87,6 +101,11 @@ parse_args(int argc, char **argv)
 	    {"cert", required_argument, NULL, 'c'},
 	    {"key", required_argument, NULL, 'k'},
 	    {"no-tls", no_argument, NULL, 'n'},
+	    {"trust-proxy", no_argument, NULL, 'X'},
+	    {"max-report-size", required_argument, NULL, 'R'},
+	    {"max-ratio", required_argument, NULL, 'r'},
+	    {"request-timeout", required_argument, NULL, 'Q'},
+	    {"commit-batch", required_argument, NULL, 'G'},
 	    {"path", required_argument, NULL, 'P'},
 	    {"db", required_argument, NULL, 'd'},
 	    {"max-body", required_argument, NULL, 'B'},
@@ -116,6 +135,29 @@ parse_args(int argc, char **argv)
 			break;
 		case 'n':
 			httpd_cfg.no_tls = 1;
+			break;
+		case 'X':
+			httpd_cfg.trust_proxy = 1;
+			break;
+		case 'R':
+			r = num("max-report-size", optarg,
+			        LIMIT_REPORT_SIZE_MIN, LIMIT_REPORT_SIZE_MAX,
+			        &v);
+			httpd_cfg.limits.max_report = v;
+			break;
+		case 'r':
+			r = num("max-ratio", optarg, LIMIT_INFLATE_RATIO_MIN,
+			        LIMIT_INFLATE_RATIO_MAX,
+			        &httpd_cfg.limits.max_ratio);
+			break;
+		case 'Q':
+			r = num("request-timeout", optarg, 1,
+			        HTTPD_REQUEST_TIMEOUT_MAX,
+			        &httpd_cfg.request_timeout);
+			break;
+		case 'G':
+			r = num("commit-batch", optarg, 1, COMMIT_BATCH_MAX,
+			        &httpd_cfg.commit_batch);
 			break;
 		case 'd':
 			httpd_cfg.db = optarg;
@@ -207,25 +249,6 @@ parse_listen(const char *s, struct sockaddr_storage *ss)
 	return inet_pton(AF_INET, host, &in4->sin_addr) == 1 ? 0 : -1;
 }
 
-static char *
-read_pem(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	char *buf;
-	size_t n;
-
-	if (fp == NULL)
-		return NULL;
-	buf = calloc(1, PEM_MAX + 1);
-	n = buf ? fread(buf, 1, PEM_MAX, fp) : 0;
-	fclose(fp);
-	if (buf != NULL && n == 0) {
-		free(buf);
-		buf = NULL;
-	}
-	return buf;
-}
-
 /* The listening socket, bound while privileged. */
 static int
 bind_listen(struct sockaddr_storage *ss)
@@ -247,12 +270,12 @@ bind_listen(struct sockaddr_storage *ss)
 }
 
 static struct MHD_Daemon *
-start(int fd, char *cert, char *key)
+start(int fd)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
+	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[] = {
-	    {MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
-	    {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+	    {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve},
 	    /* TLS 1.2 and 1.3 only. */
 	    {MHD_OPTION_HTTPS_PRIORITIES, 0,
 	     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
@@ -269,7 +292,54 @@ start(int fd, char *cert, char *key)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, httpd_cfg.per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, httpd_cfg.timeout,
 	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, conn_request_line, NULL,
 	    MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
+}
+
+/* Stops as DESIGN.md asks: no new connections, requests under way
+ * finished (for at most --request-timeout), their reports committed. */
+static void
+stop(struct MHD_Daemon *d)
+{
+	MHD_socket fd = MHD_quiesce_daemon(d);
+	unsigned i;
+
+	for (i = 0; httpd_active() > 0 && i < 10 * httpd_cfg.request_timeout;
+	     i++)
+		usleep(100000);
+	commit_stop();
+	MHD_stop_daemon(d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	conn_stop();
+}
+
+/* Waits for signals: SIGHUP reloads the certificate, the others stop. */
+static void
+serve(struct MHD_Daemon *d, const sigset_t *set)
+{
+	struct errbuf eb;
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		if (httpd_cfg.no_tls)
+			log_info("SIGHUP: nothing to reload without TLS");
+		else if (tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
+			log_warnx("SIGHUP: %s; still serving the old "
+			          "certificate",
+			          eb.msg);
+		else
+			log_info("SIGHUP: serving certificate sha256:%s",
+			         tls_fingerprint());
+	}
+	log_info("stopping on signal %d, %u requests under way", sig,
+	         httpd_active());
+	stop(d);
 }
 
 int
@@ -277,12 +347,12 @@ main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d;
-	char *cert = NULL, *key = NULL;
+	struct store *st;
 	uid_t uid;
 	gid_t gid;
 	struct errbuf eb;
 	sigset_t set;
-	int ret, sig, fd;
+	int ret, fd;
 
 	httpd_cfg.listen = DEFAULT_LISTEN;
 	httpd_cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
@@ -290,7 +360,9 @@ main(int argc, char **argv)
 	httpd_cfg.connections = HTTPD_CONNECTIONS;
 	httpd_cfg.per_ip = HTTPD_PER_IP;
 	httpd_cfg.timeout = HTTPD_TIMEOUT;
+	httpd_cfg.request_timeout = HTTPD_REQUEST_TIMEOUT;
 	httpd_cfg.threads = HTTPD_THREADS;
+	httpd_cfg.commit_batch = COMMIT_BATCH;
 	httpd_cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;
 	ingest_limits_default(&httpd_cfg.limits);
 	if ((ret = parse_args(argc, argv)) >= 0)
@@ -299,12 +371,9 @@ main(int argc, char **argv)
 		return bad("--listen: ADDR:PORT or [ADDR6]:PORT, not '%s'",
 		           httpd_cfg.listen);
 	httpd_cfg.limits.max_input = httpd_cfg.max_body;
-	if (!httpd_cfg.no_tls && ((cert = read_pem(httpd_cfg.cert)) == NULL ||
-	                          (key = read_pem(httpd_cfg.key)) == NULL))
-		return fprintf(stderr, HTTPD_NAME ": cannot read %s: %s\n",
-		               cert ? httpd_cfg.key : httpd_cfg.cert,
-		               strerror(errno)),
-		       1;
+	if (!httpd_cfg.no_tls &&
+	    tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
 	if (httpd_cfg.user != NULL &&
 	    privdrop_lookup(httpd_cfg.user, &uid, &gid, &eb) != 0)
 		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
@@ -316,7 +385,7 @@ main(int argc, char **argv)
 		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
 	/* A database that cannot be opened or is not one: refuse to serve. */
 	if (store_open(httpd_cfg.db, STORE_DURABLE, httpd_cfg.busy_timeout_ms,
-	               &httpd_store, &eb) != 0)
+	               &st, &eb) != 0)
 		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
 	/* Detach before any thread starts: threads do not survive fork. */
 	if (!httpd_cfg.foreground && daemon(0, 0) != 0)
@@ -324,23 +393,23 @@ main(int argc, char **argv)
 		               strerror(errno)),
 		       1;
 	log_init(HTTPD_NAME, httpd_cfg.foreground);
-	/* SIGTERM and SIGINT are taken by sigwait() below, in no thread. */
+	/* The signals are taken by sigwait() in serve(), in no thread. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((d = start(fd, cert, key)) == NULL) {
+	if (commit_start(st, httpd_cfg.commit_batch, &eb) != 0 ||
+	    conn_start(httpd_cfg.request_timeout) != 0 ||
+	    (d = start(fd)) == NULL) {
 		log_warnx("cannot start serving on %s", httpd_cfg.listen);
 		return 1;
 	}
 	log_info("listening on %s%s, database %s", httpd_cfg.listen,
 	         httpd_cfg.no_tls ? " (no TLS)" : "", httpd_cfg.db);
-	sigwait(&set, &sig);
-	log_info("stopping on signal %d", sig);
-	MHD_stop_daemon(d);
-	store_close(httpd_store);
-	free(cert);
-	free(key);
+	serve(d, &set);
+	store_close(st);
+	tls_free();
 	return 0;
 }

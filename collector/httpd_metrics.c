@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include "httpd_conn.h"
 #include "httpd_metrics.h"
 
 /* The statuses the receiver answers with; the last slot is "other". */
@@ -116,5 +117,11 @@ metrics_render(char *buf, size_t size)
 	        "tlsrpt_ingest_seconds_count %llu\n",
 	        (double)atomic_load(&ingest_usec) / 1e6,
 	        (unsigned long long)atomic_load(&ingest_count));
+	out_add(&o,
+	        "# HELP tlsrpt_connections_cut_off_total Connections closed "
+	        "at their --request-timeout deadline.\n"
+	        "# TYPE tlsrpt_connections_cut_off_total counter\n"
+	        "tlsrpt_connections_cut_off_total %lu\n",
+	        conn_cut_off());
 	return o.overflow ? 0 : o.len;
 }

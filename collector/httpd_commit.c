@@ -1,0 +1,135 @@
+/*
+ * httpd_commit.c - tlsrpt-httpd's committer thread (see httpd_commit.h).
+ *
+ * Requests parse their bodies on libmicrohttpd's threads (ingest_prepare
+ * is pure) and queue the result here. The committer takes everything
+ * queued, up to the batch size, writes each input in its own savepoint
+ * (so one input's storage failure spoils only its own reply) and commits
+ * once: with synchronous=FULL that is one fsync for the batch. While it
+ * commits, the next batch gathers. Only then are the connections resumed,
+ * so a 201 always follows a durable COMMIT.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "httpd_commit.h"
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static struct commit_job *head, *tail;
+static int stopping;
+static pthread_t thread;
+static struct store *store;
+static unsigned batch_max;
+/* Held while the store is in use: by the committer for a batch, by a
+ * health check for its probe. */
+static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Writes and commits one batch; marks every job of a failed COMMIT. */
+static void
+run_batch(struct commit_job *jobs)
+{
+	struct commit_job *j, *next;
+	struct errbuf eb;
+	int64_t now = time(NULL);
+	int ok;
+
+	pthread_mutex_lock(&store_mu);
+	ok = store_begin(store, &eb) == 0;
+	for (j = jobs; ok && j != NULL; j = j->next)
+		if (ingest_commit(store, j->in, now, &eb) != 0)
+			j->failed = 1; /* its savepoint is rolled back */
+	if (ok && store_commit(store, &eb) != 0) {
+		store_rollback(store);
+		ok = 0;
+	}
+	pthread_mutex_unlock(&store_mu);
+	/* Once resumed, a job may be answered and freed at once. */
+	for (j = jobs; j != NULL; j = next) {
+		next = j->next;
+		if (!ok)
+			j->failed = 1;
+		MHD_resume_connection(j->conn);
+	}
+}
+
+static void *
+committer(void *arg)
+{
+	struct commit_job *batch, **last;
+	unsigned n;
+
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		while (head == NULL && !stopping)
+			pthread_cond_wait(&cv, &mu);
+		if (head == NULL)
+			break;
+		batch = head;
+		last = &head;
+		for (n = 0; *last != NULL && n < batch_max; n++)
+			last = &(*last)->next;
+		head = *last;
+		*last = NULL;
+		if (head == NULL)
+			tail = NULL;
+		pthread_mutex_unlock(&mu);
+		run_batch(batch);
+		pthread_mutex_lock(&mu);
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
+int
+commit_start(struct store *st, unsigned max_batch, struct errbuf *eb)
+{
+	store = st;
+	batch_max = max_batch;
+	if (pthread_create(&thread, NULL, committer, NULL) != 0)
+		return errbuf_set(eb, "cannot start the committer thread");
+	return 0;
+}
+
+int
+commit_submit(struct commit_job *job)
+{
+	pthread_mutex_lock(&mu);
+	if (stopping) {
+		pthread_mutex_unlock(&mu);
+		return -1;
+	}
+	/* Suspended before it can be seen by the committer, which resumes. */
+	MHD_suspend_connection(job->conn);
+	job->next = NULL;
+	if (tail != NULL)
+		tail->next = job;
+	else
+		head = job;
+	tail = job;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+	return 0;
+}
+
+int
+commit_check_writable(struct errbuf *eb)
+{
+	int r;
+
+	pthread_mutex_lock(&store_mu);
+	r = store_check_writable(store, eb);
+	pthread_mutex_unlock(&store_mu);
+	return r;
+}
+
+void
+commit_stop(void)
+{
+	pthread_mutex_lock(&mu);
+	stopping = 1;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+	pthread_join(thread, NULL);
+}

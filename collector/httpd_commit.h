@@ -1,0 +1,48 @@
+/*
+ * httpd_commit.h - group commit for tlsrpt-httpd: one thread owns the
+ * store and commits the reports of concurrent requests together, so that
+ * one fsync acknowledges many reports. Each request's connection is
+ * suspended until the transaction that holds its report has committed;
+ * the reply is never sent before.
+ */
+#ifndef TLSRPT_HTTPD_COMMIT_H
+#define TLSRPT_HTTPD_COMMIT_H
+
+#include <microhttpd.h>
+
+#include "errbuf.h"
+#include "ingest.h"
+#include "store.h"
+
+/* Reports per transaction: default and bounds of --commit-batch (1: one
+ * commit per report, as without grouping). */
+#define COMMIT_BATCH     64
+#define COMMIT_BATCH_MAX 4096
+
+/* One report waiting for its commit; owned by the request. */
+struct commit_job {
+	struct ingest_input *in;
+	struct MHD_Connection *conn;
+	int failed; /* storage failed: reply 503 whatever the outcomes say */
+	struct commit_job *next;
+};
+
+/* Starts the committer thread on st (which it uses alone from then on,
+ * besides commit_check_writable). -1 when the thread cannot start. */
+int commit_start(struct store *st, unsigned max_batch, struct errbuf *eb);
+
+/*
+ * Suspends job->conn and queues the job; the connection is resumed once
+ * the job's input is committed (or has failed: job->failed). Called from
+ * the access handler. Returns -1, without suspending, once commit_stop()
+ * has begun: the caller answers 503 itself.
+ */
+int commit_submit(struct commit_job *job);
+
+/* Whether the store can be written now (GET /healthz). */
+int commit_check_writable(struct errbuf *eb);
+
+/* Commits what is queued, refuses further jobs and joins the thread. */
+void commit_stop(void);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * httpd_conn.h - request deadlines for tlsrpt-httpd. libmicrohttpd's
+ * timeout counts idle time only, so a client that sends a byte every few
+ * seconds would hold its connection for ever (slowloris). This module gives
+ * every connection a deadline: the TLS handshake and the request line
+ * within --request-timeout of the connection's opening (or of the previous
+ * reply on a kept-alive connection), and the headers and body within
+ * --request-timeout of the request line. A reaper thread shuts down the
+ * socket of a connection past its deadline.
+ */
+#ifndef TLSRPT_HTTPD_CONN_H
+#define TLSRPT_HTTPD_CONN_H
+
+#include <microhttpd.h>
+
+/* Starts the reaper; seconds is the deadline. -1 if it cannot start. */
+int conn_start(unsigned seconds);
+void conn_stop(void);
+
+/* MHD_OPTION_NOTIFY_CONNECTION: tracks connections as they open and close. */
+void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                 enum MHD_ConnectionNotificationCode code);
+
+/* MHD_OPTION_URI_LOG_CALLBACK: a request line has arrived. Returns NULL
+ * (the request's context is made by the access handler). */
+void *conn_request_line(void *cls, const char *uri, struct MHD_Connection *c);
+
+/* A reply is complete: the connection may wait for its next request. */
+void conn_request_done(struct MHD_Connection *c);
+
+/* Connections cut off at their deadline so far. */
+unsigned long conn_cut_off(void);
+
+#endif

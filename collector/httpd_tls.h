@@ -1,0 +1,33 @@
+/*
+ * httpd_tls.h - tlsrpt-httpd's certificate and key, reloadable: the files
+ * are read at start (while privileged) and again on SIGHUP, and each new
+ * TLS handshake is served the newest pair through GnuTLS's certificate
+ * callback. A pair that fails to load leaves the one in use in place.
+ */
+#ifndef TLSRPT_HTTPD_TLS_H
+#define TLSRPT_HTTPD_TLS_H
+
+#include <gnutls/abstract.h>
+#include <gnutls/x509.h>
+#include <gnutls/gnutls.h>
+
+#include "errbuf.h"
+
+/* Reads and checks (the key must match the certificate) the PEM files,
+ * and makes them the pair served from now on. */
+int tls_load(const char *cert_path, const char *key_path, struct errbuf *eb);
+
+/* The gnutls_certificate_retrieve_function2 for
+ * MHD_OPTION_HTTPS_CERT_CALLBACK. */
+int tls_retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
+                 const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                 gnutls_pcert_st **pcert, unsigned int *pcert_length,
+                 gnutls_privkey_t *pkey);
+
+/* The served certificate's SHA-256 fingerprint, hex, for the log. */
+const char *tls_fingerprint(void);
+
+/* Frees every pair loaded; after the server has stopped. */
+void tls_free(void);
+
+#endif
