@@ -2,10 +2,10 @@
 # test_httpd.sh - tlsrpt-httpd started for real on a loopback port with a
 # certificate made here, spoken to with curl over TLS: each corpus report
 # POSTed gzipped and plain, a duplicate, a wrong media type, an oversized
-# Content-Length and an oversized chunked body, a gzip bomb, a truncated
-# body, GET on the report path, /healthz, and storage failure as 503 with
-# the retried report stored once. The database is read back with
-# `tlsrpt summary`.
+# Content-Length, an oversized and an endless chunked body, a gzip bomb, a
+# truncated body, GET on the report path, /healthz, /metrics, and storage
+# failure as 503 with the retried report stored once. The database is read
+# back with `tlsrpt summary`.
 #
 # Usage: test_httpd.sh TLSRPT TLSRPT_HTTPD
 set -u
