@@ -8,7 +8,8 @@
 #   - 300 reports POSTed by 16 parallel clients: every one 201 and stored
 #     (group commit under concurrency);
 #   - SIGTERM during a slow upload: the request is finished and stored;
-#   - --no-tls --trust-proxy: the client is X-Forwarded-For's last address.
+#   - --no-tls --trust-proxy: the client is X-Forwarded-For's last address;
+#   - --listen [::]:PORT serves IPv6 and IPv4 clients.
 #
 # Usage: test_httpd_ops.sh TLSRPT TLSRPT_HTTPD
 set -u
@@ -37,7 +38,7 @@ served() {
 # start ARGS...: the daemon on a new port, waiting until it answers.
 start() {
 	port=$((20000 + RANDOM % 20000))
-	"$HTTPD" -f --listen "127.0.0.1:$port" --db "$work/t.db" "$@" 2>>"$work/httpd.log" &
+	"$HTTPD" -f --listen "${host:-127.0.0.1}:$port" --db "$work/t.db" "$@" 2>>"$work/httpd.log" &
 	pid=$!
 	for _ in $(seq 1 50); do
 		curl -sk -o /dev/null "$scheme://127.0.0.1:$port/healthz" && return 0
@@ -152,6 +153,16 @@ curl -s -o /dev/null -H 'Content-Type: application/tlsrpt+json' -H 'X-Forwarded-
 check "without --trust-proxy: the peer is the client" 127.0.0.1 \
 	"$(sqlite3 "$work/t.db" "SELECT source FROM report WHERE report_id = 'p-2'")"
 stop "--no-tls"
+# [::] takes IPv6 and IPv4 connections.
+if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
+	host="[::]"
+	start --no-tls || not_ok "start on [::]"
+	check "[::]: IPv6 client served" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://[::1]:$port/healthz")"
+	check "[::]: IPv4 client served" 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")"
+	stop "[::]"
+else
+	echo "# no IPv6 loopback: [::] not tested"
+fi
 if grep -q 'Sanitizer' "$work/httpd.log"; then
 	not_ok "sanitizer reports in the log:"
 	grep -A5 Sanitizer "$work/httpd.log" | head -20 | sed 's/^/#   /'
