@@ -64,26 +64,26 @@ flood() { # MEDIA-TYPE OUT
 	wrk -t2 -c"$CONNS" -d10s -s "$here/post.lua" "https://127.0.0.1:$port/" \
 		-- "$work/junklist" 1 "$1" >"$2" 2>&1
 }
-before=$stored
-flood text/plain "$work/flood415" &
-fpid=$!
-sleep 1
+# during NAME MEDIA-TYPE LIST: a flood of MEDIA-TYPE junk (wrk's output in
+# flood-NAME), and meanwhile each valid report in LIST POSTed by curl;
+# counts the 201s in ok201.
 ok201=0
-while read -r f; do
-	c=$(curl -sk -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+gzip' \
-		--data-binary "@$f" "https://127.0.0.1:$port/")
-	[ "$c" = 201 ] && ok201=$((ok201 + 1)) || echo "$c $f" >>"$work/flood.fail"
-done <<<"$(head -n 100 "$work/late.list")"
-wait $fpid
-flood application/tlsrpt+json "$work/flood400" &
-fpid=$!
-sleep 1
-while read -r f; do
-	c=$(curl -sk -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+gzip' \
-		--data-binary "@$f" "https://127.0.0.1:$port/")
-	[ "$c" = 201 ] && ok201=$((ok201 + 1)) || echo "$c $f" >>"$work/flood.fail"
-done <<<"$(tail -n 100 "$work/late.list")"
-wait $fpid
+during() {
+	flood "$2" "$work/flood-$1" &
+	local fpid=$! c f
+	sleep 1
+	while read -r f; do
+		c=$(curl -sk -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+gzip' \
+			--data-binary "@$f" "https://127.0.0.1:$port/")
+		[ "$c" = 201 ] && ok201=$((ok201 + 1)) || echo "$c $f" >>"$work/flood.fail"
+	done <"$3"
+	wait $fpid
+}
+before=$stored
+head -n 100 "$work/late.list" >"$work/late1"
+tail -n 100 "$work/late.list" >"$work/late2"
+during 415 text/plain "$work/late1"
+during 400 application/tlsrpt+json "$work/late2"
 sleep 1
 after=$(sqlite3 "$work/t.db" 'SELECT count(*) FROM report')
 quarantined=$(sqlite3 "$work/t.db" 'SELECT count(*) FROM quarantine')
@@ -93,7 +93,7 @@ awk -v cpus="$(nproc)" -v cpu="$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 
 	-v avg="$avg" -v d="$DURATION" -v c="$CONNS" -v created="$created" -v stored="$stored" \
 	-v rss="$rss" -v p50="$(awk '$1 == "p50_ms" { print $2 }' "$work/wrk.out")" \
 	-v p99="$(awk '$1 == "p99_ms" { print $2 }' "$work/wrk.out")" \
-	-v f415="$(rate "$work/flood415")" -v f400="$(rate "$work/flood400")" \
+	-v f415="$(rate "$work/flood-415")" -v f400="$(rate "$work/flood-400")" \
 	-v ok201="$ok201" -v added=$((after - before)) -v q="$quarantined" 'BEGIN {
 	printf "machine               %d CPUs, %s\n", cpus, cpu
 	printf "reports               %d distinct, gzipped, %d B on average\n", '"$(wc -l <"$work/list")"', avg

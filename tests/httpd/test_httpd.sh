@@ -9,36 +9,24 @@
 #
 # Usage: test_httpd.sh TLSRPT TLSRPT_HTTPD
 set -u
-TLSRPT=$1
-HTTPD=$2
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../cli/lib.sh"
-
-if ! command -v openssl >/dev/null || ! command -v curl >/dev/null; then
-	echo "openssl and curl needed: HTTPS test skipped"
-	exit 0
-fi
-pid=""
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" \
-	-out "$work/cert.pem" -days 2 -subj "/CN=localhost" \
-	-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
+. "$(dirname "$0")/lib.sh"
+mkcert server
 port=$((20000 + RANDOM % 20000))
 db="$work/t.db"
-"$HTTPD" -f --listen "127.0.0.1:$port" --cert "$work/cert.pem" \
-	--key "$work/key.pem" --db "$db" --path /v1/report --max-body 65536 \
+"$HTTPD" -f --listen "127.0.0.1:$port" --cert "$work/server.pem" \
+	--key "$work/server.key" --db "$db" --path /v1/report --max-body 65536 \
 	--busy-timeout 300 2>"$work/httpd.log" &
 pid=$!
 url="https://localhost:$port/v1/report"
 for _ in $(seq 1 50); do
-	code=$(curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port/healthz")
+	code=$(curl -s -o /dev/null --cacert "$work/server.pem" -w '%{http_code}' "https://localhost:$port/healthz")
 	[ "$code" = 200 ] && echo 200 >>"$work/codes" && break
 	sleep 0.1
 done
 
 # get PATH: prints the status of a GET (and records it).
 get() {
-	curl -s -o /dev/null --cacert "$work/cert.pem" -w '%{http_code}' "https://localhost:$port$1" |
+	curl -s -o /dev/null --cacert "$work/server.pem" -w '%{http_code}' "https://localhost:$port$1" |
 		tee -a "$work/codes"
 	echo >>"$work/codes"
 }
@@ -47,7 +35,7 @@ get() {
 post() {
 	local ct=$1 f=$2
 	shift 2
-	curl -s --cacert "$work/cert.pem" -H "Content-Type: $ct" \
+	curl -s --cacert "$work/server.pem" -H "Content-Type: $ct" \
 		--data-binary "@$f" -w ' %{http_code}' "$@" "$url" | tr '\n' ' '
 }
 # status OUTPUT: the status of a post (and records it).
@@ -113,7 +101,7 @@ report "Web Org" w-2 web2.example 5 0 >"$work/w2.json"
 lock=$!
 sleep 0.5
 check "locked: healthz 503" 503 "$(get /healthz)"
-hdr=$(curl -s -D - -o /dev/null --cacert "$work/cert.pem" -H 'Content-Type: application/tlsrpt+json' \
+hdr=$(curl -s -D - -o /dev/null --cacert "$work/server.pem" -H 'Content-Type: application/tlsrpt+json' \
 	--data-binary "@$work/w2.json" "$url" | tr -d '\r')
 check "locked: 503" "HTTP/1.1 503 Service Unavailable" "$(echo "$hdr" | head -1)"
 echo 503 >>"$work/codes"
@@ -125,7 +113,7 @@ check "stored once" "web2.example,1,1,5,0" \
 
 # /metrics: every status answered, counted; the reports by outcome as in
 # the database (stored), and the /metrics request itself as one more 200.
-curl -s --cacert "$work/cert.pem" "https://localhost:$port/metrics" >"$work/metrics"
+curl -s --cacert "$work/server.pem" "https://localhost:$port/metrics" >"$work/metrics"
 echo 200 >>"$work/codes"
 for code in 200 201 400 404 405 413 415 503; do
 	check "metrics: $code answers" "$(grep -c "^$code\$" "$work/codes")" \

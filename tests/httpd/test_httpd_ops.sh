@@ -13,23 +13,8 @@
 #
 # Usage: test_httpd_ops.sh TLSRPT TLSRPT_HTTPD
 set -u
-TLSRPT=$1
-HTTPD=$2
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../cli/lib.sh"
+. "$(dirname "$0")/lib.sh"
 
-if ! command -v openssl >/dev/null || ! command -v curl >/dev/null; then
-	echo "openssl and curl needed: HTTPS test skipped"
-	exit 0
-fi
-pid=""
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-
-mkcert() { # NAME: NAME.pem and NAME.key
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/$1.key" \
-		-out "$work/$1.pem" -days 2 -subj "/CN=localhost" \
-		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
-}
 fpr() { openssl x509 -noout -fingerprint -sha256 | cut -d= -f2; }
 # served: the fingerprint of the certificate a new connection is shown.
 served() {
