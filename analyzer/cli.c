@@ -221,3 +221,45 @@ cli_open_for_query(const struct cli *c, const char *cmd)
 	}
 	return st;
 }
+
+int
+query_parse_args(struct cli *c, struct query_opts *q, int argc, char **argv,
+                 const char *help, const struct option *extra,
+                 int (*take)(void *arg, int opt, const char *optarg), void *arg)
+{
+	static const struct option base[] = {CLI_COMMON_OPTIONS,
+	                                     CLI_QUERY_OPTIONS,
+	                                     {"help", no_argument, NULL, 'h'}};
+	struct option
+	    opts[sizeof(base) / sizeof(base[0]) + QUERY_EXTRA_MAX + 1];
+	size_t n = 0, i;
+	int opt, r;
+
+	for (i = 0; i < sizeof(base) / sizeof(base[0]); i++)
+		opts[n++] = base[i];
+	for (i = 0; extra != NULL && extra[i].name != NULL; i++)
+		if (i < QUERY_EXTRA_MAX)
+			opts[n++] = extra[i];
+	opts[n] = (struct option){NULL, 0, NULL, 0};
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(help, stdout);
+			return 0;
+		}
+		if ((r = cli_common_option(c, opt, optarg)) == 0)
+			r = query_option(q, c, argv[0], opt, optarg);
+		for (i = 0; r == 0 && extra != NULL && extra[i].name != NULL;
+		     i++)
+			if (extra[i].val == opt)
+				r = take(arg, opt, optarg) == 0 ? 1 : -1;
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r == 0)
+			return cli_usage_error(argv[0], "unknown option");
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'",
+		                       argv[optind]);
+	return -1;
+}

@@ -87,6 +87,25 @@ void query_opts_free(struct query_opts *q);
 int query_option(struct query_opts *q, const struct cli *c, const char *cmd,
                  int opt, const char *arg);
 
+/*
+ * Parses a query command's options: the common and query options, --help
+ * (prints help: returns 0), and the command's own extra options (a NULL
+ * terminated array, at most QUERY_EXTRA_MAX, whose val is a character
+ * below CLI_OPT_DB) handed to take(), which returns 0, or -1 after printing
+ * why. Returns -1 to go on, else an exit code.
+ */
+#define QUERY_EXTRA_MAX 8
+int query_parse_args(struct cli *c, struct query_opts *q, int argc, char **argv,
+                     const char *help, const struct option *extra,
+                     int (*take)(void *arg, int opt, const char *optarg),
+                     void *arg);
+
+/* Prints a filled table in q's format, or the query's error: returns 0, or
+ * 1 on failure. */
+struct table;
+int query_finish(struct table *t, const struct query_opts *q, int qret,
+                 struct errbuf *eb, const char *cmd);
+
 /* Opens the database for queries: it must exist. Prints why on failure. */
 struct store *cli_open_for_query(const struct cli *c, const char *cmd);
 
@@ -94,5 +113,6 @@ struct store *cli_open_for_query(const struct cli *c, const char *cmd);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_summary(struct cli *c, int argc, char **argv);
 int cmd_failures(struct cli *c, int argc, char **argv);
+int cmd_readiness(struct cli *c, int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ static const char main_help[] =
     "  import PATH... | -   import report files, messages, mboxes, Maildirs\n"
     "  summary              sessions and failure rate per policy domain\n"
     "  failures [--by KEYS] failed sessions by sending MTA, type, mode, ...\n"
+    "  readiness            can each MTA-STS domain move to mode: enforce?\n"
     "\n"
     "Options (also accepted after the command):\n"
     "  --db PATH            the database (default $TLSRPT_DB, else\n"
@@ -38,6 +39,7 @@ static const struct {
     {"import", cmd_import},
     {"summary", cmd_summary},
     {"failures", cmd_failures},
+    {"readiness", cmd_readiness},
 };
 
 int

@@ -16,6 +16,7 @@ struct cell {
 	double rate; /* COL_RATE */
 	char **list; /* COL_LIST */
 	size_t nlist;
+	char *json; /* COL_JSON */
 };
 
 struct table {
@@ -51,6 +52,7 @@ table_free(struct table *t)
 		for (k = 0; k < t->cells[i].nlist; k++)
 			free(t->cells[i].list[k]);
 		free(t->cells[i].list);
+		free(t->cells[i].json);
 	}
 	free(t->cells);
 	free(t);
@@ -142,6 +144,17 @@ table_list(struct table *t, const char *const *v, size_t n)
 	return 0;
 }
 
+int
+table_json(struct table *t, const char *json, const char *text)
+{
+	struct cell *c = next_cell(t);
+
+	if (c == NULL || (c->json = strdup(json)) == NULL ||
+	    (c->text = strdup(text)) == NULL)
+		return -1;
+	return 0;
+}
+
 static json_t *
 cell_json(const struct column *col, const struct cell *c)
 {
@@ -160,6 +173,8 @@ cell_json(const struct column *col, const struct cell *c)
 		for (i = 0; a != NULL && i < c->nlist; i++)
 			json_array_append_new(a, json_string(c->list[i]));
 		return a;
+	case COL_JSON:
+		return json_loads(c->json, 0, NULL);
 	case COL_TEXT:
 		break;
 	}
@@ -272,8 +287,10 @@ print_table(const struct table *t, FILE *fp)
 				w[k] = n;
 		}
 	for (k = 0; k < t->ncols; k++)
-		fprintf(fp, "%s%-*s", k ? "  " : "",
-		        k + 1 < t->ncols ? (int)w[k] : 0, t->cols[k].title);
+		if (t->cols[k].kind != COL_JSON)
+			fprintf(fp, "%s%-*s", k ? "  " : "",
+			        k + 1 < t->ncols ? (int)w[k] : 0,
+			        t->cols[k].title);
 	fputc('\n', fp);
 	for (r = 0; r < t->nrows; r++) {
 		for (k = 0; k < t->ncols; k++) {
@@ -282,6 +299,8 @@ print_table(const struct table *t, FILE *fp)
 			int right = t->cols[k].kind == COL_INT ||
 			            t->cols[k].kind == COL_RATE;
 
+			if (t->cols[k].kind == COL_JSON)
+				continue;
 			fprintf(fp, "%s%*s", k ? "  " : "",
 			        right ? (int)w[k]
 			              : -(k + 1 < t->ncols ? (int)w[k] : 0),

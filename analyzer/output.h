@@ -15,7 +15,9 @@
 
 enum output_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
 
-enum col_kind { COL_TEXT, COL_INT, COL_RATE, COL_LIST };
+/* COL_JSON: a structured value (an array of objects, say): as itself in
+ * JSON, as a one-line text in CSV, left out of the table. */
+enum col_kind { COL_TEXT, COL_INT, COL_RATE, COL_LIST, COL_JSON };
 
 struct column {
 	const char *key;   /* JSON and CSV */
@@ -36,6 +38,9 @@ int table_text(struct table *t, const char *v);
 int table_int(struct table *t, int64_t v);
 int table_rate(struct table *t, double v);
 int table_list(struct table *t, const char *const *v, size_t n);
+/* json is JSON text (taken as valid: made by the caller); text is its CSV
+ * form. */
+int table_json(struct table *t, const char *json, const char *text);
 
 /* Writes the table in the format; returns 0 or -1 on a write error. */
 int table_print(const struct table *t, enum output_format f, FILE *fp);

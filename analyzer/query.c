@@ -1,12 +1,17 @@
 /*
- * query.c - `tlsrpt summary` and `tlsrpt failures`: the store's answers
- * (store.h) turned into rows with DESIGN.md's keys.
+ * query.c - `tlsrpt summary`, `tlsrpt failures` and `tlsrpt readiness`: the
+ * store's answers (store.h, readiness.h) turned into rows with DESIGN.md's
+ * keys.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
+#include "optnum.h"
+#include "readiness.h"
 
 static const char summary_help[] =
     "Usage: tlsrpt summary [OPTIONS]\n"
@@ -91,46 +96,10 @@ summary_row(const struct store_summary_row *r, void *arg)
 	return 0;
 }
 
-/* Parses the command's options; returns -1 to go on, else an exit code. */
-static int
-parse_query_args(struct cli *c, struct query_opts *q, int argc, char **argv,
-                 const char *help, const char **by)
-{
-	static const struct option opts[] = {
-	    CLI_COMMON_OPTIONS,
-	    CLI_QUERY_OPTIONS,
-	    {"by", required_argument, NULL, 'b'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
-	int opt, r;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(help, stdout);
-			return 0;
-		}
-		if (opt == 'b' && by != NULL) {
-			*by = optarg;
-			continue;
-		}
-		if ((r = cli_common_option(c, opt, optarg)) == 0)
-			r = query_option(q, c, argv[0], opt, optarg);
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r == 0)
-			return cli_usage_error(argv[0], "unknown option");
-	}
-	if (optind < argc)
-		return cli_usage_error(argv[0], "unexpected argument '%s'",
-		                       argv[optind]);
-	return -1;
-}
-
 /* Runs a query into a table and prints it: 0, or 1 on failure. */
-static int
-finish(struct table *t, const struct query_opts *q, int qret, struct errbuf *eb,
-       const char *cmd)
+int
+query_finish(struct table *t, const struct query_opts *q, int qret,
+             struct errbuf *eb, const char *cmd)
 {
 	if (qret < 0) {
 		fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb->msg);
@@ -153,17 +122,17 @@ cmd_summary(struct cli *c, int argc, char **argv)
 	int ret;
 
 	query_opts_init(&q);
-	if ((ret = parse_query_args(c, &q, argc, argv, summary_help, NULL)) >=
-	    0)
+	if ((ret = query_parse_args(c, &q, argc, argv, summary_help, NULL, NULL,
+	                            NULL)) >= 0)
 		goto out;
 	ret = 1;
 	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
 	    (sink.t = table_new(summary_cols, NSUMMARY_COLS)) == NULL)
 		goto out;
 	sink.limit = q.limit;
-	ret = finish(sink.t, &q,
-	             store_summary(st, &q.filter, summary_row, &sink, &eb), &eb,
-	             argv[0]);
+	ret = query_finish(
+	    sink.t, &q, store_summary(st, &q.filter, summary_row, &sink, &eb),
+	    &eb, argv[0]);
 out:
 	table_free(sink.t);
 	store_close(st);
@@ -246,6 +215,17 @@ failure_row(const struct store_failure_row *r, void *arg)
 	       table_int(s->t, r->reports);
 }
 
+static const struct option by_opt[] = {{"by", required_argument, NULL, 'b'},
+                                       {NULL, 0, NULL, 0}};
+
+static int
+take_by(void *arg, int opt, const char *optarg)
+{
+	(void)opt;
+	*(const char **)arg = optarg;
+	return 0;
+}
+
 int
 cmd_failures(struct cli *c, int argc, char **argv)
 {
@@ -259,8 +239,8 @@ cmd_failures(struct cli *c, int argc, char **argv)
 	int ret;
 
 	query_opts_init(&q);
-	if ((ret = parse_query_args(c, &q, argc, argv, failures_help, &by)) >=
-	    0)
+	if ((ret = query_parse_args(c, &q, argc, argv, failures_help, by_opt,
+	                            take_by, &by)) >= 0)
 		goto out;
 	if (parse_by(by, &sink, &eb) != 0) {
 		ret = cli_usage_error(argv[0], "--by: %s", eb.msg);
@@ -274,10 +254,177 @@ cmd_failures(struct cli *c, int argc, char **argv)
 	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
 	    (sink.t = table_new(cols, n)) == NULL)
 		goto out;
-	ret = finish(sink.t, &q,
-	             store_failures(st, &q.filter, sink.keys, q.limit,
-	                            failure_row, &sink, &eb),
-	             &eb, argv[0]);
+	ret = query_finish(sink.t, &q,
+	                   store_failures(st, &q.filter, sink.keys, q.limit,
+	                                  failure_row, &sink, &eb),
+	                   &eb, argv[0]);
+out:
+	table_free(sink.t);
+	store_close(st);
+	query_opts_free(&q);
+	return ret;
+}
+
+/* Frees what json_dumps() returned, with jansson's own free function. */
+static void
+json_string_release(char *s)
+{
+	json_malloc_t m;
+	json_free_t f;
+
+	json_get_alloc_funcs(&m, &f);
+	if (s != NULL)
+		f(s);
+}
+
+static const char readiness_help[] =
+    "Usage: tlsrpt readiness [OPTIONS]\n"
+    "\n"
+    "For each policy domain with an MTA-STS policy: can it move from\n"
+    "mode: testing to mode: enforce, and what to do next. Counted over the\n"
+    "domain's STS policies in the period (default: the last 30 days):\n"
+    "  enforced           the newest policy seen is in enforce mode (the\n"
+    "                     failed sessions are mail that enforce stopped)\n"
+    "  insufficient-data  fewer days or reporting organizations than asked\n"
+    "  not-ready          the failure rate is above the limit, or a failure\n"
+    "                     names an MX that the policy's mx: lines do not\n"
+    "                     cover; each cause is listed in blockers\n"
+    "  ready              otherwise\n"
+    "\n"
+    "  --min-days N              days with reports needed (default 7)\n"
+    "  --min-organizations N     reporting organizations needed (default 2)\n"
+    "  --max-failure-rate X      largest failure rate, a fraction (default\n"
+    "                            0.001)\n"
+    "  --since, --until, --domain, --org, --format, --limit, --db\n"
+    "                     as in 'tlsrpt summary --help'\n";
+
+static const struct column readiness_cols[] = {
+    {"policy_domain", "DOMAIN", COL_TEXT},
+    {"policy_mode", "MODE", COL_TEXT},
+    {"verdict", "VERDICT", COL_TEXT},
+    {"days", "DAYS", COL_INT},
+    {"organizations", "ORGS", COL_INT},
+    {"successful_sessions", "SUCCESSFUL", COL_INT},
+    {"failed_sessions", "FAILED", COL_INT},
+    {"failure_rate", "FAIL-RATE", COL_RATE},
+    {"blockers", "BLOCKERS", COL_JSON},
+    {"next_step", "NEXT STEP", COL_TEXT},
+};
+#define NREADINESS_COLS (sizeof(readiness_cols) / sizeof(readiness_cols[0]))
+
+static const struct option readiness_opts[] = {
+    {"min-days", required_argument, NULL, 'd'},
+    {"min-organizations", required_argument, NULL, 'o'},
+    {"max-failure-rate", required_argument, NULL, 'r'},
+    {NULL, 0, NULL, 0}};
+
+static int
+take_readiness(void *arg, int opt, const char *optarg)
+{
+	struct readiness_opts *o = arg;
+	uint64_t v;
+	char *end;
+	double x;
+
+	if (opt == 'r') {
+		x = strtod(optarg, &end);
+		if (end == optarg || *end != '\0' || !(x >= 0 && x <= 1))
+			return cli_usage_error("readiness",
+			                       "--max-failure-rate: a fraction "
+			                       "from 0 to 1, not '%s'",
+			                       optarg),
+			       -1;
+		o->max_failure_rate = x;
+		return 0;
+	}
+	if (optnum_parse(optarg, 0, 36500, &v) != 0)
+		return cli_usage_error(
+		           "readiness", "--%s: 0 to 36500, not '%s'",
+		           opt == 'd' ? "min-days" : "min-organizations",
+		           optarg),
+		       -1;
+	*(opt == 'd' ? &o->min_days : &o->min_organizations) = (unsigned)v;
+	return 0;
+}
+
+/* The blockers as JSON and as one CSV line. */
+static int
+blockers_cell(struct table *t, const struct readiness_row *r)
+{
+	json_t *a = json_array(), *o;
+	char *js = NULL, text[2048] = "";
+	size_t i, n;
+	int ret;
+
+	for (i = 0; a != NULL && i < r->nblockers; i++) {
+		const struct readiness_blocker *b = &r->blockers[i];
+
+		o = json_pack(
+		    "{s:s, s:s?, s:I, s:b}", "result_type", b->result_type,
+		    "receiving_mx_hostname",
+		    *b->receiving_mx_hostname ? b->receiving_mx_hostname : NULL,
+		    "failed_sessions", (json_int_t)b->failed_sessions,
+		    "mx_in_policy", b->mx_in_policy);
+		json_array_append_new(a, o);
+		n = strlen(text);
+		snprintf(text + n, sizeof(text) - n, "%s%s %s %lld",
+		         i ? "; " : "", b->result_type,
+		         *b->receiving_mx_hostname ? b->receiving_mx_hostname
+		                                   : "-",
+		         (long long)b->failed_sessions);
+	}
+	js = a ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(a);
+	ret = js ? table_json(t, js, text) : -1;
+	json_string_release(js);
+	return ret;
+}
+
+static int
+readiness_row(const struct readiness_row *r, void *arg)
+{
+	struct sink *s = arg;
+	struct table *t = s->t;
+	const struct store_sts_row *d = r->domain;
+
+	if (s->limit > 0 && s->rows == s->limit)
+		return 1;
+	s->rows++;
+	return table_row(t) || table_text(t, d->policy_domain) ||
+	       table_text(t, d->newest_mode) ||
+	       table_text(t, readiness_verdict_name(r->verdict)) ||
+	       table_int(t, d->days) || table_int(t, d->organizations) ||
+	       table_int(t, d->successful_sessions) ||
+	       table_int(t, d->failed_sessions) ||
+	       table_rate(t, r->failure_rate) || blockers_cell(t, r) ||
+	       table_text(t, r->next_step);
+}
+
+int
+cmd_readiness(struct cli *c, int argc, char **argv)
+{
+	struct query_opts q;
+	struct readiness_opts ro;
+	struct store *st = NULL;
+	struct sink sink = {NULL, 0, 0};
+	struct errbuf eb = {""};
+	int ret;
+
+	query_opts_init(&q);
+	readiness_opts_default(&ro);
+	q.filter.since = (int64_t)c->now - 30 * 86400; /* the default period */
+	if ((ret = query_parse_args(c, &q, argc, argv, readiness_help,
+	                            readiness_opts, take_readiness, &ro)) >= 0)
+		goto out;
+	ret = 1;
+	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
+	    (sink.t = table_new(readiness_cols, NREADINESS_COLS)) == NULL)
+		goto out;
+	sink.limit = q.limit;
+	ret = query_finish(
+	    sink.t, &q,
+	    readiness_run(st, &q.filter, &ro, readiness_row, &sink, &eb), &eb,
+	    argv[0]);
 out:
 	table_free(sink.t);
 	store_close(st);

@@ -95,6 +95,7 @@ struct store_filter {
 	const char *const *domains;
 	size_t ndomains;
 	const char *organization;
+	const char *policy_type; /* only policies of this type; NULL: all */
 };
 
 /* Sets a filter that matches everything. */
@@ -153,5 +154,23 @@ typedef int (*store_failure_cb)(const struct store_failure_row *row, void *arg);
 int store_failures(struct store *st, const struct store_filter *f,
                    unsigned keys, size_t limit, store_failure_cb cb, void *arg,
                    struct errbuf *eb);
+
+/* What readiness needs of a policy domain with STS policies in the
+ * filter's range, counted over its STS policies only. */
+struct store_sts_row {
+	const char *policy_domain;
+	const char *newest_mode; /* of its newest STS policy in the range */
+	const char *mx_patterns; /* that policy's MX patterns, one a line */
+	int64_t days;            /* distinct UTC days its reports start on */
+	int64_t organizations;
+	int64_t successful_sessions;
+	int64_t failed_sessions;
+};
+
+/* Calls cb once per such domain, in domain order; the row is valid during
+ * the call. A non-zero return from cb stops and is returned. */
+typedef int (*store_sts_cb)(const struct store_sts_row *row, void *arg);
+int store_sts_domains(struct store *st, const struct store_filter *f,
+                      store_sts_cb cb, void *arg, struct errbuf *eb);
 
 #endif

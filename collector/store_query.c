@@ -38,18 +38,19 @@ store_filter_init(struct store_filter *f)
 	f->until = INT64_MAX;
 }
 
-/* Appends the WHERE clause of a filter; parameters ?1..?4. */
+/* Appends the WHERE clause of a filter; parameters ?1..?5. */
 static void
 where_clause(char *sql, size_t size, const struct store_filter *f)
 {
 	size_t n = strlen(sql);
 
 	snprintf(sql + n, size - n,
-	         " WHERE p.start_time >= ?1 AND p.start_time < ?2%s%s",
+	         " WHERE p.start_time >= ?1 AND p.start_time < ?2%s%s%s",
 	         f->ndomains ? " AND p.policy_domain IN"
 	                       " (SELECT value FROM json_each(?3))"
 	                     : "",
-	         f->organization ? " AND r.organization = ?4" : "");
+	         f->organization ? " AND r.organization = ?4" : "",
+	         f->policy_type ? " AND p.policy_type = ?5" : "");
 }
 
 static int
@@ -74,6 +75,8 @@ bind_filter(struct store *st, sqlite3_stmt *s, const struct store_filter *f,
 	}
 	if (f->organization)
 		sqlite3_bind_text(s, 4, f->organization, -1, SQLITE_STATIC);
+	if (f->policy_type)
+		sqlite3_bind_text(s, 5, f->policy_type, -1, SQLITE_STATIC);
 	return 0;
 }
 
@@ -243,7 +246,9 @@ failure_sql(char *sql, size_t size, const struct store_filter *f, unsigned keys,
 	n = strlen(sql);
 	snprintf(sql + n, size - n,
 	         "%s%s%s ORDER BY sum(f.failed_sessions) DESC%s%s",
-	         keys & FAILURE_BY_MODE ? "" : " AND p.counts_for_domain = 1",
+	         keys & FAILURE_BY_MODE || f->policy_type
+	             ? ""
+	             : " AND p.counts_for_domain = 1",
 	         group[0] ? " GROUP BY " : "", group, group[0] ? ", " : "",
 	         group);
 	if (limit > 0) {
@@ -284,6 +289,60 @@ store_failures(struct store *st, const struct store_filter *f, unsigned keys,
 	}
 	if (rc != SQLITE_DONE) {
 		store_error(st, eb, "failures");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(s);
+	json_string_free(dj);
+	return ret;
+}
+
+int
+store_sts_domains(struct store *st, const struct store_filter *f,
+                  store_sts_cb cb, void *arg, struct errbuf *eb)
+{
+	/* The newest STS policy of the domain in the range: its mode and
+	 * patterns, by the (domain, start) index. */
+	static const char newest[] =
+	    "(SELECT q.%s FROM policy q WHERE q.policy_domain = p.policy_domain"
+	    " AND q.policy_type = 'sts' AND q.start_time >= ?1"
+	    " AND q.start_time < ?2 ORDER BY q.start_time DESC, q.id DESC"
+	    " LIMIT 1)";
+	struct store_filter sts = *f;
+	char sql[QUERY_SQL_MAX], mode[256], mx[256], *dj = NULL;
+	sqlite3_stmt *s = NULL;
+	struct store_sts_row row;
+	int rc, ret = -1;
+
+	sts.policy_type = "sts";
+	snprintf(mode, sizeof(mode), newest, "policy_mode");
+	snprintf(mx, sizeof(mx), newest, "mx_host");
+	snprintf(sql, sizeof(sql),
+	         "SELECT p.policy_domain, %s, %s,"
+	         " count(DISTINCT p.start_time / 86400),"
+	         " count(DISTINCT r.organization), sum(p.successful_sessions),"
+	         " sum(p.failed_sessions)"
+	         " FROM policy p JOIN report r ON r.id = p.report",
+	         mode, mx);
+	where_clause(sql, sizeof(sql), &sts);
+	strncat(sql, " GROUP BY p.policy_domain ORDER BY p.policy_domain",
+	        sizeof(sql) - strlen(sql) - 1);
+	if (prepare(st, sql, &s, eb) || bind_filter(st, s, &sts, &dj, eb))
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row.policy_domain = col_text(s, 0);
+		row.newest_mode = col_text(s, 1);
+		row.mx_patterns = col_text(s, 2);
+		row.days = sqlite3_column_int64(s, 3);
+		row.organizations = sqlite3_column_int64(s, 4);
+		row.successful_sessions = sqlite3_column_int64(s, 5);
+		row.failed_sessions = sqlite3_column_int64(s, 6);
+		if ((ret = cb(&row, arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, eb, "readiness");
 		goto out;
 	}
 	ret = 0;
