@@ -16,7 +16,7 @@ struct cell {
 	double rate; /* COL_RATE */
 	char **list; /* COL_LIST */
 	size_t nlist;
-	char *json; /* COL_JSON */
+	json_t *json; /* COL_JSON */
 };
 
 struct table {
@@ -52,7 +52,7 @@ table_free(struct table *t)
 		for (k = 0; k < t->cells[i].nlist; k++)
 			free(t->cells[i].list[k]);
 		free(t->cells[i].list);
-		free(t->cells[i].json);
+		json_decref(t->cells[i].json);
 	}
 	free(t->cells);
 	free(t);
@@ -145,14 +145,16 @@ table_list(struct table *t, const char *const *v, size_t n)
 }
 
 int
-table_json(struct table *t, const char *json, const char *text)
+table_json(struct table *t, json_t *v, const char *text)
 {
 	struct cell *c = next_cell(t);
 
-	if (c == NULL || (c->json = strdup(json)) == NULL ||
-	    (c->text = strdup(text)) == NULL)
+	if (c == NULL || v == NULL) {
+		json_decref(v);
 		return -1;
-	return 0;
+	}
+	c->json = v;
+	return (c->text = strdup(text)) != NULL ? 0 : -1;
 }
 
 static json_t *
@@ -174,7 +176,7 @@ cell_json(const struct column *col, const struct cell *c)
 			json_array_append_new(a, json_string(c->list[i]));
 		return a;
 	case COL_JSON:
-		return json_loads(c->json, 0, NULL);
+		return json_incref(c->json);
 	case COL_TEXT:
 		break;
 	}

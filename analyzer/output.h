@@ -10,6 +10,7 @@
 #ifndef TLSRPT_OUTPUT_H
 #define TLSRPT_OUTPUT_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -38,9 +39,9 @@ int table_text(struct table *t, const char *v);
 int table_int(struct table *t, int64_t v);
 int table_rate(struct table *t, double v);
 int table_list(struct table *t, const char *const *v, size_t n);
-/* json is JSON text (taken as valid: made by the caller); text is its CSV
- * form. */
-int table_json(struct table *t, const char *json, const char *text);
+/* v is a jansson value, whose reference the table takes (also on
+ * failure); text is its CSV form. */
+int table_json(struct table *t, json_t *v, const char *text);
 
 /* Writes the table in the format; returns 0 or -1 on a write error. */
 int table_print(const struct table *t, enum output_format f, FILE *fp);

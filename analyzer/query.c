@@ -265,18 +265,6 @@ out:
 	return ret;
 }
 
-/* Frees what json_dumps() returned, with jansson's own free function. */
-static void
-json_string_release(char *s)
-{
-	json_malloc_t m;
-	json_free_t f;
-
-	json_get_alloc_funcs(&m, &f);
-	if (s != NULL)
-		f(s);
-}
-
 static const char readiness_help[] =
     "Usage: tlsrpt readiness [OPTIONS]\n"
     "\n"
@@ -352,9 +340,8 @@ static int
 blockers_cell(struct table *t, const struct readiness_row *r)
 {
 	json_t *a = json_array(), *o;
-	char *js = NULL, text[2048] = "";
+	char text[2048] = "";
 	size_t i, n;
-	int ret;
 
 	for (i = 0; a != NULL && i < r->nblockers; i++) {
 		const struct readiness_blocker *b = &r->blockers[i];
@@ -373,11 +360,7 @@ blockers_cell(struct table *t, const struct readiness_row *r)
 		                                   : "-",
 		         (long long)b->failed_sessions);
 	}
-	js = a ? json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-	json_decref(a);
-	ret = js ? table_json(t, js, text) : -1;
-	json_string_release(js);
-	return ret;
+	return table_json(t, a, text);
 }
 
 static int
