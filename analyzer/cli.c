@@ -258,8 +258,21 @@ query_parse_args(struct cli *c, struct query_opts *q, int argc, char **argv,
 		if (r == 0)
 			return cli_usage_error(argv[0], "unknown option");
 	}
-	if (optind < argc)
+	if (argc - optind > q->max_args)
 		return cli_usage_error(argv[0], "unexpected argument '%s'",
-		                       argv[optind]);
+		                       argv[optind + q->max_args]);
+	q->args = argv + optind;
+	q->nargs = argc - optind;
 	return -1;
+}
+
+void
+cli_format_time(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%lld", (long long)t);
 }

@@ -60,6 +60,9 @@ struct query_opts {
 	size_t ndomains;
 	enum output_format format;
 	size_t limit;
+	int max_args; /* positional arguments the command takes */
+	char **args;  /* out: them */
+	int nargs;
 };
 
 #define CLI_OPT_SINCE  1100
@@ -109,10 +112,17 @@ int query_finish(struct table *t, const struct query_opts *q, int qret,
 /* Opens the database for queries: it must exist. Prints why on failure. */
 struct store *cli_open_for_query(const struct cli *c, const char *cmd);
 
+/* Writes t as YYYY-MM-DDTHH:MM:SSZ. */
+void cli_format_time(int64_t t, char *buf, size_t size);
+
 /* The subcommands; argv[0] is the command name. */
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_summary(struct cli *c, int argc, char **argv);
 int cmd_failures(struct cli *c, int argc, char **argv);
 int cmd_readiness(struct cli *c, int argc, char **argv);
+int cmd_reports(struct cli *c, int argc, char **argv);
+int cmd_show(struct cli *c, int argc, char **argv);
+int cmd_prune(struct cli *c, int argc, char **argv);
+int cmd_quarantine(struct cli *c, int argc, char **argv);
 
 #endif

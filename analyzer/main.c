@@ -24,6 +24,11 @@ static const char main_help[] =
     "  summary              sessions and failure rate per policy domain\n"
     "  failures [--by KEYS] failed sessions by sending MTA, type, mode, ...\n"
     "  readiness            can each MTA-STS domain move to mode: enforce?\n"
+    "  reports              the stored reports, newest first\n"
+    "  show KEY             a stored report's JSON\n"
+    "  prune --older-than D delete reports older than D days\n"
+    "  quarantine [list|show KEY|retry]\n"
+    "                       rejected inputs; parse them again\n"
     "\n"
     "Options (also accepted after the command):\n"
     "  --db PATH            the database (default $TLSRPT_DB, else\n"
@@ -36,10 +41,10 @@ static const struct {
 	const char *name;
 	int (*run)(struct cli *, int, char **);
 } commands[] = {
-    {"import", cmd_import},
-    {"summary", cmd_summary},
-    {"failures", cmd_failures},
-    {"readiness", cmd_readiness},
+    {"import", cmd_import},     {"summary", cmd_summary},
+    {"failures", cmd_failures}, {"readiness", cmd_readiness},
+    {"reports", cmd_reports},   {"show", cmd_show},
+    {"prune", cmd_prune},       {"quarantine", cmd_quarantine},
 };
 
 int

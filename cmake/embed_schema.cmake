@@ -1,6 +1,9 @@
-# Writes OUT, a C file holding every schema file in FILES (sorted by name)
+# Writes OUT, a C file holding every schema file NNN-*.sql of SCHEMA_DIR
+# (in name order)
 # as { version, name, sql } so the store can apply them by user_version.
 set(body "/* Generated from the schema directory by cmake/embed_schema.cmake. */\n#include <stddef.h>\n#include \"schema.h\"\n\nconst struct schema_step schema_steps[] = {\n")
+file(GLOB FILES ${SCHEMA_DIR}/[0-9][0-9][0-9]-*.sql)
+list(SORT FILES)
 set(count 0)
 foreach(f IN LISTS FILES)
   get_filename_component(name ${f} NAME)

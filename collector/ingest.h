@@ -41,6 +41,10 @@ struct ingest_hints {
 	const char *reject;
 };
 
+/* How the milter's DKIM rejections begin: `tlsrpt quarantine retry` leaves
+ * them alone, since the parser cannot judge what the milter judged. */
+#define INGEST_REASON_DKIM "no passing DKIM signature"
+
 struct ingest_limits {
 	size_t max_input;   /* LIMIT_INPUT_SIZE */
 	size_t max_report;  /* LIMIT_REPORT_SIZE */

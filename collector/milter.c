@@ -338,8 +338,7 @@ on_eom(SMFICTX *ctx)
 	                 cfg.authserv_id, domain[0] ? domain : NULL, dkim,
 	                 sizeof(dkim)) &&
 	    cfg.require_dkim) {
-		snprintf(why, sizeof(why),
-		         "no passing DKIM signature from %s (%s)",
+		snprintf(why, sizeof(why), INGEST_REASON_DKIM " from %s (%s)",
 		         domain[0] ? domain : "the submitter", dkim);
 		h.reject = why;
 	}

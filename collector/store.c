@@ -49,8 +49,8 @@ store_error(struct store *st, struct errbuf *eb, const char *what)
 	                  sqlite3_errmsg(st->db));
 }
 
-static int
-exec(struct store *st, const char *sql, struct errbuf *eb)
+int
+store_exec(struct store *st, const char *sql, struct errbuf *eb)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_error(st, eb, sql);
@@ -86,6 +86,16 @@ store_schema_version(struct store *st)
 	return v;
 }
 
+/* What a schema step needs beyond its SQL: the rollups of 002 are filled
+ * from the reports already stored. */
+static int
+schema_fill(struct store *st, int version, struct errbuf *eb)
+{
+	if (version == 2)
+		return store_rollup_rebuild(st, INT64_MIN, INT64_MAX, eb);
+	return 0;
+}
+
 static int
 apply_schema(struct store *st, struct errbuf *eb)
 {
@@ -108,17 +118,19 @@ apply_schema(struct store *st, struct errbuf *eb)
 			continue;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 		         schema_steps[i].version);
-		if (exec(st, "BEGIN IMMEDIATE", eb) != 0)
+		if (store_exec(st, "BEGIN IMMEDIATE", eb) != 0)
 			return -1;
 		/* Another process may have upgraded while we waited. */
 		if (store_schema_version(st) >= schema_steps[i].version) {
-			exec(st, "ROLLBACK", NULL);
+			store_exec(st, "ROLLBACK", NULL);
 			continue;
 		}
-		if (exec(st, schema_steps[i].sql, eb) != 0 ||
-		    exec(st, sql, eb) != 0 || exec(st, "COMMIT", eb) != 0) {
+		if (store_exec(st, schema_steps[i].sql, eb) != 0 ||
+		    schema_fill(st, schema_steps[i].version, eb) != 0 ||
+		    store_exec(st, sql, eb) != 0 ||
+		    store_exec(st, "COMMIT", eb) != 0) {
 			errbuf_prefix(eb, "schema %s", schema_steps[i].name);
-			exec(st, "ROLLBACK", NULL);
+			store_exec(st, "ROLLBACK", NULL);
 			return -1;
 		}
 	}
@@ -137,27 +149,32 @@ configure(struct store *st, int flags, int busy_timeout_ms, struct errbuf *eb)
 	 * half the WAL frames of 4 KiB per report, and a report's 1-3 KB of
 	 * bytes as received pack better. The first read also tells a file
 	 * that is not a database. */
-	if (exec(st, "PRAGMA page_size = 8192", eb) != 0 ||
-	    exec(st, "PRAGMA journal_mode = WAL", eb) != 0)
+	if (store_exec(st, "PRAGMA page_size = 8192", eb) != 0 ||
+	    store_exec(st, "PRAGMA journal_mode = WAL", eb) != 0)
 		return -1;
 	/* Savepoints journal the pages they change; in memory, not in temp
 	 * files (that was 4 of 5 writes of an import). A batch writer
 	 * (import) also trades memory for fewer page writes: a larger cache,
 	 * and checkpoints after 400 MB of WAL instead of 4 (a 100,000-report
 	 * import then copies each page into the database once, at the end). */
-	if (exec(st, "PRAGMA temp_store = MEMORY", eb) != 0 ||
-	    exec(st,
-	         flags & STORE_DURABLE ? "PRAGMA synchronous = FULL"
-	                               : "PRAGMA synchronous = NORMAL;"
-	                                 " PRAGMA cache_size = -16384;"
-	                                 " PRAGMA wal_autocheckpoint = 100000",
-	         eb) != 0 ||
-	    apply_schema(st, eb) != 0)
+	if (store_exec(st, "PRAGMA temp_store = MEMORY", eb) != 0 ||
+	    store_exec(st,
+	               flags & STORE_DURABLE
+	                   ? "PRAGMA synchronous = FULL"
+	                   : "PRAGMA synchronous = NORMAL;"
+	                     " PRAGMA cache_size = -16384;"
+	                     " PRAGMA wal_autocheckpoint = 100000",
+	               eb) != 0 ||
+	    store_rollup_functions(st, eb) != 0 || apply_schema(st, eb) != 0)
 		return -1;
 	for (i = 0; i < ST_COUNT; i++)
-		if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
-		                       SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
-		                       NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v3(
+		        st->db,
+		        i >= ST_ROLLUP_POLICY
+		            ? store_rollup_add_sql[i - ST_ROLLUP_POLICY]
+		            : stmt_sql[i],
+		        -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+		        NULL) != SQLITE_OK)
 			return store_error(st, eb, "prepare");
 	return 0;
 }
@@ -227,7 +244,7 @@ store_begin(struct store *st, struct errbuf *eb)
 	/* IMMEDIATE: take the write lock now (waiting up to the busy
 	 * timeout), not at the first insert, where a lock upgrade could fail
 	 * without waiting. */
-	if (exec(st, "BEGIN IMMEDIATE", eb) != 0)
+	if (store_exec(st, "BEGIN IMMEDIATE", eb) != 0)
 		return -1;
 	st->in_batch = BATCH_SAVEPOINTS;
 	return 0;
@@ -246,7 +263,7 @@ int
 store_commit(struct store *st, struct errbuf *eb)
 {
 	st->in_batch = 0;
-	if (exec(st, "COMMIT", eb) != 0) {
+	if (store_exec(st, "COMMIT", eb) != 0) {
 		store_rollback(st);
 		return -1;
 	}
@@ -360,6 +377,7 @@ put_report(struct store *st, struct store_item *it, const struct store_meta *m,
 	sqlite3_stmt *s = st->stmt[ST_INSERT_REPORT];
 	const struct report *r = it->report;
 	sqlite3_int64 rid;
+	enum store_stmt i;
 
 	bind_text(s, 1, r->organization);
 	bind_text(s, 2, r->report_id);
@@ -385,6 +403,11 @@ put_report(struct store *st, struct store_item *it, const struct store_meta *m,
 	sqlite3_bind_blob64(s, 2, it->raw, it->rawlen, SQLITE_STATIC);
 	if (step(st, ST_INSERT_RAW, eb) != 0 || put_policies(st, r, rid, eb))
 		return -1;
+	for (i = ST_ROLLUP_POLICY; i <= ST_ROLLUP_MX; i++) {
+		sqlite3_bind_int64(st->stmt[i], 1, rid);
+		if (step(st, i, eb) != 0)
+			return -1;
+	}
 	it->result = STORE_STORED;
 	return 0;
 }
@@ -415,7 +438,7 @@ input_begin(struct store *st, struct errbuf *eb)
 {
 	switch (st->in_batch) {
 	case 0:
-		return exec(st, "BEGIN IMMEDIATE", eb);
+		return store_exec(st, "BEGIN IMMEDIATE", eb);
 	case BATCH_SAVEPOINTS:
 		return step(st, ST_SAVEPOINT, eb);
 	}
@@ -427,7 +450,7 @@ input_end(struct store *st, struct errbuf *eb)
 {
 	switch (st->in_batch) {
 	case 0:
-		return exec(st, "COMMIT", eb);
+		return store_exec(st, "COMMIT", eb);
 	case BATCH_SAVEPOINTS:
 		return step(st, ST_RELEASE, eb);
 	}
@@ -472,8 +495,8 @@ fail:
 int
 store_check_writable(struct store *st, struct errbuf *eb)
 {
-	if (exec(st, "BEGIN IMMEDIATE", eb) != 0)
+	if (store_exec(st, "BEGIN IMMEDIATE", eb) != 0)
 		return -1;
-	exec(st, "ROLLBACK", NULL);
+	store_exec(st, "ROLLBACK", NULL);
 	return 0;
 }

@@ -173,4 +173,73 @@ typedef int (*store_sts_cb)(const struct store_sts_row *row, void *arg);
 int store_sts_domains(struct store *st, const struct store_filter *f,
                       store_sts_cb cb, void *arg, struct errbuf *eb);
 
+/* ---- Reports, retention and the quarantine ---- */
+
+struct store_report_row {
+	int64_t key; /* the store's number for the report (tlsrpt show KEY) */
+	int64_t start_time;
+	int64_t received_time;
+	const char *organization;
+	const char *report_id;
+	const char *domains; /* its policy domains, sorted, comma-separated */
+	int64_t successful_sessions; /* counted once per domain */
+	int64_t failed_sessions;
+	const char *channel;
+	const char *warnings; /* one a line; "" when none */
+};
+
+/* Calls cb once per report in the filter (a domain filter matches a report
+ * that names the domain in any policy; policy_type is ignored), newest start
+ * first, at most limit (0: all). The row is valid during the call; a
+ * non-zero return from cb stops and is returned. */
+typedef int (*store_report_cb)(const struct store_report_row *row, void *arg);
+int store_reports(struct store *st, const struct store_filter *f, size_t limit,
+                  store_report_cb cb, void *arg, struct errbuf *eb);
+
+/* Finds reports by key: KEY is matched as a report-id (of organization, when
+ * not NULL), and when it is all digits also as the store's number. Calls cb
+ * with each match (fewer than two is the normal case) and the bytes as
+ * received, valid during the call. Returns the number of matches, or -1. */
+typedef int (*store_raw_cb)(const struct store_report_row *row,
+                            const void *bytes, size_t len, void *arg);
+int store_report_find(struct store *st, const char *key,
+                      const char *organization, store_raw_cb cb, void *arg,
+                      struct errbuf *eb);
+
+/* Deletes, in one transaction, the reports that start before `before` and
+ * the quarantined inputs received before it; says how many of each. With
+ * dry_run the transaction is rolled back: the counts say what would go. */
+int store_prune(struct store *st, int64_t before, int dry_run, int64_t *reports,
+                int64_t *quarantined, struct errbuf *eb);
+
+struct store_quarantine_row {
+	int64_t key;
+	int64_t received_time;
+	const char *channel;
+	const char *source;    /* "" when unknown */
+	const char *submitter; /* "" when unknown */
+	const char *reason;
+	const void *bytes;
+	size_t len;
+};
+
+/* Calls cb once per quarantined input received in [since, until) of the
+ * filter (its other fields are ignored), oldest first, at most limit
+ * (0: all); key > 0 picks that one input alone. The row is valid during
+ * the call; a non-zero return from cb stops and is returned. */
+typedef int (*store_quarantine_cb)(const struct store_quarantine_row *row,
+                                   void *arg);
+int store_quarantine(struct store *st, const struct store_filter *f,
+                     int64_t key, size_t limit, store_quarantine_cb cb,
+                     void *arg, struct errbuf *eb);
+
+/* Changes the reason of a quarantined input (a retry that still rejects it
+ * may reject it for a new reason). */
+int store_quarantine_set_reason(struct store *st, int64_t key,
+                                const char *reason, struct errbuf *eb);
+
+/* Removes a quarantined input: inside a batch, with the reports a retry
+ * made of it, so that both or neither stay. */
+int store_quarantine_delete(struct store *st, int64_t key, struct errbuf *eb);
+
 #endif

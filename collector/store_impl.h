@@ -19,6 +19,9 @@ enum store_stmt {
 	ST_SAVEPOINT,
 	ST_RELEASE,
 	ST_ROLLBACK_TO,
+	ST_ROLLUP_POLICY, /* store_rollup_add_sql[0..2], by report */
+	ST_ROLLUP_FAILURE,
+	ST_ROLLUP_MX,
 	ST_COUNT
 };
 
@@ -36,5 +39,42 @@ struct store {
 
 /* Fills eb with "database PATH: sqlite's message"; returns -1. */
 int store_error(struct store *st, struct errbuf *eb, const char *what);
+
+/* Runs SQL without results; fills eb on failure and returns -1. */
+int store_exec(struct store *st, const char *sql, struct errbuf *eb);
+
+/* ---- Rollups (store_rollup.c, schema/002-rollups.sql) ---- */
+
+#define ROLLUP_BUCKET_SECONDS (32 * 86400)
+
+/* The bucket that holds time t. */
+int64_t store_bucket(int64_t t);
+
+/* Registers tlsrpt_bucket(t), tlsrpt_daybit(t), tlsrpt_bitor(x) and
+ * tlsrpt_days(bucket, bits) on the connection. */
+int store_rollup_functions(struct store *st, struct errbuf *eb);
+
+/* Statements that add report ?1 to each rollup (prepared with the
+ * others as ST_ROLLUP_*). */
+extern const char *const store_rollup_add_sql[3];
+
+/* Recomputes the rollups of every bucket that [from, to) touches from the
+ * detail rows. */
+int store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
+                         struct errbuf *eb);
+
+/* After the detail rows before `before` are deleted: drops the buckets
+ * before its bucket and recomputes that one. */
+int store_rollup_prune(struct store *st, int64_t before, struct errbuf *eb);
+
+/* Binds a filter's values to ?1 (since), ?2 (until), ?3 (the domains as
+ * a JSON array, in *domains_json: free it with store_json_free), ?4
+ * (organization) and ?5 (policy type). */
+int store_bind_filter(sqlite3_stmt *s, const struct store_filter *f,
+                      char **domains_json, struct errbuf *eb);
+
+/* Frees what json_dumps() returned, with jansson's own free function (the
+ * process may have given jansson another allocator). NULL is accepted. */
+void store_json_free(char *s);
 
 #endif

@@ -10,17 +10,16 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "store_impl.h"
 
-#define QUERY_SQL_MAX 2048
+#define QUERY_SQL_MAX 8192
 #define MAX_VALUES    64 /* distinct policy types or modes of one domain */
 
-/* Frees what json_dumps() returned, with jansson's own free function
- * (the process may have given jansson another allocator). */
-static void
-json_string_free(char *s)
+void
+store_json_free(char *s)
 {
 	json_malloc_t m;
 	json_free_t f;
@@ -38,24 +37,137 @@ store_filter_init(struct store_filter *f)
 	f->until = INT64_MAX;
 }
 
-/* Appends the WHERE clause of a filter; parameters ?1..?5. */
-static void
-where_clause(char *sql, size_t size, const struct store_filter *f)
-{
-	size_t n = strlen(sql);
+/*
+ * Where the rows of a query come from. The buckets that lie wholly inside
+ * [since, until) come from a rollup (schema/002-rollups.sql); the rest of
+ * the range, at most a bucket at each edge, from the detail rows. Bound as
+ * ?6, ?7 (buckets) and ?8-?9, ?10-?11 (the two edges). A rollup row and a
+ * detail row never cover the same report, so sums over both are exact.
+ */
+struct split {
+	int64_t b1, b2;   /* whole buckets [b1, b2) */
+	int64_t e1s, e1e; /* detail before them */
+	int64_t e2s, e2e; /* and after them */
+};
 
-	snprintf(sql + n, size - n,
-	         " WHERE p.start_time >= ?1 AND p.start_time < ?2%s%s%s",
-	         f->ndomains ? " AND p.policy_domain IN"
-	                       " (SELECT value FROM json_each(?3))"
-	                     : "",
-	         f->organization ? " AND r.organization = ?4" : "",
-	         f->policy_type ? " AND p.policy_type = ?5" : "");
+static void
+split_range(const struct store_filter *f, int rollup, struct split *sp)
+{
+	int64_t b1 = store_bucket(f->since), b2 = store_bucket(f->until);
+
+	/* b1: the first bucket starting at or after since. */
+	if (f->since != INT64_MIN &&
+	    b1 * (int64_t)ROLLUP_BUCKET_SECONDS < f->since)
+		b1++;
+	if (f->until == INT64_MAX)
+		b2++; /* the last bucket is whole */
+	if (!rollup || b1 >= b2) {
+		sp->b1 = sp->b2 = 0;
+		sp->e1s = f->since;
+		sp->e1e = f->until;
+		sp->e2s = sp->e2e = 0;
+		return;
+	}
+	sp->b1 = b1;
+	sp->b2 = b2;
+	sp->e1s = f->since;
+	sp->e1e = f->since == INT64_MIN ? INT64_MIN
+	                                : b1 * (int64_t)ROLLUP_BUCKET_SECONDS;
+	sp->e2s = f->until == INT64_MAX ? INT64_MAX
+	                                : b2 * (int64_t)ROLLUP_BUCKET_SECONDS;
+	sp->e2e = f->until;
 }
 
+static void
+bind_split(sqlite3_stmt *s, const struct split *sp)
+{
+	sqlite3_bind_int64(s, 6, sp->b1);
+	sqlite3_bind_int64(s, 7, sp->b2);
+	sqlite3_bind_int64(s, 8, sp->e1s);
+	sqlite3_bind_int64(s, 9, sp->e1e);
+	sqlite3_bind_int64(s, 10, sp->e2s);
+	sqlite3_bind_int64(s, 11, sp->e2e);
+}
+
+/* Appends printf-style text to sql. */
+static void cat(char *sql, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+cat(char *sql, size_t size, const char *fmt, ...)
+{
+	size_t n = strlen(sql);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql + n, size - n, fmt, ap);
+	va_end(ap);
+}
+
+/* The filter's conditions on a table aliased x whose columns are named as
+ * in the detail tables; those the table lacks are passed as NULL. */
+static void
+filter_terms(char *sql, size_t size, const struct store_filter *f,
+             const char *domain, const char *org, const char *type)
+{
+	if (f->ndomains && domain)
+		cat(sql, size, " AND %s IN (SELECT value FROM json_each(?3))",
+		    domain);
+	if (f->organization && org)
+		cat(sql, size, " AND %s = ?4", org);
+	if (f->policy_type && type)
+		cat(sql, size, " AND %s = ?5", type);
+}
+
+/* Whether the split reads the rollups, the first edge, the second. */
 static int
-bind_filter(struct store *st, sqlite3_stmt *s, const struct store_filter *f,
-            char **domains_json, struct errbuf *eb)
+has_rollup(const struct split *sp)
+{
+	return sp->b1 < sp->b2 || (sp->e1s >= sp->e1e && sp->e2s >= sp->e2e);
+}
+
+/* Appends the rollup branch's bucket condition: over a few buckets by
+ * the bucket index, over many by reading the rollup in key order ("+"
+ * keeps SQLite off the index), which groups as it reads. */
+static void
+bucket_terms(char *sql, size_t size, const struct split *sp)
+{
+	const char *plus = sp->b2 - sp->b1 > 3 ? "+" : "";
+
+	cat(sql, size, " WHERE %sx.bucket >= ?6 AND %sx.bucket < ?7", plus,
+	    plus);
+}
+
+/* Appends the detail branches of the split's non-empty edges: `select`
+ * over policy p and report r (and failure f when `failures`), each
+ * GROUP BY `group` when not NULL. */
+static void
+detail_branches(char *sql, size_t size, const struct store_filter *f,
+                const struct split *sp, const char *select, int failures,
+                const char *extra, const char *group)
+{
+	int e, first = !has_rollup(sp);
+
+	for (e = 0; e < 2; e++) {
+		if (e == 0 ? sp->e1s >= sp->e1e : sp->e2s >= sp->e2e)
+			continue;
+		cat(sql, size,
+		    "%sSELECT %s FROM policy p%s"
+		    " JOIN report r ON r.id = p.report"
+		    " WHERE p.start_time >= ?%d AND p.start_time < ?%d%s",
+		    first ? "" : " UNION ALL ", select,
+		    failures ? " JOIN failure f ON f.policy = p.id" : "",
+		    8 + 2 * e, 9 + 2 * e, extra ? extra : "");
+		filter_terms(sql, size, f, "p.policy_domain", "r.organization",
+		             "p.policy_type");
+		if (group)
+			cat(sql, size, " GROUP BY %s", group);
+		first = 0;
+	}
+}
+
+int
+store_bind_filter(sqlite3_stmt *s, const struct store_filter *f,
+                  char **domains_json, struct errbuf *eb)
 {
 	json_t *arr;
 	size_t i;
@@ -96,117 +208,147 @@ col_text(sqlite3_stmt *s, int i)
 	return v ? v : "";
 }
 
-/* The distinct policy types and modes of one domain, read from a cursor
- * over (domain, kind, value) rows ordered by domain, that stays on the
- * first row of the next domain. */
-struct values {
-	const char *v[2][MAX_VALUES];
-	size_t n[2];
-	char *owned[2 * MAX_VALUES];
-	size_t nowned;
-};
-
-static void
-values_clear(struct values *vs)
+/* Reads a JSON array of strings (json_group_array) into v, sorted;
+ * returns how many, at most max. The strings live in the array. */
+static int
+cmp_str(const void *a, const void *b)
 {
-	while (vs->nowned > 0)
-		free(vs->owned[--vs->nowned]);
-	vs->n[0] = vs->n[1] = 0;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int
-values_read(sqlite3_stmt *cur, int *rc, const char *domain, struct values *vs)
+static size_t
+values_sorted(json_t *arr, const char **v, size_t max)
 {
-	values_clear(vs);
-	while (*rc == SQLITE_ROW) {
-		int c = strcmp(col_text(cur, 0), domain);
-		int kind = sqlite3_column_int(cur, 1) ? 1 : 0;
-		char *v;
+	size_t i, n = 0;
 
-		if (c > 0)
-			break;
-		if (c == 0 && vs->n[kind] < MAX_VALUES) {
-			if ((v = strdup(col_text(cur, 2))) == NULL)
-				return -1;
-			vs->owned[vs->nowned++] = v;
-			vs->v[kind][vs->n[kind]++] = v;
-		}
-		*rc = sqlite3_step(cur);
+	for (i = 0; i < json_array_size(arr) && n < max; i++)
+		if (json_is_string(json_array_get(arr, i)))
+			v[n++] = json_string_value(json_array_get(arr, i));
+	qsort(v, n, sizeof(*v), cmp_str);
+	return n;
+}
+
+/*
+ * The per-domain totals that summary and readiness read: one row per
+ * domain, from rollup_policy and the detail edges. Columns: domain,
+ * reports, organizations, successful and failed sessions counted once per
+ * domain, the same over every policy, types and modes as JSON arrays,
+ * first and last day, days with reports, then `more`.
+ */
+static void
+domain_sql(char *sql, size_t size, const struct store_filter *f,
+           const struct split *sp, const char *more)
+{
+	snprintf(sql, size,
+	         "WITH src(d, o, t, m, c, n, s, fl, a, z, b, dm) AS (");
+	if (has_rollup(sp)) {
+		cat(sql, size,
+		    "SELECT policy_domain, organization, policy_type,"
+		    " policy_mode, counts_for_domain, reports,"
+		    " successful_sessions, failed_sessions, first_start,"
+		    " last_start, bucket, days FROM rollup_policy x");
+		bucket_terms(sql, size, sp);
+		filter_terms(sql, size, f, "x.policy_domain", "x.organization",
+		             "x.policy_type");
 	}
+	detail_branches(sql, size, f, sp,
+	                "p.policy_domain, r.organization, p.policy_type,"
+	                " p.policy_mode, p.counts_for_domain, 1,"
+	                " p.successful_sessions, p.failed_sessions,"
+	                " p.start_time, p.start_time,"
+	                " tlsrpt_bucket(p.start_time),"
+	                " tlsrpt_daybit(p.start_time)",
+	                0, NULL, NULL);
+	cat(sql, size,
+	    ") SELECT d, sum(n * c), count(DISTINCT o), sum(s * c),"
+	    " sum(fl * c), sum(s), sum(fl), json_group_array(DISTINCT t),"
+	    " json_group_array(DISTINCT m), date(min(a), 'unixepoch'),"
+	    " date(max(z), 'unixepoch'), tlsrpt_days(b, dm)%s"
+	    " FROM src GROUP BY d ORDER BY d",
+	    more ? more : "");
+}
+
+/* Prepares a statement and binds the filter and its split. */
+static int
+prepare_filtered(struct store *st, const char *sql,
+                 const struct store_filter *f, const struct split *sp,
+                 sqlite3_stmt **s, char **dj, struct errbuf *eb)
+{
+	if (prepare(st, sql, s, eb) || store_bind_filter(*s, f, dj, eb))
+		return -1;
+	bind_split(*s, sp);
 	return 0;
+}
+
+/* Steps s to its end, calling row() on each row; the query's name goes
+ * into an error. */
+static int
+each_row(struct store *st, sqlite3_stmt *s, const char *what,
+         int (*row)(sqlite3_stmt *s, void *arg), void *arg, struct errbuf *eb)
+{
+	int rc, ret;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = row(s, arg)) != 0)
+			return ret;
+	if (rc != SQLITE_DONE)
+		return store_error(st, eb, what);
+	return 0;
+}
+
+struct summary_ctx {
+	store_summary_cb cb;
+	void *arg;
+};
+
+static int
+summary_one(sqlite3_stmt *s, void *arg)
+{
+	struct summary_ctx *x = arg;
+	struct store_summary_row row;
+	const char *types[MAX_VALUES], *modes[MAX_VALUES];
+	json_t *jt = json_loads(col_text(s, 7), 0, NULL);
+	json_t *jm = json_loads(col_text(s, 8), 0, NULL);
+	int ret;
+
+	memset(&row, 0, sizeof(row));
+	row.policy_domain = col_text(s, 0);
+	row.reports = sqlite3_column_int64(s, 1);
+	row.organizations = sqlite3_column_int64(s, 2);
+	row.successful_sessions = sqlite3_column_int64(s, 3);
+	row.failed_sessions = sqlite3_column_int64(s, 4);
+	row.policy_types = types;
+	row.npolicy_types = values_sorted(jt, types, MAX_VALUES);
+	row.policy_modes = modes;
+	row.npolicy_modes = values_sorted(jm, modes, MAX_VALUES);
+	row.first_day = col_text(s, 9);
+	row.last_day = col_text(s, 10);
+	ret = x->cb(&row, x->arg);
+	json_decref(jt);
+	json_decref(jm);
+	return ret;
 }
 
 int
 store_summary(struct store *st, const struct store_filter *f,
               store_summary_cb cb, void *arg, struct errbuf *eb)
 {
-	char sql[QUERY_SQL_MAX], vsql[QUERY_SQL_MAX], *dj = NULL, *dj2 = NULL;
-	sqlite3_stmt *s = NULL, *vs_stmt = NULL;
-	struct store_summary_row row;
-	struct values vs = {0};
-	int rc, vrc, ret = -1;
+	char sql[QUERY_SQL_MAX], *dj = NULL;
+	struct summary_ctx x = {cb, arg};
+	sqlite3_stmt *s = NULL;
+	struct split sp;
+	int ret = -1;
 
-	snprintf(sql, sizeof(sql),
-	         "SELECT p.policy_domain, count(DISTINCT p.report),"
-	         " count(DISTINCT r.organization),"
-	         " sum(p.successful_sessions * p.counts_for_domain),"
-	         " sum(p.failed_sessions * p.counts_for_domain),"
-	         " date(min(p.start_time), 'unixepoch'),"
-	         " date(max(p.start_time), 'unixepoch')"
-	         " FROM policy p JOIN report r ON r.id = p.report");
-	where_clause(sql, sizeof(sql), f);
-	strncat(sql, " GROUP BY p.policy_domain ORDER BY p.policy_domain",
-	        sizeof(sql) - strlen(sql) - 1);
-	snprintf(vsql, sizeof(vsql),
-	         "SELECT DISTINCT p.policy_domain, 0, p.policy_type"
-	         " FROM policy p JOIN report r ON r.id = p.report");
-	where_clause(vsql, sizeof(vsql), f);
-	strncat(vsql,
-	        " UNION SELECT DISTINCT p.policy_domain, 1, p.policy_mode"
-	        " FROM policy p JOIN report r ON r.id = p.report",
-	        sizeof(vsql) - strlen(vsql) - 1);
-	where_clause(vsql, sizeof(vsql), f);
-	strncat(vsql, " ORDER BY 1, 2, 3", sizeof(vsql) - strlen(vsql) - 1);
-	if (prepare(st, sql, &s, eb) || prepare(st, vsql, &vs_stmt, eb) ||
-	    bind_filter(st, s, f, &dj, eb) ||
-	    bind_filter(st, vs_stmt, f, &dj2, eb))
-		goto out;
-	vrc = sqlite3_step(vs_stmt);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&row, 0, sizeof(row));
-		row.policy_domain = col_text(s, 0);
-		row.reports = sqlite3_column_int64(s, 1);
-		row.organizations = sqlite3_column_int64(s, 2);
-		row.successful_sessions = sqlite3_column_int64(s, 3);
-		row.failed_sessions = sqlite3_column_int64(s, 4);
-		row.first_day = col_text(s, 5);
-		row.last_day = col_text(s, 6);
-		if (values_read(vs_stmt, &vrc, row.policy_domain, &vs) != 0) {
-			errbuf_set(eb, "out of memory");
-			goto out;
-		}
-		row.policy_types = vs.v[0];
-		row.npolicy_types = vs.n[0];
-		row.policy_modes = vs.v[1];
-		row.npolicy_modes = vs.n[1];
-		if ((ret = cb(&row, arg)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		store_error(st, eb, "summary");
-		goto out;
-	}
-	ret = 0;
-out:
-	values_clear(&vs);
+	split_range(f, 1, &sp);
+	domain_sql(sql, sizeof(sql), f, &sp, NULL);
+	if (prepare_filtered(st, sql, f, &sp, &s, &dj, eb) == 0)
+		ret = each_row(st, s, "summary", summary_one, &x, eb);
 	sqlite3_finalize(s);
-	sqlite3_finalize(vs_stmt);
-	json_string_free(dj);
-	json_string_free(dj2);
+	store_json_free(dj);
 	return ret;
 }
 
-/* The grouping keys: flag, SQL expression, column position in the row. */
+/* The grouping keys: flag, detail SQL expression, rollup column. */
 static const struct {
 	unsigned flag;
 	const char *expr;
@@ -222,80 +364,182 @@ static const struct {
 };
 #define NFAILURE_KEYS (sizeof(failure_keys) / sizeof(failure_keys[0]))
 
-static void
-failure_sql(char *sql, size_t size, const struct store_filter *f, unsigned keys,
-            size_t limit)
+/*
+ * The failure rollups, and the groupings each answers exactly: it must
+ * hold every key asked for, and a grouping may leave out only dimensions
+ * that a report has one value of (organization, bucket; the domain when
+ * one is asked for), so that summing its report counts counts each report
+ * once. col[] follows failure_keys; NULL where the rollup lacks the key.
+ */
+static const struct failure_rollup {
+	const char *table;
+	unsigned need; /* keys it must be asked for */
+	const char *col[NFAILURE_KEYS];
+	const char *domain, *org, *type; /* filter columns it has */
+	int one_domain; /* without the domain key, needs one domain */
+} failure_rollups[] = {
+    {"rollup_failure",
+     FAILURE_BY_MTA | FAILURE_BY_TYPE | FAILURE_BY_MODE,
+     {NULL, "policy_mode", "result_type", "sending_mta_ip", NULL, NULL,
+      "organization", NULL},
+     NULL,
+     "organization",
+     NULL,
+     0},
+    {"rollup_mx",
+     FAILURE_BY_TYPE | FAILURE_BY_MX,
+     {"policy_domain", NULL, "result_type", NULL, "receiving_mx_hostname", NULL,
+      NULL, NULL},
+     "policy_domain",
+     NULL,
+     "policy_type",
+     1},
+};
+
+static const struct failure_rollup *
+pick_rollup(const struct store_filter *f, unsigned keys)
 {
-	char group[512] = "";
-	size_t i, n;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(failure_rollups) / sizeof(failure_rollups[0]);
+	     i++) {
+		const struct failure_rollup *r = &failure_rollups[i];
+		int ok = (keys & r->need) == r->need;
+
+		for (k = 0; k < NFAILURE_KEYS; k++)
+			if ((keys & failure_keys[k].flag) && r->col[k] == NULL)
+				ok = 0;
+		if ((f->ndomains && !r->domain) ||
+		    (f->organization && !r->org) ||
+		    (f->policy_type && !r->type))
+			ok = 0;
+		if (r->one_domain && !(keys & FAILURE_BY_DOMAIN) &&
+		    f->ndomains != 1)
+			ok = 0;
+		if (ok)
+			return r;
+	}
+	return NULL;
+}
+
+static void
+failure_sql(char *sql, size_t size, const struct store_filter *f,
+            const struct split *sp, unsigned keys, size_t limit,
+            const struct failure_rollup *ru)
+{
+	char group[512] = "", names[256] = "", cols[256] = "", sel[640];
+	const char *one = "";
+	size_t i, k = 0;
 
 	for (i = 0; i < NFAILURE_KEYS; i++) {
 		if (!(keys & failure_keys[i].flag))
 			continue;
-		n = strlen(group);
-		snprintf(group + n, sizeof(group) - n, "%s%s", n ? ", " : "",
-		         failure_keys[i].expr);
+		cat(group, sizeof(group), "%s%s", k ? ", " : "",
+		    failure_keys[i].expr);
+		cat(names, sizeof(names), "%sk%zu", k ? ", " : "", k);
+		if (ru)
+			cat(cols, sizeof(cols), "%s, ", ru->col[i]);
+		k++;
 	}
-	snprintf(sql, size,
-	         "SELECT %s%ssum(f.failed_sessions),"
-	         " count(DISTINCT p.report)"
-	         " FROM failure f JOIN policy p ON p.id = f.policy"
-	         " JOIN report r ON r.id = p.report",
-	         group, group[0] ? ", " : "");
-	where_clause(sql, size, f);
-	n = strlen(sql);
-	snprintf(sql + n, size - n,
-	         "%s%s%s ORDER BY sum(f.failed_sessions) DESC%s%s",
-	         keys & FAILURE_BY_MODE || f->policy_type
-	             ? ""
-	             : " AND p.counts_for_domain = 1",
-	         group[0] ? " GROUP BY " : "", group, group[0] ? ", " : "",
-	         group);
-	if (limit > 0) {
-		n = strlen(sql);
-		snprintf(sql + n, size - n, " LIMIT %zu", limit);
+	/* Without the mode among the keys a domain's sessions count once. */
+	if (!(keys & FAILURE_BY_MODE) && !f->policy_type)
+		one = " AND p.counts_for_domain = 1";
+	snprintf(sql, size, "WITH src(%s%sfl, n) AS (", names, k ? ", " : "");
+	if (has_rollup(sp) && ru != NULL) {
+		cat(sql, size, "SELECT %sfailed_sessions, reports FROM %s x",
+		    cols, ru->table);
+		bucket_terms(sql, size, sp);
+		if (*one)
+			cat(sql, size, " AND x.counts_for_domain = 1");
+		filter_terms(sql, size, f, ru->domain, ru->org, ru->type);
+	} else if (has_rollup(sp)) {
+		/* An empty range: a branch with no rows names the columns. */
+		cat(sql, size, "SELECT ");
+		for (i = 0; i < k; i++)
+			cat(sql, size, "NULL, ");
+		cat(sql, size, "0, 0 WHERE 0");
 	}
+	snprintf(sel, sizeof(sel),
+	         "%s%ssum(f.failed_sessions), count(DISTINCT p.report)", group,
+	         k ? ", " : "");
+	detail_branches(sql, size, f, sp, sel, 1, one, k ? group : NULL);
+	cat(sql, size, ") SELECT %s%ssum(fl), sum(n) FROM src", names,
+	    k ? ", " : "");
+	if (k)
+		cat(sql, size, " GROUP BY %s", names);
+	cat(sql, size, " ORDER BY sum(fl) DESC%s%s", k ? ", " : "", names);
+	if (limit > 0)
+		cat(sql, size, " LIMIT %zu", limit);
 }
+struct failure_ctx {
+	unsigned keys;
+	store_failure_cb cb;
+	void *arg;
+};
 
-int
-store_failures(struct store *st, const struct store_filter *f, unsigned keys,
-               size_t limit, store_failure_cb cb, void *arg, struct errbuf *eb)
+static int
+failure_one(sqlite3_stmt *s, void *arg)
 {
-	char sql[QUERY_SQL_MAX], *dj = NULL;
-	sqlite3_stmt *s = NULL;
+	struct failure_ctx *x = arg;
 	struct store_failure_row row;
 	const char **slot[NFAILURE_KEYS] = {
 	    &row.policy_domain,         &row.policy_mode,
 	    &row.result_type,           &row.sending_mta_ip,
 	    &row.receiving_mx_hostname, &row.receiving_ip,
 	    &row.organization,          &row.day};
-	int rc, col, ret = -1;
+	int col = 0;
 	size_t i;
 
-	failure_sql(sql, sizeof(sql), f, keys, limit);
-	if (prepare(st, sql, &s, eb) || bind_filter(st, s, f, &dj, eb))
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&row, 0, sizeof(row));
-		for (i = 0, col = 0; i < NFAILURE_KEYS; i++)
-			if (keys & failure_keys[i].flag)
-				*slot[i] = col_text(s, col++);
-		row.failed_sessions = sqlite3_column_int64(s, col);
-		row.reports = sqlite3_column_int64(s, col + 1);
-		if (sqlite3_column_type(s, col) == SQLITE_NULL)
-			continue; /* no failure rows at all */
-		if ((ret = cb(&row, arg)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		store_error(st, eb, "failures");
-		goto out;
-	}
-	ret = 0;
-out:
+	memset(&row, 0, sizeof(row));
+	for (i = 0; i < NFAILURE_KEYS; i++)
+		if (x->keys & failure_keys[i].flag)
+			*slot[i] = col_text(s, col++);
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return 0; /* no failure rows at all */
+	row.failed_sessions = sqlite3_column_int64(s, col);
+	row.reports = sqlite3_column_int64(s, col + 1);
+	return x->cb(&row, x->arg);
+}
+
+int
+store_failures(struct store *st, const struct store_filter *f, unsigned keys,
+               size_t limit, store_failure_cb cb, void *arg, struct errbuf *eb)
+{
+	const struct failure_rollup *ru = pick_rollup(f, keys);
+	struct failure_ctx x = {keys, cb, arg};
+	char sql[QUERY_SQL_MAX], *dj = NULL;
+	sqlite3_stmt *s = NULL;
+	struct split sp;
+	int ret = -1;
+
+	split_range(f, ru != NULL, &sp);
+	failure_sql(sql, sizeof(sql), f, &sp, keys, limit, ru);
+	if (prepare_filtered(st, sql, f, &sp, &s, &dj, eb) == 0)
+		ret = each_row(st, s, "failures", failure_one, &x, eb);
 	sqlite3_finalize(s);
-	json_string_free(dj);
+	store_json_free(dj);
 	return ret;
+}
+
+struct sts_ctx {
+	store_sts_cb cb;
+	void *arg;
+};
+
+static int
+sts_one(sqlite3_stmt *s, void *arg)
+{
+	struct sts_ctx *x = arg;
+	struct store_sts_row row;
+
+	row.policy_domain = col_text(s, 0);
+	row.organizations = sqlite3_column_int64(s, 2);
+	row.successful_sessions = sqlite3_column_int64(s, 5);
+	row.failed_sessions = sqlite3_column_int64(s, 6);
+	row.days = sqlite3_column_int64(s, 11);
+	row.newest_mode = col_text(s, 12);
+	row.mx_patterns = col_text(s, 13);
+	return x->cb(&row, x->arg);
 }
 
 int
@@ -305,49 +549,26 @@ store_sts_domains(struct store *st, const struct store_filter *f,
 	/* The newest STS policy of the domain in the range: its mode and
 	 * patterns, by the (domain, start) index. */
 	static const char newest[] =
-	    "(SELECT q.%s FROM policy q WHERE q.policy_domain = p.policy_domain"
+	    "(SELECT q.%s FROM policy q WHERE q.policy_domain = d"
 	    " AND q.policy_type = 'sts' AND q.start_time >= ?1"
 	    " AND q.start_time < ?2 ORDER BY q.start_time DESC, q.id DESC"
 	    " LIMIT 1)";
 	struct store_filter sts = *f;
-	char sql[QUERY_SQL_MAX], mode[256], mx[256], *dj = NULL;
+	struct sts_ctx x = {cb, arg};
+	char sql[QUERY_SQL_MAX], more[600], mode[256], mx[256], *dj = NULL;
 	sqlite3_stmt *s = NULL;
-	struct store_sts_row row;
-	int rc, ret = -1;
+	struct split sp;
+	int ret = -1;
 
 	sts.policy_type = "sts";
 	snprintf(mode, sizeof(mode), newest, "policy_mode");
 	snprintf(mx, sizeof(mx), newest, "mx_host");
-	snprintf(sql, sizeof(sql),
-	         "SELECT p.policy_domain, %s, %s,"
-	         " count(DISTINCT p.start_time / 86400),"
-	         " count(DISTINCT r.organization), sum(p.successful_sessions),"
-	         " sum(p.failed_sessions)"
-	         " FROM policy p JOIN report r ON r.id = p.report",
-	         mode, mx);
-	where_clause(sql, sizeof(sql), &sts);
-	strncat(sql, " GROUP BY p.policy_domain ORDER BY p.policy_domain",
-	        sizeof(sql) - strlen(sql) - 1);
-	if (prepare(st, sql, &s, eb) || bind_filter(st, s, &sts, &dj, eb))
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		row.policy_domain = col_text(s, 0);
-		row.newest_mode = col_text(s, 1);
-		row.mx_patterns = col_text(s, 2);
-		row.days = sqlite3_column_int64(s, 3);
-		row.organizations = sqlite3_column_int64(s, 4);
-		row.successful_sessions = sqlite3_column_int64(s, 5);
-		row.failed_sessions = sqlite3_column_int64(s, 6);
-		if ((ret = cb(&row, arg)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		store_error(st, eb, "readiness");
-		goto out;
-	}
-	ret = 0;
-out:
+	snprintf(more, sizeof(more), ", %s, %s", mode, mx);
+	split_range(&sts, 1, &sp);
+	domain_sql(sql, sizeof(sql), &sts, &sp, more);
+	if (prepare_filtered(st, sql, &sts, &sp, &s, &dj, eb) == 0)
+		ret = each_row(st, s, "readiness", sts_one, &x, eb);
 	sqlite3_finalize(s);
-	json_string_free(dj);
+	store_json_free(dj);
 	return ret;
 }

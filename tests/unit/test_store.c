@@ -81,14 +81,14 @@ test_open_reopen_dedup(void **state)
 	struct report *r = make_report("Org", "id-1", "a.example", 10, 2);
 
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
-	assert_int_equal(store_schema_version(st), 1);
+	assert_int_equal(store_schema_version(st), 2);
 	assert_int_equal(put(st, r, &eb), STORE_STORED);
 	assert_int_equal(put(st, r, &eb), STORE_DUPLICATE);
 	store_close(st);
 	assert_int_equal(store_open(f->path, STORE_MUST_EXIST | STORE_DURABLE,
 	                            1000, &st, &eb),
 	                 0);
-	assert_int_equal(store_schema_version(st), 1);
+	assert_int_equal(store_schema_version(st), 2);
 	assert_int_equal(put(st, r, &eb), STORE_DUPLICATE);
 	store_close(st);
 	report_free(r);

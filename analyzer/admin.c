@@ -1,0 +1,368 @@
+/*
+ * admin.c - `tlsrpt prune` (retention) and `tlsrpt quarantine` (the
+ * rejected inputs: list them, show one, or run them through the current
+ * parser again).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gz.h"
+#include "ingest.h"
+#include "limits.h"
+#include "optnum.h"
+
+static const char prune_help[] =
+    "Usage: tlsrpt prune --older-than DAYS [OPTIONS]\n"
+    "\n"
+    "Deletes the reports that start more than DAYS days ago and the\n"
+    "quarantined inputs received more than DAYS days ago, in one\n"
+    "transaction, and says how many. Exit 75 when the database could not\n"
+    "be written (nothing was deleted).\n"
+    "\n"
+    "  --older-than DAYS  the age limit, 1 to 36500 days (required)\n"
+    "  -n, --dry-run      count what would go, delete nothing\n"
+    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
+    ")\n"
+    "  --busy-timeout MS  wait this long for other writers (default 10000)\n";
+
+int
+cmd_prune(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    CLI_COMMON_OPTIONS,
+	    {"older-than", required_argument, NULL, 'o'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct store *st;
+	struct errbuf eb = {""};
+	int64_t before, nrep, nquar;
+	uint64_t days = 0;
+	char when[32];
+	int opt, r, dry = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "hn", opts, NULL)) != -1) {
+		if (opt == 'h')
+			return fputs(prune_help, stdout), 0;
+		if (opt == 'n')
+			dry = 1;
+		else if (opt == 'o') {
+			if (optnum_parse(optarg, 1, 36500, &days) != 0)
+				return cli_usage_error(argv[0],
+				                       "--older-than: expected "
+				                       "1 to 36500 days, got "
+				                       "'%s'",
+				                       optarg);
+		} else if ((r = cli_common_option(c, opt, optarg)) <= 0)
+			return r < 0
+			           ? EXIT_USAGE
+			           : cli_usage_error(argv[0], "unknown option");
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'",
+		                       argv[optind]);
+	if (days == 0)
+		return cli_usage_error(argv[0],
+		                       "--older-than DAYS is required");
+	if ((st = cli_open_for_query(c, argv[0])) == NULL)
+		return EXIT_TEMPFAIL;
+	before = (int64_t)c->now - (int64_t)days * 86400;
+	r = store_prune(st, before, dry, &nrep, &nquar, &eb);
+	store_close(st);
+	if (r != 0) {
+		fprintf(stderr, "tlsrpt prune: %s; nothing was deleted\n",
+		        eb.msg);
+		return EXIT_TEMPFAIL;
+	}
+	cli_format_time(before, when, sizeof(when));
+	printf("%s %lld reports and %lld quarantined inputs older than %s\n",
+	       dry ? "would prune" : "pruned", (long long)nrep,
+	       (long long)nquar, when);
+	return 0;
+}
+
+static const char quarantine_help[] =
+    "Usage: tlsrpt quarantine [list] [OPTIONS]\n"
+    "       tlsrpt quarantine show KEY\n"
+    "       tlsrpt quarantine retry [OPTIONS]\n"
+    "\n"
+    "Inputs that were rejected, kept with the reason so that nothing is\n"
+    "lost.\n"
+    "  list   (the default) key, time received, channel, source, submitter,\n"
+    "         size and reason, oldest first\n"
+    "  show   the bytes of one input, decompressed when gzip\n"
+    "  retry  runs each input through the current parser again: the\n"
+    "         reports it now accepts are stored and the input leaves the\n"
+    "         quarantine; one still rejected stays, with today's reason.\n"
+    "         Inputs the milter rejected for want of a DKIM signature are\n"
+    "         left alone unless --all is given. One line per input, then\n"
+    "         'N stored, N duplicate, N still rejected'. Exit 75 when the\n"
+    "         database could not be written (nothing changed).\n"
+    "\n"
+    "  --since, --until   by time received (as in 'tlsrpt summary --help')\n"
+    "  --all              retry: also the DKIM rejections\n"
+    "  --format, --limit, --db\n"
+    "                     as in 'tlsrpt summary --help'\n";
+
+static const struct column quarantine_cols[] = {
+    {"key", "KEY", COL_INT},
+    {"received_time", "RECEIVED", COL_TEXT},
+    {"channel", "CHANNEL", COL_TEXT},
+    {"source", "SOURCE", COL_TEXT},
+    {"submitter", "SUBMITTER", COL_TEXT},
+    {"bytes", "BYTES", COL_INT},
+    {"reason", "REASON", COL_TEXT},
+};
+#define NQUARANTINE_COLS (sizeof(quarantine_cols) / sizeof(quarantine_cols[0]))
+
+static int
+quarantine_line(const struct store_quarantine_row *q, void *arg)
+{
+	struct table *t = arg;
+	char when[32];
+
+	cli_format_time(q->received_time, when, sizeof(when));
+	return table_row(t) || table_int(t, q->key) || table_text(t, when) ||
+	       table_text(t, q->channel) ||
+	       table_text(t, *q->source ? q->source : NULL) ||
+	       table_text(t, *q->submitter ? q->submitter : NULL) ||
+	       table_int(t, (int64_t)q->len) || table_text(t, q->reason);
+}
+
+static int
+quarantine_show(const struct store_quarantine_row *q, void *arg)
+{
+	struct errbuf eb = {""};
+	char *text = NULL;
+	size_t len = q->len;
+	const void *out = q->bytes;
+	unsigned flags;
+	int *ret = arg;
+
+	if (gz_is_gzip(q->bytes, q->len) &&
+	    gz_inflate(q->bytes, q->len, LIMIT_REPORT_SIZE, LIMIT_INFLATE_RATIO,
+	               &text, &len, &flags, &eb) == 0)
+		out = text;
+	else
+		len = q->len; /* as it is: corrupt gzip is shown as bytes */
+	*ret = fwrite(out, 1, len, stdout) == len ? 0 : 1;
+	free(text);
+	return 0;
+}
+
+/* What a retry run counts, and the input it holds between reading it from
+ * the quarantine and storing what it yields. */
+struct retry {
+	int all;
+	size_t n[4]; /* by enum ingest_status; INGEST_REJECTED: still */
+	size_t skipped;
+	int64_t *keys;
+	size_t nkeys, cap;
+	struct ingest_input *in;
+	int64_t received;
+};
+
+static int
+collect_key(const struct store_quarantine_row *q, void *arg)
+{
+	struct retry *rt = arg;
+	int64_t *k;
+
+	if (!rt->all && strncmp(q->reason, INGEST_REASON_DKIM,
+	                        strlen(INGEST_REASON_DKIM)) == 0) {
+		rt->skipped++;
+		return 0;
+	}
+	if (rt->nkeys == rt->cap) {
+		k = reallocarray(rt->keys, rt->cap ? 2 * rt->cap : 64,
+		                 sizeof(*k));
+		if (k == NULL)
+			return -1;
+		rt->keys = k;
+		rt->cap = rt->cap ? 2 * rt->cap : 64;
+	}
+	rt->keys[rt->nkeys++] = q->key;
+	return 0;
+}
+
+static int
+parse_again(const struct store_quarantine_row *q, void *arg)
+{
+	struct retry *rt = arg;
+	struct ingest_hints h = {0};
+	struct ingest_limits l;
+
+	ingest_limits_default(&l);
+	h.channel = q->channel;
+	h.source = *q->source ? q->source : NULL;
+	h.submitter = *q->submitter ? q->submitter : NULL;
+	rt->received = q->received_time;
+	rt->in = ingest_prepare(q->bytes, q->len, &h, &l);
+	return rt->in == NULL ? -1 : 0;
+}
+
+/* Retries one input inside the open transaction. */
+static int
+retry_one(struct store *st, struct retry *rt, int64_t key, struct errbuf *eb)
+{
+	const struct ingest_outcome *o;
+	size_t i, n, accepted = 0;
+	int ret = -1;
+
+	rt->in = NULL;
+	if (store_quarantine(st, NULL, key, 0, parse_again, rt, eb) != 0) {
+		if (!eb->msg[0])
+			errbuf_set(eb, "out of memory");
+		goto out;
+	}
+	if (rt->in == NULL)
+		return 0; /* gone meanwhile */
+	n = ingest_noutcomes(rt->in);
+	for (i = 0; i < n; i++)
+		accepted +=
+		    ingest_outcome(rt->in, i)->status != INGEST_REJECTED;
+	if (accepted == 0) {
+		o = ingest_outcome(rt->in, 0);
+		printf("rejected\tquarantine %lld\t%s\n", (long long)key,
+		       o->reason);
+		rt->n[INGEST_REJECTED]++;
+		ret = store_quarantine_set_reason(st, key, o->reason, eb);
+		goto out;
+	}
+	/* Stores what it now accepts (and quarantines again, as a new
+	 * input, any part still rejected), then drops the old row. */
+	if (ingest_commit(st, rt->in, rt->received, eb) != 0 ||
+	    store_quarantine_delete(st, key, eb) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		o = ingest_outcome(rt->in, i);
+		rt->n[o->status]++;
+		if (o->status == INGEST_REJECTED)
+			printf("rejected\tquarantine %lld\t%s\n",
+			       (long long)key, o->reason);
+		else
+			printf("%s\tquarantine %lld\t%s\t%s\n",
+			       ingest_status_name(o->status), (long long)key,
+			       o->organization, o->report_id);
+	}
+	ret = 0;
+out:
+	ingest_input_free(rt->in);
+	rt->in = NULL;
+	return ret;
+}
+
+static int
+quarantine_retry(struct store *st, const struct query_opts *q, struct retry *rt)
+{
+	struct errbuf eb = {""};
+	size_t i;
+
+	if (store_quarantine(st, &q->filter, 0, q->limit, collect_key, rt,
+	                     &eb) != 0 ||
+	    store_begin(st, &eb) != 0)
+		goto fail;
+	for (i = 0; i < rt->nkeys; i++)
+		if (retry_one(st, rt, rt->keys[i], &eb) != 0)
+			goto fail;
+	if (store_commit(st, &eb) != 0)
+		goto fail;
+	printf("%zu stored, %zu duplicate, %zu still rejected", rt->n[0],
+	       rt->n[1], rt->n[2]);
+	if (rt->skipped)
+		printf(", %zu DKIM rejections left alone (--all retries them)",
+		       rt->skipped);
+	putchar('\n');
+	return 0;
+fail:
+	store_rollback(st);
+	fprintf(stderr, "tlsrpt quarantine retry: %s; nothing changed\n",
+	        eb.msg[0] ? eb.msg : "out of memory");
+	return EXIT_TEMPFAIL;
+}
+
+static const struct option retry_opts[] = {{"all", no_argument, NULL, 'a'},
+                                           {NULL, 0, NULL, 0}};
+
+static int
+take_all(void *arg, int opt, const char *optarg)
+{
+	(void)opt;
+	(void)optarg;
+	((struct retry *)arg)->all = 1;
+	return 0;
+}
+
+int
+cmd_quarantine(struct cli *c, int argc, char **argv)
+{
+	const char *action = "list";
+	struct retry rt = {0};
+	struct query_opts q;
+	struct store *st = NULL;
+	struct table *t = NULL;
+	struct errbuf eb = {""};
+	uint64_t key;
+	int ret;
+
+	if (argc > 1 && argv[1][0] != '-') {
+		action = argv[1];
+		argv++;
+		argc--;
+	}
+	query_opts_init(&q);
+	q.max_args = strcmp(action, "show") == 0 ? 1 : 0;
+	if (strcmp(action, "list") != 0 && strcmp(action, "retry") != 0 &&
+	    strcmp(action, "show") != 0) {
+		ret = cli_usage_error("quarantine",
+		                      "unknown action '%s' (list, show or "
+		                      "retry)",
+		                      action);
+		goto out;
+	}
+	if ((ret = query_parse_args(c, &q, argc, argv, quarantine_help,
+	                            retry_opts, take_all, &rt)) >= 0)
+		goto out;
+	if (q.filter.ndomains || q.filter.organization) {
+		ret = cli_usage_error("quarantine",
+		                      "--domain and --org do not apply: a "
+		                      "rejected input has none that can be "
+		                      "trusted");
+		goto out;
+	}
+	if (q.max_args && (q.nargs != 1 ||
+	                   optnum_parse(q.args[0], 1, INT64_MAX, &key) != 0)) {
+		ret = cli_usage_error("quarantine",
+		                      "show: give one KEY, as listed");
+		goto out;
+	}
+	ret = 1;
+	if ((st = cli_open_for_query(c, "quarantine")) == NULL)
+		goto out;
+	if (strcmp(action, "retry") == 0) {
+		ret = quarantine_retry(st, &q, &rt);
+	} else if (strcmp(action, "show") == 0) {
+		if (store_quarantine(st, NULL, (int64_t)key, 1, quarantine_show,
+		                     &ret, &eb) != 0)
+			fprintf(stderr, "tlsrpt quarantine: %s\n", eb.msg);
+		else if (ret != 0)
+			fprintf(
+			    stderr,
+			    "tlsrpt quarantine: no quarantined input %llu\n",
+			    (unsigned long long)key);
+	} else if ((t = table_new(quarantine_cols, NQUARANTINE_COLS)) != NULL) {
+		ret = query_finish(t, &q,
+		                   store_quarantine(st, &q.filter, 0, q.limit,
+		                                    quarantine_line, t, &eb),
+		                   &eb, "quarantine");
+	}
+out:
+	free(rt.keys);
+	table_free(t);
+	store_close(st);
+	query_opts_free(&q);
+	return ret;
+}

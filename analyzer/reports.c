@@ -1,0 +1,260 @@
+/*
+ * reports.c - `tlsrpt reports` (the stored reports, newest first) and
+ * `tlsrpt show KEY` (one report's JSON as it was received, decompressed
+ * and indented).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "gz.h"
+#include "limits.h"
+
+static const char reports_help[] =
+    "Usage: tlsrpt reports [OPTIONS]\n"
+    "\n"
+    "The stored reports, newest first: the key that 'tlsrpt show' takes,\n"
+    "the report's start time, organization, report-id, its policy domains,\n"
+    "its sessions (a domain counted once), the channel it came by, and the\n"
+    "warnings recorded when it was normalized. A report is in the period\n"
+    "that holds its start time; --domain matches any of its domains.\n"
+    "\n"
+    "  --since, --until, --domain, --org, --format, --limit, --db\n"
+    "                     as in 'tlsrpt summary --help'\n";
+
+static const struct column reports_cols[] = {
+    {"key", "KEY", COL_INT},
+    {"start_time", "START", COL_TEXT},
+    {"organization", "ORGANIZATION", COL_TEXT},
+    {"report_id", "REPORT-ID", COL_TEXT},
+    {"policy_domains", "DOMAINS", COL_LIST},
+    {"successful_sessions", "SUCCESSFUL", COL_INT},
+    {"failed_sessions", "FAILED", COL_INT},
+    {"channel", "CHANNEL", COL_TEXT},
+    {"received_time", "RECEIVED", COL_TEXT},
+    {"warnings", "WARNINGS", COL_LIST},
+};
+#define NREPORTS_COLS (sizeof(reports_cols) / sizeof(reports_cols[0]))
+
+/* Splits s at sep into at most max pieces of buf; returns how many. */
+static size_t
+split(char *s, int sep, const char **v, size_t max)
+{
+	size_t n = 0;
+	char *p;
+
+	while (*s != '\0' && n < max) {
+		v[n++] = s;
+		if ((p = strchr(s, sep)) == NULL)
+			break;
+		*p = '\0';
+		s = p + 1;
+	}
+	return n;
+}
+
+static int
+list_cell(struct table *t, const char *s, int sep)
+{
+	const char *v[LIMIT_WARNINGS + 1];
+	char *copy = strdup(s);
+	int ret;
+
+	if (copy == NULL)
+		return -1;
+	ret = table_list(t, v, split(copy, sep, v, LIMIT_WARNINGS + 1));
+	free(copy);
+	return ret;
+}
+
+static int
+report_line(const struct store_report_row *r, void *arg)
+{
+	struct table *t = arg;
+	char start[32], received[32];
+
+	cli_format_time(r->start_time, start, sizeof(start));
+	cli_format_time(r->received_time, received, sizeof(received));
+	return table_row(t) || table_int(t, r->key) || table_text(t, start) ||
+	       table_text(t, r->organization) || table_text(t, r->report_id) ||
+	       list_cell(t, r->domains, ',') ||
+	       table_int(t, r->successful_sessions) ||
+	       table_int(t, r->failed_sessions) || table_text(t, r->channel) ||
+	       table_text(t, received) || list_cell(t, r->warnings, '\n');
+}
+
+int
+cmd_reports(struct cli *c, int argc, char **argv)
+{
+	struct query_opts q;
+	struct store *st = NULL;
+	struct table *t = NULL;
+	struct errbuf eb = {""};
+	int ret;
+
+	query_opts_init(&q);
+	if ((ret = query_parse_args(c, &q, argc, argv, reports_help, NULL, NULL,
+	                            NULL)) >= 0)
+		goto out;
+	ret = 1;
+	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
+	    (t = table_new(reports_cols, NREPORTS_COLS)) == NULL)
+		goto out;
+	ret = query_finish(
+	    t, &q, store_reports(st, &q.filter, q.limit, report_line, t, &eb),
+	    &eb, argv[0]);
+out:
+	table_free(t);
+	store_close(st);
+	query_opts_free(&q);
+	return ret;
+}
+
+static const char show_help[] =
+    "Usage: tlsrpt show [OPTIONS] KEY\n"
+    "\n"
+    "Prints a stored report's JSON as it was received, decompressed and\n"
+    "indented. KEY is a report-id, or the key that 'tlsrpt reports' lists.\n"
+    "When two organizations used the same report-id, name one with --org.\n"
+    "\n"
+    "  --org NAME         the report's organization\n"
+    "  --raw              write the bytes as received (gzip or JSON)\n"
+    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
+    ")\n";
+
+struct show {
+	int found;
+	int64_t key; /* of the first match */
+	void *bytes; /* its bytes as received, copied */
+	size_t len;
+	char names[1024]; /* "key N (organization)" of each match */
+};
+
+/* Writes the report's JSON indented; text that does not parse (it was
+ * accepted with a warning jansson would not take) goes out as it is. */
+static int
+print_pretty(const char *text, size_t len)
+{
+	json_t *j;
+	int ret;
+
+	/* A UTF-8 BOM is accepted with a warning (DESIGN.md); jansson
+	 * would refuse it. */
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	if ((j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		return fwrite(text, 1, len, stdout) == len ? 0 : -1;
+	ret = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	return ret == 0 && fputc('\n', stdout) != EOF ? 0 : -1;
+}
+
+/* Keeps the first match's bytes and the names of all matches. */
+static int
+show_match(const struct store_report_row *r, const void *bytes, size_t len,
+           void *arg)
+{
+	struct show *s = arg;
+	size_t n = strlen(s->names);
+
+	snprintf(s->names + n, sizeof(s->names) - n, "%skey %lld (%s)",
+	         n ? ", " : "", (long long)r->key, r->organization);
+	if (s->found++ > 0)
+		return 0;
+	s->key = r->key;
+	if ((s->bytes = malloc(len ? len : 1)) == NULL)
+		return -1;
+	memcpy(s->bytes, bytes, len);
+	s->len = len;
+	return 0;
+}
+
+/* Prints the match: 0, or 1 after saying why not. */
+static int
+show_print(const struct show *s, int raw)
+{
+	struct errbuf eb = {""};
+	char *text = NULL;
+	size_t tlen;
+	unsigned flags;
+	int ret;
+
+	if (raw)
+		ret = fwrite(s->bytes, 1, s->len, stdout) == s->len ? 0 : -1;
+	else if (!gz_is_gzip(s->bytes, s->len))
+		ret = print_pretty(s->bytes, s->len);
+	else if ((ret = gz_inflate(s->bytes, s->len, LIMIT_REPORT_SIZE_MAX,
+	                           LIMIT_INFLATE_RATIO_MAX, &text, &tlen,
+	                           &flags, &eb)) == 0)
+		ret = print_pretty(text, tlen);
+	else
+		fprintf(stderr, "tlsrpt show: key %lld: %s\n",
+		        (long long)s->key, eb.msg);
+	free(text);
+	if (fflush(stdout) != 0 || ret != 0) {
+		if (!eb.msg[0])
+			fprintf(stderr, "tlsrpt show: cannot write\n");
+		return 1;
+	}
+	return 0;
+}
+
+int
+cmd_show(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    CLI_COMMON_OPTIONS,
+	    {"org", required_argument, NULL, 'o'},
+	    {"raw", no_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	struct show s = {0};
+	struct store *st;
+	struct errbuf eb = {""};
+	const char *org = NULL;
+	int opt, r, raw = 0, ret = 1;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (opt == 'h')
+			return fputs(show_help, stdout), 0;
+		if (opt == 'o')
+			org = optarg;
+		else if (opt == 'r')
+			raw = 1;
+		else if ((r = cli_common_option(c, opt, optarg)) <= 0)
+			return r < 0
+			           ? EXIT_USAGE
+			           : cli_usage_error(argv[0], "unknown option");
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error(argv[0], optind == argc
+		                                    ? "no KEY given"
+		                                    : "more than one KEY");
+	if ((st = cli_open_for_query(c, argv[0])) == NULL)
+		return 1;
+	r = store_report_find(st, argv[optind], org, show_match, &s, &eb);
+	store_close(st);
+	if (r < 0)
+		fprintf(stderr, "tlsrpt show: %s\n",
+		        eb.msg[0] ? eb.msg : "out of memory");
+	else if (r == 0)
+		fprintf(stderr,
+		        "tlsrpt show: no report '%s'%s%s ('tlsrpt reports' "
+		        "lists them)\n",
+		        argv[optind], org ? " from " : "", org ? org : "");
+	else if (r > 1)
+		fprintf(stderr,
+		        "tlsrpt show: '%s' names %d reports: %s; give the key "
+		        "or --org\n",
+		        argv[optind], r, s.names);
+	else
+		ret = show_print(&s, raw);
+	free(s.bytes);
+	return ret;
+}

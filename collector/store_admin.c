@@ -1,0 +1,285 @@
+/*
+ * store_admin.c - the stored reports one by one, retention, and the
+ * quarantine: what `tlsrpt reports`, `show`, `prune` and `quarantine` ask of
+ * the store.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_impl.h"
+
+#define ADMIN_SQL_MAX 1024
+
+static const char *
+text_or_empty(sqlite3_stmt *s, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(s, i);
+
+	return v ? v : "";
+}
+
+/* The columns of a report row, and the row read from them. */
+#define REPORT_COLUMNS                                                         \
+	"r.id, r.start_time, r.received_time, r.organization, r.report_id,"    \
+	" (SELECT group_concat(d, ',') FROM (SELECT DISTINCT policy_domain"    \
+	" AS d FROM policy WHERE report = r.id ORDER BY 1)),"                  \
+	" (SELECT sum(successful_sessions * counts_for_domain) FROM policy"    \
+	" WHERE report = r.id),"                                               \
+	" (SELECT sum(failed_sessions * counts_for_domain) FROM policy"        \
+	" WHERE report = r.id),"                                               \
+	" r.channel, r.warnings"
+
+static void
+report_row(sqlite3_stmt *s, struct store_report_row *row)
+{
+	row->key = sqlite3_column_int64(s, 0);
+	row->start_time = sqlite3_column_int64(s, 1);
+	row->received_time = sqlite3_column_int64(s, 2);
+	row->organization = text_or_empty(s, 3);
+	row->report_id = text_or_empty(s, 4);
+	row->domains = text_or_empty(s, 5);
+	row->successful_sessions = sqlite3_column_int64(s, 6);
+	row->failed_sessions = sqlite3_column_int64(s, 7);
+	row->channel = text_or_empty(s, 8);
+	row->warnings = text_or_empty(s, 9);
+}
+
+int
+store_reports(struct store *st, const struct store_filter *f, size_t limit,
+              store_report_cb cb, void *arg, struct errbuf *eb)
+{
+	char sql[ADMIN_SQL_MAX];
+	sqlite3_stmt *s = NULL;
+	struct store_report_row row;
+	char *dj = NULL;
+	int rc, ret = -1;
+
+	/* Newest first by the report_start index; LIMIT stops the walk. */
+	snprintf(sql, sizeof(sql),
+	         "SELECT " REPORT_COLUMNS " FROM report r"
+	         " WHERE r.start_time >= ?1 AND r.start_time < ?2%s%s"
+	         " ORDER BY r.start_time DESC, r.id DESC LIMIT %lld",
+	         f->ndomains ? " AND r.id IN (SELECT report FROM policy"
+	                       " WHERE policy_domain IN"
+	                       " (SELECT value FROM json_each(?3)))"
+	                     : "",
+	         f->organization ? " AND r.organization = ?4" : "",
+	         limit > 0 ? (long long)limit : -1LL);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_error(st, eb, "reports");
+		goto out;
+	}
+	if (store_bind_filter(s, f, &dj, eb) != 0)
+		goto out;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		report_row(s, &row);
+		if ((ret = cb(&row, arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, eb, "reports");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(s);
+	store_json_free(dj);
+	return ret;
+}
+
+/* The store's number for a key that is all digits, else 0. */
+static int64_t
+key_number(const char *key)
+{
+	int64_t n = 0;
+	const char *p;
+
+	if (*key == '\0' || strlen(key) > 18)
+		return 0;
+	for (p = key; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
+}
+
+int
+store_report_find(struct store *st, const char *key, const char *organization,
+                  store_raw_cb cb, void *arg, struct errbuf *eb)
+{
+	static const char sql[] =
+	    "SELECT " REPORT_COLUMNS ", (SELECT bytes FROM report_raw"
+	    " WHERE report = r.id) FROM report r"
+	    " WHERE (r.report_id = ?1 OR r.id = ?2)"
+	    " AND (?3 IS NULL OR r.organization = ?3)"
+	    " ORDER BY r.id";
+	sqlite3_stmt *s = NULL;
+	struct store_report_row row;
+	int rc, n = 0, ret = -1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_error(st, eb, "show");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, key_number(key));
+	if (organization != NULL)
+		sqlite3_bind_text(s, 3, organization, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		report_row(s, &row);
+		n++;
+		if ((ret = cb(&row, sqlite3_column_blob(s, 10),
+		              (size_t)sqlite3_column_bytes(s, 10), arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, eb, "show");
+		goto out;
+	}
+	ret = n;
+out:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* Runs one statement with one time bound; adds the rows it changed. */
+static int
+delete_before(struct store *st, const char *sql, int64_t before, int64_t *n,
+              struct errbuf *eb)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_error(st, eb, "prune");
+	sqlite3_bind_int64(s, 1, before);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_error(st, eb, "prune");
+	if (n != NULL)
+		*n += sqlite3_changes(st->db);
+	return 0;
+}
+
+int
+store_prune(struct store *st, int64_t before, int dry_run, int64_t *reports,
+            int64_t *quarantined, struct errbuf *eb)
+{
+	/* Children first: the schema's foreign keys are not enforced, so
+	 * nothing cascades by itself. The rollups are then recomputed where
+	 * they lost reports, in the same transaction. */
+	static const char *const steps[] = {
+	    "DELETE FROM failure WHERE policy IN"
+	    " (SELECT id FROM policy WHERE start_time < ?1)",
+	    "DELETE FROM policy WHERE start_time < ?1",
+	    "DELETE FROM report_raw WHERE report IN"
+	    " (SELECT id FROM report WHERE start_time < ?1)",
+	};
+	size_t i;
+
+	*reports = *quarantined = 0;
+	if (store_exec(st, "BEGIN IMMEDIATE", eb) != 0)
+		return -1;
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (delete_before(st, steps[i], before, NULL, eb) != 0)
+			goto fail;
+	if (delete_before(st, "DELETE FROM report WHERE start_time < ?1",
+	                  before, reports, eb) != 0 ||
+	    store_rollup_prune(st, before, eb) != 0 ||
+	    delete_before(st, "DELETE FROM quarantine WHERE received_time < ?1",
+	                  before, quarantined, eb) != 0 ||
+	    store_exec(st, dry_run ? "ROLLBACK" : "COMMIT", eb) != 0)
+		goto fail;
+	return 0;
+fail:
+	store_exec(st, "ROLLBACK", NULL);
+	*reports = *quarantined = 0;
+	return -1;
+}
+
+int
+store_quarantine(struct store *st, const struct store_filter *f, int64_t key,
+                 size_t limit, store_quarantine_cb cb, void *arg,
+                 struct errbuf *eb)
+{
+	char sql[ADMIN_SQL_MAX];
+	sqlite3_stmt *s = NULL;
+	struct store_quarantine_row row;
+	int rc, ret = -1;
+
+	snprintf(sql, sizeof(sql),
+	         "SELECT id, received_time, channel, source, submitter,"
+	         " reason, bytes FROM quarantine WHERE %s"
+	         " ORDER BY received_time, id LIMIT %lld",
+	         key > 0 ? "id = ?3"
+	                 : "received_time >= ?1 AND received_time < ?2",
+	         limit > 0 ? (long long)limit : -1LL);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		store_error(st, eb, "quarantine");
+		goto out;
+	}
+	if (key > 0) {
+		sqlite3_bind_int64(s, 3, key);
+	} else {
+		sqlite3_bind_int64(s, 1, f->since);
+		sqlite3_bind_int64(s, 2, f->until);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row.key = sqlite3_column_int64(s, 0);
+		row.received_time = sqlite3_column_int64(s, 1);
+		row.channel = text_or_empty(s, 2);
+		row.source = text_or_empty(s, 3);
+		row.submitter = text_or_empty(s, 4);
+		row.reason = text_or_empty(s, 5);
+		row.bytes = sqlite3_column_blob(s, 6);
+		row.len = (size_t)sqlite3_column_bytes(s, 6);
+		if ((ret = cb(&row, arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(st, eb, "quarantine");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* Runs "... WHERE id = ?1" with an optional text ?2. */
+static int
+quarantine_change(struct store *st, const char *sql, int64_t key,
+                  const char *text, struct errbuf *eb)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_error(st, eb, "quarantine");
+	sqlite3_bind_int64(s, 1, key);
+	if (text != NULL)
+		sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_error(st, eb, "quarantine");
+	return 0;
+}
+
+int
+store_quarantine_set_reason(struct store *st, int64_t key, const char *reason,
+                            struct errbuf *eb)
+{
+	return quarantine_change(
+	    st, "UPDATE quarantine SET reason = ?2 WHERE id = ?1", key, reason,
+	    eb);
+}
+
+int
+store_quarantine_delete(struct store *st, int64_t key, struct errbuf *eb)
+{
+	return quarantine_change(st, "DELETE FROM quarantine WHERE id = ?1",
+	                         key, NULL, eb);
+}
