@@ -43,7 +43,7 @@ cmd_prune(struct cli *c, int argc, char **argv)
 	char when[32];
 	int opt, r, dry = 0;
 
-	optind = 1;
+	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
 	while ((opt = getopt_long(argc, argv, "hn", opts, NULL)) != -1) {
 		if (opt == 'h')
 			return fputs(prune_help, stdout), 0;

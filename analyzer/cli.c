@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -134,19 +135,32 @@ query_opts_init(struct query_opts *q)
 void
 query_opts_free(struct query_opts *q)
 {
+	while (q->ndomains > 0)
+		free((char *)q->domains[--q->ndomains]);
 	free(q->domains);
 }
 
+/* Keeps a --domain value as the store keeps domains (DESIGN.md
+ * "Normalized values"): lower case, no trailing dot. */
 static int
 add_domain(struct query_opts *q, const char *d)
 {
 	const char **nd =
 	    reallocarray(q->domains, q->ndomains + 1, sizeof(*nd));
+	size_t n = strlen(d);
+	char *v;
 
 	if (nd == NULL)
 		return -1;
 	q->domains = nd;
-	q->domains[q->ndomains++] = d;
+	if (n > 1 && d[n - 1] == '.')
+		n--;
+	if ((v = strndup(d, n)) == NULL)
+		return -1;
+	for (n = 0; v[n] != '\0'; n++)
+		if (v[n] >= 'A' && v[n] <= 'Z')
+			v[n] = (char)(v[n] - 'A' + 'a');
+	q->domains[q->ndomains++] = v;
 	q->filter.domains = q->domains;
 	q->filter.ndomains = q->ndomains;
 	return 0;
@@ -241,7 +255,7 @@ query_parse_args(struct cli *c, struct query_opts *q, int argc, char **argv,
 		if (i < QUERY_EXTRA_MAX)
 			opts[n++] = extra[i];
 	opts[n] = (struct option){NULL, 0, NULL, 0};
-	optind = 1;
+	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(help, stdout);
@@ -264,6 +278,21 @@ query_parse_args(struct cli *c, struct query_opts *q, int argc, char **argv,
 	q->args = argv + optind;
 	q->nargs = argc - optind;
 	return -1;
+}
+
+size_t
+cli_terminal_width(void)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	uint64_t v;
+
+	if (env != NULL && optnum_parse(env, 20, 10000, &v) == 0)
+		return (size_t)v;
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
 }
 
 void

@@ -112,6 +112,10 @@ int query_finish(struct table *t, const struct query_opts *q, int qret,
 /* Opens the database for queries: it must exist. Prints why on failure. */
 struct store *cli_open_for_query(const struct cli *c, const char *cmd);
 
+/* The width the table format must fit: $COLUMNS when set, else the
+ * terminal's on stdout, else 0 (no limit). */
+size_t cli_terminal_width(void);
+
 /* Writes t as YYYY-MM-DDTHH:MM:SSZ. */
 void cli_format_time(int64_t t, char *buf, size_t size);
 

@@ -130,7 +130,7 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 	uint64_t v;
 	int opt, r;
 
-	optind = 1;
+	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
 	while ((opt = getopt_long(argc, argv, "hj:qv", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':

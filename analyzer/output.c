@@ -24,7 +24,8 @@ struct table {
 	size_t ncols;
 	struct cell *cells; /* nrows * ncols */
 	size_t nrows, cap;
-	size_t at; /* next column of the current row */
+	size_t at;    /* next column of the current row */
+	size_t width; /* of the terminal: the table fits it; 0 no limit */
 };
 
 struct table *
@@ -270,16 +271,71 @@ print_csv(const struct table *t, FILE *fp)
 	return 0;
 }
 
+void
+table_set_width(struct table *t, size_t width)
+{
+	t->width = width;
+}
+
+/* Narrows columns, widest first, until the table fits its width: text
+ * down to 4 characters, numbers down to their widest value (a title may
+ * be cut, a number never). */
+static void
+fit_width(const struct table *t, size_t *w, const size_t *num)
+{
+	size_t total = 0, k, widest;
+
+	for (k = 0; k < t->ncols; k++)
+		if (t->cols[k].kind != COL_JSON)
+			total += w[k] + (total ? 2 : 0);
+	while (t->width > 0 && total > t->width) {
+		widest = t->ncols;
+		for (k = 0; k < t->ncols; k++)
+			if (t->cols[k].kind != COL_JSON && w[k] > 4 &&
+			    w[k] > num[k] &&
+			    (widest == t->ncols || w[k] > w[widest]))
+				widest = k;
+		if (widest == t->ncols)
+			return; /* nothing left to narrow */
+		w[widest]--;
+		total--;
+	}
+}
+
+/* Writes s in w columns (left or right aligned); a longer s is cut at a
+ * character boundary and ends in '~'. */
+static void
+put_cell(FILE *fp, const char *s, size_t w, int right, int last)
+{
+	size_t n = strlen(s);
+
+	if (n > w) {
+		n = w - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--; /* not inside a UTF-8 sequence */
+		fprintf(fp, "%.*s~%*s", (int)n, s, last ? 0 : (int)(w - 1 - n),
+		        "");
+		return;
+	}
+	if (right)
+		fprintf(fp, "%*s", (int)w, s);
+	else
+		fprintf(fp, "%-*s", last ? 0 : (int)w, s);
+}
+
 static int
 print_table(const struct table *t, FILE *fp)
 {
-	size_t *w = calloc(t->ncols, sizeof(*w));
-	size_t r, k;
+	size_t *w = calloc(2 * t->ncols, sizeof(*w)), *num = w + t->ncols;
+	size_t r, k, last = 0;
 
 	if (w == NULL)
 		return -1;
-	for (k = 0; k < t->ncols; k++)
+	for (k = 0; k < t->ncols; k++) {
 		w[k] = strlen(t->cols[k].title);
+		if (t->cols[k].kind != COL_JSON)
+			last = k;
+	}
 	for (r = 0; r < t->nrows; r++)
 		for (k = 0; k < t->ncols; k++) {
 			const struct cell *c = &t->cells[r * t->ncols + k];
@@ -287,26 +343,29 @@ print_table(const struct table *t, FILE *fp)
 
 			if (n > w[k])
 				w[k] = n;
+			if ((t->cols[k].kind == COL_INT ||
+			     t->cols[k].kind == COL_RATE) &&
+			    n > num[k])
+				num[k] = n;
 		}
+	fit_width(t, w, num);
 	for (k = 0; k < t->ncols; k++)
-		if (t->cols[k].kind != COL_JSON)
-			fprintf(fp, "%s%-*s", k ? "  " : "",
-			        k + 1 < t->ncols ? (int)w[k] : 0,
-			        t->cols[k].title);
+		if (t->cols[k].kind != COL_JSON) {
+			fputs(k ? "  " : "", fp);
+			put_cell(fp, t->cols[k].title, w[k], 0, k == last);
+		}
 	fputc('\n', fp);
 	for (r = 0; r < t->nrows; r++) {
 		for (k = 0; k < t->ncols; k++) {
 			const struct cell *c = &t->cells[r * t->ncols + k];
-			const char *s = c->null ? "-" : c->text;
-			int right = t->cols[k].kind == COL_INT ||
-			            t->cols[k].kind == COL_RATE;
 
 			if (t->cols[k].kind == COL_JSON)
 				continue;
-			fprintf(fp, "%s%*s", k ? "  " : "",
-			        right ? (int)w[k]
-			              : -(k + 1 < t->ncols ? (int)w[k] : 0),
-			        s);
+			fputs(k ? "  " : "", fp);
+			put_cell(fp, c->null ? "-" : c->text, w[k],
+			         t->cols[k].kind == COL_INT ||
+			             t->cols[k].kind == COL_RATE,
+			         k == last);
 		}
 		fputc('\n', fp);
 	}

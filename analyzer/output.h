@@ -43,6 +43,10 @@ int table_list(struct table *t, const char *const *v, size_t n);
  * failure); text is its CSV form. */
 int table_json(struct table *t, json_t *v, const char *text);
 
+/* Makes the aligned table fit `width` columns (0: no limit) by cutting
+ * long texts, marked with '~'; numbers are never cut. */
+void table_set_width(struct table *t, size_t width);
+
 /* Writes the table in the format; returns 0 or -1 on a write error. */
 int table_print(const struct table *t, enum output_format f, FILE *fp);
 

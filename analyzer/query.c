@@ -105,6 +105,7 @@ query_finish(struct table *t, const struct query_opts *q, int qret,
 		fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb->msg);
 		return 1;
 	}
+	table_set_width(t, cli_terminal_width());
 	if (table_print(t, q->format, stdout) != 0) {
 		fprintf(stderr, "tlsrpt %s: cannot write the output\n", cmd);
 		return 1;

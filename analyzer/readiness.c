@@ -10,6 +10,7 @@
  * ones that tell how mail fares under the policy.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -24,10 +25,14 @@ struct run {
 	struct errbuf *eb;
 	struct readiness_row row;
 	struct readiness_blocker b[READINESS_BLOCKERS_MAX];
-	/* the blockers' strings, copied out of the failure query's rows */
-	char text[READINESS_BLOCKERS_MAX][2][256];
 	char next[512];
-	int query_failed;
+	/* Every STS failure of the range by (domain, result type, MX), read
+	 * in one query and sorted by domain, largest first. */
+	struct fail {
+		char *domain, *result_type, *mx;
+		int64_t failed;
+	} * fails;
+	size_t nfails, capfails;
 };
 
 void
@@ -213,28 +218,71 @@ next_step(struct run *ru)
 	r->next_step = ru->next;
 }
 
-/* Collects the domain's failures by (result type, MX), largest first. */
+/* Keeps one failure group of the range. */
 static int
 take_failure(const struct store_failure_row *f, void *arg)
 {
 	struct run *ru = arg;
-	struct readiness_row *r = &ru->row;
-	struct readiness_blocker *b;
+	struct fail *x;
 
-	if (r->nblockers == READINESS_BLOCKERS_MAX)
-		return 1;
-	b = &ru->b[r->nblockers];
-	snprintf(ru->text[r->nblockers][0], sizeof(ru->text[0][0]), "%s",
-	         f->result_type);
-	snprintf(ru->text[r->nblockers][1], sizeof(ru->text[0][1]), "%s",
-	         f->receiving_mx_hostname);
-	b->result_type = ru->text[r->nblockers][0];
-	b->receiving_mx_hostname = ru->text[r->nblockers][1];
-	b->failed_sessions = f->failed_sessions;
-	b->mx_in_policy =
-	    mx_in_patterns(r->domain->mx_patterns, b->receiving_mx_hostname);
-	r->nblockers++;
-	return 0;
+	if (ru->nfails == ru->capfails) {
+		size_t cap = ru->capfails ? 2 * ru->capfails : 256;
+
+		if ((x = reallocarray(ru->fails, cap, sizeof(*x))) == NULL)
+			return -1;
+		ru->fails = x;
+		ru->capfails = cap;
+	}
+	x = &ru->fails[ru->nfails];
+	x->domain = strdup(f->policy_domain);
+	x->result_type = strdup(f->result_type);
+	x->mx = strdup(f->receiving_mx_hostname);
+	x->failed = f->failed_sessions;
+	ru->nfails++;
+	return x->domain && x->result_type && x->mx ? 0 : -1;
+}
+
+static int
+cmp_fail(const void *a, const void *b)
+{
+	const struct fail *x = a, *y = b;
+	int c = strcmp(x->domain, y->domain);
+
+	if (c != 0)
+		return c;
+	if (x->failed != y->failed)
+		return x->failed > y->failed ? -1 : 1;
+	if ((c = strcmp(x->result_type, y->result_type)) != 0)
+		return c;
+	return strcmp(x->mx, y->mx);
+}
+
+/* Fills the row's blockers with the domain's failures, largest first. */
+static void
+domain_failures(struct run *ru)
+{
+	struct readiness_row *r = &ru->row;
+	size_t lo = 0, hi = ru->nfails;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(ru->fails[mid].domain, r->domain->policy_domain) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < ru->nfails && r->nblockers < READINESS_BLOCKERS_MAX &&
+	       strcmp(ru->fails[lo].domain, r->domain->policy_domain) == 0;
+	     lo++) {
+		struct readiness_blocker *b = &ru->b[r->nblockers++];
+
+		b->result_type = ru->fails[lo].result_type;
+		b->receiving_mx_hostname = ru->fails[lo].mx;
+		b->failed_sessions = ru->fails[lo].failed;
+		b->mx_in_policy = mx_in_patterns(r->domain->mx_patterns,
+		                                 b->receiving_mx_hostname);
+	}
 }
 
 /* Keeps the blockers that hold the domain back: all of them when the rate
@@ -255,8 +303,6 @@ judge(const struct store_sts_row *d, void *arg)
 {
 	struct run *ru = arg;
 	struct readiness_row *r = &ru->row;
-	struct store_filter f = *ru->f;
-	const char *one[1] = {d->policy_domain};
 	int64_t total = d->successful_sessions + d->failed_sessions;
 	int too_high;
 
@@ -265,15 +311,7 @@ judge(const struct store_sts_row *d, void *arg)
 	r->blockers = ru->b;
 	r->failure_rate = total > 0 ? (double)d->failed_sessions / total : 0;
 	too_high = r->failure_rate > ru->o->max_failure_rate;
-	f.domains = one;
-	f.ndomains = 1;
-	f.policy_type = "sts";
-	if (d->failed_sessions > 0 &&
-	    store_failures(ru->st, &f, FAILURE_BY_TYPE | FAILURE_BY_MX, 0,
-	                   take_failure, ru, ru->eb) < 0) {
-		ru->query_failed = 1;
-		return -1;
-	}
+	domain_failures(ru);
 	if (strcasecmp(d->newest_mode, "enforce") == 0)
 		r->verdict = VERDICT_ENFORCED;
 	else if ((uint64_t)d->days < ru->o->min_days ||
@@ -296,6 +334,7 @@ readiness_run(struct store *st, const struct store_filter *f,
               struct errbuf *eb)
 {
 	struct run ru = {0};
+	struct store_filter sts;
 	int r;
 
 	ru.st = st;
@@ -304,6 +343,25 @@ readiness_run(struct store *st, const struct store_filter *f,
 	ru.cb = cb;
 	ru.arg = arg;
 	ru.eb = eb;
-	r = store_sts_domains(st, f, judge, &ru, eb);
-	return ru.query_failed ? -1 : r;
+	sts = *f;
+	sts.policy_type = "sts";
+	r = store_failures(st, &sts,
+	                   FAILURE_BY_DOMAIN | FAILURE_BY_TYPE | FAILURE_BY_MX,
+	                   0, take_failure, &ru, eb);
+	if (r == 0) {
+		if (ru.nfails > 1)
+			qsort(ru.fails, ru.nfails, sizeof(*ru.fails), cmp_fail);
+		r = store_sts_domains(st, f, judge, &ru, eb);
+	} else if (eb != NULL && !eb->msg[0]) {
+		r = errbuf_set(eb, "out of memory");
+	}
+	while (ru.nfails > 0) {
+		struct fail *x = &ru.fails[--ru.nfails];
+
+		free(x->domain);
+		free(x->result_type);
+		free(x->mx);
+	}
+	free(ru.fails);
+	return r;
 }

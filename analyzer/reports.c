@@ -219,7 +219,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	const char *org = NULL;
 	int opt, r, raw = 0, ret = 1;
 
-	optind = 1;
+	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (opt == 'h')
 			return fputs(show_help, stdout), 0;

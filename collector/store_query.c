@@ -549,7 +549,8 @@ store_sts_domains(struct store *st, const struct store_filter *f,
 	/* The newest STS policy of the domain in the range: its mode and
 	 * patterns, by the (domain, start) index. */
 	static const char newest[] =
-	    "(SELECT q.%s FROM policy q WHERE q.policy_domain = d"
+	    "(SELECT q.%s FROM policy q INDEXED BY policy_domain_start"
+	    " WHERE q.policy_domain = d"
 	    " AND q.policy_type = 'sts' AND q.start_time >= ?1"
 	    " AND q.start_time < ?2 ORDER BY q.start_time DESC, q.id DESC"
 	    " LIMIT 1)";

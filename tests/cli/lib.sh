@@ -2,7 +2,8 @@
 # lines and the closing "N passed, N failed" line. Sourced, not run.
 
 work=$(mktemp -d /tmp/tlsrpt-cli-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# TLSRPT_KEEP=1 keeps the work directory for a look after a failure.
+[ -n "${TLSRPT_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 fails=0 passes=0
 
 ok() { passes=$((passes + 1)); echo "ok - $1"; }

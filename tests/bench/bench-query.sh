@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# bench-query.sh - how the analyzer's queries grow with the number of
+# stored reports: 10,000, 100,000 and 1,000,000 (SIZES to change).
+#
+# Usage: tests/bench/bench-query.sh [BUILD_DIR]      (default ./build)
+#
+# For each size, tlsrpt-gen makes the reports (2,000 policy domains besides
+# the four fixed ones, two years from 2024-11-01, about 4.1 failure details
+# a report: --size-target 2700), and `tlsrpt import` stores them in start
+# time order, as they would arrive, into $BENCH_DIR/N.db (kept and reused
+# while its stamp matches). Then each query runs RUNS times (default 3);
+# the best wall time and the peak RSS are printed as a Markdown table:
+#   summary, failures (default grouping, all rows and --limit 20) and
+#   readiness over the whole range, and each over the last 7 days of data.
+#
+# A benchmark, not a test: it asserts no timings.
+set -euo pipefail
+
+BUILD_DIR=${1:-./build}
+SIZES=${SIZES:-"10000 100000 1000000"}
+RUNS=${RUNS:-3}
+BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/tlsrpt-bench-query}
+
+die() { echo "bench-query: $*" >&2; exit 1; }
+[ -x "$BUILD_DIR/tlsrpt" ] && [ -x "$BUILD_DIR/tlsrpt-gen" ] ||
+	die "$BUILD_DIR/tlsrpt and tlsrpt-gen not found (build first)"
+BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
+[ -x /usr/bin/time ] || die "/usr/bin/time missing: apt-get install time"
+mkdir -p "$BENCH_DIR"
+
+# The last 7 days of the generated data (it spans 2024-11-01 + 730 days).
+WEEK="--since 2026-10-25 --until 2026-10-31"
+QUERIES=(
+	"summary"
+	"failures"
+	"failures --limit 20"
+	"readiness --since 2024-11-01"
+	"summary $WEEK"
+	"failures $WEEK"
+	"readiness $WEEK"
+)
+
+prepare() { # N: the database of N reports
+	local n=$1 db="$BENCH_DIR/$1.db" stamp="$BENCH_DIR/$1.stamp"
+	local want="n=$n domains=2000 days=730 size=2700 schema=$(ls "$BUILD_DIR"/../schema 2>/dev/null | tail -1)"
+	if [ -f "$db" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+		return
+	fi
+	rm -rf "$BENCH_DIR/gen" "$db" "$db-wal" "$db-shm"
+	echo "generating and importing $n reports" >&2
+	"$BUILD_DIR/tlsrpt-gen" --out "$BENCH_DIR/gen" --count "$n" --domains 2000 \
+		--days 730 --start 2024-11-01 --size-target 2700 --quiet
+	# File names are ORG!DOMAIN!START!END!N: import in start order.
+	(cd "$BENCH_DIR/gen" && ls | sort -t'!' -k3,3n -k1,2 |
+		xargs -d '\n' -n 50000 "$BUILD_DIR/tlsrpt" --db "$db" import -q >/dev/null)
+	rm -rf "$BENCH_DIR/gen"
+	echo "$want" >"$stamp"
+}
+
+measure() { # DB QUERY...: best wall seconds and peak RSS (KiB) of RUNS
+	local db=$1 best="" rss=0 i out t m
+	shift
+	for ((i = 0; i < RUNS; i++)); do
+		out=$( { /usr/bin/time -f "%e %M" "$BUILD_DIR/tlsrpt" --db "$db" "$@" \
+			--format json >/dev/null; } 2>&1 | tail -1)
+		t=${out% *} m=${out#* }
+		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
+		[ "$m" -gt "$rss" ] && rss=$m
+	done
+	echo "$best $rss"
+}
+
+declare -A RES
+for n in $SIZES; do
+	prepare "$n"
+	for q in "${QUERIES[@]}"; do
+		# shellcheck disable=SC2086
+		RES["$n|$q"]=$(measure "$BENCH_DIR/$n.db" $q)
+	done
+done
+
+printf '| query |'
+for n in $SIZES; do printf ' %s reports |' "$n"; done
+printf '\n|---|'
+for n in $SIZES; do printf -- '---|'; done
+printf '\n'
+for q in "${QUERIES[@]}"; do
+	printf '| `%s` |' "$q"
+	for n in $SIZES; do
+		read -r t m <<<"${RES["$n|$q"]}"
+		printf ' %s s, %d MiB |' "$t" $((m / 1024))
+	done
+	printf '\n'
+done
