@@ -49,6 +49,9 @@ cli_common_option(struct cli *c, int opt, const char *arg)
 	case CLI_OPT_DB:
 		c->db = arg;
 		return 1;
+	case CLI_OPT_EXPLAIN:
+		c->explain = 1;
+		return 1;
 	case CLI_OPT_BUSY_TIMEOUT:
 		if (optnum_parse(arg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX, &v) != 0) {
 			fprintf(stderr,
@@ -233,6 +236,7 @@ cli_open_for_query(const struct cli *c, const char *cmd)
 		fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb.msg);
 		return NULL;
 	}
+	store_set_explain(st, c->explain);
 	return st;
 }
 

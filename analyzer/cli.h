@@ -26,6 +26,7 @@ struct cli {
 	const char *db;      /* --db, else $TLSRPT_DB, else DEFAULT_DB */
 	int busy_timeout_ms; /* --busy-timeout */
 	time_t now;
+	int explain; /* --explain: print each query's plan to stderr */
 };
 
 /* Resolves the database path from --db, $TLSRPT_DB, the default. */
@@ -41,8 +42,10 @@ int cli_common_option(struct cli *c, int opt, const char *arg);
 
 #define CLI_OPT_DB           1000
 #define CLI_OPT_BUSY_TIMEOUT 1001
+#define CLI_OPT_EXPLAIN      1002
 #define CLI_COMMON_OPTIONS                                                     \
 	{"db", required_argument, NULL, CLI_OPT_DB},                           \
+	    {"explain", no_argument, NULL, CLI_OPT_EXPLAIN},                   \
 	{                                                                      \
 		"busy-timeout", required_argument, NULL, CLI_OPT_BUSY_TIMEOUT  \
 	}

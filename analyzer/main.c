@@ -34,6 +34,7 @@ static const char main_help[] =
     "  --db PATH            the database (default $TLSRPT_DB, else\n"
     "                       " DEFAULT_DB ")\n"
     "  --busy-timeout MS    wait this long for other writers (default 10000)\n"
+    "  --explain            print each query's SQLite plan to stderr\n"
     "  -h, --help           this text; 'tlsrpt COMMAND --help' for a command\n"
     "  --version            the version\n";
 
@@ -55,7 +56,7 @@ main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0}};
-	struct cli c = {NULL, LIMIT_BUSY_TIMEOUT_MS, time(NULL)};
+	struct cli c = {NULL, LIMIT_BUSY_TIMEOUT_MS, time(NULL), 0};
 	size_t i;
 	int opt, r;
 

@@ -98,6 +98,11 @@ struct store_filter {
 	const char *policy_type; /* only policies of this type; NULL: all */
 };
 
+/* Makes each query below print its SQLite plan (EXPLAIN QUERY PLAN) to
+ * stderr before it runs, one "plan: " line a step: to see which index a
+ * query uses. */
+void store_set_explain(struct store *st, int on);
+
 /* Sets a filter that matches everything. */
 void store_filter_init(struct store_filter *f);
 

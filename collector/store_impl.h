@@ -32,6 +32,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int in_batch; /* 0, BATCH_SAVEPOINTS or BATCH_BULK */
+	int explain;  /* print each query's plan to stderr */
 	sqlite3_stmt *stmt[ST_COUNT];
 	char *buf; /* scratch for joining lines */
 	size_t bufcap;
@@ -66,6 +67,10 @@ int store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
 /* After the detail rows before `before` are deleted: drops the buckets
  * before its bucket and recomputes that one. */
 int store_rollup_prune(struct store *st, int64_t before, struct errbuf *eb);
+
+/* Prints the plan of sql, with the filter bound, to stderr. */
+void store_explain(struct store *st, const char *sql,
+                   const struct store_filter *f);
 
 /* Binds a filter's values to ?1 (since), ?2 (until), ?3 (the domains as
  * a JSON array, in *domains_json: free it with store_json_free), ?4

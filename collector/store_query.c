@@ -268,12 +268,40 @@ domain_sql(char *sql, size_t size, const struct store_filter *f,
 	    more ? more : "");
 }
 
+void
+store_set_explain(struct store *st, int on)
+{
+	st->explain = on;
+}
+
+void
+store_explain(struct store *st, const char *sql, const struct store_filter *f)
+{
+	struct split sp;
+	char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql), *dj = NULL;
+	sqlite3_stmt *s = NULL;
+
+	split_range(f, 1, &sp);
+	if (q != NULL &&
+	    sqlite3_prepare_v2(st->db, q, -1, &s, NULL) == SQLITE_OK &&
+	    store_bind_filter(s, f, &dj, NULL) == 0) {
+		bind_split(s, &sp);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			fprintf(stderr, "plan: %s\n", col_text(s, 3));
+	}
+	sqlite3_finalize(s);
+	sqlite3_free(q);
+	store_json_free(dj);
+}
+
 /* Prepares a statement and binds the filter and its split. */
 static int
 prepare_filtered(struct store *st, const char *sql,
                  const struct store_filter *f, const struct split *sp,
                  sqlite3_stmt **s, char **dj, struct errbuf *eb)
 {
+	if (st->explain)
+		store_explain(st, sql, f);
 	if (prepare(st, sql, s, eb) || store_bind_filter(*s, f, dj, eb))
 		return -1;
 	bind_split(*s, sp);
