@@ -296,6 +296,36 @@ take_all(void *arg, int opt, const char *optarg)
 	return 0;
 }
 
+/* Parses the options of a quarantine action; -1 to go on, else an exit
+ * code. */
+static int
+quarantine_args(struct cli *c, struct query_opts *q, struct retry *rt,
+                const char *action, int argc, char **argv, uint64_t *key)
+{
+	int ret;
+
+	if (strcmp(action, "list") != 0 && strcmp(action, "retry") != 0 &&
+	    strcmp(action, "show") != 0)
+		return cli_usage_error("quarantine",
+		                       "unknown action '%s' (list, show or "
+		                       "retry)",
+		                       action);
+	q->max_args = strcmp(action, "show") == 0 ? 1 : 0;
+	if ((ret = query_parse_args(c, q, argc, argv, quarantine_help,
+	                            retry_opts, take_all, rt)) >= 0)
+		return ret;
+	if (q->filter.ndomains || q->filter.organization)
+		return cli_usage_error("quarantine",
+		                       "--domain and --org do not apply: a "
+		                       "rejected input has none that can be "
+		                       "trusted");
+	if (q->max_args &&
+	    (q->nargs != 1 || optnum_parse(q->args[0], 1, INT64_MAX, key) != 0))
+		return cli_usage_error("quarantine",
+		                       "show: give one KEY, as listed");
+	return -1;
+}
+
 int
 cmd_quarantine(struct cli *c, int argc, char **argv)
 {
@@ -314,31 +344,8 @@ cmd_quarantine(struct cli *c, int argc, char **argv)
 		argc--;
 	}
 	query_opts_init(&q);
-	q.max_args = strcmp(action, "show") == 0 ? 1 : 0;
-	if (strcmp(action, "list") != 0 && strcmp(action, "retry") != 0 &&
-	    strcmp(action, "show") != 0) {
-		ret = cli_usage_error("quarantine",
-		                      "unknown action '%s' (list, show or "
-		                      "retry)",
-		                      action);
+	if ((ret = quarantine_args(c, &q, &rt, action, argc, argv, &key)) >= 0)
 		goto out;
-	}
-	if ((ret = query_parse_args(c, &q, argc, argv, quarantine_help,
-	                            retry_opts, take_all, &rt)) >= 0)
-		goto out;
-	if (q.filter.ndomains || q.filter.organization) {
-		ret = cli_usage_error("quarantine",
-		                      "--domain and --org do not apply: a "
-		                      "rejected input has none that can be "
-		                      "trusted");
-		goto out;
-	}
-	if (q.max_args && (q.nargs != 1 ||
-	                   optnum_parse(q.args[0], 1, INT64_MAX, &key) != 0)) {
-		ret = cli_usage_error("quarantine",
-		                      "show: give one KEY, as listed");
-		goto out;
-	}
 	ret = 1;
 	if ((st = cli_open_for_query(c, "quarantine")) == NULL)
 		goto out;

@@ -57,6 +57,21 @@ store_exec(struct store *st, const char *sql, struct errbuf *eb)
 	return 0;
 }
 
+int
+store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
+               int (*row)(sqlite3_stmt *s, void *arg), void *arg,
+               struct errbuf *eb)
+{
+	int rc, ret;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((ret = row(s, arg)) != 0)
+			return ret;
+	if (rc != SQLITE_DONE)
+		return store_error(st, eb, what);
+	return 0;
+}
+
 /* Runs a prepared statement that returns no rows, and resets it. */
 static int
 step(struct store *st, enum store_stmt s, struct errbuf *eb)

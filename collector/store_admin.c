@@ -29,6 +29,13 @@ text_or_empty(sqlite3_stmt *s, int i)
 	" WHERE report = r.id),"                                               \
 	" r.channel, r.warnings"
 
+struct report_ctx {
+	store_report_cb cb;
+	store_raw_cb raw_cb;
+	void *arg;
+	int n;
+};
+
 static void
 report_row(sqlite3_stmt *s, struct store_report_row *row)
 {
@@ -44,15 +51,29 @@ report_row(sqlite3_stmt *s, struct store_report_row *row)
 	row->warnings = text_or_empty(s, 9);
 }
 
+static int
+report_one(sqlite3_stmt *s, void *arg)
+{
+	struct report_ctx *x = arg;
+	struct store_report_row row;
+
+	report_row(s, &row);
+	x->n++;
+	if (x->raw_cb != NULL)
+		return x->raw_cb(&row, sqlite3_column_blob(s, 10),
+		                 (size_t)sqlite3_column_bytes(s, 10), x->arg);
+	return x->cb(&row, x->arg);
+}
+
 int
 store_reports(struct store *st, const struct store_filter *f, size_t limit,
               store_report_cb cb, void *arg, struct errbuf *eb)
 {
+	struct report_ctx x = {cb, NULL, arg, 0};
 	char sql[ADMIN_SQL_MAX];
 	sqlite3_stmt *s = NULL;
-	struct store_report_row row;
 	char *dj = NULL;
-	int rc, ret = -1;
+	int ret = -1;
 
 	/* Newest first by the report_start index; LIMIT stops the walk. */
 	snprintf(sql, sizeof(sql),
@@ -71,18 +92,8 @@ store_reports(struct store *st, const struct store_filter *f, size_t limit,
 		store_error(st, eb, "reports");
 		goto out;
 	}
-	if (store_bind_filter(s, f, &dj, eb) != 0)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		report_row(s, &row);
-		if ((ret = cb(&row, arg)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		store_error(st, eb, "reports");
-		goto out;
-	}
-	ret = 0;
+	if (store_bind_filter(s, f, &dj, eb) == 0)
+		ret = store_each_row(st, s, "reports", report_one, &x, eb);
 out:
 	sqlite3_finalize(s);
 	store_json_free(dj);
@@ -116,33 +127,19 @@ store_report_find(struct store *st, const char *key, const char *organization,
 	    " WHERE (r.report_id = ?1 OR r.id = ?2)"
 	    " AND (?3 IS NULL OR r.organization = ?3)"
 	    " ORDER BY r.id";
+	struct report_ctx x = {NULL, cb, arg, 0};
 	sqlite3_stmt *s = NULL;
-	struct store_report_row row;
-	int rc, n = 0, ret = -1;
+	int ret;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		store_error(st, eb, "show");
-		goto out;
-	}
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_error(st, eb, "show");
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, key_number(key));
 	if (organization != NULL)
 		sqlite3_bind_text(s, 3, organization, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		report_row(s, &row);
-		n++;
-		if ((ret = cb(&row, sqlite3_column_blob(s, 10),
-		              (size_t)sqlite3_column_bytes(s, 10), arg)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		store_error(st, eb, "show");
-		goto out;
-	}
-	ret = n;
-out:
+	ret = store_each_row(st, s, "show", report_one, &x, eb);
 	sqlite3_finalize(s);
-	return ret;
+	return ret == 0 ? x.n : ret;
 }
 
 /* Runs one statement with one time bound; adds the rows it changed. */
@@ -201,15 +198,37 @@ fail:
 	return -1;
 }
 
+struct quarantine_ctx {
+	store_quarantine_cb cb;
+	void *arg;
+};
+
+static int
+quarantine_one(sqlite3_stmt *s, void *arg)
+{
+	struct quarantine_ctx *x = arg;
+	struct store_quarantine_row row;
+
+	row.key = sqlite3_column_int64(s, 0);
+	row.received_time = sqlite3_column_int64(s, 1);
+	row.channel = text_or_empty(s, 2);
+	row.source = text_or_empty(s, 3);
+	row.submitter = text_or_empty(s, 4);
+	row.reason = text_or_empty(s, 5);
+	row.bytes = sqlite3_column_blob(s, 6);
+	row.len = (size_t)sqlite3_column_bytes(s, 6);
+	return x->cb(&row, x->arg);
+}
+
 int
 store_quarantine(struct store *st, const struct store_filter *f, int64_t key,
                  size_t limit, store_quarantine_cb cb, void *arg,
                  struct errbuf *eb)
 {
+	struct quarantine_ctx x = {cb, arg};
 	char sql[ADMIN_SQL_MAX];
 	sqlite3_stmt *s = NULL;
-	struct store_quarantine_row row;
-	int rc, ret = -1;
+	int ret;
 
 	snprintf(sql, sizeof(sql),
 	         "SELECT id, received_time, channel, source, submitter,"
@@ -218,34 +237,15 @@ store_quarantine(struct store *st, const struct store_filter *f, int64_t key,
 	         key > 0 ? "id = ?3"
 	                 : "received_time >= ?1 AND received_time < ?2",
 	         limit > 0 ? (long long)limit : -1LL);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-		store_error(st, eb, "quarantine");
-		goto out;
-	}
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return store_error(st, eb, "quarantine");
 	if (key > 0) {
 		sqlite3_bind_int64(s, 3, key);
 	} else {
 		sqlite3_bind_int64(s, 1, f->since);
 		sqlite3_bind_int64(s, 2, f->until);
 	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		row.key = sqlite3_column_int64(s, 0);
-		row.received_time = sqlite3_column_int64(s, 1);
-		row.channel = text_or_empty(s, 2);
-		row.source = text_or_empty(s, 3);
-		row.submitter = text_or_empty(s, 4);
-		row.reason = text_or_empty(s, 5);
-		row.bytes = sqlite3_column_blob(s, 6);
-		row.len = (size_t)sqlite3_column_bytes(s, 6);
-		if ((ret = cb(&row, arg)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		store_error(st, eb, "quarantine");
-		goto out;
-	}
-	ret = 0;
-out:
+	ret = store_each_row(st, s, "quarantine", quarantine_one, &x, eb);
 	sqlite3_finalize(s);
 	return ret;
 }

@@ -68,6 +68,12 @@ int store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
  * before its bucket and recomputes that one. */
 int store_rollup_prune(struct store *st, int64_t before, struct errbuf *eb);
 
+/* Steps s to its end, calling row() on each row; a non-zero return of
+ * row() stops and is returned; a failed step fills eb with `what`. */
+int store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
+                   int (*row)(sqlite3_stmt *s, void *arg), void *arg,
+                   struct errbuf *eb);
+
 /* Prints the plan of sql, with the filter bound, to stderr. */
 void store_explain(struct store *st, const char *sql,
                    const struct store_filter *f);

@@ -308,22 +308,6 @@ prepare_filtered(struct store *st, const char *sql,
 	return 0;
 }
 
-/* Steps s to its end, calling row() on each row; the query's name goes
- * into an error. */
-static int
-each_row(struct store *st, sqlite3_stmt *s, const char *what,
-         int (*row)(sqlite3_stmt *s, void *arg), void *arg, struct errbuf *eb)
-{
-	int rc, ret;
-
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-		if ((ret = row(s, arg)) != 0)
-			return ret;
-	if (rc != SQLITE_DONE)
-		return store_error(st, eb, what);
-	return 0;
-}
-
 struct summary_ctx {
 	store_summary_cb cb;
 	void *arg;
@@ -370,7 +354,7 @@ store_summary(struct store *st, const struct store_filter *f,
 	split_range(f, 1, &sp);
 	domain_sql(sql, sizeof(sql), f, &sp, NULL);
 	if (prepare_filtered(st, sql, f, &sp, &s, &dj, eb) == 0)
-		ret = each_row(st, s, "summary", summary_one, &x, eb);
+		ret = store_each_row(st, s, "summary", summary_one, &x, eb);
 	sqlite3_finalize(s);
 	store_json_free(dj);
 	return ret;
@@ -543,7 +527,7 @@ store_failures(struct store *st, const struct store_filter *f, unsigned keys,
 	split_range(f, ru != NULL, &sp);
 	failure_sql(sql, sizeof(sql), f, &sp, keys, limit, ru);
 	if (prepare_filtered(st, sql, f, &sp, &s, &dj, eb) == 0)
-		ret = each_row(st, s, "failures", failure_one, &x, eb);
+		ret = store_each_row(st, s, "failures", failure_one, &x, eb);
 	sqlite3_finalize(s);
 	store_json_free(dj);
 	return ret;
@@ -596,7 +580,7 @@ store_sts_domains(struct store *st, const struct store_filter *f,
 	split_range(&sts, 1, &sp);
 	domain_sql(sql, sizeof(sql), &sts, &sp, more);
 	if (prepare_filtered(st, sql, &sts, &sp, &s, &dj, eb) == 0)
-		ret = each_row(st, s, "readiness", sts_one, &x, eb);
+		ret = store_each_row(st, s, "readiness", sts_one, &x, eb);
 	sqlite3_finalize(s);
 	store_json_free(dj);
 	return ret;
