@@ -360,7 +360,8 @@ cmd_quarantine(struct cli *c, int argc, char **argv)
 			    stderr,
 			    "tlsrpt quarantine: no quarantined input %llu\n",
 			    (unsigned long long)key);
-	} else if ((t = table_new(quarantine_cols, NQUARANTINE_COLS)) != NULL) {
+	} else if ((t = query_table(&q, quarantine_cols, NQUARANTINE_COLS)) !=
+	           NULL) {
 		ret = query_finish(t, &q,
 		                   store_quarantine(st, &q.filter, 0, q.limit,
 		                                    quarantine_line, t, &eb),

@@ -106,9 +106,15 @@ int query_parse_args(struct cli *c, struct query_opts *q, int argc, char **argv,
                      int (*take)(void *arg, int opt, const char *optarg),
                      void *arg);
 
+/* A new table for a query's rows, in q's format: JSON and CSV are written
+ * to stdout as the rows come (see table_stream). NULL when out of memory. */
+struct table;
+struct column;
+struct table *query_table(const struct query_opts *q, const struct column *cols,
+                          size_t n);
+
 /* Prints a filled table in q's format, or the query's error: returns 0, or
  * 1 on failure. */
-struct table;
 int query_finish(struct table *t, const struct query_opts *q, int qret,
                  struct errbuf *eb, const char *cmd);
 

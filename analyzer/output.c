@@ -26,6 +26,10 @@ struct table {
 	size_t nrows, cap;
 	size_t at;    /* next column of the current row */
 	size_t width; /* of the terminal: the table fits it; 0 no limit */
+	FILE *stream; /* JSON or CSV written row by row here, when set */
+	enum output_format format;
+	size_t written; /* rows written to the stream */
+	int error;      /* a write to the stream failed */
 };
 
 struct table *
@@ -41,13 +45,11 @@ table_new(const struct column *cols, size_t ncols)
 	return t;
 }
 
-void
-table_free(struct table *t)
+static void
+free_cells(struct table *t)
 {
 	size_t i, k;
 
-	if (t == NULL)
-		return;
 	for (i = 0; i < t->nrows * t->ncols; i++) {
 		free(t->cells[i].text);
 		for (k = 0; k < t->cells[i].nlist; k++)
@@ -55,14 +57,41 @@ table_free(struct table *t)
 		free(t->cells[i].list);
 		json_decref(t->cells[i].json);
 	}
+	t->nrows = 0;
+}
+
+void
+table_free(struct table *t)
+{
+	if (t == NULL)
+		return;
+	free_cells(t);
 	free(t->cells);
 	free(t);
 }
+
+void
+table_stream(struct table *t, enum output_format f, FILE *fp)
+{
+	if (f != FORMAT_TABLE) {
+		t->stream = fp;
+		t->format = f;
+	}
+}
+
+static int write_rows(struct table *t, FILE *fp);
 
 int
 table_row(struct table *t)
 {
 	struct cell *c;
+
+	/* Streaming keeps one row: the one before is written now. */
+	if (t->stream && t->nrows > 0) {
+		if (write_rows(t, t->stream) != 0)
+			t->error = 1;
+		free_cells(t);
+	}
 
 	if (t->nrows == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 64;
@@ -184,8 +213,10 @@ cell_json(const struct column *col, const struct cell *c)
 	return json_string(c->text);
 }
 
+/* Writes the table's rows as JSON objects, each after a "[" (the first
+ * row of the output) or a ",". */
 static int
-print_json(const struct table *t, FILE *fp)
+json_rows(struct table *t, FILE *fp)
 {
 	size_t r, k;
 	json_t *obj;
@@ -193,7 +224,7 @@ print_json(const struct table *t, FILE *fp)
 	json_malloc_t jmalloc;
 	json_free_t jfree;
 
-	fputs("[", fp);
+	json_get_alloc_funcs(&jmalloc, &jfree);
 	for (r = 0; r < t->nrows; r++) {
 		if ((obj = json_object()) == NULL)
 			return -1;
@@ -207,11 +238,9 @@ print_json(const struct table *t, FILE *fp)
 		json_decref(obj);
 		if (s == NULL)
 			return -1;
-		fprintf(fp, "%s\n  %s", r ? "," : "", s);
-		json_get_alloc_funcs(&jmalloc, &jfree);
+		fprintf(fp, "%s\n  %s", t->written++ ? "," : "[", s);
 		jfree(s); /* jansson's allocator, which may not be malloc */
 	}
-	fputs(t->nrows ? "\n]\n" : "]\n", fp);
 	return 0;
 }
 
@@ -231,18 +260,18 @@ csv_field(const char *s, FILE *fp)
 	fputc('"', fp);
 }
 
+/* Writes the table's rows as CSV records, after the header when they
+ * are the first of the output. */
 static int
-print_csv(const struct table *t, FILE *fp)
+csv_rows(struct table *t, FILE *fp)
 {
 	size_t r, k;
 
-	for (k = 0; k < t->ncols; k++) {
-		if (k)
-			fputc(',', fp);
+	for (k = 0; k < t->ncols && t->written == 0; k++) {
 		csv_field(t->cols[k].key, fp);
+		fputs(k + 1 < t->ncols ? "," : "\r\n", fp);
 	}
-	fputs("\r\n", fp);
-	for (r = 0; r < t->nrows; r++) {
+	for (r = 0; r < t->nrows; r++, t->written++) {
 		for (k = 0; k < t->ncols; k++) {
 			const struct cell *c = &t->cells[r * t->ncols + k];
 			char rate[32];
@@ -269,6 +298,15 @@ print_csv(const struct table *t, FILE *fp)
 		fputs("\r\n", fp);
 	}
 	return 0;
+}
+
+static int
+write_rows(struct table *t, FILE *fp)
+{
+	if ((t->format == FORMAT_JSON ? json_rows(t, fp) : csv_rows(t, fp)) !=
+	    0)
+		return -1;
+	return ferror(fp) ? -1 : 0;
 }
 
 void
@@ -376,22 +414,20 @@ print_table(const struct table *t, FILE *fp)
 }
 
 int
-table_print(const struct table *t, enum output_format f, FILE *fp)
+table_print(struct table *t, enum output_format f, FILE *fp)
 {
 	int ret;
 
-	switch (f) {
-	case FORMAT_JSON:
-		ret = print_json(t, fp);
-		break;
-	case FORMAT_CSV:
-		ret = print_csv(t, fp);
-		break;
-	default:
-		ret = print_table(t, fp);
-		break;
+	if (!t->stream) {
+		t->format = f;
+		t->written = 0;
 	}
-	if (fflush(fp) != 0 || ferror(fp))
+	if (f == FORMAT_TABLE)
+		ret = print_table(t, fp);
+	else if ((ret = write_rows(t, fp)) == 0 && f == FORMAT_JSON)
+		fputs(t->written ? "\n]\n" : "[]\n", fp);
+	free_cells(t);
+	if (fflush(fp) != 0 || ferror(fp) || t->error)
 		return -1;
 	return ret;
 }

@@ -1,7 +1,8 @@
 /*
  * output.h - rows out as an aligned table, JSON or CSV.
  *
- * A query fills a table of typed cells; the format is chosen at the end.
+ * A query fills a table of typed cells; the format is chosen at the end,
+ * or at the start for JSON and CSV, which can be written row by row.
  * JSON is an array of flat objects with the columns' snake_case keys, rates
  * as fractions, lists as arrays, missing values as null. CSV has the same
  * keys as its header, lists joined with ';', missing values empty. The
@@ -47,8 +48,15 @@ int table_json(struct table *t, json_t *v, const char *text);
  * long texts, marked with '~'; numbers are never cut. */
 void table_set_width(struct table *t, size_t width);
 
-/* Writes the table in the format; returns 0 or -1 on a write error. */
-int table_print(const struct table *t, enum output_format f, FILE *fp);
+/* Writes JSON or CSV rows to fp as they are made, so that memory does
+ * not grow with the rows (a table needs all rows to align them: for
+ * FORMAT_TABLE this does nothing). table_print must then be called with
+ * the same format and fp: it writes the rest. */
+void table_stream(struct table *t, enum output_format f, FILE *fp);
+
+/* Writes the table (or, streaming, its last row and the end) in the
+ * format, and empties it; returns 0, or -1 on a write error. */
+int table_print(struct table *t, enum output_format f, FILE *fp);
 
 /* Parses "table", "json" or "csv"; -1 when it is none of them. */
 int output_format_parse(const char *s, enum output_format *f);

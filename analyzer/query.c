@@ -96,6 +96,16 @@ summary_row(const struct store_summary_row *r, void *arg)
 	return 0;
 }
 
+struct table *
+query_table(const struct query_opts *q, const struct column *cols, size_t n)
+{
+	struct table *t = table_new(cols, n);
+
+	if (t != NULL)
+		table_stream(t, q->format, stdout);
+	return t;
+}
+
 /* Runs a query into a table and prints it: 0, or 1 on failure. */
 int
 query_finish(struct table *t, const struct query_opts *q, int qret,
@@ -128,7 +138,7 @@ cmd_summary(struct cli *c, int argc, char **argv)
 		goto out;
 	ret = 1;
 	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
-	    (sink.t = table_new(summary_cols, NSUMMARY_COLS)) == NULL)
+	    (sink.t = query_table(&q, summary_cols, NSUMMARY_COLS)) == NULL)
 		goto out;
 	sink.limit = q.limit;
 	ret = query_finish(
@@ -253,7 +263,7 @@ cmd_failures(struct cli *c, int argc, char **argv)
 	cols[n++] = (struct column){"reports", "REPORTS", COL_INT};
 	ret = 1;
 	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
-	    (sink.t = table_new(cols, n)) == NULL)
+	    (sink.t = query_table(&q, cols, n)) == NULL)
 		goto out;
 	ret = query_finish(sink.t, &q,
 	                   store_failures(st, &q.filter, sink.keys, q.limit,
@@ -402,7 +412,7 @@ cmd_readiness(struct cli *c, int argc, char **argv)
 		goto out;
 	ret = 1;
 	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
-	    (sink.t = table_new(readiness_cols, NREADINESS_COLS)) == NULL)
+	    (sink.t = query_table(&q, readiness_cols, NREADINESS_COLS)) == NULL)
 		goto out;
 	sink.limit = q.limit;
 	ret = query_finish(

@@ -101,7 +101,7 @@ cmd_reports(struct cli *c, int argc, char **argv)
 		goto out;
 	ret = 1;
 	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
-	    (t = table_new(reports_cols, NREPORTS_COLS)) == NULL)
+	    (t = query_table(&q, reports_cols, NREPORTS_COLS)) == NULL)
 		goto out;
 	ret = query_finish(
 	    t, &q, store_reports(st, &q.filter, q.limit, report_line, t, &eb),
