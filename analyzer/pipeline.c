@@ -70,6 +70,7 @@ worker_main(void *arg)
 	struct pipeline *pl = arg;
 	struct slot *s;
 	struct ingest_input *in;
+	struct ingest_hints h;
 
 	pthread_mutex_lock(&pl->mu);
 	for (;;) {
@@ -79,7 +80,12 @@ worker_main(void *arg)
 			break;
 		s = &pl->slots[pl->parse++ % PIPELINE_SLOTS];
 		pthread_mutex_unlock(&pl->mu);
-		in = ingest_prepare(s->bytes, s->len, pl->hints, pl->limits);
+		/* The input's name is its source (stored with the report,
+		 * shown by `quarantine list`); the slot keeps it until
+		 * written. */
+		h = *pl->hints;
+		h.source = s->name;
+		in = ingest_prepare(s->bytes, s->len, &h, pl->limits);
 		free(s->bytes);
 		s->bytes = NULL;
 		pthread_mutex_lock(&pl->mu);

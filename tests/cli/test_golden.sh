@@ -178,6 +178,8 @@ gzip -n "$work/big.json"
 q import -q --max-report 1048576 "$in/junk.json" "$work/big.json.gz" >/dev/null 2>&1
 check "import of two rejects: exit 1" 1 "$?"
 check "quarantine list: two, with reasons" "2" "$(q quarantine --format json | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if r["reason"]))')"
+check "quarantine list: each names its file" "$work/big.json.gz $in/junk.json" \
+	"$(q quarantine --format json | python3 -c 'import json,sys; print(" ".join(sorted(r["source"] for r in json.load(sys.stdin))))')"
 q quarantine show "$(q quarantine --format csv | tr -d '\r' | sed -n 2p | cut -d, -f1)" >"$work/qshow"
 cmp -s "$work/qshow" "$in/junk.json" && ok "quarantine show: the bytes" || not_ok "quarantine show: the bytes"
 check "quarantine retry" "1 stored, 0 duplicate, 1 still rejected" "$(q quarantine retry | tail -1)"
