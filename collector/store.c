@@ -277,8 +277,12 @@ store_begin_bulk(struct store *st, struct errbuf *eb)
 int
 store_commit(struct store *st, struct errbuf *eb)
 {
+	int64_t first = st->batch_first, last = st->batch_last;
+
 	st->in_batch = 0;
-	if (store_exec(st, "COMMIT", eb) != 0) {
+	st->batch_first = st->batch_last = 0;
+	if ((last != 0 && store_rollup_add_range(st, first, last, eb) != 0) ||
+	    store_exec(st, "COMMIT", eb) != 0) {
 		store_rollback(st);
 		return -1;
 	}
@@ -289,6 +293,7 @@ void
 store_rollback(struct store *st)
 {
 	st->in_batch = 0;
+	st->batch_first = st->batch_last = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -418,10 +423,17 @@ put_report(struct store *st, struct store_item *it, const struct store_meta *m,
 	sqlite3_bind_blob64(s, 2, it->raw, it->rawlen, SQLITE_STATIC);
 	if (step(st, ST_INSERT_RAW, eb) != 0 || put_policies(st, r, rid, eb))
 		return -1;
-	for (i = ST_ROLLUP_POLICY; i <= ST_ROLLUP_MX; i++) {
-		sqlite3_bind_int64(st->stmt[i], 1, rid);
-		if (step(st, i, eb) != 0)
-			return -1;
+	if (st->in_batch) {
+		/* Ids grow within a transaction: the batch is a range. */
+		if (st->batch_first == 0)
+			st->batch_first = rid;
+		st->batch_last = rid;
+	} else {
+		for (i = ST_ROLLUP_POLICY; i <= ST_ROLLUP_MX; i++) {
+			sqlite3_bind_int64(st->stmt[i], 1, rid);
+			if (step(st, i, eb) != 0)
+				return -1;
+		}
 	}
 	it->result = STORE_STORED;
 	return 0;

@@ -34,6 +34,9 @@ struct store {
 	int in_batch; /* 0, BATCH_SAVEPOINTS or BATCH_BULK */
 	int explain;  /* print each query's plan to stderr */
 	sqlite3_stmt *stmt[ST_COUNT];
+	/* The reports stored in the open batch, ids [first, last] (0: none):
+	 * added to the rollups at its commit, in one statement per rollup. */
+	int64_t batch_first, batch_last;
 	char *buf; /* scratch for joining lines */
 	size_t bufcap;
 };
@@ -58,6 +61,10 @@ int store_rollup_functions(struct store *st, struct errbuf *eb);
 /* Statements that add report ?1 to each rollup (prepared with the
  * others as ST_ROLLUP_*). */
 extern const char *const store_rollup_add_sql[3];
+
+/* Adds the reports with ids in [first, last] to each rollup. */
+int store_rollup_add_range(struct store *st, int64_t first, int64_t last,
+                           struct errbuf *eb);
 
 /* Recomputes the rollups of every bucket that [from, to) touches from the
  * detail rows. */

@@ -186,6 +186,7 @@ store_rollup_functions(struct store *st, struct errbuf *eb)
 
 #define ONE_REPORT "p.report = ?1"
 #define TIME_RANGE "p.start_time >= ?1 AND p.start_time < ?2"
+#define ID_RANGE   "p.report >= ?1 AND p.report <= ?2"
 
 const char *const store_rollup_add_sql[3] = {
     ROLLUP_POLICY(ONE_REPORT),
@@ -197,6 +198,12 @@ static const char *const rollup_range_sql[3] = {
     ROLLUP_POLICY(TIME_RANGE),
     ROLLUP_FAILURE(TIME_RANGE),
     ROLLUP_MX(TIME_RANGE),
+};
+
+static const char *const rollup_ids_sql[3] = {
+    ROLLUP_POLICY(ID_RANGE),
+    ROLLUP_FAILURE(ID_RANGE),
+    ROLLUP_MX(ID_RANGE),
 };
 
 static const char *const rollup_tables[3] = {"rollup_policy", "rollup_failure",
@@ -219,6 +226,21 @@ run2(struct store *st, const char *sql, int64_t a, int64_t b, int nparams,
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_error(st, eb, "rollup");
+	return 0;
+}
+
+/* A batch's reports in one statement per rollup: one grouping of a few
+ * thousand rows costs less than three statements a report, which had
+ * halved the speed of import. */
+int
+store_rollup_add_range(struct store *st, int64_t first, int64_t last,
+                       struct errbuf *eb)
+{
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (run2(st, rollup_ids_sql[i], first, last, 2, eb) != 0)
+			return -1;
 	return 0;
 }
 

@@ -175,6 +175,83 @@ test_all_or_nothing(void **state)
 	report_free(ok2);
 }
 
+/* The rollups hold what the detail rows hold, however reports arrive:
+ * singly (added at once), in a batch (added at its commit), with a
+ * failed input inside the batch, and not at all from a batch rolled
+ * back. Reports, by hand: single a1 (10 ok, 2 failed), batch a2 (5, 3)
+ * and b1 on b.example (7, 4), the failing input refused; then a bulk
+ * batch of c1 rolled back. Totals: 3 reports, 22 ok, 9 failed. */
+static void
+test_rollups(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct report *a1 = make_report("Org", "a1", "a.example", 10, 2);
+	struct report *a2 = make_report("Org", "a2", "a.example", 5, 3);
+	struct report *b1 = make_report("Other", "b1", "b.example", 7, 4);
+	struct report *bad = make_report("Org", "bad", "a.example", 1, 1);
+	struct report *c1 = make_report("Org", "c1", "c.example", 1, 1);
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(put(st, a1, &eb), STORE_STORED);
+	assert_int_equal(tu_db_count(f->path, "SELECT sum(failed_sessions) "
+	                                      "FROM rollup_failure"),
+	                 2);
+	store_close(st);
+	tu_db_exec(f->path, "CREATE TRIGGER boom BEFORE INSERT ON report "
+	                    "WHEN NEW.report_id = 'bad' "
+	                    "BEGIN SELECT RAISE(ABORT, 'no'); END");
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(store_begin(st, &eb), 0);
+	assert_int_equal(put(st, a2, &eb), STORE_STORED);
+	assert_int_equal(put(st, bad, &eb), -1);
+	assert_int_equal(put(st, b1, &eb), STORE_STORED);
+	assert_int_equal(put(st, a1, &eb), STORE_DUPLICATE);
+	assert_int_equal(store_commit(st, &eb), 0);
+	assert_int_equal(store_begin_bulk(st, &eb), 0);
+	assert_int_equal(put(st, c1, &eb), STORE_STORED);
+	store_rollback(st);
+	store_close(st);
+
+	assert_int_equal(tu_db_count(f->path, "SELECT sum(reports) FROM "
+	                                      "rollup_policy"),
+	                 3);
+	assert_int_equal(tu_db_count(f->path, "SELECT sum(successful_sessions) "
+	                                      "FROM rollup_policy"),
+	                 22);
+	assert_int_equal(tu_db_count(f->path, "SELECT sum(failed_sessions) "
+	                                      "FROM rollup_policy"),
+	                 9);
+	/* a.example: a1 and a2 in one bucket and one row; b.example apart. */
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT reports FROM rollup_policy"
+	                             " WHERE policy_domain = "
+	                             "'a.example'"),
+	                 2);
+	assert_int_equal(tu_db_count(f->path, "SELECT sum(failed_sessions) "
+	                                      "FROM rollup_failure"),
+	                 9);
+	/* One (mta, type, mode) for Org: a1 and a2 count as 2 reports. */
+	assert_int_equal(tu_db_count(f->path, "SELECT reports FROM "
+	                                      "rollup_failure WHERE "
+	                                      "organization = 'Org'"),
+	                 2);
+	assert_int_equal(tu_db_count(f->path, "SELECT sum(failed_sessions) "
+	                                      "FROM rollup_mx WHERE "
+	                                      "policy_domain = 'b.example'"),
+	                 4);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM "
+	                                      "rollup_policy WHERE "
+	                                      "policy_domain = 'c.example'"),
+	                 0);
+	report_free(a1);
+	report_free(a2);
+	report_free(b1);
+	report_free(bad);
+	report_free(c1);
+}
+
 static void
 test_quarantine(void **state)
 {
@@ -271,6 +348,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_must_exist, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_all_or_nothing, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_rollups, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_future_and_garbage,
 	                                    setup, teardown),
