@@ -29,6 +29,7 @@ static const char main_help[] =
     "  prune --older-than D delete reports older than D days\n"
     "  quarantine [list|show KEY|retry]\n"
     "                       rejected inputs; parse them again\n"
+    "  digest --period P    the day's, week's or month's digest mail\n"
     "\n"
     "Options (also accepted after the command):\n"
     "  --db PATH            the database (default $TLSRPT_DB, else\n"
@@ -46,6 +47,7 @@ static const struct {
     {"failures", cmd_failures}, {"readiness", cmd_readiness},
     {"reports", cmd_reports},   {"show", cmd_show},
     {"prune", cmd_prune},       {"quarantine", cmd_quarantine},
+    {"digest", cmd_digest},
 };
 
 int

@@ -1,0 +1,471 @@
+/*
+ * digest.c - gathers what the digest says from the store: per-domain
+ * totals of the period and the one before, the readiness verdicts (from
+ * readiness_run, the one place they are made), the daily rates, what is
+ * new in the failures, the top failures and the silent organizations.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "digest.h"
+#include "readiness.h"
+
+#define DAY 86400
+
+void
+digest_period_bounds(enum digest_period p, int64_t at, int64_t *start,
+                     int64_t *end, int64_t *prev_start)
+{
+	int64_t day = at >= 0 ? at / DAY : -((-at + DAY - 1) / DAY);
+	struct tm tm;
+	time_t t;
+
+	switch (p) {
+	case PERIOD_DAY:
+		*end = day * DAY;
+		*start = *end - DAY;
+		*prev_start = *start - DAY;
+		return;
+	case PERIOD_WEEK:
+		/* 1970-01-01 was a Thursday: day 0 is 3 days after Monday. */
+		*end = (day - (((day + 3) % 7) + 7) % 7) * DAY;
+		*start = *end - 7 * DAY;
+		*prev_start = *start - 7 * DAY;
+		return;
+	case PERIOD_MONTH:
+		break;
+	}
+	t = (time_t)(day * DAY);
+	gmtime_r(&t, &tm);
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	*end = timegm(&tm);
+	tm.tm_mon -= 1;
+	*start = timegm(&tm);
+	tm.tm_mon -= 1;
+	*prev_start = timegm(&tm);
+}
+
+/* A sorted set of strings (kept in the digest's arena). */
+struct strset {
+	const char **v;
+	size_t n, cap;
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int
+set_add(struct strset *s, struct arena *a, const char *v)
+{
+	const char **nv;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		if ((nv = reallocarray(s->v, s->cap, sizeof(*nv))) == NULL)
+			return -1;
+		s->v = nv;
+	}
+	return (s->v[s->n++] = arena_strndup(a, v, strlen(v))) ? 0 : -1;
+}
+
+static void
+set_sort(struct strset *s)
+{
+	if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+static int
+set_has(const struct strset *s, const char *v)
+{
+	return s->n && bsearch(&v, s->v, s->n, sizeof(*s->v), cmp_str);
+}
+
+struct gather {
+	struct digest *d;
+	struct store *st;
+	struct store_filter f;
+	size_t cap;
+	int day; /* for the daily rows */
+	struct strset types, mtas, mxs, ips, seen;
+};
+
+static struct digest_domain *
+find_domain(struct digest *d, const char *name)
+{
+	size_t lo = 0, hi = d->ndomains;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(d->domains[mid].domain, name);
+
+		if (c == 0)
+			return &d->domains[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+on_domain(const struct store_summary_row *r, void *arg)
+{
+	struct gather *g = arg;
+	struct digest *d = g->d;
+	struct digest_domain *x, *nd;
+	size_t i, len = 1;
+	char *m;
+
+	if (d->ndomains == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 16;
+		nd = reallocarray(d->domains, g->cap, sizeof(*nd));
+		if (nd == NULL)
+			return -1;
+		d->domains = nd;
+	}
+	x = &d->domains[d->ndomains++];
+	memset(x, 0, sizeof(*x));
+	x->domain =
+	    arena_strndup(d->arena, r->policy_domain, strlen(r->policy_domain));
+	x->ok = r->successful_sessions;
+	x->failed = r->failed_sessions;
+	x->prev_ok = -1;
+	for (i = 0; i < r->npolicy_modes; i++)
+		len += strlen(r->policy_modes[i]) + 2;
+	if ((m = arena_alloc(d->arena, len)) == NULL || x->domain == NULL)
+		return -1;
+	for (i = 0; i < r->npolicy_modes; i++) {
+		strcat(m, i ? ", " : "");
+		strcat(m, r->policy_modes[i]);
+	}
+	x->modes = m;
+	d->ok += x->ok;
+	d->failed += x->failed;
+	return 0;
+}
+
+static int
+on_prev_domain(const struct store_summary_row *r, void *arg)
+{
+	struct gather *g = arg;
+	struct digest_domain *x = find_domain(g->d, r->policy_domain);
+
+	if (x != NULL) {
+		x->prev_ok = r->successful_sessions;
+		x->prev_failed = r->failed_sessions;
+	}
+	return 0;
+}
+
+static int
+on_day(const struct store_summary_row *r, void *arg)
+{
+	struct gather *g = arg;
+	struct digest_domain *x = find_domain(g->d, r->policy_domain);
+
+	if (x != NULL) {
+		x->day_ok[g->day] = r->successful_sessions;
+		x->day_failed[g->day] = r->failed_sessions;
+	}
+	return 0;
+}
+
+static int
+on_readiness(const struct readiness_row *r, void *arg)
+{
+	struct gather *g = arg;
+	struct digest_domain *x = find_domain(g->d, r->domain->policy_domain);
+
+	if (x != NULL) {
+		x->verdict = readiness_verdict_name(r->verdict);
+		x->next_step = arena_strndup(g->d->arena, r->next_step,
+		                             strlen(r->next_step));
+		if (x->next_step == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static double
+rate(int64_t ok, int64_t failed)
+{
+	return ok + failed > 0 ? (double)failed / (double)(ok + failed) : 0;
+}
+
+/* Totals of the period, the one before, each day, and readiness over
+ * the 30 days up to the period's end (the readiness command's default). */
+static int
+gather_domains(struct gather *g, struct errbuf *eb)
+{
+	struct digest *d = g->d;
+	struct readiness_opts ro;
+	size_t i;
+
+	g->f.since = d->start;
+	g->f.until = d->end;
+	if (store_summary(g->st, &g->f, on_domain, g, eb) != 0)
+		return -1;
+	g->f.since = d->prev_start;
+	g->f.until = d->start;
+	if (store_summary(g->st, &g->f, on_prev_domain, g, eb) != 0)
+		return -1;
+	for (g->day = 0; (size_t)g->day < d->ndays; g->day++) {
+		g->f.since = d->start + (int64_t)g->day * DAY;
+		g->f.until = g->f.since + DAY;
+		if (store_summary(g->st, &g->f, on_day, g, eb) != 0)
+			return -1;
+	}
+	readiness_opts_default(&ro);
+	g->f.since = d->end - 30 * DAY;
+	g->f.until = d->end;
+	if (readiness_run(g->st, &g->f, &ro, on_readiness, g, eb) != 0)
+		return -1;
+	for (i = 0; i < d->ndomains; i++) {
+		struct digest_domain *x = &d->domains[i];
+
+		x->rose =
+		    x->prev_ok >= 0 &&
+		    rate(x->ok, x->failed) - rate(x->prev_ok, x->prev_failed) >=
+		        DIGEST_RISE_MIN;
+		d->nrose += x->rose;
+	}
+	return 0;
+}
+
+/* History: every result type, sending MTA, receiving MX and IP that
+ * failed before the period (by the rollups where they have the keys). */
+static int
+on_hist(const struct store_failure_row *r, void *arg)
+{
+	struct gather *g = arg;
+	struct arena *a = g->d->arena;
+
+	if (r->result_type && set_add(&g->types, a, r->result_type))
+		return -1;
+	if (r->sending_mta_ip && set_add(&g->mtas, a, r->sending_mta_ip))
+		return -1;
+	if (r->receiving_mx_hostname &&
+	    set_add(&g->mxs, a, r->receiving_mx_hostname))
+		return -1;
+	if (r->receiving_ip && set_add(&g->ips, a, r->receiving_ip))
+		return -1;
+	return 0;
+}
+
+static int
+add_new(struct gather *g, const char *kind, const char *value,
+        const char *where, int64_t failed)
+{
+	struct digest *d = g->d;
+	struct digest_new *n;
+	size_t i;
+
+	for (i = 0; i < d->nnews; i++)
+		if (strcmp(d->news[i].kind, kind) == 0 &&
+		    strcmp(d->news[i].value, value) == 0) {
+			d->news[i].failed += failed;
+			return 0;
+		}
+	if ((n = reallocarray(d->news, d->nnews + 1, sizeof(*n))) == NULL)
+		return -1;
+	d->news = n;
+	n = &d->news[d->nnews++];
+	n->kind = kind;
+	n->value = arena_strndup(d->arena, value, strlen(value));
+	n->where = where ? arena_strndup(d->arena, where, strlen(where)) : NULL;
+	n->failed = failed;
+	return n->value ? 0 : -1;
+}
+
+/* The period's failures, largest first: what the history lacks is new,
+ * each kind on its own. A result type is told with the MX where it
+ * failed most. */
+static int
+on_cur(const struct store_failure_row *r, void *arg)
+{
+	struct gather *g = arg;
+	const char *mx = r->receiving_mx_hostname, *mta = r->sending_mta_ip;
+	const char *ip = r->receiving_ip;
+	int64_t n = r->failed_sessions;
+
+	if (r->result_type && !set_has(&g->types, r->result_type) &&
+	    add_new(g, "result type", r->result_type, mx && *mx ? mx : NULL,
+	            n) != 0)
+		return -1;
+	if (mx && *mx && !set_has(&g->mxs, mx) &&
+	    add_new(g, "receiving MX", mx, NULL, n) != 0)
+		return -1;
+	if (mta && *mta && !set_has(&g->mtas, mta) &&
+	    add_new(g, "sending MTA", mta, NULL, n) != 0)
+		return -1;
+	if (ip && *ip && !set_has(&g->ips, ip) &&
+	    add_new(g, "receiving IP", ip, NULL, n) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+gather_news(struct gather *g, struct errbuf *eb)
+{
+	static const unsigned hist_keys[] = {
+	    FAILURE_BY_MTA | FAILURE_BY_TYPE | FAILURE_BY_MODE,
+	    FAILURE_BY_DOMAIN | FAILURE_BY_TYPE | FAILURE_BY_MX, FAILURE_BY_IP};
+	static const unsigned cur_keys[] = {FAILURE_BY_TYPE | FAILURE_BY_MX,
+	                                    FAILURE_BY_MTA, FAILURE_BY_IP};
+	size_t i;
+
+	g->f.since = INT64_MIN;
+	g->f.until = g->d->start;
+	for (i = 0; i < 3; i++)
+		if (store_failures(g->st, &g->f, hist_keys[i], 0, on_hist, g,
+		                   eb) != 0)
+			return -1;
+	set_sort(&g->types);
+	set_sort(&g->mtas);
+	set_sort(&g->mxs);
+	set_sort(&g->ips);
+	/* Result types first: a new one is the news of the period. */
+	g->f.since = g->d->start;
+	g->f.until = g->d->end;
+	for (i = 0; i < 3; i++)
+		if (store_failures(g->st, &g->f, cur_keys[i], 0, on_cur, g,
+		                   eb) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+on_top(const struct store_failure_row *r, void *arg)
+{
+	struct gather *g = arg;
+	struct digest *d = g->d;
+	struct digest_top *t;
+
+	if ((t = reallocarray(d->top, d->ntop + 1, sizeof(*t))) == NULL)
+		return -1;
+	d->top = t;
+	t = &d->top[d->ntop++];
+	t->mta = arena_strndup(d->arena, r->sending_mta_ip,
+	                       strlen(r->sending_mta_ip));
+	t->type =
+	    arena_strndup(d->arena, r->result_type, strlen(r->result_type));
+	t->mode =
+	    arena_strndup(d->arena, r->policy_mode, strlen(r->policy_mode));
+	t->failed = r->failed_sessions;
+	t->reports = r->reports;
+	return t->mta && t->type && t->mode ? 0 : -1;
+}
+
+static int
+on_report_org(const struct store_report_row *r, void *arg)
+{
+	struct gather *g = arg;
+
+	return set_add(&g->seen, g->d->arena, r->organization);
+}
+
+/* Organizations that sent reports in the period before and none in
+ * this one. */
+static int
+gather_silent(struct gather *g, struct errbuf *eb)
+{
+	struct digest *d = g->d;
+	struct strset prev;
+	size_t i;
+
+	g->f.since = d->prev_start;
+	g->f.until = d->start;
+	if (store_reports(g->st, &g->f, 0, on_report_org, g, eb) != 0)
+		return -1;
+	prev = g->seen;
+	memset(&g->seen, 0, sizeof(g->seen));
+	g->f.since = d->start;
+	g->f.until = d->end;
+	if (store_reports(g->st, &g->f, 0, on_report_org, g, eb) != 0) {
+		free(prev.v);
+		return -1;
+	}
+	set_sort(&prev);
+	set_sort(&g->seen);
+	for (i = 0; i < prev.n; i++)
+		if ((i == 0 || strcmp(prev.v[i], prev.v[i - 1]) != 0) &&
+		    !set_has(&g->seen, prev.v[i])) {
+			const char **s =
+			    reallocarray(d->silent, d->nsilent + 1, sizeof(*s));
+
+			if (s == NULL) {
+				free(prev.v);
+				return -1;
+			}
+			d->silent = s;
+			d->silent[d->nsilent++] = prev.v[i];
+		}
+	free(prev.v);
+	return 0;
+}
+
+int
+digest_gather(struct store *st, enum digest_period p, int64_t at,
+              const char *const *domains, size_t ndomains, struct digest *d,
+              struct errbuf *eb)
+{
+	struct gather g;
+	int ret = -1;
+
+	memset(d, 0, sizeof(*d));
+	memset(&g, 0, sizeof(g));
+	if (eb != NULL)
+		eb->msg[0] = '\0';
+	if ((d->arena = arena_new()) == NULL)
+		return errbuf_set(eb, "out of memory");
+	d->period = p;
+	digest_period_bounds(p, at, &d->start, &d->end, &d->prev_start);
+	d->ndays = (size_t)((d->end - d->start) / DAY);
+	g.d = d;
+	g.st = st;
+	store_filter_init(&g.f);
+	g.f.domains = domains;
+	g.f.ndomains = ndomains;
+	if (gather_domains(&g, eb) == 0 && gather_news(&g, eb) == 0 &&
+	    gather_silent(&g, eb) == 0) {
+		g.f.since = d->start;
+		g.f.until = d->end;
+		ret = store_failures(st, &g.f,
+		                     FAILURE_BY_MTA | FAILURE_BY_TYPE |
+		                         FAILURE_BY_MODE,
+		                     DIGEST_TOP, on_top, &g, eb);
+	}
+	/* A callback's failure is running out of memory; it sets no eb. */
+	if (ret != 0 && (eb == NULL || eb->msg[0] == '\0'))
+		ret = errbuf_set(eb, "out of memory");
+	free(g.types.v);
+	free(g.mtas.v);
+	free(g.mxs.v);
+	free(g.ips.v);
+	free(g.seen.v);
+	return ret;
+}
+
+void
+digest_free(struct digest *d)
+{
+	arena_free(d->arena);
+	free(d->domains);
+	free(d->news);
+	free(d->top);
+	free(d->silent);
+	memset(d, 0, sizeof(*d));
+}
+
+int
+digest_eventful(const struct digest *d)
+{
+	return d->failed > 0 || d->nnews > 0 || d->nrose > 0 || d->nsilent > 0;
+}

@@ -1,0 +1,104 @@
+/*
+ * digest.h - the cron digest: what a period's reports say, against the
+ * period before, gathered once (digest.c), then written as text and HTML
+ * (digest_render.c) inside one MIME message (digest_mail.c).
+ */
+#ifndef TLSRPT_DIGEST_H
+#define TLSRPT_DIGEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arena.h"
+#include "errbuf.h"
+#include "store.h"
+
+#define DIGEST_DAYS_MAX 31 /* days in the longest period, a month */
+#define DIGEST_TOP      10 /* rows of the top failures */
+/* A rate "rose" when it gained at least this much (0.1 point). */
+#define DIGEST_RISE_MIN 0.001
+
+enum digest_period { PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH };
+
+struct digest_domain {
+	const char *domain;
+	int64_t ok, failed;           /* this period */
+	int64_t prev_ok, prev_failed; /* the one before; -1 ok: no reports */
+	const char *modes;            /* "testing, enforce" */
+	const char *verdict;          /* NULL: no STS policy */
+	const char *next_step;
+	int64_t day_ok[DIGEST_DAYS_MAX], day_failed[DIGEST_DAYS_MAX];
+	int rose;
+};
+
+/* Something seen in the period's failures and never before it. */
+struct digest_new {
+	const char *kind;  /* "result type", "sending MTA", ... */
+	const char *value; /* "" when reporters left it out */
+	const char *where; /* result types: the MX with most of them */
+	int64_t failed;
+};
+
+struct digest_top {
+	const char *mta, *type, *mode;
+	int64_t failed, reports;
+};
+
+struct digest {
+	struct arena *arena; /* every string and array below */
+	enum digest_period period;
+	int64_t start, end; /* [start, end): the period, UTC */
+	int64_t prev_start; /* [prev_start, start): the one before */
+	size_t ndays;
+	struct digest_domain *domains; /* by name */
+	size_t ndomains;
+	struct digest_new *news;
+	size_t nnews;
+	struct digest_top *top;
+	size_t ntop;
+	const char **silent; /* organizations that fell silent */
+	size_t nsilent;
+	int64_t ok, failed; /* over every domain */
+	int nrose;
+};
+
+/* The period before `at` (a whole UTC day, Monday-to-Sunday week or
+ * calendar month that ends at or before it), and the one before that. */
+void digest_period_bounds(enum digest_period p, int64_t at, int64_t *start,
+                          int64_t *end, int64_t *prev_start);
+
+/* Gathers the digest of the period before `at` for the filter's domains
+ * (all when none). Returns 0, or -1 with eb; digest_free in both cases. */
+int digest_gather(struct store *st, enum digest_period p, int64_t at,
+                  const char *const *domains, size_t ndomains, struct digest *d,
+                  struct errbuf *eb);
+void digest_free(struct digest *d);
+
+/* Whether anything failed or changed: new things, a rising rate or a
+ * silent organization. */
+int digest_eventful(const struct digest *d);
+
+/* The subject's headline, e.g. "3 domains, 0.40% failed, new:
+ * certificate-expired on mx2.example.com", into buf. */
+void digest_headline(const struct digest *d, char *buf, size_t size);
+
+/* The two bodies, UTF-8, lines ending in "\n". */
+int digest_text(const struct digest *d, FILE *fp);
+int digest_html(const struct digest *d, FILE *fp);
+
+/* The message headers a digest goes out with. */
+struct digest_mail {
+	const char *from;
+	const char *const *to;
+	size_t nto;
+	const char *subject;
+	int64_t date;
+};
+
+/* Writes one RFC 5322 message: the headers, then multipart/alternative
+ * of the text and the HTML, each quoted-printable. Returns 0 or -1. */
+int digest_mail_write(const struct digest_mail *m, const char *text,
+                      size_t textlen, const char *html, size_t htmllen,
+                      FILE *fp);
+
+#endif

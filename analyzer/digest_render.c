@@ -1,0 +1,414 @@
+/*
+ * digest_render.c - the digest as text and as HTML, in order of what
+ * needs action: what is new, the domains with their verdicts and next
+ * steps, the top failures, the silent organizations, the daily chart.
+ * The HTML is what mail clients render: tables with inline widths and
+ * colours; no scripts, no external images, no SVG, no style sheet.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "digest.h"
+
+#define BAR_TEXT 40  /* characters of the longest text bar */
+#define BAR_HTML 240 /* pixels of the longest HTML bar */
+
+static const char *const period_names[] = {"day", "week", "month"};
+
+static double
+rate(int64_t ok, int64_t failed)
+{
+	return ok + failed > 0 ? (double)failed / (double)(ok + failed) : 0;
+}
+
+static void
+day_text(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, size, "%Y-%m-%d", &tm);
+}
+
+void
+digest_headline(const struct digest *d, char *buf, size_t size)
+{
+	int n =
+	    snprintf(buf, size, "%zu domain%s, %.2f%% failed", d->ndomains,
+	             d->ndomains == 1 ? "" : "s", 100 * rate(d->ok, d->failed));
+	const struct digest_new *x = d->nnews ? &d->news[0] : NULL;
+	size_t i;
+
+	if (n < 0 || (size_t)n >= size)
+		return;
+	if (!digest_eventful(d)) {
+		snprintf(buf + n, size - n, ", no failures, nothing changed");
+		return;
+	}
+	if (x != NULL && x->where != NULL)
+		snprintf(buf + n, size - n, ", new: %s on %s", x->value,
+		         x->where);
+	else if (x != NULL)
+		snprintf(buf + n, size - n, ", new %s: %s", x->kind,
+		         *x->value ? x->value : "(none given)");
+	else
+		for (i = 0; i < d->ndomains; i++)
+			if (d->domains[i].rose) {
+				const struct digest_domain *m = &d->domains[i];
+
+				snprintf(buf + n, size - n,
+				         ", rising: %s %.2f%% -> %.2f%%",
+				         m->domain,
+				         100 * rate(m->prev_ok, m->prev_failed),
+				         100 * rate(m->ok, m->failed));
+				break;
+			}
+}
+
+/* The bar of a rate, scaled so the period's highest rate is full. */
+static double
+day_rate(const struct digest_domain *x, size_t i, int *none)
+{
+	*none = x->day_ok[i] + x->day_failed[i] == 0;
+	return rate(x->day_ok[i], x->day_failed[i]);
+}
+
+static double
+max_day_rate(const struct digest *d)
+{
+	double m = 0, r;
+	size_t i, k;
+	int none;
+
+	for (i = 0; i < d->ndomains; i++)
+		for (k = 0; k < d->ndays; k++)
+			if ((r = day_rate(&d->domains[i], k, &none)) > m)
+				m = r;
+	return m;
+}
+
+static void
+text_news(const struct digest *d, FILE *fp)
+{
+	size_t i;
+	int any = 0;
+
+	fputs("NEW SINCE THE LAST PERIOD\n", fp);
+	for (i = 0; i < d->nnews; i++, any = 1) {
+		const struct digest_new *x = &d->news[i];
+
+		fprintf(fp, "  new %s: %s", x->kind,
+		        *x->value ? x->value : "(none given)");
+		if (x->where)
+			fprintf(fp, " on %s", x->where);
+		fprintf(fp, " (%lld failed sessions)\n", (long long)x->failed);
+	}
+	for (i = 0; i < d->ndomains; i++)
+		if (d->domains[i].rose) {
+			const struct digest_domain *x = &d->domains[i];
+
+			fprintf(
+			    fp, "  failure rate rose: %s %.2f%% -> %.2f%%\n",
+			    x->domain, 100 * rate(x->prev_ok, x->prev_failed),
+			    100 * rate(x->ok, x->failed));
+			any = 1;
+		}
+	if (!any)
+		fputs("  nothing\n", fp);
+}
+
+static void
+text_domains(const struct digest *d, FILE *fp)
+{
+	size_t i;
+
+	fputs("\nDOMAINS\n", fp);
+	for (i = 0; i < d->ndomains; i++) {
+		const struct digest_domain *x = &d->domains[i];
+
+		fprintf(fp,
+		        "  %s: %lld sessions, %lld failed (%.2f%%), mode %s\n",
+		        x->domain, (long long)(x->ok + x->failed),
+		        (long long)x->failed, 100 * rate(x->ok, x->failed),
+		        x->modes);
+		if (x->verdict)
+			fprintf(fp, "    readiness: %s: %s\n", x->verdict,
+			        x->next_step);
+	}
+	if (d->ndomains == 0)
+		fputs("  no reports in this period\n", fp);
+}
+
+static void
+text_top(const struct digest *d, FILE *fp)
+{
+	size_t i;
+
+	fputs("\nTOP FAILURES (sending MTA, result type, policy mode)\n", fp);
+	for (i = 0; i < d->ntop; i++)
+		fprintf(fp, "  %8lld  %-15s  %-28s  %s\n",
+		        (long long)d->top[i].failed,
+		        *d->top[i].mta ? d->top[i].mta : "-", d->top[i].type,
+		        d->top[i].mode);
+	if (d->ntop == 0)
+		fputs("  none\n", fp);
+}
+
+static void
+text_chart(const struct digest *d, FILE *fp)
+{
+	double max = max_day_rate(d);
+	char day[16];
+	size_t i, k;
+	int none;
+
+	fputs("\nDAILY FAILURE RATE", fp);
+	fprintf(fp, " (a full bar is %.2f%%)\n", 100 * max);
+	for (i = 0; i < d->ndomains; i++) {
+		const struct digest_domain *x = &d->domains[i];
+
+		fprintf(fp, "  %s\n", x->domain);
+		for (k = 0; k < d->ndays; k++) {
+			double r = day_rate(x, k, &none);
+			int w = max > 0 ? (int)(r / max * BAR_TEXT + 0.5) : 0;
+
+			day_text(d->start + (int64_t)k * 86400, day,
+			         sizeof(day));
+			if (none)
+				fprintf(fp, "    %s |%*s| no reports\n", day,
+				        BAR_TEXT, "");
+			else
+				fprintf(
+				    fp, "    %s |%.*s%*s| %.2f%%\n", day, w,
+				    "########################################",
+				    BAR_TEXT - w, "", 100 * r);
+		}
+	}
+}
+
+int
+digest_text(const struct digest *d, FILE *fp)
+{
+	char a[16], b[16];
+	size_t i;
+
+	day_text(d->start, a, sizeof(a));
+	day_text(d->end - 86400, b, sizeof(b));
+	fprintf(fp, "TLS reports for the %s %s to %s (UTC)\n",
+	        period_names[d->period], a, b);
+	fprintf(fp, "%lld sessions, %lld failed (%.2f%%)\n\n",
+	        (long long)(d->ok + d->failed), (long long)d->failed,
+	        100 * rate(d->ok, d->failed));
+	if (!digest_eventful(d))
+		fputs("Nothing failed and nothing changed.\n\n", fp);
+	text_news(d, fp);
+	text_domains(d, fp);
+	text_top(d, fp);
+	fputs("\nORGANIZATIONS THAT FELL SILENT\n", fp);
+	for (i = 0; i < d->nsilent; i++)
+		fprintf(fp, "  %s\n", d->silent[i]);
+	if (d->nsilent == 0)
+		fputs("  none\n", fp);
+	text_chart(d, fp);
+	return ferror(fp) ? -1 : 0;
+}
+
+/* Writes s with <, >, & and " escaped. */
+static void
+html_esc(FILE *fp, const char *s)
+{
+	for (; *s; s++)
+		switch (*s) {
+		case '<':
+			fputs("&lt;", fp);
+			break;
+		case '>':
+			fputs("&gt;", fp);
+			break;
+		case '&':
+			fputs("&amp;", fp);
+			break;
+		case '"':
+			fputs("&quot;", fp);
+			break;
+		default:
+			fputc(*s, fp);
+		}
+}
+
+#define TD "<td style=\"padding:2px 8px;border-bottom:1px solid #ddd\">"
+#define TDR                                                                    \
+	"<td style=\"padding:2px 8px;border-bottom:1px solid #ddd;"            \
+	"text-align:right\">"
+#define H2 "<h2 style=\"font-size:16px;margin:18px 0 6px\">"
+
+static void
+html_news(const struct digest *d, FILE *fp)
+{
+	size_t i;
+	int any = 0;
+
+	fputs(H2 "New since the last period</h2>\n<ul>\n", fp);
+	for (i = 0; i < d->nnews; i++, any = 1) {
+		const struct digest_new *x = &d->news[i];
+
+		fprintf(fp, "<li>new %s: <b>", x->kind);
+		html_esc(fp, *x->value ? x->value : "(none given)");
+		fputs("</b>", fp);
+		if (x->where) {
+			fputs(" on ", fp);
+			html_esc(fp, x->where);
+		}
+		fprintf(fp, " (%lld failed sessions)</li>\n",
+		        (long long)x->failed);
+	}
+	for (i = 0; i < d->ndomains; i++)
+		if (d->domains[i].rose) {
+			const struct digest_domain *x = &d->domains[i];
+
+			fputs("<li>failure rate rose: <b>", fp);
+			html_esc(fp, x->domain);
+			fprintf(fp, "</b> %.2f%% &rarr; %.2f%%</li>\n",
+			        100 * rate(x->prev_ok, x->prev_failed),
+			        100 * rate(x->ok, x->failed));
+			any = 1;
+		}
+	fputs(any ? "</ul>\n" : "<li>nothing</li>\n</ul>\n", fp);
+}
+
+static void
+html_domains(const struct digest *d, FILE *fp)
+{
+	size_t i;
+
+	fputs(H2 "Domains</h2>\n<table cellspacing=\"0\" "
+	         "style=\"border-collapse:collapse\">\n<tr>" TD
+	         "<b>domain</b></td>" TDR "<b>sessions</b></td>" TDR
+	         "<b>failed</b></td>" TDR "<b>rate</b></td>" TD
+	         "<b>mode</b></td>" TD "<b>readiness and next step</b></td>"
+	         "</tr>\n",
+	      fp);
+	for (i = 0; i < d->ndomains; i++) {
+		const struct digest_domain *x = &d->domains[i];
+
+		fputs("<tr>" TD, fp);
+		html_esc(fp, x->domain);
+		fprintf(fp,
+		        "</td>" TDR "%lld</td>" TDR "%lld</td>" TDR
+		        "%.2f%%</td>" TD,
+		        (long long)(x->ok + x->failed), (long long)x->failed,
+		        100 * rate(x->ok, x->failed));
+		html_esc(fp, x->modes);
+		fputs("</td>" TD, fp);
+		if (x->verdict) {
+			fprintf(fp, "<b>%s</b>: ", x->verdict);
+			html_esc(fp, x->next_step);
+		}
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
+}
+
+static void
+html_top(const struct digest *d, FILE *fp)
+{
+	size_t i;
+
+	fputs(H2 "Top failures</h2>\n<table cellspacing=\"0\" "
+	         "style=\"border-collapse:collapse\">\n<tr>" TDR
+	         "<b>failed</b></td>" TD "<b>sending MTA</b></td>" TD
+	         "<b>result type</b></td>" TD "<b>policy mode</b></td></tr>\n",
+	      fp);
+	for (i = 0; i < d->ntop; i++) {
+		fprintf(fp, "<tr>" TDR "%lld</td>" TD,
+		        (long long)d->top[i].failed);
+		html_esc(fp, *d->top[i].mta ? d->top[i].mta : "-");
+		fputs("</td>" TD, fp);
+		html_esc(fp, d->top[i].type);
+		fputs("</td>" TD, fp);
+		html_esc(fp, d->top[i].mode);
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</table>\n", fp);
+}
+
+/* One bar per day and domain: a cell of inline width and colour. */
+static void
+html_chart(const struct digest *d, FILE *fp)
+{
+	double max = max_day_rate(d);
+	char day[16];
+	size_t i, k;
+	int none;
+
+	fputs(H2 "Daily failure rate</h2>\n", fp);
+	for (i = 0; i < d->ndomains; i++) {
+		const struct digest_domain *x = &d->domains[i];
+
+		fputs("<p style=\"margin:10px 0 2px\"><b>", fp);
+		html_esc(fp, x->domain);
+		fputs("</b></p>\n<table cellspacing=\"0\" cellpadding=\"0\">\n",
+		      fp);
+		for (k = 0; k < d->ndays; k++) {
+			double r = day_rate(x, k, &none);
+			int w = max > 0 ? (int)(r / max * BAR_HTML + 0.5) : 0;
+
+			day_text(d->start + (int64_t)k * 86400, day,
+			         sizeof(day));
+			fprintf(fp,
+			        "<tr><td style=\"padding:1px 8px 1px 0;"
+			        "font-size:12px\">%s</td><td width=\"%d\" "
+			        "style=\"width:%dpx\"><table cellspacing=\"0\" "
+			        "cellpadding=\"0\"><tr><td width=\"%d\" "
+			        "height=\"12\" bgcolor=\"%s\" style=\"width:"
+			        "%dpx;height:12px;background:%s\"></td></tr>"
+			        "</table></td><td style=\"padding-left:6px;"
+			        "font-size:12px\">%s",
+			        day, BAR_HTML, BAR_HTML, w > 0 ? w : 1,
+			        w > 0 ? "#c0392b" : "#27ae60", w > 0 ? w : 1,
+			        w > 0 ? "#c0392b" : "#27ae60",
+			        none ? "no reports" : "");
+			if (!none)
+				fprintf(fp, "%.2f%%", 100 * r);
+			fputs("</td></tr>\n", fp);
+		}
+		fputs("</table>\n", fp);
+	}
+}
+
+int
+digest_html(const struct digest *d, FILE *fp)
+{
+	char a[16], b[16];
+	size_t i;
+
+	day_text(d->start, a, sizeof(a));
+	day_text(d->end - 86400, b, sizeof(b));
+	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+	      "<title>TLS reports</title></head>\n<body style=\"font-family:"
+	      "Arial,Helvetica,sans-serif;font-size:14px;color:#222\">\n",
+	      fp);
+	fprintf(fp,
+	        "<h1 style=\"font-size:20px\">TLS reports for the %s %s to "
+	        "%s (UTC)</h1>\n<p>%lld sessions, %lld failed (%.2f%%)</p>\n",
+	        period_names[d->period], a, b, (long long)(d->ok + d->failed),
+	        (long long)d->failed, 100 * rate(d->ok, d->failed));
+	if (!digest_eventful(d))
+		fputs("<p><b>Nothing failed and nothing changed.</b></p>\n",
+		      fp);
+	html_news(d, fp);
+	html_domains(d, fp);
+	html_top(d, fp);
+	fputs(H2 "Organizations that fell silent</h2>\n<ul>\n", fp);
+	for (i = 0; i < d->nsilent; i++) {
+		fputs("<li>", fp);
+		html_esc(fp, d->silent[i]);
+		fputs("</li>\n", fp);
+	}
+	fputs(d->nsilent ? "</ul>\n" : "<li>none</li>\n</ul>\n", fp);
+	html_chart(d, fp);
+	fputs("</body></html>\n", fp);
+	return ferror(fp) ? -1 : 0;
+}

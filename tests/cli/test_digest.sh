@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# test_digest.sh - `tlsrpt digest` on a dataset over two weeks, every
+# expected figure worked out by hand below; the message parsed back with
+# Python's email module (headers, both parts, well-formed HTML).
+#
+# Usage: test_digest.sh TLSRPT
+#
+# The dataset (all sts; a.example "mode: testing, mx: mx1.a.example",
+# b.example "mode: enforce, mx: mx.b.example"):
+#   2026-02-10 Google    a.example ok 100 failed 5: certificate-expired,
+#                        MTA 192.0.2.1, mx1.a.example, IP 198.51.100.1
+#   previous week, 2026-03-02..08:
+#   2026-03-03 Google    a.example ok 1000 failed 10 (the same failure)
+#   2026-03-03 Microsoft a.example ok 500
+#   2026-03-04 Mail.ru   b.example ok 200
+#   the week, 2026-03-09..15 (digest --period week --at 2026-03-16):
+#   2026-03-10 Google    a.example ok 990 failed 10 (the same failure)
+#   2026-03-11 Google    a.example ok 960 failed 40: certificate-host-
+#                        mismatch, MTA 192.0.2.99, mx2.a.example, IP
+#                        198.51.100.2 (each never seen before)
+#   2026-03-10 Mail.ru   b.example ok 300
+#   the week after, 2026-03-16..22:
+#   2026-03-18 Google    a.example ok 95 failed 5 (the old failure)
+#   2026-03-17 Mail.ru   b.example ok 100
+#
+# The week of 03-09: a.example 1950 ok, 50 failed: 2.50% (before:
+# 10/1510 = 0.66%: rose); b.example 300 ok, 0.00%. In all 50 of 2300:
+# 2.17%. New: the result type certificate-host-mismatch on mx2.a.example,
+# the MX mx2.a.example, the MTA 192.0.2.99, the IP 198.51.100.2, 40
+# failed sessions each. Microsoft fell silent. Readiness over the 30 days
+# to 03-16: a.example has reports on 3 days (03-03, 03-10, 03-11), so
+# insufficient-data, "wait: 3 of 7 days"; b.example is enforced.
+# Daily rates of a.example: 03-10 10/1000 = 1.00%, 03-11 40/1000 = 4.00%
+# (the full bar: 40 '#'; 03-10 gets 10).
+set -u
+. "$(dirname "$0")/lib.sh"
+TLSRPT=$1
+db="$work/t.db"
+in="$work/in"
+mkdir -p "$in"
+
+# rep ORG ID DAY DOMAIN MODE MX OK FAILED [TYPE MTA FMX IP]
+rep() {
+	local det=""
+	[ "$8" -gt 0 ] && det=",\"failure-details\":[{\"result-type\":\"$9\",\"sending-mta-ip\":\"${10}\",\"receiving-mx-hostname\":\"${11}\",\"receiving-ip\":\"${12}\",\"failed-session-count\":$8}]"
+	printf '{"organization-name":"%s","date-range":{"start-datetime":"%sT00:00:00Z","end-datetime":"%sT23:59:59Z"},"contact-info":"x@y","report-id":"%s","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: %s","mx: %s","max_age: 86400"],"policy-domain":"%s"},"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s}%s}]}\n' \
+		"$1" "$3" "$3" "$2" "$5" "$6" "$4" "$7" "$8" "$det" >"$in/$2.json"
+}
+OLD="certificate-expired 192.0.2.1 mx1.a.example 198.51.100.1"
+# shellcheck disable=SC2086
+{
+	rep Google g0 2026-02-10 a.example testing mx1.a.example 100 5 $OLD
+	rep Google g1 2026-03-03 a.example testing mx1.a.example 1000 10 $OLD
+	rep "Microsoft Corporation" m1 2026-03-03 a.example testing mx1.a.example 500 0
+	rep Mail.ru r1 2026-03-04 b.example enforce mx.b.example 200 0
+	rep Google g2 2026-03-10 a.example testing mx1.a.example 990 10 $OLD
+	rep Google g3 2026-03-11 a.example testing mx1.a.example 960 40 \
+		certificate-host-mismatch 192.0.2.99 mx2.a.example 198.51.100.2
+	rep Mail.ru r2 2026-03-10 b.example enforce mx.b.example 300 0
+	rep Google g4 2026-03-18 a.example testing mx1.a.example 95 5 $OLD
+	rep Mail.ru r3 2026-03-17 b.example enforce mx.b.example 100 0
+}
+"$TLSRPT" --db "$db" import -q "$in" >/dev/null 2>&1
+check "import: 9 reports" 9 "$(sqlite3 "$db" 'SELECT count(*) FROM report')"
+
+d() { "$TLSRPT" --db "$db" digest "$@"; }
+
+d --period week --at 2026-03-16 --from tlsrpt@example.org \
+	--to admin@example.org --to ops@example.org >"$work/week.eml"
+check "week: exit 0" 0 "$?"
+
+# The message, read back by Python's email module: prints one fact a line.
+python3 - "$work/week.eml" >"$work/week.facts" <<'EOF'
+import email, email.policy, html.parser, re, sys
+raw = open(sys.argv[1], "rb").read()
+m = email.message_from_bytes(raw, policy=email.policy.strict)
+print("subject:", m["Subject"])
+print("from:", m["From"])
+print("to:", ", ".join(a.addr_spec for a in m["To"].addresses))
+print("date ok:", m["Date"].datetime is not None)
+print("message-id ok:", bool(re.fullmatch(r"<[^<>@\s]+@[^<>@\s]+>", m["Message-ID"])))
+print("mime:", m["MIME-Version"], m.get_content_type())
+print("parts:", " ".join(p.get_content_type() + "/" + p["Content-Transfer-Encoding"] + "/" + p.get_content_charset() for p in m.iter_parts()))
+print("longest line:", max(len(l) for l in raw.split(b"\n")))
+text = m.get_body(("plain",)).get_content()
+page = m.get_body(("html",)).get_content()
+open(sys.argv[1] + ".txt", "w").write(text)
+open(sys.argv[1] + ".html", "w").write(page)
+class P(html.parser.HTMLParser):
+    void = {"meta", "br", "img", "hr"}
+    def __init__(s):
+        super().__init__(); s.stack = []; s.bad = 0; s.tags = set()
+    def handle_starttag(s, t, a):
+        s.tags.add(t)
+        if t not in s.void: s.stack.append(t)
+    def handle_endtag(s, t):
+        if not s.stack or s.stack.pop() != t: s.bad += 1
+p = P(); p.feed(page); p.close()
+print("html well-formed:", p.bad == 0 and not p.stack)
+print("html no script/svg/img:", not ({"script", "svg", "img", "style", "link"} & p.tags))
+EOF
+check "parsed by Python's email module" 0 "$?"
+facts="$work/week.facts"
+contains "subject: the headline" "$facts" \
+	"subject: [tlsrpt] 2 domains, 2.17% failed, new: certificate-host-mismatch on mx2.a.example"
+contains "from" "$facts" "from: tlsrpt@example.org"
+contains "to: both" "$facts" "to: admin@example.org, ops@example.org"
+contains "date" "$facts" "date ok: True"
+contains "message-id" "$facts" "message-id ok: True"
+contains "multipart/alternative" "$facts" "mime: 1.0 multipart/alternative"
+contains "parts: text and html, QP, UTF-8" "$facts" \
+	"parts: text/plain/quoted-printable/utf-8 text/html/quoted-printable/utf-8"
+check "no line over 76 octets" 1 "$(awk '/^longest line:/ {print ($3 <= 76)}' "$facts")"
+contains "HTML well-formed" "$facts" "html well-formed: True"
+contains "HTML: no script, SVG, image or style sheet" "$facts" "html no script/svg/img: True"
+
+txt="$work/week.eml.txt"
+contains "text: the period" "$txt" "TLS reports for the week 2026-03-09 to 2026-03-15 (UTC)"
+contains "text: totals" "$txt" "2300 sessions, 50 failed (2.17%)"
+contains "new result type" "$txt" \
+	"new result type: certificate-host-mismatch on mx2.a.example (40 failed sessions)"
+contains "new MX" "$txt" "new receiving MX: mx2.a.example (40 failed sessions)"
+contains "new MTA" "$txt" "new sending MTA: 192.0.2.99 (40 failed sessions)"
+contains "new IP" "$txt" "new receiving IP: 198.51.100.2 (40 failed sessions)"
+check "the old failure is not new" 0 \
+	"$(grep -c '^  new .*\(192\.0\.2\.1 \|mx1\.a\.example\|198\.51\.100\.1 \|certificate-expired\)' "$txt")"
+contains "rising rate" "$txt" "failure rate rose: a.example 0.66% -> 2.50%"
+check "b.example did not rise" 0 "$(grep -c 'rose: b.example' "$txt")"
+contains "a.example line" "$txt" "a.example: 2000 sessions, 50 failed (2.50%), mode testing"
+contains "a.example readiness" "$txt" "readiness: insufficient-data: wait: 3 of 7 days"
+contains "b.example line" "$txt" "b.example: 300 sessions, 0 failed (0.00%), mode enforce"
+contains "b.example readiness" "$txt" "readiness: enforced:"
+contains "top failure 1" "$txt" "      40  192.0.2.99       certificate-host-mismatch     testing"
+contains "top failure 2" "$txt" "      10  192.0.2.1        certificate-expired           testing"
+contains "silent organization" "$txt" "ORGANIZATIONS THAT FELL SILENT
+  Microsoft Corporation"
+check "silent: only Microsoft" 1 "$(sed -n '/FELL SILENT/,/^$/p' "$txt" | grep -c '^  [A-Z]')"
+contains "chart scale" "$txt" "DAILY FAILURE RATE (a full bar is 4.00%)"
+contains "chart 03-10: 10 of 40" "$txt" "2026-03-10 |##########                              | 1.00%"
+contains "chart 03-11: full" "$txt" "2026-03-11 |########################################| 4.00%"
+contains "chart: a day without reports" "$txt" "2026-03-09 |                                        | no reports"
+html="$work/week.eml.html"
+contains "html: the headline numbers" "$html" "2300 sessions, 50 failed (2.17%)"
+contains "html: a full bar of 240 px" "$html" 'width:240px;height:12px;background:#c0392b'
+contains "html: the 03-10 bar, 60 px" "$html" 'width:60px;height:12px;background:#c0392b'
+contains "html: next step" "$html" "<b>insufficient-data</b>: wait: 3 of 7 days"
+
+# --alert-rate: the news alone alerts, whatever the rate.
+d --period week --at 2026-03-16 --alert-rate 0.5 >/dev/null
+check "alert: something new -> exit 3" 3 "$?"
+
+# The week after, a.example only: 95 ok, 5 failed = 5.00%, rising from
+# 2.50%, nothing new (the old failure), Google reported in both weeks.
+d --period week --at 2026-03-23 --domain a.example >"$work/after.eml"
+python3 -c 'import email,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb"))["Subject"])' \
+	"$work/after.eml" >"$work/after.subject"
+check "rising only: the headline" \
+	"[tlsrpt] 1 domain, 5.00% failed, rising: a.example 2.50% -> 5.00%" \
+	"$(cat "$work/after.subject")"
+d --period week --at 2026-03-23 --domain a.example --alert-rate 0.1 >/dev/null
+check "alert: 5% under 10%, nothing new -> exit 0" 0 "$?"
+d --period week --at 2026-03-23 --domain a.example --alert-rate 0.04 >/dev/null
+check "alert: 5% over 4% -> exit 3" 3 "$?"
+
+# b.example alone that week: 100 ok, nothing failed, Mail.ru in both.
+d --period week --at 2026-03-23 --domain b.example --subject-prefix "" >"$work/clean.eml"
+python3 -c 'import email,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb"))["Subject"])' \
+	"$work/clean.eml" >"$work/clean.subject"
+check "clean: the subject says so" \
+	"1 domain, 0.00% failed, no failures, nothing changed" "$(cat "$work/clean.subject")"
+check "--only-on-change on a clean period: nothing" "" \
+	"$(d --period week --at 2026-03-23 --domain b.example --only-on-change)"
+d --period week --at 2026-03-23 --domain b.example --only-on-change --alert-rate 0.001 >/dev/null
+check "clean: no alert" 0 "$?"
+check "--only-on-change on an eventful period: the message" 1 \
+	"$(d --period week --at 2026-03-16 --only-on-change | grep -c '^Subject:')"
+
+# Period bounds: a day, a month.
+d --period day --at 2026-03-11 >"$work/day.eml"
+contains "day: the day before --at" "$work/day.eml" "TLS reports for the day 2026-03-10 to 2026-03-10 (UTC)"
+d --period month --at 2026-03-16 >"$work/month.eml"
+contains "month: February" "$work/month.eml" "TLS reports for the month 2026-02-01 to 2026-02-28 (UTC)"
+contains "month: g0 alone" "$work/month.eml" "105 sessions, 5 failed (4.76%)"
+
+# Usage errors.
+d >/dev/null 2>&1
+check "no --period: 64" 64 "$?"
+d --period fortnight >/dev/null 2>&1
+check "bad --period: 64" 64 "$?"
+d --period week --since 7d >/dev/null 2>&1
+check "--since: 64" 64 "$?"
+d --period week --to $'a@b\nBcc: x@y' >/dev/null 2>&1
+check "a header smuggled in --to: 64" 64 "$?"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
