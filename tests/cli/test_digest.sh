@@ -182,6 +182,24 @@ d --period month --at 2026-03-16 >"$work/month.eml"
 contains "month: February" "$work/month.eml" "TLS reports for the month 2026-02-01 to 2026-02-28 (UTC)"
 contains "month: g0 alone" "$work/month.eml" "105 sessions, 5 failed (4.76%)"
 
+# contrib/cron/tlsrpt: each line's command, as cron runs it ('\%' is '%')
+# under /bin/sh, with sendmail a stub that keeps what it is given. Now
+# (not 2026-03) nothing is in the database's last day or week: the daily
+# line sends nothing, the weekly one its quiet message.
+cron="$(dirname "$0")/../../contrib/cron/tlsrpt"
+mkdir -p "$work/bin"
+printf '#!/bin/sh\nexec "%s" --db "%s" "$@"\n' "$TLSRPT" "$db" >"$work/bin/tlsrpt"
+printf '#!/bin/sh\ncat >>"%s/sent.$(date +%%s%%N)"\n' "$work" >"$work/bin/sendmail"
+chmod +x "$work/bin/tlsrpt" "$work/bin/sendmail"
+grep -E '^[0-9*]' "$cron" | while read -r _ _ _ _ dow _ cmd; do
+	cmd=$(printf '%s' "$cmd" | sed -e 's/\\%/%/g' -e "s|/usr/sbin/sendmail|$work/bin/sendmail|")
+	PATH="$work/bin:$PATH" sh -c "$cmd" || echo "failed: $cmd"
+done >"$work/cron.out"
+check "cron: each line exits 0" "" "$(cat "$work/cron.out")"
+check "cron: one message sent (the weekly)" 1 "$(ls "$work" | grep -c '^sent\.')"
+check "cron: the weekly says all is quiet" 1 \
+	"$(cat "$work"/sent.* 2>/dev/null | grep -c '^Subject: \[tlsrpt\] 0 domains, 0.00% failed, no failures, nothing changed$')"
+
 # Usage errors.
 d >/dev/null 2>&1
 check "no --period: 64" 64 "$?"
