@@ -193,8 +193,8 @@ on_readiness(const struct readiness_row *r, void *arg)
 	return 0;
 }
 
-static double
-rate(int64_t ok, int64_t failed)
+double
+digest_rate(int64_t ok, int64_t failed)
 {
 	return ok + failed > 0 ? (double)failed / (double)(ok + failed) : 0;
 }
@@ -230,10 +230,10 @@ gather_domains(struct gather *g, struct errbuf *eb)
 	for (i = 0; i < d->ndomains; i++) {
 		struct digest_domain *x = &d->domains[i];
 
-		x->rose =
-		    x->prev_ok >= 0 &&
-		    rate(x->ok, x->failed) - rate(x->prev_ok, x->prev_failed) >=
-		        DIGEST_RISE_MIN;
+		x->rose = x->prev_ok >= 0 &&
+		          digest_rate(x->ok, x->failed) -
+		                  digest_rate(x->prev_ok, x->prev_failed) >=
+		              DIGEST_RISE_MIN;
 		d->nrose += x->rose;
 	}
 	return 0;

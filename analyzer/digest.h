@@ -74,6 +74,9 @@ int digest_gather(struct store *st, enum digest_period p, int64_t at,
                   struct errbuf *eb);
 void digest_free(struct digest *d);
 
+/* failed / (ok + failed), 0 when both are 0. */
+double digest_rate(int64_t ok, int64_t failed);
+
 /* Whether anything failed or changed: new things, a rising rate or a
  * silent organization. */
 int digest_eventful(const struct digest *d);

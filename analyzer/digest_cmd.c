@@ -142,8 +142,7 @@ alerting(const struct digest *d, double limit)
 	for (i = 0; i < d->ndomains; i++) {
 		const struct digest_domain *x = &d->domains[i];
 
-		if (x->ok + x->failed > 0 &&
-		    (double)x->failed / (double)(x->ok + x->failed) > limit)
+		if (digest_rate(x->ok, x->failed) > limit)
 			return 1;
 	}
 	return 0;

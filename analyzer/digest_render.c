@@ -16,12 +16,6 @@
 
 static const char *const period_names[] = {"day", "week", "month"};
 
-static double
-rate(int64_t ok, int64_t failed)
-{
-	return ok + failed > 0 ? (double)failed / (double)(ok + failed) : 0;
-}
-
 static void
 day_text(int64_t t, char *buf, size_t size)
 {
@@ -35,9 +29,9 @@ day_text(int64_t t, char *buf, size_t size)
 void
 digest_headline(const struct digest *d, char *buf, size_t size)
 {
-	int n =
-	    snprintf(buf, size, "%zu domain%s, %.2f%% failed", d->ndomains,
-	             d->ndomains == 1 ? "" : "s", 100 * rate(d->ok, d->failed));
+	int n = snprintf(buf, size, "%zu domain%s, %.2f%% failed", d->ndomains,
+	                 d->ndomains == 1 ? "" : "s",
+	                 100 * digest_rate(d->ok, d->failed));
 	const struct digest_new *x = d->nnews ? &d->news[0] : NULL;
 	size_t i;
 
@@ -61,8 +55,9 @@ digest_headline(const struct digest *d, char *buf, size_t size)
 				snprintf(buf + n, size - n,
 				         ", rising: %s %.2f%% -> %.2f%%",
 				         m->domain,
-				         100 * rate(m->prev_ok, m->prev_failed),
-				         100 * rate(m->ok, m->failed));
+				         100 * digest_rate(m->prev_ok,
+				                           m->prev_failed),
+				         100 * digest_rate(m->ok, m->failed));
 				break;
 			}
 }
@@ -72,7 +67,7 @@ static double
 day_rate(const struct digest_domain *x, size_t i, int *none)
 {
 	*none = x->day_ok[i] + x->day_failed[i] == 0;
-	return rate(x->day_ok[i], x->day_failed[i]);
+	return digest_rate(x->day_ok[i], x->day_failed[i]);
 }
 
 static double
@@ -109,10 +104,11 @@ text_news(const struct digest *d, FILE *fp)
 		if (d->domains[i].rose) {
 			const struct digest_domain *x = &d->domains[i];
 
-			fprintf(
-			    fp, "  failure rate rose: %s %.2f%% -> %.2f%%\n",
-			    x->domain, 100 * rate(x->prev_ok, x->prev_failed),
-			    100 * rate(x->ok, x->failed));
+			fprintf(fp,
+			        "  failure rate rose: %s %.2f%% -> %.2f%%\n",
+			        x->domain,
+			        100 * digest_rate(x->prev_ok, x->prev_failed),
+			        100 * digest_rate(x->ok, x->failed));
 			any = 1;
 		}
 	if (!any)
@@ -131,8 +127,8 @@ text_domains(const struct digest *d, FILE *fp)
 		fprintf(fp,
 		        "  %s: %lld sessions, %lld failed (%.2f%%), mode %s\n",
 		        x->domain, (long long)(x->ok + x->failed),
-		        (long long)x->failed, 100 * rate(x->ok, x->failed),
-		        x->modes);
+		        (long long)x->failed,
+		        100 * digest_rate(x->ok, x->failed), x->modes);
 		if (x->verdict)
 			fprintf(fp, "    readiness: %s: %s\n", x->verdict,
 			        x->next_step);
@@ -200,7 +196,7 @@ digest_text(const struct digest *d, FILE *fp)
 	        period_names[d->period], a, b);
 	fprintf(fp, "%lld sessions, %lld failed (%.2f%%)\n\n",
 	        (long long)(d->ok + d->failed), (long long)d->failed,
-	        100 * rate(d->ok, d->failed));
+	        100 * digest_rate(d->ok, d->failed));
 	if (!digest_eventful(d))
 		fputs("Nothing failed and nothing changed.\n\n", fp);
 	text_news(d, fp);
@@ -271,8 +267,8 @@ html_news(const struct digest *d, FILE *fp)
 			fputs("<li>failure rate rose: <b>", fp);
 			html_esc(fp, x->domain);
 			fprintf(fp, "</b> %.2f%% &rarr; %.2f%%</li>\n",
-			        100 * rate(x->prev_ok, x->prev_failed),
-			        100 * rate(x->ok, x->failed));
+			        100 * digest_rate(x->prev_ok, x->prev_failed),
+			        100 * digest_rate(x->ok, x->failed));
 			any = 1;
 		}
 	fputs(any ? "</ul>\n" : "<li>nothing</li>\n</ul>\n", fp);
@@ -299,7 +295,7 @@ html_domains(const struct digest *d, FILE *fp)
 		        "</td>" TDR "%lld</td>" TDR "%lld</td>" TDR
 		        "%.2f%%</td>" TD,
 		        (long long)(x->ok + x->failed), (long long)x->failed,
-		        100 * rate(x->ok, x->failed));
+		        100 * digest_rate(x->ok, x->failed));
 		html_esc(fp, x->modes);
 		fputs("</td>" TD, fp);
 		if (x->verdict) {
@@ -394,7 +390,7 @@ digest_html(const struct digest *d, FILE *fp)
 	        "<h1 style=\"font-size:20px\">TLS reports for the %s %s to "
 	        "%s (UTC)</h1>\n<p>%lld sessions, %lld failed (%.2f%%)</p>\n",
 	        period_names[d->period], a, b, (long long)(d->ok + d->failed),
-	        (long long)d->failed, 100 * rate(d->ok, d->failed));
+	        (long long)d->failed, 100 * digest_rate(d->ok, d->failed));
 	if (!digest_eventful(d))
 		fputs("<p><b>Nothing failed and nothing changed.</b></p>\n",
 		      fp);
