@@ -59,7 +59,8 @@ is_ascii(const char *s)
 }
 
 /* Subject: as is when ASCII (folded at spaces), else as RFC 2047
- * B-words of whole UTF-8 characters, each under 76 octets. */
+ * B-words of whole UTF-8 characters; either way no line over 76
+ * characters unless one word is longer. */
 static void
 write_subject(FILE *fp, const char *s)
 {
@@ -77,7 +78,7 @@ write_subject(FILE *fp, const char *s)
 				i++;
 			if ((w = strcspn(s + i, " ")) == 0)
 				break;
-			if (col + 1 + w > 78 && col > 8) {
+			if (col + 1 + w > 76 && col > 8) {
 				fputc('\n', fp); /* folded: the space goes on */
 				col = 0;
 			}
@@ -90,8 +91,11 @@ write_subject(FILE *fp, const char *s)
 		return;
 	}
 	while (i < len) {
-		/* 45 octets make 60 base64 characters: a word of 72. */
-		size_t n = len - i > 45 ? 45 : len - i, k;
+		/* RFC 2047 §2: a line with encoded-words has at most 76
+		 * characters. 45 octets make 60 base64 characters, a word of
+		 * 72 after the folding space; the first line also carries
+		 * "Subject: ", so it takes 39 octets (52 characters). */
+		size_t max = i ? 45 : 39, n = len - i > max ? max : len - i, k;
 
 		while (n < len - i && n > 0 &&
 		       ((unsigned char)s[i + n] & 0xC0) == 0x80)

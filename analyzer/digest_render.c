@@ -26,6 +26,21 @@ day_text(int64_t t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d", &tm);
 }
 
+/* "the day 2026-03-10", "the week 2026-03-09 to 2026-03-15". */
+static void
+period_text(const struct digest *d, char *buf, size_t size)
+{
+	char a[16], b[16];
+
+	day_text(d->start, a, sizeof(a));
+	day_text(d->end - 86400, b, sizeof(b));
+	if (d->period == PERIOD_DAY)
+		snprintf(buf, size, "the day %s", a);
+	else
+		snprintf(buf, size, "the %s %s to %s", period_names[d->period],
+		         a, b);
+}
+
 void
 digest_headline(const struct digest *d, char *buf, size_t size)
 {
@@ -187,13 +202,11 @@ text_chart(const struct digest *d, FILE *fp)
 int
 digest_text(const struct digest *d, FILE *fp)
 {
-	char a[16], b[16];
+	char when[64];
 	size_t i;
 
-	day_text(d->start, a, sizeof(a));
-	day_text(d->end - 86400, b, sizeof(b));
-	fprintf(fp, "TLS reports for the %s %s to %s (UTC)\n",
-	        period_names[d->period], a, b);
+	period_text(d, when, sizeof(when));
+	fprintf(fp, "TLS reports for %s (UTC)\n", when);
 	fprintf(fp, "%lld sessions, %lld failed (%.2f%%)\n\n",
 	        (long long)(d->ok + d->failed), (long long)d->failed,
 	        100 * digest_rate(d->ok, d->failed));
@@ -377,20 +390,19 @@ html_chart(const struct digest *d, FILE *fp)
 int
 digest_html(const struct digest *d, FILE *fp)
 {
-	char a[16], b[16];
+	char when[64];
 	size_t i;
 
-	day_text(d->start, a, sizeof(a));
-	day_text(d->end - 86400, b, sizeof(b));
+	period_text(d, when, sizeof(when));
 	fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
 	      "<title>TLS reports</title></head>\n<body style=\"font-family:"
 	      "Arial,Helvetica,sans-serif;font-size:14px;color:#222\">\n",
 	      fp);
 	fprintf(fp,
-	        "<h1 style=\"font-size:20px\">TLS reports for the %s %s to "
-	        "%s (UTC)</h1>\n<p>%lld sessions, %lld failed (%.2f%%)</p>\n",
-	        period_names[d->period], a, b, (long long)(d->ok + d->failed),
-	        (long long)d->failed, 100 * digest_rate(d->ok, d->failed));
+	        "<h1 style=\"font-size:20px\">TLS reports for %s "
+	        "(UTC)</h1>\n<p>%lld sessions, %lld failed (%.2f%%)</p>\n",
+	        when, (long long)(d->ok + d->failed), (long long)d->failed,
+	        100 * digest_rate(d->ok, d->failed));
 	if (!digest_eventful(d))
 		fputs("<p><b>Nothing failed and nothing changed.</b></p>\n",
 		      fp);

@@ -177,7 +177,7 @@ check "--only-on-change on an eventful period: the message" 1 \
 
 # Period bounds: a day, a month.
 d --period day --at 2026-03-11 >"$work/day.eml"
-contains "day: the day before --at" "$work/day.eml" "TLS reports for the day 2026-03-10 to 2026-03-10 (UTC)"
+contains "day: the day before --at" "$work/day.eml" "TLS reports for the day 2026-03-10 (UTC)"
 d --period month --at 2026-03-16 >"$work/month.eml"
 contains "month: February" "$work/month.eml" "TLS reports for the month 2026-02-01 to 2026-02-28 (UTC)"
 contains "month: g0 alone" "$work/month.eml" "105 sessions, 5 failed (4.76%)"
