@@ -343,6 +343,13 @@ html_top(const struct digest *d, FILE *fp)
 	fputs("</table>\n", fp);
 }
 
+/* Red for failures, a green sliver for none, grey for no reports. */
+static const char *
+bar_colour(int width, int none)
+{
+	return width > 0 ? "#c0392b" : none ? "#bdc3c7" : "#27ae60";
+}
+
 /* One bar per day and domain: a cell of inline width and colour. */
 static void
 html_chart(const struct digest *d, FILE *fp)
@@ -376,9 +383,8 @@ html_chart(const struct digest *d, FILE *fp)
 			        "</table></td><td style=\"padding-left:6px;"
 			        "font-size:12px\">%s",
 			        day, BAR_HTML, BAR_HTML, w > 0 ? w : 1,
-			        w > 0 ? "#c0392b" : "#27ae60", w > 0 ? w : 1,
-			        w > 0 ? "#c0392b" : "#27ae60",
-			        none ? "no reports" : "");
+			        bar_colour(w, none), w > 0 ? w : 1,
+			        bar_colour(w, none), none ? "no reports" : "");
 			if (!none)
 				fprintf(fp, "%.2f%%", 100 * r);
 			fputs("</td></tr>\n", fp);

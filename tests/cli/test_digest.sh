@@ -5,23 +5,7 @@
 #
 # Usage: test_digest.sh TLSRPT
 #
-# The dataset (all sts; a.example "mode: testing, mx: mx1.a.example",
-# b.example "mode: enforce, mx: mx.b.example"):
-#   2026-02-10 Google    a.example ok 100 failed 5: certificate-expired,
-#                        MTA 192.0.2.1, mx1.a.example, IP 198.51.100.1
-#   previous week, 2026-03-02..08:
-#   2026-03-03 Google    a.example ok 1000 failed 10 (the same failure)
-#   2026-03-03 Microsoft a.example ok 500
-#   2026-03-04 Mail.ru   b.example ok 200
-#   the week, 2026-03-09..15 (digest --period week --at 2026-03-16):
-#   2026-03-10 Google    a.example ok 990 failed 10 (the same failure)
-#   2026-03-11 Google    a.example ok 960 failed 40: certificate-host-
-#                        mismatch, MTA 192.0.2.99, mx2.a.example, IP
-#                        198.51.100.2 (each never seen before)
-#   2026-03-10 Mail.ru   b.example ok 300
-#   the week after, 2026-03-16..22:
-#   2026-03-18 Google    a.example ok 95 failed 5 (the old failure)
-#   2026-03-17 Mail.ru   b.example ok 100
+# The dataset is digest_data.sh's (its description is there).
 #
 # The week of 03-09: a.example 1950 ok, 50 failed: 2.50% (before:
 # 10/1510 = 0.66%: rose); b.example 300 ok, 0.00%. In all 50 of 2300:
@@ -39,27 +23,8 @@ db="$work/t.db"
 in="$work/in"
 mkdir -p "$in"
 
-# rep ORG ID DAY DOMAIN MODE MX OK FAILED [TYPE MTA FMX IP]
-rep() {
-	local det=""
-	[ "$8" -gt 0 ] && det=",\"failure-details\":[{\"result-type\":\"$9\",\"sending-mta-ip\":\"${10}\",\"receiving-mx-hostname\":\"${11}\",\"receiving-ip\":\"${12}\",\"failed-session-count\":$8}]"
-	printf '{"organization-name":"%s","date-range":{"start-datetime":"%sT00:00:00Z","end-datetime":"%sT23:59:59Z"},"contact-info":"x@y","report-id":"%s","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: %s","mx: %s","max_age: 86400"],"policy-domain":"%s"},"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s}%s}]}\n' \
-		"$1" "$3" "$3" "$2" "$5" "$6" "$4" "$7" "$8" "$det" >"$in/$2.json"
-}
-OLD="certificate-expired 192.0.2.1 mx1.a.example 198.51.100.1"
-# shellcheck disable=SC2086
-{
-	rep Google g0 2026-02-10 a.example testing mx1.a.example 100 5 $OLD
-	rep Google g1 2026-03-03 a.example testing mx1.a.example 1000 10 $OLD
-	rep "Microsoft Corporation" m1 2026-03-03 a.example testing mx1.a.example 500 0
-	rep Mail.ru r1 2026-03-04 b.example enforce mx.b.example 200 0
-	rep Google g2 2026-03-10 a.example testing mx1.a.example 990 10 $OLD
-	rep Google g3 2026-03-11 a.example testing mx1.a.example 960 40 \
-		certificate-host-mismatch 192.0.2.99 mx2.a.example 198.51.100.2
-	rep Mail.ru r2 2026-03-10 b.example enforce mx.b.example 300 0
-	rep Google g4 2026-03-18 a.example testing mx1.a.example 95 5 $OLD
-	rep Mail.ru r3 2026-03-17 b.example enforce mx.b.example 100 0
-}
+. "$(dirname "$0")/digest_data.sh"
+digest_dataset "$in"
 "$TLSRPT" --db "$db" import -q "$in" >/dev/null 2>&1
 check "import: 9 reports" 9 "$(sqlite3 "$db" 'SELECT count(*) FROM report')"
 
