@@ -260,15 +260,17 @@ on_hist(const struct store_failure_row *r, void *arg)
 }
 
 static int
-add_new(struct gather *g, const char *kind, const char *value,
+add_new(struct gather *g, enum digest_new_kind kind, const char *value,
         const char *where, int64_t failed)
 {
 	struct digest *d = g->d;
 	struct digest_new *n;
 	size_t i;
 
-	for (i = 0; i < d->nnews; i++)
-		if (strcmp(d->news[i].kind, kind) == 0 &&
+	/* Result types come grouped with their MX, so one can arrive more
+	 * than once; each other kind is the query's only key. */
+	for (i = 0; kind == NEW_TYPE && i < d->nnews; i++)
+		if (d->news[i].kind == NEW_TYPE &&
 		    strcmp(d->news[i].value, value) == 0) {
 			d->news[i].failed += failed;
 			return 0;
@@ -296,17 +298,16 @@ on_cur(const struct store_failure_row *r, void *arg)
 	int64_t n = r->failed_sessions;
 
 	if (r->result_type && !set_has(&g->types, r->result_type) &&
-	    add_new(g, "result type", r->result_type, mx && *mx ? mx : NULL,
-	            n) != 0)
+	    add_new(g, NEW_TYPE, r->result_type, mx && *mx ? mx : NULL, n) != 0)
 		return -1;
 	if (mx && *mx && !set_has(&g->mxs, mx) &&
-	    add_new(g, "receiving MX", mx, NULL, n) != 0)
+	    add_new(g, NEW_MX, mx, NULL, n) != 0)
 		return -1;
 	if (mta && *mta && !set_has(&g->mtas, mta) &&
-	    add_new(g, "sending MTA", mta, NULL, n) != 0)
+	    add_new(g, NEW_MTA, mta, NULL, n) != 0)
 		return -1;
 	if (ip && *ip && !set_has(&g->ips, ip) &&
-	    add_new(g, "receiving IP", ip, NULL, n) != 0)
+	    add_new(g, NEW_IP, ip, NULL, n) != 0)
 		return -1;
 	return 0;
 }
@@ -411,6 +412,40 @@ gather_silent(struct gather *g, struct errbuf *eb)
 	return 0;
 }
 
+/* News by kind, then largest first; domains by failures, largest first,
+ * then by name: the order they are read in, and cut at the lists' caps. */
+static int
+cmp_news(const void *a, const void *b)
+{
+	const struct digest_new *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->failed != y->failed)
+		return x->failed > y->failed ? -1 : 1;
+	return strcmp(x->value, y->value);
+}
+
+static int
+cmp_domains(const void *a, const void *b)
+{
+	const struct digest_domain *x = a, *y = b;
+
+	if (x->failed != y->failed)
+		return x->failed > y->failed ? -1 : 1;
+	return strcmp(x->domain, y->domain);
+}
+
+static void
+order_for_reading(struct digest *d)
+{
+	if (d->nnews > 1)
+		qsort(d->news, d->nnews, sizeof(*d->news), cmp_news);
+	if (d->ndomains > 1)
+		qsort(d->domains, d->ndomains, sizeof(*d->domains),
+		      cmp_domains);
+}
+
 int
 digest_gather(struct store *st, enum digest_period p, int64_t at,
               const char *const *domains, size_t ndomains, struct digest *d,
@@ -442,6 +477,8 @@ digest_gather(struct store *st, enum digest_period p, int64_t at,
 		                         FAILURE_BY_MODE,
 		                     DIGEST_TOP, on_top, &g, eb);
 	}
+	if (ret == 0)
+		order_for_reading(d);
 	/* A callback's failure is running out of memory; it sets no eb. */
 	if (ret != 0 && (eb == NULL || eb->msg[0] == '\0'))
 		ret = errbuf_set(eb, "out of memory");

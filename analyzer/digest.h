@@ -17,6 +17,11 @@
 #define DIGEST_TOP      10 /* rows of the top failures */
 /* A rate "rose" when it gained at least this much (0.1 point). */
 #define DIGEST_RISE_MIN 0.001
+/* Lines of any list (each kind of news, the rising rates, the domains,
+ * the silent organizations); what is beyond is summed up in one line,
+ * so a digest of thousands of domains stays a mail. */
+#define DIGEST_LIST_MAX  20
+#define DIGEST_CHART_MAX 10 /* domains charted: the first of the list */
 
 enum digest_period { PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH };
 
@@ -31,9 +36,15 @@ struct digest_domain {
 	int rose;
 };
 
+/* The kinds of news, in the order the digest lists them. */
+enum digest_new_kind { NEW_TYPE, NEW_MX, NEW_MTA, NEW_IP, NEW_KINDS };
+
+/* "result type", "receiving MX", "sending MTA", "receiving IP". */
+const char *digest_new_kind_name(enum digest_new_kind k);
+
 /* Something seen in the period's failures and never before it. */
 struct digest_new {
-	const char *kind;  /* "result type", "sending MTA", ... */
+	enum digest_new_kind kind;
 	const char *value; /* "" when reporters left it out */
 	const char *where; /* result types: the MX with most of them */
 	int64_t failed;
@@ -50,9 +61,9 @@ struct digest {
 	int64_t start, end; /* [start, end): the period, UTC */
 	int64_t prev_start; /* [prev_start, start): the one before */
 	size_t ndays;
-	struct digest_domain *domains; /* by name */
+	struct digest_domain *domains; /* most failures first, then by name */
 	size_t ndomains;
-	struct digest_new *news;
+	struct digest_new *news; /* by kind, largest first */
 	size_t nnews;
 	struct digest_top *top;
 	size_t ntop;

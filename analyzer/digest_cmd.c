@@ -160,7 +160,7 @@ write_digest(const struct digest *d, const struct digest_opts *o,
 	const char *defto[1] = {to};
 	struct digest_mail m;
 	FILE *ft, *fh;
-	int ret = -1;
+	int ret = -1, ok;
 
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		snprintf(host, sizeof(host), "localhost");
@@ -177,9 +177,11 @@ write_digest(const struct digest *d, const struct digest_opts *o,
 		free(text);
 		return -1;
 	}
-	if (digest_text(d, ft) == 0 && digest_html(d, fh) == 0 &&
-	    fclose(ft) == 0 && fclose(fh) == 0) {
-		ft = fh = NULL;
+	ok = digest_text(d, ft) == 0 && digest_html(d, fh) == 0;
+	/* fclose releases the stream even when it fails: once each. */
+	ok &= fclose(ft) == 0;
+	ok &= fclose(fh) == 0;
+	if (ok) {
 		m.from = o->from ? o->from : from;
 		m.to = o->nto ? o->to : defto;
 		m.nto = o->nto ? o->nto : 1;
@@ -190,10 +192,6 @@ write_digest(const struct digest *d, const struct digest_opts *o,
 		if (fflush(stdout) != 0)
 			ret = -1;
 	}
-	if (ft)
-		fclose(ft);
-	if (fh)
-		fclose(fh);
 	free(text);
 	free(html);
 	return ret;

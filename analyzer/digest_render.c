@@ -15,6 +15,89 @@
 #define BAR_HTML 240 /* pixels of the longest HTML bar */
 
 static const char *const period_names[] = {"day", "week", "month"};
+static const char *const kind_names[] = {"result type", "receiving MX",
+                                         "sending MTA", "receiving IP"};
+
+const char *
+digest_new_kind_name(enum digest_new_kind k)
+{
+	return kind_names[k];
+}
+
+static size_t
+at_most(size_t n, size_t max)
+{
+	return n < max ? n : max;
+}
+
+static int
+more_charts(const struct digest *d, char *buf, size_t size)
+{
+	if (d->ndomains <= DIGEST_CHART_MAX)
+		return 0;
+	snprintf(buf, size,
+	         "the %d domains with the most failures; %zu more not charted",
+	         DIGEST_CHART_MAX, d->ndomains - DIGEST_CHART_MAX);
+	return 1;
+}
+
+static int
+more_silent(const struct digest *d, char *buf, size_t size)
+{
+	if (d->nsilent <= DIGEST_LIST_MAX)
+		return 0;
+	snprintf(buf, size, "and %zu more organizations",
+	         d->nsilent - DIGEST_LIST_MAX);
+	return 1;
+}
+
+/* Where the news of news[i]'s kind end. */
+static size_t
+kind_end(const struct digest *d, size_t i)
+{
+	size_t k = i;
+
+	while (k < d->nnews && d->news[k].kind == d->news[i].kind)
+		k++;
+	return k;
+}
+
+/* The sentences that stand for what a list leaves out; 0 when it
+ * leaves nothing out. News: those of [i, end) past the cap. */
+static int
+more_news(const struct digest *d, size_t i, size_t end, char *buf, size_t size)
+{
+	int64_t failed = 0;
+	size_t k;
+
+	if (end - i <= DIGEST_LIST_MAX)
+		return 0;
+	for (k = i + DIGEST_LIST_MAX; k < end; k++)
+		failed += d->news[k].failed;
+	snprintf(buf, size, "and %zu more new %ss (%lld failed sessions)",
+	         end - i - DIGEST_LIST_MAX, kind_names[d->news[i].kind],
+	         (long long)failed);
+	return 1;
+}
+
+static int
+more_domains(const struct digest *d, char *buf, size_t size)
+{
+	int64_t ok = 0, failed = 0;
+	size_t k;
+
+	if (d->ndomains <= DIGEST_LIST_MAX)
+		return 0;
+	for (k = DIGEST_LIST_MAX; k < d->ndomains; k++) {
+		ok += d->domains[k].ok;
+		failed += d->domains[k].failed;
+	}
+	snprintf(buf, size,
+	         "and %zu more domains: %lld sessions, %lld failed (%.2f%%)",
+	         d->ndomains - DIGEST_LIST_MAX, (long long)(ok + failed),
+	         (long long)failed, 100 * digest_rate(ok, failed));
+	return 1;
+}
 
 static void
 day_text(int64_t t, char *buf, size_t size)
@@ -60,7 +143,7 @@ digest_headline(const struct digest *d, char *buf, size_t size)
 		snprintf(buf + n, size - n, ", new: %s on %s", x->value,
 		         x->where);
 	else if (x != NULL)
-		snprintf(buf + n, size - n, ", new %s: %s", x->kind,
+		snprintf(buf + n, size - n, ", new %s: %s", kind_names[x->kind],
 		         *x->value ? x->value : "(none given)");
 	else
 		for (i = 0; i < d->ndomains; i++)
@@ -85,6 +168,7 @@ day_rate(const struct digest_domain *x, size_t i, int *none)
 	return digest_rate(x->day_ok[i], x->day_failed[i]);
 }
 
+/* Over the charted domains: the first DIGEST_CHART_MAX. */
 static double
 max_day_rate(const struct digest *d)
 {
@@ -92,7 +176,7 @@ max_day_rate(const struct digest *d)
 	size_t i, k;
 	int none;
 
-	for (i = 0; i < d->ndomains; i++)
+	for (i = 0; i < at_most(d->ndomains, DIGEST_CHART_MAX); i++)
 		for (k = 0; k < d->ndays; k++)
 			if ((r = day_rate(&d->domains[i], k, &none)) > m)
 				m = r;
@@ -102,21 +186,28 @@ max_day_rate(const struct digest *d)
 static void
 text_news(const struct digest *d, FILE *fp)
 {
-	size_t i;
+	char more[160];
+	size_t i, k, end;
 	int any = 0;
 
 	fputs("NEW SINCE THE LAST PERIOD\n", fp);
-	for (i = 0; i < d->nnews; i++, any = 1) {
-		const struct digest_new *x = &d->news[i];
+	for (i = 0; i < d->nnews; i = end, any = 1) {
+		end = kind_end(d, i);
+		for (k = i; k < at_most(end, i + DIGEST_LIST_MAX); k++) {
+			const struct digest_new *x = &d->news[k];
 
-		fprintf(fp, "  new %s: %s", x->kind,
-		        *x->value ? x->value : "(none given)");
-		if (x->where)
-			fprintf(fp, " on %s", x->where);
-		fprintf(fp, " (%lld failed sessions)\n", (long long)x->failed);
+			fprintf(fp, "  new %s: %s", kind_names[x->kind],
+			        *x->value ? x->value : "(none given)");
+			if (x->where)
+				fprintf(fp, " on %s", x->where);
+			fprintf(fp, " (%lld failed sessions)\n",
+			        (long long)x->failed);
+		}
+		if (more_news(d, i, end, more, sizeof(more)))
+			fprintf(fp, "  %s\n", more);
 	}
-	for (i = 0; i < d->ndomains; i++)
-		if (d->domains[i].rose) {
+	for (i = 0, k = 0; i < d->ndomains; i++)
+		if (d->domains[i].rose && k++ < DIGEST_LIST_MAX) {
 			const struct digest_domain *x = &d->domains[i];
 
 			fprintf(fp,
@@ -126,6 +217,9 @@ text_news(const struct digest *d, FILE *fp)
 			        100 * digest_rate(x->ok, x->failed));
 			any = 1;
 		}
+	if (d->nrose > DIGEST_LIST_MAX)
+		fprintf(fp, "  and %d more domains whose failure rate rose\n",
+		        d->nrose - DIGEST_LIST_MAX);
 	if (!any)
 		fputs("  nothing\n", fp);
 }
@@ -133,10 +227,11 @@ text_news(const struct digest *d, FILE *fp)
 static void
 text_domains(const struct digest *d, FILE *fp)
 {
+	char more[160];
 	size_t i;
 
 	fputs("\nDOMAINS\n", fp);
-	for (i = 0; i < d->ndomains; i++) {
+	for (i = 0; i < at_most(d->ndomains, DIGEST_LIST_MAX); i++) {
 		const struct digest_domain *x = &d->domains[i];
 
 		fprintf(fp,
@@ -148,6 +243,8 @@ text_domains(const struct digest *d, FILE *fp)
 			fprintf(fp, "    readiness: %s: %s\n", x->verdict,
 			        x->next_step);
 	}
+	if (more_domains(d, more, sizeof(more)))
+		fprintf(fp, "  %s\n", more);
 	if (d->ndomains == 0)
 		fputs("  no reports in this period\n", fp);
 }
@@ -171,13 +268,15 @@ static void
 text_chart(const struct digest *d, FILE *fp)
 {
 	double max = max_day_rate(d);
-	char day[16];
+	char day[16], more[160];
 	size_t i, k;
 	int none;
 
 	fputs("\nDAILY FAILURE RATE", fp);
 	fprintf(fp, " (a full bar is %.2f%%)\n", 100 * max);
-	for (i = 0; i < d->ndomains; i++) {
+	if (more_charts(d, more, sizeof(more)))
+		fprintf(fp, "  %s\n", more);
+	for (i = 0; i < at_most(d->ndomains, DIGEST_CHART_MAX); i++) {
 		const struct digest_domain *x = &d->domains[i];
 
 		fprintf(fp, "  %s\n", x->domain);
@@ -202,7 +301,7 @@ text_chart(const struct digest *d, FILE *fp)
 int
 digest_text(const struct digest *d, FILE *fp)
 {
-	char when[64];
+	char when[64], more[160];
 	size_t i;
 
 	period_text(d, when, sizeof(when));
@@ -216,8 +315,10 @@ digest_text(const struct digest *d, FILE *fp)
 	text_domains(d, fp);
 	text_top(d, fp);
 	fputs("\nORGANIZATIONS THAT FELL SILENT\n", fp);
-	for (i = 0; i < d->nsilent; i++)
+	for (i = 0; i < at_most(d->nsilent, DIGEST_LIST_MAX); i++)
 		fprintf(fp, "  %s\n", d->silent[i]);
+	if (more_silent(d, more, sizeof(more)))
+		fprintf(fp, "  %s\n", more);
 	if (d->nsilent == 0)
 		fputs("  none\n", fp);
 	text_chart(d, fp);
@@ -256,25 +357,31 @@ html_esc(FILE *fp, const char *s)
 static void
 html_news(const struct digest *d, FILE *fp)
 {
-	size_t i;
+	char more[160];
+	size_t i, k, end;
 	int any = 0;
 
 	fputs(H2 "New since the last period</h2>\n<ul>\n", fp);
-	for (i = 0; i < d->nnews; i++, any = 1) {
-		const struct digest_new *x = &d->news[i];
+	for (i = 0; i < d->nnews; i = end, any = 1) {
+		end = kind_end(d, i);
+		for (k = i; k < at_most(end, i + DIGEST_LIST_MAX); k++) {
+			const struct digest_new *x = &d->news[k];
 
-		fprintf(fp, "<li>new %s: <b>", x->kind);
-		html_esc(fp, *x->value ? x->value : "(none given)");
-		fputs("</b>", fp);
-		if (x->where) {
-			fputs(" on ", fp);
-			html_esc(fp, x->where);
+			fprintf(fp, "<li>new %s: <b>", kind_names[x->kind]);
+			html_esc(fp, *x->value ? x->value : "(none given)");
+			fputs("</b>", fp);
+			if (x->where) {
+				fputs(" on ", fp);
+				html_esc(fp, x->where);
+			}
+			fprintf(fp, " (%lld failed sessions)</li>\n",
+			        (long long)x->failed);
 		}
-		fprintf(fp, " (%lld failed sessions)</li>\n",
-		        (long long)x->failed);
+		if (more_news(d, i, end, more, sizeof(more)))
+			fprintf(fp, "<li>%s</li>\n", more);
 	}
-	for (i = 0; i < d->ndomains; i++)
-		if (d->domains[i].rose) {
+	for (i = 0, k = 0; i < d->ndomains; i++)
+		if (d->domains[i].rose && k++ < DIGEST_LIST_MAX) {
 			const struct digest_domain *x = &d->domains[i];
 
 			fputs("<li>failure rate rose: <b>", fp);
@@ -284,12 +391,18 @@ html_news(const struct digest *d, FILE *fp)
 			        100 * digest_rate(x->ok, x->failed));
 			any = 1;
 		}
+	if (d->nrose > DIGEST_LIST_MAX)
+		fprintf(
+		    fp,
+		    "<li>and %d more domains whose failure rate rose</li>\n",
+		    d->nrose - DIGEST_LIST_MAX);
 	fputs(any ? "</ul>\n" : "<li>nothing</li>\n</ul>\n", fp);
 }
 
 static void
 html_domains(const struct digest *d, FILE *fp)
 {
+	char more[160];
 	size_t i;
 
 	fputs(H2 "Domains</h2>\n<table cellspacing=\"0\" "
@@ -299,7 +412,7 @@ html_domains(const struct digest *d, FILE *fp)
 	         "<b>mode</b></td>" TD "<b>readiness and next step</b></td>"
 	         "</tr>\n",
 	      fp);
-	for (i = 0; i < d->ndomains; i++) {
+	for (i = 0; i < at_most(d->ndomains, DIGEST_LIST_MAX); i++) {
 		const struct digest_domain *x = &d->domains[i];
 
 		fputs("<tr>" TD, fp);
@@ -317,6 +430,11 @@ html_domains(const struct digest *d, FILE *fp)
 		}
 		fputs("</td></tr>\n", fp);
 	}
+	if (more_domains(d, more, sizeof(more)))
+		fprintf(fp,
+		        "<tr><td colspan=\"6\" style=\"padding:2px 8px\">"
+		        "%s</td></tr>\n",
+		        more);
 	fputs("</table>\n", fp);
 }
 
@@ -355,12 +473,14 @@ static void
 html_chart(const struct digest *d, FILE *fp)
 {
 	double max = max_day_rate(d);
-	char day[16];
+	char day[16], more[160];
 	size_t i, k;
 	int none;
 
 	fputs(H2 "Daily failure rate</h2>\n", fp);
-	for (i = 0; i < d->ndomains; i++) {
+	if (more_charts(d, more, sizeof(more)))
+		fprintf(fp, "<p>%s</p>\n", more);
+	for (i = 0; i < at_most(d->ndomains, DIGEST_CHART_MAX); i++) {
 		const struct digest_domain *x = &d->domains[i];
 
 		fputs("<p style=\"margin:10px 0 2px\"><b>", fp);
@@ -396,7 +516,7 @@ html_chart(const struct digest *d, FILE *fp)
 int
 digest_html(const struct digest *d, FILE *fp)
 {
-	char when[64];
+	char when[64], more[160];
 	size_t i;
 
 	period_text(d, when, sizeof(when));
@@ -416,11 +536,13 @@ digest_html(const struct digest *d, FILE *fp)
 	html_domains(d, fp);
 	html_top(d, fp);
 	fputs(H2 "Organizations that fell silent</h2>\n<ul>\n", fp);
-	for (i = 0; i < d->nsilent; i++) {
+	for (i = 0; i < at_most(d->nsilent, DIGEST_LIST_MAX); i++) {
 		fputs("<li>", fp);
 		html_esc(fp, d->silent[i]);
 		fputs("</li>\n", fp);
 	}
+	if (more_silent(d, more, sizeof(more)))
+		fprintf(fp, "<li>%s</li>\n", more);
 	fputs(d->nsilent ? "</ul>\n" : "<li>none</li>\n</ul>\n", fp);
 	html_chart(d, fp);
 	fputs("</body></html>\n", fp);

@@ -11,7 +11,8 @@
 # while its stamp matches). Then each query runs RUNS times (default 3);
 # the best wall time and the peak RSS are printed as a Markdown table:
 #   summary, failures (default grouping, all rows and --limit 20) and
-#   readiness over the whole range, and each over the last 7 days of data.
+#   readiness over the whole range, each over the last 7 days of data, and
+#   the digest of the last day, week and month.
 #
 # A benchmark, not a test: it asserts no timings.
 set -euo pipefail
@@ -38,6 +39,9 @@ QUERIES=(
 	"summary $WEEK"
 	"failures $WEEK"
 	"readiness $WEEK"
+	"digest --period day --at 2026-10-31"
+	"digest --period week --at 2026-11-01"
+	"digest --period month --at 2026-11-01"
 )
 
 prepare() { # N: the database of N reports
@@ -58,11 +62,14 @@ prepare() { # N: the database of N reports
 }
 
 measure() { # DB QUERY...: best wall seconds and peak RSS (KiB) of RUNS
-	local db=$1 best="" rss=0 i out t m
+	local db=$1 best="" rss=0 i out t m fmt
 	shift
 	for ((i = 0; i < RUNS; i++)); do
+		# The digest is a mail, not a table: no --format.
+		fmt=(--format json)
+		[ "$1" = digest ] && fmt=()
 		out=$( { /usr/bin/time -f "%e %M" "$BUILD_DIR/tlsrpt" --db "$db" "$@" \
-			--format json >/dev/null; } 2>&1 | tail -1)
+			"${fmt[@]}" >/dev/null; } 2>&1 | tail -1)
 		t=${out% *} m=${out#* }
 		if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; fi
 		[ "$m" -gt "$rss" ] && rss=$m

@@ -165,6 +165,60 @@ check "cron: one message sent (the weekly)" 1 "$(ls "$work" | grep -c '^sent\.')
 check "cron: the weekly says all is quiet" 1 \
 	"$(cat "$work"/sent.* 2>/dev/null | grep -c '^Subject: \[tlsrpt\] 0 domains, 0.00% failed, no failures, nothing changed$')"
 
+# Many domains: every list stops at 20 lines (DIGEST_LIST_MAX) and sums up
+# the rest, the chart at 10 domains (DIGEST_CHART_MAX). dNN.example for NN
+# 01..23: "Old NN" reported it on 03-03 (100 ok); on 03-10 "Reporter"
+# reported 1000 sessions, 2*NN failed, certificate-expired from MTA
+# 192.0.2.NN to mx.dNN.example at 198.51.100.NN, all new. Worked out: the
+# domains by failures are d23 (46) .. d04 (8), then d03, d02, d01 are
+# summed: 3000 sessions, 6+4+2 = 12 failed, 0.40%. Each kind of news but
+# the one result type (2*276 = 552 failed sessions, on mx.d23.example)
+# has 23 entries: 20 shown, "3 more" with 12 failed sessions. All 23
+# rates rose (0 -> 0.2% and more): 3 more. All 23 "Old" organizations
+# fell silent: Old 01..Old 20 shown, 3 more. The chart: d23..d14, the
+# full bar 4.60%, "13 more not charted".
+many="$work/many"
+mkdir -p "$many"
+dir=$many
+for n in $(seq -w 1 23); do
+	rep "Old $n" o$n 2026-03-03 d$n.example testing mx.d$n.example 100 0
+	rep Reporter n$n 2026-03-10 d$n.example testing mx.d$n.example \
+		$((1000 - 2 * 10#$n)) $((2 * 10#$n)) certificate-expired \
+		192.0.2.$((10#$n)) mx.d$n.example 198.51.100.$((10#$n))
+done
+"$TLSRPT" --db "$work/many.db" import -q "$many" >/dev/null 2>&1
+"$TLSRPT" --db "$work/many.db" digest --period week --at 2026-03-16 >"$work/many.eml"
+python3 -c 'import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); print(m.get_body(("plain",)).get_content())' \
+	"$work/many.eml" >"$work/many.txt"
+mt="$work/many.txt"
+contains "many: the one new result type" "$mt" \
+	"  new result type: certificate-expired on mx.d23.example (552 failed sessions)"
+contains "many: 20 MXs, largest first, then the rest" "$mt" \
+	"  new receiving MX: mx.d04.example (8 failed sessions)
+  and 3 more new receiving MXs (12 failed sessions)
+  new sending MTA: 192.0.2.23 (46 failed sessions)"
+contains "many: MTAs summed up" "$mt" "  and 3 more new sending MTAs (12 failed sessions)"
+contains "many: IPs summed up" "$mt" "  and 3 more new receiving IPs (12 failed sessions)"
+check "many: 20 news lines of each kind but the type" 60 \
+	"$(grep -c '^  new \(receiving MX\|sending MTA\|receiving IP\): ' "$mt")"
+contains "many: 20 rising, then the rest" "$mt" \
+	"  failure rate rose: d04.example 0.00% -> 0.80%
+  and 3 more domains whose failure rate rose"
+contains "many: domains, most failures first" "$mt" \
+	"DOMAINS
+  d23.example: 1000 sessions, 46 failed (4.60%), mode testing"
+contains "many: the domains summed up" "$mt" \
+	"  and 3 more domains: 3000 sessions, 12 failed (0.40%)"
+check "many: 20 domain lines" 20 "$(grep -c '^  d[0-9][0-9]\.example: ' "$mt")"
+contains "many: silent, 20 then the rest" "$mt" "  Old 20
+  and 3 more organizations"
+contains "many: the chart's scale and cut" "$mt" \
+	"DAILY FAILURE RATE (a full bar is 4.60%)
+  the 10 domains with the most failures; 13 more not charted
+  d23.example"
+check "many: 10 domains charted" 10 "$(grep -c '^  d[0-9][0-9]\.example$' "$mt")"
+check "many: the last charted is d14" "  d14.example" "$(grep '^  d[0-9][0-9]\.example$' "$mt" | tail -1)"
+
 # Usage errors.
 d >/dev/null 2>&1
 check "no --period: 64" 64 "$?"
