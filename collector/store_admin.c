@@ -10,14 +10,6 @@
 
 #define ADMIN_SQL_MAX 1024
 
-static const char *
-text_or_empty(sqlite3_stmt *s, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(s, i);
-
-	return v ? v : "";
-}
-
 /* The columns of a report row, and the row read from them. */
 #define REPORT_COLUMNS                                                         \
 	"r.id, r.start_time, r.received_time, r.organization, r.report_id,"    \
@@ -42,13 +34,13 @@ report_row(sqlite3_stmt *s, struct store_report_row *row)
 	row->key = sqlite3_column_int64(s, 0);
 	row->start_time = sqlite3_column_int64(s, 1);
 	row->received_time = sqlite3_column_int64(s, 2);
-	row->organization = text_or_empty(s, 3);
-	row->report_id = text_or_empty(s, 4);
-	row->domains = text_or_empty(s, 5);
+	row->organization = store_col_text(s, 3);
+	row->report_id = store_col_text(s, 4);
+	row->domains = store_col_text(s, 5);
 	row->successful_sessions = sqlite3_column_int64(s, 6);
 	row->failed_sessions = sqlite3_column_int64(s, 7);
-	row->channel = text_or_empty(s, 8);
-	row->warnings = text_or_empty(s, 9);
+	row->channel = store_col_text(s, 8);
+	row->warnings = store_col_text(s, 9);
 }
 
 static int
@@ -211,10 +203,10 @@ quarantine_one(sqlite3_stmt *s, void *arg)
 
 	row.key = sqlite3_column_int64(s, 0);
 	row.received_time = sqlite3_column_int64(s, 1);
-	row.channel = text_or_empty(s, 2);
-	row.source = text_or_empty(s, 3);
-	row.submitter = text_or_empty(s, 4);
-	row.reason = text_or_empty(s, 5);
+	row.channel = store_col_text(s, 2);
+	row.source = store_col_text(s, 3);
+	row.submitter = store_col_text(s, 4);
+	row.reason = store_col_text(s, 5);
 	row.bytes = sqlite3_column_blob(s, 6);
 	row.len = (size_t)sqlite3_column_bytes(s, 6);
 	return x->cb(&row, x->arg);

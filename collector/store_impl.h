@@ -91,6 +91,9 @@ void store_explain(struct store *st, const char *sql,
 int store_bind_filter(sqlite3_stmt *s, const struct store_filter *f,
                       char **domains_json, struct errbuf *eb);
 
+/* Column i of the row as text; "" for NULL. Valid until the next step. */
+const char *store_col_text(sqlite3_stmt *s, int i);
+
 /* Frees what json_dumps() returned, with jansson's own free function (the
  * process may have given jansson another allocator). NULL is accepted. */
 void store_json_free(char *s);

@@ -201,8 +201,8 @@ prepare(struct store *st, const char *sql, sqlite3_stmt **s, struct errbuf *eb)
 	return 0;
 }
 
-static const char *
-col_text(sqlite3_stmt *s, int i)
+const char *
+store_col_text(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);
 
@@ -288,7 +288,7 @@ store_explain(struct store *st, const char *sql, const struct store_filter *f)
 	    store_bind_filter(s, f, &dj, NULL) == 0) {
 		bind_split(s, &sp);
 		while (sqlite3_step(s) == SQLITE_ROW)
-			fprintf(stderr, "plan: %s\n", col_text(s, 3));
+			fprintf(stderr, "plan: %s\n", store_col_text(s, 3));
 	}
 	sqlite3_finalize(s);
 	sqlite3_free(q);
@@ -320,12 +320,12 @@ summary_one(sqlite3_stmt *s, void *arg)
 	struct summary_ctx *x = arg;
 	struct store_summary_row row;
 	const char *types[MAX_VALUES], *modes[MAX_VALUES];
-	json_t *jt = json_loads(col_text(s, 7), 0, NULL);
-	json_t *jm = json_loads(col_text(s, 8), 0, NULL);
+	json_t *jt = json_loads(store_col_text(s, 7), 0, NULL);
+	json_t *jm = json_loads(store_col_text(s, 8), 0, NULL);
 	int ret;
 
 	memset(&row, 0, sizeof(row));
-	row.policy_domain = col_text(s, 0);
+	row.policy_domain = store_col_text(s, 0);
 	row.reports = sqlite3_column_int64(s, 1);
 	row.organizations = sqlite3_column_int64(s, 2);
 	row.successful_sessions = sqlite3_column_int64(s, 3);
@@ -334,8 +334,8 @@ summary_one(sqlite3_stmt *s, void *arg)
 	row.npolicy_types = values_sorted(jt, types, MAX_VALUES);
 	row.policy_modes = modes;
 	row.npolicy_modes = values_sorted(jm, modes, MAX_VALUES);
-	row.first_day = col_text(s, 9);
-	row.last_day = col_text(s, 10);
+	row.first_day = store_col_text(s, 9);
+	row.last_day = store_col_text(s, 10);
 	ret = x->cb(&row, x->arg);
 	json_decref(jt);
 	json_decref(jm);
@@ -496,7 +496,7 @@ tally_row(sqlite3_stmt *s, void *arg)
 	int n = sqlite3_column_count(s) - 3, i;
 
 	for (i = 0; i < n; i++)
-		k[i] = col_text(s, i);
+		k[i] = store_col_text(s, i);
 	return tally_add(t, k, sqlite3_column_int64(s, n),
 	                 sqlite3_column_int64(s, n + 1),
 	                 sqlite3_column_int64(s, n + 2)) != 0;
@@ -602,13 +602,13 @@ sts_one(sqlite3_stmt *s, void *arg)
 	struct sts_ctx *x = arg;
 	struct store_sts_row row;
 
-	row.policy_domain = col_text(s, 0);
+	row.policy_domain = store_col_text(s, 0);
 	row.organizations = sqlite3_column_int64(s, 2);
 	row.successful_sessions = sqlite3_column_int64(s, 5);
 	row.failed_sessions = sqlite3_column_int64(s, 6);
 	row.days = sqlite3_column_int64(s, 11);
-	row.newest_mode = col_text(s, 12);
-	row.mx_patterns = col_text(s, 13);
+	row.newest_mode = store_col_text(s, 12);
+	row.mx_patterns = store_col_text(s, 13);
 	return x->cb(&row, x->arg);
 }
 
