@@ -136,10 +136,12 @@ walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
 		d = json_real_value(v);
 		if (d < 0)
 			return walk_fail(w, l, key, "negative");
-		if (d != (double)(int64_t)d && d < 1e18)
-			return walk_fail(w, l, key, "fractional");
+		/* Bounded before the cast: a double past INT64_MAX does not
+		 * convert (C11 6.3.1.4; the fuzzer found 1e30). */
 		if (d > (double)LIMIT_SESSION_COUNT)
 			return walk_fail(w, l, key, "above 2^53");
+		if (d != (double)(int64_t)d)
+			return walk_fail(w, l, key, "fractional");
 		ll = (long long)d;
 		walk_warn(w, l, key, "a count sent as a real number");
 	} else if (json_is_string(v)) {

@@ -1103,14 +1103,50 @@ test_hostile_prepare_without_store(void **state)
 	}
 }
 
-/* One cmocka test per case, named after it, then the store-less pass. */
-int
-main(void)
+/* Writes each case's input to DIR/NAME (the fuzzers' seeds); 0 or 1. */
+static int
+write_inputs(const char *dir)
 {
-	struct CMUnitTest *tests = calloc(NCASES + 1, sizeof(*tests));
+	struct buf b = {0};
+	char path[1024], *p;
+	size_t i;
+	FILE *fp;
+
+	for (i = 0; i < NCASES; i++) {
+		b.len = 0;
+		buf_add(&b, "", 0);
+		cases[i].build(&b, cases[i].arg);
+		snprintf(path, sizeof(path), "%s/hostile-", dir);
+		p = path + strlen(path);
+		snprintf(p, sizeof(path) - (size_t)(p - path), "%s",
+		         cases[i].name);
+		for (; *p; p++)
+			if (*p == '/' || *p == ' ')
+				*p = '_';
+		if ((fp = fopen(path, "wb")) == NULL ||
+		    fwrite(b.data, 1, b.len, fp) != b.len || fclose(fp) != 0) {
+			perror(path);
+			free(b.data);
+			return 1;
+		}
+	}
+	free(b.data);
+	printf("%zu inputs written to %s\n", NCASES, dir);
+	return 0;
+}
+
+/* One cmocka test per case, named after it, then the store-less pass.
+ * With --write-inputs DIR, writes the inputs instead. */
+int
+main(int argc, char **argv)
+{
+	struct CMUnitTest *tests;
 	size_t i;
 	int rc;
 
+	if (argc == 3 && strcmp(argv[1], "--write-inputs") == 0)
+		return write_inputs(argv[2]);
+	tests = calloc(NCASES + 1, sizeof(*tests));
 	assert_non_null(tests);
 	for (i = 0; i < NCASES; i++) {
 		tests[i].name = cases[i].name;
