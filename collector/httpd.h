@@ -46,6 +46,7 @@ struct httpd_config {
 	unsigned connections, per_ip, timeout, threads;
 	unsigned request_timeout, commit_batch;
 	int busy_timeout_ms;
+	const char *tls_priority; /* GnuTLS priority string */
 	struct ingest_limits limits;
 };
 

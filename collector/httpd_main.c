@@ -37,6 +37,8 @@ static const char usage[] =
     ")\n"
     "  --cert FILE, --key FILE   PEM certificate chain and key\n"
     "  --no-tls            plain HTTP, behind a reverse proxy\n"
+    "  --tls-priority STR  GnuTLS priority string (default\n"
+    "                      " TLS_PRIORITY_DEFAULT ")\n"
     "  --trust-proxy       take the client from X-Forwarded-For (its last\n"
     "                      address); only behind a proxy that sets it\n"
     "  --path PATH         the report path (default /; repeatable)\n"
@@ -101,6 +103,7 @@ parse_args(int argc, char **argv)
 	    {"cert", required_argument, NULL, 'c'},
 	    {"key", required_argument, NULL, 'k'},
 	    {"no-tls", no_argument, NULL, 'n'},
+	    {"tls-priority", required_argument, NULL, 'p'},
 	    {"trust-proxy", no_argument, NULL, 'X'},
 	    {"max-report-size", required_argument, NULL, 'R'},
 	    {"max-ratio", required_argument, NULL, 'r'},
@@ -118,6 +121,7 @@ parse_args(int argc, char **argv)
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
+	struct errbuf eb = {""};
 	unsigned v;
 	int opt, r = 0;
 
@@ -135,6 +139,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'n':
 			httpd_cfg.no_tls = 1;
+			break;
+		case 'p':
+			httpd_cfg.tls_priority = optarg;
 			break;
 		case 'X':
 			httpd_cfg.trust_proxy = 1;
@@ -218,6 +225,9 @@ parse_args(int argc, char **argv)
 		return bad("--cert and --key are needed (or --no-tls)");
 	if (httpd_cfg.npaths == 0)
 		httpd_cfg.paths[httpd_cfg.npaths++] = "/";
+	if (!httpd_cfg.no_tls &&
+	    tls_priority_check(httpd_cfg.tls_priority, &eb) != 0)
+		return bad("%s", eb.msg);
 	return -1;
 }
 
@@ -276,9 +286,7 @@ start(int fd)
 	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[] = {
 	    {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve},
-	    /* TLS 1.2 and 1.3 only. */
-	    {MHD_OPTION_HTTPS_PRIORITIES, 0,
-	     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"},
+	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)httpd_cfg.tls_priority},
 	    {MHD_OPTION_END, 0, NULL}};
 
 	if (!httpd_cfg.no_tls)
@@ -363,6 +371,7 @@ main(int argc, char **argv)
 	httpd_cfg.request_timeout = HTTPD_REQUEST_TIMEOUT;
 	httpd_cfg.threads = HTTPD_THREADS;
 	httpd_cfg.commit_batch = COMMIT_BATCH;
+	httpd_cfg.tls_priority = TLS_PRIORITY_DEFAULT;
 	httpd_cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;
 	ingest_limits_default(&httpd_cfg.limits);
 	if ((ret = parse_args(argc, argv)) >= 0)

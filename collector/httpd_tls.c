@@ -98,6 +98,21 @@ fingerprint(struct pair *p)
 }
 
 int
+tls_priority_check(const char *priority, struct errbuf *eb)
+{
+	gnutls_priority_t p;
+	const char *where = NULL;
+	int rc = gnutls_priority_init(&p, priority, &where);
+
+	if (rc != GNUTLS_E_SUCCESS)
+		return errbuf_set(eb, "--tls-priority: %s at \"%s\"",
+		                  gnutls_strerror(rc),
+		                  where ? where : priority);
+	gnutls_priority_deinit(p);
+	return 0;
+}
+
+int
 tls_load(const char *cert_path, const char *key_path, struct errbuf *eb)
 {
 	gnutls_datum_t cert = {0}, key = {0};

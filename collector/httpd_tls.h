@@ -24,6 +24,14 @@ int tls_retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
                  gnutls_pcert_st **pcert, unsigned int *pcert_length,
                  gnutls_privkey_t *pkey);
 
+/* TLS 1.3 and 1.2 only, GnuTLS's NORMAL ciphers otherwise: what every
+ * large reporter speaks (RFC 8460 5.4 asks for HTTPS, RFC 9325 for 1.2 or
+ * later). --tls-priority replaces it. */
+#define TLS_PRIORITY_DEFAULT "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
+/* Whether GnuTLS accepts the priority string; eb names where it fails. */
+int tls_priority_check(const char *priority, struct errbuf *eb);
+
 /* The served certificate's SHA-256 fingerprint, hex, for the log. */
 const char *tls_fingerprint(void);
 

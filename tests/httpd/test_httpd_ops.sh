@@ -9,6 +9,8 @@
 #     (group commit under concurrency);
 #   - SIGTERM during a slow upload: the request is finished and stored;
 #   - --no-tls --trust-proxy: the client is X-Forwarded-For's last address;
+#   - --tls-priority: TLS 1.2 and 1.3 by default, 1.1 refused; a string
+#     that allows 1.1, one that allows 1.3 alone, one GnuTLS rejects;
 #   - --listen [::]:PORT serves IPv6 and IPv4 clients.
 #
 # Usage: test_httpd_ops.sh TLSRPT TLSRPT_HTTPD
@@ -138,6 +140,40 @@ curl -s -o /dev/null -H 'Content-Type: application/tlsrpt+json' -H 'X-Forwarded-
 check "without --trust-proxy: the peer is the client" 127.0.0.1 \
 	"$(sqlite3 "$work/t.db" "SELECT source FROM report WHERE report_id = 'p-2'")"
 stop "--no-tls"
+# TLS versions: openssl as a client willing to speak 1.1 (SECLEVEL=0), so
+# a refusal is the server's. The default takes 1.2 and 1.3 only; a
+# --tls-priority that allows 1.1 shows the client can; one with 1.3 alone
+# refuses 1.2; a priority GnuTLS cannot parse stops the start (64).
+# shake VERSION: "ok" when a handshake at that version succeeds.
+shake() {
+	openssl s_client "-$1" -cipher 'DEFAULT@SECLEVEL=0' -connect "127.0.0.1:$port" \
+		</dev/null >/dev/null 2>&1 && echo ok || echo refused
+}
+host=127.0.0.1
+scheme=https
+for prio in default "NORMAL:-VERS-ALL:+VERS-TLS1.1:+VERS-TLS1.2:+VERS-TLS1.3" \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3"; do
+	if [ "$prio" = default ]; then
+		start --cert "$work/b.pem" --key "$work/b.key" || not_ok "start ($prio)"
+	else
+		start --cert "$work/b.pem" --key "$work/b.key" --tls-priority "$prio" ||
+			not_ok "start ($prio)"
+	fi
+	got="$(shake tls1_1) $(shake tls1_2) $(shake tls1_3)"
+	case $prio in
+	default) want="refused ok ok" ;;
+	*TLS1.1*) want="ok ok ok" ;;
+	*) want="refused refused ok" ;;
+	esac
+	check "TLS 1.1, 1.2, 1.3 with priority $prio" "$want" "$got"
+	stop "priority $prio"
+done
+"$HTTPD" -f --listen 127.0.0.1:1 --cert "$work/b.pem" --key "$work/b.key" \
+	--tls-priority 'NORMAL:+NO-SUCH-THING' >/dev/null 2>"$work/prio.err"
+check "a bad --tls-priority: exit 64" 64 "$?"
+contains "a bad --tls-priority: says where" "$work/prio.err" 'at "+NO-SUCH-THING"'
+scheme=http
+
 # [::] takes IPv6 and IPv4 connections.
 if grep -q '^0\{31\}1 ' /proc/net/if_inet6 2>/dev/null; then
 	host="[::]"
