@@ -362,6 +362,10 @@ main(int argc, char **argv)
 	sigset_t set;
 	int ret, fd;
 
+	/* Nothing a parent left open is kept: the daemon holds only what it
+	 * opens itself (the listener, the key while reading it, the
+	 * database). */
+	closefrom(3);
 	httpd_cfg.listen = DEFAULT_LISTEN;
 	httpd_cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
 	httpd_cfg.max_body = HTTPD_MAX_BODY;

@@ -194,6 +194,9 @@ main(int argc, char **argv)
 	struct errbuf eb;
 	int ret;
 
+	/* Nothing a parent left open is kept: only the socket and the
+	 * database are held. */
+	closefrom(3);
 	cfg.socket = DEFAULT_SOCKET;
 	cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
 	cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;

@@ -13,7 +13,9 @@
 int privdrop_lookup(const char *user, uid_t *uid, gid_t *gid,
                     struct errbuf *eb);
 
-/* Becomes uid/gid for good; fails (eb says why) unless root is gone. */
+/* Becomes uid/gid for good (uid 0 is refused), then checks that every
+ * real, effective and saved id changed and that setuid(0) and seteuid(0)
+ * fail; fails (eb says why) otherwise. */
 int privdrop_to(uid_t uid, gid_t gid, struct errbuf *eb);
 
 #endif
