@@ -22,12 +22,23 @@ log_init(const char *name, int foreground)
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
+/* Control characters become '?': a sender's organization or report-id
+ * with a newline in it must not forge a log line of its own. */
+static void
+defang(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static void
 vlog(int pri, const char *fmt, va_list ap, const char *err)
 {
 	char line[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
+	defang(line);
 	if (log_foreground) {
 		/* One fprintf: lines of different threads do not mix. */
 		fprintf(stderr, "%s: %s%s%s\n", log_name, line, err ? ": " : "",

@@ -9,6 +9,7 @@
 #     (group commit under concurrency);
 #   - SIGTERM during a slow upload: the request is finished and stored;
 #   - --no-tls --trust-proxy: the client is X-Forwarded-For's last address;
+#   - a newline in a sender's organization does not forge a log line;
 #   - --tls-priority: TLS 1.2 and 1.3 by default, 1.1 refused; a string
 #     that allows 1.1, one that allows 1.3 alone, one GnuTLS rejects;
 #   - --listen [::]:PORT serves IPv6 and IPv4 clients.
@@ -139,6 +140,12 @@ curl -s -o /dev/null -H 'Content-Type: application/tlsrpt+json' -H 'X-Forwarded-
 	--data-binary "@$work/p2.json" "http://127.0.0.1:$port/"
 check "without --trust-proxy: the peer is the client" 127.0.0.1 \
 	"$(sqlite3 "$work/t.db" "SELECT source FROM report WHERE report_id = 'p-2'")"
+# A newline in a sender's organization (a JSON "\n") cannot forge a log line.
+report 'Evil\nFORGED: tlsrpt-httpd: fake' p-3 proxy.example 3 0 >"$work/p3.json"
+check "a newline in the organization: stored" 201 "$(curl -s -o /dev/null -w '%{http_code}' \
+	-H 'Content-Type: application/tlsrpt+json' --data-binary "@$work/p3.json" "http://127.0.0.1:$port/")"
+check "the log has no forged line" 0 "$(grep -c '^FORGED' "$work/httpd.log")"
+contains "the newline is logged as ?" "$work/httpd.log" "org=Evil?FORGED: tlsrpt-httpd: fake"
 stop "--no-tls"
 # TLS versions: openssl as a client willing to speak 1.1 (SECLEVEL=0), so
 # a refusal is the server's. The default takes 1.2 and 1.3 only; a
