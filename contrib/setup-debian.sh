@@ -4,7 +4,8 @@
 #
 # Usage: contrib/setup-debian.sh [--test]
 #   --test  also what the test suite uses (valgrind, sqlite3, clang-format,
-#           postfix, headless chromium and the fonts it draws the digest with)
+#           postfix, headless chromium and the fonts it draws the digest with,
+#           clang and libFuzzer)
 set -eu
 
 pkgs=(build-essential cmake pkg-config gzip
@@ -12,7 +13,7 @@ pkgs=(build-essential cmake pkg-config gzip
       libmilter-dev libcmocka-dev libgmime-3.0-dev)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(sqlite3 valgrind clang-format time miltertest postfix swaks openssl curl python3
-	       chromium fonts-liberation)
+	       chromium fonts-liberation clang libclang-rt-14-dev)
 fi
 
 missing=()
