@@ -61,11 +61,13 @@ log_info(const char *fmt, ...)
 void
 log_warn(const char *fmt, ...)
 {
-	char err[128];
+	char buf[128];
 	va_list ap;
 	int saved = errno;
+	/* GNU strerror_r (_GNU_SOURCE): the message is what it returns, not
+	 * always what it leaves in buf. */
+	const char *err = strerror_r(saved, buf, sizeof(buf));
 
-	strerror_r(saved, err, sizeof(err));
 	va_start(ap, fmt);
 	vlog(LOG_WARNING, fmt, ap, err);
 	va_end(ap);

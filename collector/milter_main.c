@@ -206,8 +206,9 @@ main(int argc, char **argv)
 		return ret;
 	if (bind_and_drop() != 0)
 		return 1;
-	/* A database that cannot be opened or is not one: refuse to serve. */
-	if (store_open(cfg.db, STORE_DURABLE, cfg.busy_timeout_ms,
+	/* A database that cannot be opened, is not one or is damaged:
+	 * refuse to serve. */
+	if (store_open(cfg.db, STORE_DURABLE | STORE_CHECK, cfg.busy_timeout_ms,
 	               &milter_store, &eb) != 0) {
 		fprintf(stderr, MILTER_NAME ": %s\n", eb.msg);
 		return 1;
