@@ -9,9 +9,10 @@
 # Environment: FUZZ_DIR (default build-fuzz/fuzz: corpora, findings, logs),
 #   FUZZ_JOBS targets at once (default: the number of cores).
 #
-# Seeds: every file of ../shared/corpus that suits the target (gzip files
-# for inflate; JSON, and the JSON inside gzip files, for report; mail for
-# mime; all of them for ingest), and the inputs of the hostile unit tests
+# Seeds: every file under 1 MiB of ../shared/corpus that suits the target
+# (gzip files for inflate; JSON, and the JSON inside gzip files, for
+# report; mail for mime; all of them for ingest), and the inputs of the
+# hostile unit tests
 # (test_hostile --write-inputs). The corpus each target grows is kept in
 # FUZZ_DIR/corpus/TARGET and reused by the next run.
 #
@@ -52,12 +53,13 @@ if [ -d "$corpus_src" ]; then
 		else
 			cp "$f" "$seeds/report/$name"
 		fi
-	done < <(find "$corpus_src" -type f ! -name '*.md' -size -1M -print0)
+	done < <(find "$corpus_src" -type f ! -name '*.md' -size -1024k -print0)
 else
 	echo "run.sh: $corpus_src absent: seeding from the hostile inputs alone" >&2
 fi
 for t in inflate report mime ingest; do
 	cp "$seeds"/hostile/* "$seeds/$t/"
+	echo "# $t: $(ls "$seeds/$t" | wc -l) seeds" >&2
 done
 
 run_one() { # TARGET: one libFuzzer run; its log in $dir/TARGET.log
