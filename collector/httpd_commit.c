@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "httpd_commit.h"
+#include "log.h"
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
@@ -30,7 +31,7 @@ static void
 run_batch(struct commit_job *jobs)
 {
 	struct commit_job *j, *next;
-	struct errbuf eb;
+	struct errbuf eb = {""};
 	int64_t now = time(NULL);
 	int ok;
 
@@ -44,6 +45,9 @@ run_batch(struct commit_job *jobs)
 		ok = 0;
 	}
 	pthread_mutex_unlock(&store_mu);
+	/* Once, with the storage's reason; each request logs its 503. */
+	if (!ok)
+		log_warnx("tempfail: %s", eb.msg);
 	/* Once resumed, a job may be answered and freed at once. */
 	for (j = jobs; j != NULL; j = next) {
 		next = j->next;
