@@ -15,6 +15,9 @@
  * bounded (httpd.h), connections in all and per IP and their time are
  * limited by libmicrohttpd. Requests run on libmicrohttpd's threads; each
  * has its own context; the one store connection is shared under a mutex.
+ * Started as root with --user, it binds and reads the key, then drops
+ * (privdrop.c verifies it) before opening the database; TLS 1.2 and 1.3
+ * only unless --tls-priority says otherwise. See SECURITY.md.
  */
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -16,7 +16,7 @@
  * drops to --user before opening the database or reading any message. The
  * callbacks run on libmilter's threads: each connection and message has its
  * own context (smfi_setpriv); the one store connection is shared under a
- * mutex; the configuration is read-only once serving.
+ * mutex; the configuration is read-only once serving. See SECURITY.md.
  */
 #include <libmilter/mfapi.h>
 #include <pthread.h>
