@@ -71,7 +71,12 @@ check "label not trusted: gzip sent as octet-stream" 200 \
 	"$(status "$(post application/octet-stream "$work/w1.gz")")"
 check "wrong media type: 415" 415 "$(status "$(post text/plain "$work/w1.json")")"
 head -c 200000 /dev/zero >"$work/big"
-check "oversized Content-Length: 413" 413 "$(status "$(post application/json "$work/big")")"
+# Expect: 100-continue, as a careful client sends a large body: the 413
+# decided from Content-Length comes before any of it. (Without it curl
+# may still be writing when the server answers and closes, and see a
+# reset instead of the 413: CI saw that once.)
+check "oversized Content-Length: 413" 413 \
+	"$(status "$(post application/json "$work/big" -H 'Expect: 100-continue')")"
 # Chunked, so decided while reading: up to --max-body more is read and
 # dropped to answer 413 in order; a longer body is cut off unanswered.
 head -c 100000 /dev/zero >"$work/big2"
