@@ -120,8 +120,8 @@ on_domain(const struct store_summary_row *r, void *arg)
 	struct gather *g = arg;
 	struct digest *d = g->d;
 	struct digest_domain *x, *nd;
-	size_t i, len = 1;
-	char *m;
+	size_t i, n, len = 1;
+	char *m, *p;
 
 	if (d->ndomains == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 16;
@@ -141,10 +141,14 @@ on_domain(const struct store_summary_row *r, void *arg)
 		len += strlen(r->policy_modes[i]) + 2;
 	if ((m = arena_alloc(d->arena, len)) == NULL || x->domain == NULL)
 		return -1;
-	for (i = 0; i < r->npolicy_modes; i++) {
-		strcat(m, i ? ", " : "");
-		strcat(m, r->policy_modes[i]);
+	/* "testing, enforce": len counted each mode and its ", " above. */
+	for (i = 0, p = m; i < r->npolicy_modes; i++) {
+		if (i > 0)
+			p = (char *)memcpy(p, ", ", 2) + 2;
+		n = strlen(r->policy_modes[i]);
+		p = (char *)memcpy(p, r->policy_modes[i], n) + n;
 	}
+	*p = '\0';
 	x->modes = m;
 	d->ok += x->ok;
 	d->failed += x->failed;

@@ -154,7 +154,8 @@ int
 table_list(struct table *t, const char *const *v, size_t n)
 {
 	struct cell *c = next_cell(t);
-	size_t i, len = 1;
+	size_t i, k, len = 1;
+	char *p;
 
 	if (c == NULL || (c->list = calloc(n ? n : 1, sizeof(char *))) == NULL)
 		return -1;
@@ -164,13 +165,16 @@ table_list(struct table *t, const char *const *v, size_t n)
 		c->nlist++;
 		len += strlen(v[i]) + 1;
 	}
-	if ((c->text = calloc(1, len)) == NULL)
+	if ((c->text = malloc(len)) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
+	/* "a,b,c": len counted each value and its comma above. */
+	for (i = 0, p = c->text; i < n; i++) {
 		if (i > 0)
-			strcat(c->text, ",");
-		strcat(c->text, v[i]);
+			*p++ = ',';
+		k = strlen(v[i]);
+		p = (char *)memcpy(p, v[i], k) + k;
 	}
+	*p = '\0';
 	return 0;
 }
 
