@@ -45,16 +45,7 @@
 # Environment: ROUNDS, IMPORT_N, WEB_N, MAIL_N, CLIENTS (default 3, 8000,
 # 300, 800, 6); TLSRPT_KEEP=1 keeps the work directory.
 set -u
-TLSRPT=$1
-HTTPD=$2
-MILTER_BIN=$3
-GEN=$4
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../cli/lib.sh"
-# A work directory of its own name: large, and not to be taken for the
-# CLI tests' by anyone cleaning those up.
-rmdir "$work"
-work=$(mktemp -d /tmp/tlsrpt-fault-XXXXXX)
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${ROUNDS:-3}
 IMPORT_N=${IMPORT_N:-8000}
 WEB_N=${WEB_N:-300}

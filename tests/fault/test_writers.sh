@@ -39,17 +39,8 @@
 # IMPORT_PAUSE (0.5 s between imports); TLSRPT_KEEP=1 keeps the work
 # directory.
 set -u
-TLSRPT=$1
-HTTPD=$2
-MILTER_BIN=$3
-GEN=$4
+. "$(dirname "$0")/lib.sh"
 DURATION=${5:-60}
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../cli/lib.sh"
-# A work directory of its own name: large, and not to be taken for the
-# CLI tests' by anyone cleaning those up.
-rmdir "$work"
-work=$(mktemp -d /tmp/tlsrpt-fault-XXXXXX)
 BUSY_MS=${BUSY_MS:-1}
 CLIENTS=${CLIENTS:-2}
 BATCH=${BATCH:-500}
