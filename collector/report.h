@@ -27,6 +27,9 @@ struct report_failure {
 	int64_t failed_sessions;
 };
 
+#define POLICY_COUNTS  1
+#define POLICY_CARRIES 2
+
 struct report_policy {
 	const char *policy_type;   /* "sts", "tlsa", "no-policy-found", ... */
 	const char *policy_domain; /* lower case, no trailing dot; may be "" */
@@ -37,9 +40,14 @@ struct report_policy {
 	size_t nmx_hosts;
 	int64_t successful_sessions;
 	int64_t failed_sessions;
-	/* 1 when this policy stands for its domain in per-domain totals: the
-	 * policy with the most sessions among those of the same report that
-	 * name the same domain (DESIGN.md "Counting"). */
+	/* Whether this policy counts in its domain's totals (DESIGN.md
+	 * "Counting"): among the policies of the same report that name the
+	 * same domain, those of each type add up; of the sts and tlsa groups
+	 * (the same sessions) only the larger stands, tlsa on a tie; other
+	 * types always count. 0: it does not; POLICY_COUNTS: it does;
+	 * POLICY_CARRIES: it does and is the first that does, which
+	 * carries the report in per-domain report counts (one per report and
+	 * domain). */
 	int counts_for_domain;
 	struct report_failure *failures;
 	size_t nfailures;

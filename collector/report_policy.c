@@ -442,20 +442,69 @@ struct rank {
 	size_t index;
 };
 
-/* By domain, then most sessions first, then report order. */
+/* By domain, then report order: each domain's policies in one run. */
 static int
 rank_cmp(const void *a, const void *b)
 {
 	const struct rank *x = a, *y = b;
-	int64_t sx = report_policy_sessions(x->p);
-	int64_t sy = report_policy_sessions(y->p);
 	int c = strcmp(x->p->policy_domain, y->p->policy_domain);
 
 	if (c != 0)
 		return c;
-	if (sx != sy)
-		return sx > sy ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* a + b, held at INT64_MAX: a report may hold 10,000 policies of 2^53
+ * sessions each, more than 64 bits can sum. */
+static int64_t
+add_held(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+/*
+ * DESIGN.md "Counting", for the policies rk[0..n) of one domain: the
+ * policies of one type are distinct sessions and add up; the sts group
+ * and the tlsa group are the same sessions seen twice (Microsoft), so only
+ * the larger stands, tlsa on a tie (DANE takes precedence, RFC 8461 §2);
+ * no-policy-found and other types always count. Of those that count, the
+ * first in report order also carries the report, so that a domain's report
+ * count counts each report once.
+ */
+static void
+mark_domain(struct rank *rk, size_t n)
+{
+	int64_t sts = 0, tlsa = 0;
+	int has_sts = 0, has_tlsa = 0, carried = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct report_policy *p = rk[i].p;
+
+		if (strcmp(p->policy_type, "sts") == 0) {
+			has_sts = 1;
+			sts = add_held(sts, report_policy_sessions(p));
+		} else if (strcmp(p->policy_type, "tlsa") == 0) {
+			has_tlsa = 1;
+			tlsa = add_held(tlsa, report_policy_sessions(p));
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct report_policy *p = rk[i].p;
+
+		if (has_sts && has_tlsa && strcmp(p->policy_type, "sts") == 0)
+			p->counts_for_domain = sts > tlsa;
+		else if (has_sts && has_tlsa &&
+		         strcmp(p->policy_type, "tlsa") == 0)
+			p->counts_for_domain = tlsa >= sts;
+		else
+			p->counts_for_domain = 1;
+		/* The first that counts carries the report in report counts. */
+		if (p->counts_for_domain && !carried) {
+			p->counts_for_domain = POLICY_CARRIES;
+			carried = 1;
+		}
+	}
 }
 
 int
@@ -463,10 +512,10 @@ mark_counting(struct walk *w)
 {
 	struct report *r = w->r;
 	struct rank *rk;
-	size_t i;
+	size_t i, run;
 
 	if (r->npolicies == 1) {
-		r->policies[0].counts_for_domain = 1;
+		r->policies[0].counts_for_domain = POLICY_CARRIES;
 		return 0;
 	}
 	if ((rk = calloc(r->npolicies, sizeof(*rk))) == NULL)
@@ -474,10 +523,13 @@ mark_counting(struct walk *w)
 	for (i = 0; i < r->npolicies; i++)
 		rk[i] = (struct rank){&r->policies[i], i};
 	qsort(rk, r->npolicies, sizeof(*rk), rank_cmp);
-	for (i = 0; i < r->npolicies; i++)
-		rk[i].p->counts_for_domain =
-		    i == 0 || strcmp(rk[i].p->policy_domain,
-		                     rk[i - 1].p->policy_domain) != 0;
+	for (run = 0, i = 1; i <= r->npolicies; i++) {
+		if (i < r->npolicies && strcmp(rk[i].p->policy_domain,
+		                               rk[run].p->policy_domain) == 0)
+			continue;
+		mark_domain(rk + run, i - run);
+		run = i;
+	}
 	free(rk);
 	return 0;
 }

@@ -116,11 +116,12 @@ store_schema_version(struct store *st)
 }
 
 /* What a schema step needs beyond its SQL: the rollups of 002 are filled
- * from the reports already stored. */
+ * from the reports already stored, and refilled by 003, which changed which
+ * policies count for their domain (a key of the rollups). */
 static int
 schema_fill(struct store *st, int version, struct errbuf *eb)
 {
-	if (version == 2)
+	if (version == 2 || version == 3)
 		return store_rollup_rebuild(st, INT64_MIN, INT64_MAX, eb);
 	return 0;
 }

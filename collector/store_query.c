@@ -261,8 +261,8 @@ domain_sql(char *sql, size_t size, const struct store_filter *f,
 	                " tlsrpt_daybit(p.start_time)",
 	                0, NULL, NULL);
 	cat(sql, size,
-	    ") SELECT d, sum(n * c), count(DISTINCT o), sum(s * c),"
-	    " sum(fl * c), sum(s), sum(fl), json_group_array(DISTINCT t),"
+	    ") SELECT d, sum(n * (c = 2)), count(DISTINCT o), sum(s * (c > 0)),"
+	    " sum(fl * (c > 0)), sum(s), sum(fl), json_group_array(DISTINCT t),"
 	    " json_group_array(DISTINCT m), date(min(a), 'unixepoch'),"
 	    " date(max(z), 'unixepoch'), tlsrpt_days(b, dm)%s"
 	    " FROM src GROUP BY d ORDER BY d",
@@ -390,6 +390,11 @@ static const struct failure_rollup {
 	const char *col[NFAILURE_KEYS];
 	const char *domain, *org, *type; /* filter columns it has */
 	int one_domain; /* without the domain key, needs one domain */
+	/* Its rows are per policy type, without the mode: it needs a type
+	 * filter, since several types of one report may count for a domain
+	 * (no-policy-found beside sts), and summed over the types a report
+	 * with failures under two would count twice. */
+	int one_type;
 } failure_rollups[] = {
     {"rollup_failure",
      FAILURE_BY_MTA | FAILURE_BY_TYPE | FAILURE_BY_MODE,
@@ -398,6 +403,7 @@ static const struct failure_rollup {
      NULL,
      "organization",
      NULL,
+     0,
      0},
     {"rollup_mx",
      FAILURE_BY_TYPE | FAILURE_BY_MX,
@@ -406,6 +412,7 @@ static const struct failure_rollup {
      "policy_domain",
      NULL,
      "policy_type",
+     1,
      1},
 };
 
@@ -428,6 +435,8 @@ pick_rollup(const struct store_filter *f, unsigned keys)
 			ok = 0;
 		if (r->one_domain && !(keys & FAILURE_BY_DOMAIN) &&
 		    f->ndomains != 1)
+			ok = 0;
+		if (r->one_type && !f->policy_type)
 			ok = 0;
 		if (ok)
 			return r;
@@ -459,7 +468,7 @@ failure_detail_sql(char *sql, size_t size, const struct store_filter *f,
 	    lo, lo + 1);
 	/* Without the mode among the keys a domain's sessions count once. */
 	if (!(keys & FAILURE_BY_MODE) && !f->policy_type)
-		cat(sql, size, " AND p.counts_for_domain = 1");
+		cat(sql, size, " AND p.counts_for_domain > 0");
 	filter_terms(sql, size, f, "p.policy_domain", "r.organization",
 	             "p.policy_type");
 	cat(sql, size, " ORDER BY p.start_time, p.id");
@@ -481,7 +490,7 @@ failure_rollup_sql(char *sql, size_t size, const struct store_filter *f,
 	cat(sql, size, "failed_sessions, reports, 0 FROM %s x", ru->table);
 	bucket_terms(sql, size, sp);
 	if (!(keys & FAILURE_BY_MODE) && !f->policy_type)
-		cat(sql, size, " AND x.counts_for_domain = 1");
+		cat(sql, size, " AND x.counts_for_domain > 0");
 	filter_terms(sql, size, f, ru->domain, ru->org, ru->type);
 }
 
