@@ -381,7 +381,7 @@ print_table(const struct table *t, FILE *fp)
 	for (r = 0; r < t->nrows; r++)
 		for (k = 0; k < t->ncols; k++) {
 			const struct cell *c = &t->cells[r * t->ncols + k];
-			size_t n = c->null ? 1 : strlen(c->text);
+			size_t n = strlen(c->null ? TABLE_NONE : c->text);
 
 			if (n > w[k])
 				w[k] = n;
@@ -404,7 +404,7 @@ print_table(const struct table *t, FILE *fp)
 			if (t->cols[k].kind == COL_JSON)
 				continue;
 			fputs(k ? "  " : "", fp);
-			put_cell(fp, c->null ? "-" : c->text, w[k],
+			put_cell(fp, c->null ? TABLE_NONE : c->text, w[k],
 			         t->cols[k].kind == COL_INT ||
 			             t->cols[k].kind == COL_RATE,
 			         k == last);

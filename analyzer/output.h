@@ -6,7 +6,8 @@
  * JSON is an array of flat objects with the columns' snake_case keys, rates
  * as fractions, lists as arrays, missing values as null. CSV has the same
  * keys as its header, lists joined with ';', missing values empty. The
- * table is for people: titles, aligned columns, rates as percentages.
+ * table is for people: titles, aligned columns, rates as percentages,
+ * missing values as TABLE_NONE (a failure detail without sending-mta-ip).
  */
 #ifndef TLSRPT_OUTPUT_H
 #define TLSRPT_OUTPUT_H
@@ -16,6 +17,8 @@
 #include <stdio.h>
 
 enum output_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
+
+#define TABLE_NONE "(none)"
 
 /* COL_JSON: a structured value (an array of objects, say): as itself in
  * JSON, as a one-line text in CSV, left out of the table. */

@@ -85,6 +85,7 @@ worker_main(void *arg)
 		 * written. */
 		h = *pl->hints;
 		h.source = s->name;
+		h.file_name = s->name;
 		in = ingest_prepare(s->bytes, s->len, &h, pl->limits);
 		free(s->bytes);
 		s->bytes = NULL;

@@ -97,10 +97,9 @@ add_item(struct ingest_input *in, unsigned char *raw, size_t rawlen)
  * reason (prefixed with where it came from, when given). */
 static int
 parse_item(struct ingest_input *in, const struct ingest_limits *lim,
-           const char *report_domain, const char *where)
+           const struct report_hints *rh, const char *where)
 {
 	struct item *it = &in->items[in->n - 1];
-	struct report_hints rh = {report_domain};
 	const char *extra[2] = {NULL, NULL};
 	char *json = NULL;
 	size_t jlen;
@@ -114,10 +113,10 @@ parse_item(struct ingest_input *in, const struct ingest_limits *lim,
 			goto rejected;
 		if (flags & GZ_TRAILING_WS)
 			extra[0] = "whitespace after the gzip stream";
-		ret = report_parse(json, jlen, &rh, extra, &it->report, &eb);
+		ret = report_parse(json, jlen, rh, extra, &it->report, &eb);
 		free(json);
 	} else {
-		ret = report_parse((const char *)it->raw, it->rawlen, &rh, NULL,
+		ret = report_parse((const char *)it->raw, it->rawlen, rh, NULL,
 		                   &it->report, &eb);
 	}
 	if (ret == 0)
@@ -162,16 +161,16 @@ prepare_message(struct ingest_input *in, const void *bytes, size_t len,
 		goto out;
 	for (i = 0; i < m->nparts; i++) {
 		struct mime_part *p = &m->parts[i];
+		struct report_hints rh = {h->report_domain ? h->report_domain
+		                                           : m->report_domain,
+		                          p->filename};
 
 		snprintf(where, sizeof(where), "attachment %.100s",
 		         p->filename ? p->filename : p->media_type);
 		if (add_item(in, p->data, p->len) != 0)
 			goto out;
 		p->data = NULL; /* the item owns it now */
-		if (parse_item(in, lim,
-		               h->report_domain ? h->report_domain
-		                                : m->report_domain,
-		               where) != 0)
+		if (parse_item(in, lim, &rh, where) != 0)
 			goto out;
 	}
 	ret = 0;
@@ -211,10 +210,11 @@ prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
 		return reject(in, bytes, len, "empty input");
 	if (gz_is_gzip(bytes, len) || looks_like_json(bytes, len)) {
 		unsigned char *raw = dup_bytes(bytes, len);
+		struct report_hints rh = {h->report_domain, h->file_name};
 
 		if (raw == NULL || add_item(in, raw, len) != 0)
 			return -1;
-		return parse_item(in, lim, h->report_domain, NULL);
+		return parse_item(in, lim, &rh, NULL);
 	}
 	if (mime_looks_like_message(bytes, len))
 		return prepare_message(in, bytes, len, h, lim);

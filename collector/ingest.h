@@ -36,6 +36,9 @@ struct ingest_hints {
 	const char *submitter;     /* envelope sender or TLS-Report-Submitter */
 	const char *dkim;          /* DKIM result, when the intake knows it */
 	const char *report_domain; /* TLS-Report-Domain, when known */
+	/* The file the bytes were read from: a bare report's RFC 8460 §5.3
+	 * name gives the policy domain of last resort. */
+	const char *file_name;
 	/* The intake has judged the input invalid already (e.g. no passing
 	 * DKIM signature): it is quarantined with this reason, unparsed. */
 	const char *reject;

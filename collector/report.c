@@ -65,6 +65,53 @@ walk_warn(struct walk *w, struct loc l, const char *key, const char *what)
 	}
 }
 
+/* Whether two keys differ only in case, '-' and '_' ("receiving-mx-host-
+ * name" for "receiving-mx-hostname", "policy_domain" for "policy-domain"). */
+static int
+same_letters(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == '-' || *a == '_')
+			a++;
+		while (*b == '-' || *b == '_')
+			b++;
+		if (*a == '\0' || *b == '\0')
+			return *a == *b;
+		if ((*a | 0x20) != (*b | 0x20))
+			return 0;
+		a++, b++;
+	}
+}
+
+void
+walk_keys(struct walk *w, json_t *obj, struct loc l, const char *in,
+          const char *const *known)
+{
+	const char *key, *const *k, *like;
+	char what[160], where[96];
+	json_t *v;
+
+	json_object_foreach(obj, key, v)
+	{
+		like = NULL;
+		for (k = known; *k != NULL && strcmp(key, *k) != 0; k++)
+			if (like == NULL && same_letters(key, *k))
+				like = *k;
+		if (*k != NULL)
+			continue;
+		if (like != NULL)
+			snprintf(what, sizeof(what),
+			         "unknown key, ignored (meant %s?)", like);
+		else
+			snprintf(what, sizeof(what), "unknown key, ignored");
+		if (in != NULL)
+			snprintf(where, sizeof(where), "%s.%.60s", in, key);
+		else
+			snprintf(where, sizeof(where), "%.80s", key);
+		walk_warn(w, l, where, what);
+	}
+}
+
 /* Copies a JSON string into the arena; -1 when over the length limit. */
 int
 walk_copy_str(struct walk *w, json_t *v, struct loc l, const char *key,
@@ -241,6 +288,13 @@ get_time(struct walk *w, json_t *range, const char *key, int64_t *out)
 	return 0;
 }
 
+/* RFC 8460 §4.4: the members of the report and of its date-range. */
+static const char *const top_keys[] = {"organization-name", "date-range",
+                                       "contact-info",      "report-id",
+                                       "policies",          NULL};
+static const char *const range_keys[] = {"start-datetime", "end-datetime",
+                                         NULL};
+
 static int
 walk_header(struct walk *w, json_t *root)
 {
@@ -272,6 +326,8 @@ walk_header(struct walk *w, json_t *root)
 	if (r->end_time < r->start_time)
 		return walk_fail(w, WALK_TOP, "date-range",
 		                 "end-datetime before start-datetime");
+	walk_keys(w, root, WALK_TOP, NULL, top_keys);
+	walk_keys(w, range, WALK_TOP, "date-range", range_keys);
 	return 0;
 }
 

@@ -70,6 +70,9 @@ struct report {
 struct report_hints {
 	/* TLS-Report-Domain header: the policy domain of last resort. */
 	const char *report_domain;
+	/* The name the report came under (a file, an attachment): when it
+	 * is an RFC 8460 §5.3 name, its domain comes after the header. */
+	const char *file_name;
 };
 
 /*

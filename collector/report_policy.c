@@ -1,7 +1,6 @@
 /*
  * report_policy.c - the policies of a report (RFC 8460 §4.4 "policies"):
- * the applied policy, its summary and failure details; the policy mode;
- * the policy domain of last resort; which policy stands for its domain.
+ * the applied policy, its summary and failure details; the policy mode.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -109,6 +108,40 @@ out:
 }
 
 static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Whitespace around an element is trimmed: Google echoes a CRLF
+ * mta-sts.txt line by line ("mode: enforce\r"). One warning a policy. */
+static int
+trim_policy_strings(struct walk *w, struct report_policy *p, struct loc l)
+{
+	size_t i, n;
+	int trimmed = 0;
+
+	for (i = 0; i < p->npolicy_strings; i++) {
+		const char *s = p->policy_strings[i];
+
+		n = strlen(s);
+		if (n == 0 || (!is_space(s[0]) && !is_space(s[n - 1])))
+			continue;
+		while (is_space(*s))
+			s++, n--;
+		while (n > 0 && is_space(s[n - 1]))
+			n--;
+		if ((p->policy_strings[i] = arena_strndup(w->a, s, n)) == NULL)
+			return errbuf_set(w->eb, "out of memory");
+		trimmed = 1;
+	}
+	if (trimmed)
+		walk_warn(w, l, "policy-string",
+		          "whitespace around an element trimmed");
+	return 0;
+}
+
+static int
 policy_strings(struct walk *w, json_t *pol, struct loc l,
                struct report_policy *p)
 {
@@ -139,9 +172,9 @@ policy_strings(struct walk *w, json_t *pol, struct loc l,
 	}
 	if (p->npolicy_strings == 0 && expected)
 		walk_warn(w, l, "policy-string", "empty");
-	if (p->npolicy_strings == 1)
-		return decode_nested_array(w, p, l);
-	return 0;
+	if (p->npolicy_strings == 1 && decode_nested_array(w, p, l) != 0)
+		return -1;
+	return trim_policy_strings(w, p, l);
 }
 
 /* Normalizes the mx-host patterns: domains in lower case; a leaked policy
@@ -264,6 +297,25 @@ policy_mode(const struct report_policy *p)
 	return "unknown";
 }
 
+/* RFC 8460 §4.4 the members of a policy entry, its policy, its summary
+ * and a failure detail (with the draft-era failure-error-code). */
+static const char *const entry_keys[] = {"policy", "summary", "failure-details",
+                                         NULL};
+static const char *const policy_keys[] = {"policy-type", "policy-string",
+                                          "policy-domain", "mx-host", NULL};
+static const char *const summary_keys[] = {"total-successful-session-count",
+                                           "total-failure-session-count", NULL};
+static const char *const detail_keys[] = {"result-type",
+                                          "sending-mta-ip",
+                                          "receiving-mx-hostname",
+                                          "receiving-mx-helo",
+                                          "receiving-ip",
+                                          "failed-session-count",
+                                          "additional-information",
+                                          "failure-reason-code",
+                                          "failure-error-code",
+                                          NULL};
+
 static int
 walk_summary(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 {
@@ -283,6 +335,7 @@ walk_summary(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 	    walk_count(w, sum, l, "total-failure-session-count", 0,
 	               &p->failed_sessions))
 		return -1;
+	walk_keys(w, sum, l, NULL, summary_keys);
 	return 0;
 }
 
@@ -322,6 +375,7 @@ walk_detail(struct walk *w, json_t *d, struct loc l, struct report_failure *f)
 		walk_warn(w, l, "failure-error-code",
 		          "draft-era key, stored as failure-reason-code");
 	}
+	walk_keys(w, d, l, NULL, detail_keys);
 	return 0;
 }
 
@@ -396,140 +450,9 @@ walk_policy(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 		return -1;
 	p->policy_domain = domain ? walk_domain(w, domain) : NULL;
 	p->policy_mode = policy_mode(p);
+	walk_keys(w, pol, l, NULL, policy_keys);
+	walk_keys(w, obj, (struct loc){pi, -1, NULL}, NULL, entry_keys);
 	if (walk_summary(w, obj, pi, p) || walk_details(w, obj, pi, p))
 		return -1;
-	return 0;
-}
-
-int
-fill_domains(struct walk *w, const struct report_hints *hints)
-{
-	struct report *r = w->r;
-	const char *other = NULL;
-	size_t i;
-
-	for (i = 0; i < r->npolicies && other == NULL; i++)
-		if (r->policies[i].policy_domain != NULL &&
-		    r->policies[i].policy_domain[0] != '\0')
-			other = r->policies[i].policy_domain;
-	for (i = 0; i < r->npolicies; i++) {
-		struct report_policy *p = &r->policies[i];
-		struct loc l = {(long)i, -1, "policy"};
-
-		if (p->policy_domain != NULL)
-			continue;
-		if (other != NULL) {
-			p->policy_domain = other;
-			walk_warn(w, l, "policy-domain",
-			          "missing, taken from another policy");
-		} else if (hints != NULL && hints->report_domain != NULL) {
-			p->policy_domain = walk_domain(w, hints->report_domain);
-			walk_warn(w, l, "policy-domain",
-			          "missing, taken from TLS-Report-Domain");
-		} else {
-			p->policy_domain = "";
-			walk_warn(w, l, "policy-domain",
-			          "missing, stored empty");
-		}
-		if (p->policy_domain == NULL)
-			return errbuf_set(w->eb, "out of memory");
-	}
-	return 0;
-}
-
-struct rank {
-	struct report_policy *p;
-	size_t index;
-};
-
-/* By domain, then report order: each domain's policies in one run. */
-static int
-rank_cmp(const void *a, const void *b)
-{
-	const struct rank *x = a, *y = b;
-	int c = strcmp(x->p->policy_domain, y->p->policy_domain);
-
-	if (c != 0)
-		return c;
-	return x->index < y->index ? -1 : x->index > y->index;
-}
-
-/* a + b, held at INT64_MAX: a report may hold 10,000 policies of 2^53
- * sessions each, more than 64 bits can sum. */
-static int64_t
-add_held(int64_t a, int64_t b)
-{
-	return a > INT64_MAX - b ? INT64_MAX : a + b;
-}
-
-/*
- * DESIGN.md "Counting", for the policies rk[0..n) of one domain: the
- * policies of one type are distinct sessions and add up; the sts group
- * and the tlsa group are the same sessions seen twice (Microsoft), so only
- * the larger stands, tlsa on a tie (DANE takes precedence, RFC 8461 §2);
- * no-policy-found and other types always count. Of those that count, the
- * first in report order also carries the report, so that a domain's report
- * count counts each report once.
- */
-static void
-mark_domain(struct rank *rk, size_t n)
-{
-	int64_t sts = 0, tlsa = 0;
-	int has_sts = 0, has_tlsa = 0, carried = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const struct report_policy *p = rk[i].p;
-
-		if (strcmp(p->policy_type, "sts") == 0) {
-			has_sts = 1;
-			sts = add_held(sts, report_policy_sessions(p));
-		} else if (strcmp(p->policy_type, "tlsa") == 0) {
-			has_tlsa = 1;
-			tlsa = add_held(tlsa, report_policy_sessions(p));
-		}
-	}
-	for (i = 0; i < n; i++) {
-		struct report_policy *p = rk[i].p;
-
-		if (has_sts && has_tlsa && strcmp(p->policy_type, "sts") == 0)
-			p->counts_for_domain = sts > tlsa;
-		else if (has_sts && has_tlsa &&
-		         strcmp(p->policy_type, "tlsa") == 0)
-			p->counts_for_domain = tlsa >= sts;
-		else
-			p->counts_for_domain = 1;
-		/* The first that counts carries the report in report counts. */
-		if (p->counts_for_domain && !carried) {
-			p->counts_for_domain = POLICY_CARRIES;
-			carried = 1;
-		}
-	}
-}
-
-int
-mark_counting(struct walk *w)
-{
-	struct report *r = w->r;
-	struct rank *rk;
-	size_t i, run;
-
-	if (r->npolicies == 1) {
-		r->policies[0].counts_for_domain = POLICY_CARRIES;
-		return 0;
-	}
-	if ((rk = calloc(r->npolicies, sizeof(*rk))) == NULL)
-		return errbuf_set(w->eb, "out of memory");
-	for (i = 0; i < r->npolicies; i++)
-		rk[i] = (struct rank){&r->policies[i], i};
-	qsort(rk, r->npolicies, sizeof(*rk), rank_cmp);
-	for (run = 0, i = 1; i <= r->npolicies; i++) {
-		if (i < r->npolicies && strcmp(rk[i].p->policy_domain,
-		                               rk[run].p->policy_domain) == 0)
-			continue;
-		mark_domain(rk + run, i - run);
-		run = i;
-	}
-	free(rk);
 	return 0;
 }

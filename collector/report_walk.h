@@ -40,6 +40,12 @@ int walk_fail(struct walk *w, struct loc l, const char *key, const char *what);
  * key). */
 void walk_warn(struct walk *w, struct loc l, const char *key, const char *what);
 
+/* Warns about each member of obj whose key is not in known (NULL-ended),
+ * naming its path (l, then `in.` when in is not NULL): a misspelled key
+ * leaves its field empty, and the warning says why. */
+void walk_keys(struct walk *w, json_t *obj, struct loc l, const char *in,
+               const char *const *known);
+
 /* Writes the path of a value into buf. */
 void walk_loc_fmt(char *buf, size_t size, struct loc l, const char *key);
 

@@ -256,6 +256,51 @@ static const struct parse_case cases[] = {
      REPORT("\"organization-name\":\"O\xc3\x28\",\"report-id\":\"r\"," DAY,
             CLEAN_POLICY),
      0, "invalid UTF-8 at byte"},
+    /* Issue 14: keys the RFC does not have are accepted with a warning
+     * that names them and their path, and a likely meaning. */
+    {"misspelled detail key (SocketLabs)",
+     REPORT(HEAD, FAILING("{\"result-type\":\"certificate-expired\","
+                          "\"sending-mta-ip\":\"192.0.2.1\","
+                          "\"receiving-mx-host-name\":\"mx.example.com\","
+                          "\"failed-session-count\":2}")),
+     1,
+     "policies[0].failure-details[0].receiving-mx-host-name: unknown key, "
+     "ignored (meant receiving-mx-hostname?)"},
+    {"unknown top-level key", REPORT(HEAD ",\"x-sender\":1", CLEAN_POLICY), 1,
+     "x-sender: unknown key, ignored"},
+    {"unknown date-range key",
+     REPORT("\"organization-name\":\"O\",\"report-id\":\"r\","
+            "\"date-range\":{\"start-datetime\":\"2026-01-01T00:00:00Z\","
+            "\"end-datetime\":\"2026-01-01T23:59:59Z\",\"zone\":1}",
+            CLEAN_POLICY),
+     1, "date-range.zone: unknown key, ignored"},
+    {"policy key in snake case",
+     REPORT(HEAD,
+            "{" STS_POLICY(",\"policy_domain\":\"x\"") "," SUMMARY(1, 0) "}"),
+     1,
+     "policies[0].policy.policy_domain: unknown key, ignored (meant "
+     "policy-domain?)"},
+    {"unknown summary key",
+     REPORT(HEAD, "{" STS_POLICY("") ",\"summary\":{\"total-successful-"
+                                     "session-count\":1,\"total\":1}}"),
+     1, "policies[0].summary.total: unknown key, ignored"},
+    {"unknown policy entry key",
+     REPORT(HEAD, "{" STS_POLICY("") "," SUMMARY(1, 0) ",\"note\":\"x\"}"), 1,
+     "policies[0].note: unknown key, ignored"},
+    /* Microsoft, 2025: no sending-mta-ip; nothing to warn about. */
+    {"detail without sending-mta-ip",
+     REPORT(HEAD, FAILING("{\"result-type\":\"certificate-expired\","
+                          "\"receiving-mx-hostname\":\"mx.example.com\","
+                          "\"failed-session-count\":2}")),
+     1, ""},
+    {"trailing CR in a policy string (Google)",
+     REPORT(HEAD, "{\"policy\":{\"policy-type\":\"sts\",\"policy-string\":"
+                  "[\"version: STSv1\\r\",\"mode: enforce\\r\"],"
+                  "\"policy-domain\":\"example.com\",\"mx-host\":[\"mx."
+                  "example.com\"]}," SUMMARY(1, 0) "}"),
+     1,
+     "policies[0].policy.policy-string: whitespace around an element "
+     "trimmed"},
     {"overlong utf-8",
      REPORT("\"organization-name\":\"\xc0\xaf\",\"report-id\":\"r\"," DAY,
             CLEAN_POLICY),
@@ -304,7 +349,7 @@ test_parse_table(void **state)
 static struct report *
 parse_ok(const char *json, const char *report_domain)
 {
-	struct report_hints h = {report_domain};
+	struct report_hints h = {report_domain, NULL};
 	struct report *r = NULL;
 	struct errbuf eb = {""};
 
@@ -480,6 +525,86 @@ test_counts_for_domain(void **state)
 	}
 }
 
+/* Google echoes a CRLF mta-sts.txt: each element trimmed, the mode read. */
+static void
+test_policy_string_trimmed(void **state)
+{
+	struct report *r = parse_ok(
+	    REPORT(HEAD,
+	           "{\"policy\":{\"policy-type\":\"sts\","
+	           "\"policy-string\":[\"version: STSv1\\r\",\" mode: "
+	           "enforce\\r\\n\",\"mx: mx.example.com\"],"
+	           "\"policy-domain\":\"example.com\"}," SUMMARY(1, 0) "}"),
+	    NULL);
+
+	(void)state;
+	assert_int_equal(r->policies[0].npolicy_strings, 3);
+	assert_string_equal(r->policies[0].policy_strings[0], "version: STSv1");
+	assert_string_equal(r->policies[0].policy_strings[1], "mode: enforce");
+	assert_string_equal(r->policies[0].policy_strings[2],
+	                    "mx: mx.example.com");
+	assert_string_equal(r->policies[0].policy_mode, "enforce");
+	report_free(r);
+}
+
+/* RFC 8460 §5.3 file names give the policy domain of last resort, after
+ * another policy's domain and the TLS-Report-Domain header; any other name
+ * gives none. expect: the domain stored ("" when none). */
+static const struct name_case {
+	const char *file_name;
+	const char *header;
+	const char *expect;
+	const char *warning;
+} name_cases[] = {
+    {"google.com!example.org!1675296000!1675382399.json", NULL, "example.org",
+     "taken from the file name"},
+    {"/var/spool/r/mx.example!Example.ORG.!1!2!0123abc.json.gz", NULL,
+     "example.org", "taken from the file name"},
+    {"mail.jsonco.example!x.example!1!2.json", NULL, "x.example",
+     "taken from the file name"},
+    {"google.com!example.org!1675296000!1675382399.json", "hdr.example",
+     "hdr.example", "taken from TLS-Report-Domain"},
+    {"google.com!example.org!1675296000!1675382399.eml", NULL, "",
+     "stored empty"},
+    {"report.json", NULL, "", "stored empty"},
+    {"a!b!c!d.json", NULL, "", "stored empty"},
+    {"a!!1!2.json", NULL, "", "stored empty"},
+    {"a!b!1.json", NULL, "", "stored empty"},
+    {"a!b!1!2!3!4.json", NULL, "", "stored empty"},
+    {"a!b!1!2.json.zip", NULL, "", "stored empty"},
+    {NULL, NULL, "", "stored empty"},
+};
+
+static void
+test_domain_from_file_name(void **state)
+{
+	const char *json =
+	    REPORT(HEAD, "{\"policy\":{\"policy-type\":"
+	                 "\"no-policy-found\"}," SUMMARY(1, 0) "}");
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(name_cases) / sizeof(name_cases[0]); i++) {
+		const struct name_case *c = &name_cases[i];
+		struct report_hints h = {c->header, c->file_name};
+		struct report *r = NULL;
+		struct errbuf eb = {""};
+
+		assert_int_equal(
+		    report_parse(json, strlen(json), &h, NULL, &r, &eb), 0);
+		if (strcmp(r->policies[0].policy_domain, c->expect) != 0)
+			fail_msg("%s: domain \"%s\", expected \"%s\"",
+			         c->file_name ? c->file_name : "(none)",
+			         r->policies[0].policy_domain, c->expect);
+		assert_non_null(strstr(r->warnings[r->nwarnings - 1],
+		                       "policies[0].policy.policy-domain: "
+		                       "missing"));
+		assert_non_null(
+		    strstr(r->warnings[r->nwarnings - 1], c->warning));
+		report_free(r);
+	}
+}
+
 static void
 test_nested_tlsa_records(void **state)
 {
@@ -539,6 +664,8 @@ main(void)
 	    cmocka_unit_test(test_modes),
 	    cmocka_unit_test(test_counts_for_domain),
 	    cmocka_unit_test(test_nested_tlsa_records),
+	    cmocka_unit_test(test_policy_string_trimmed),
+	    cmocka_unit_test(test_domain_from_file_name),
 	    cmocka_unit_test(test_not_nul_terminated),
 	    cmocka_unit_test(test_extra_warnings_first),
 	};
