@@ -232,9 +232,10 @@ values_sorted(json_t *arr, const char **v, size_t max)
 /*
  * The per-domain totals that summary and readiness read: one row per
  * domain, from rollup_policy and the detail edges. Columns: domain,
- * reports, organizations, successful and failed sessions counted once per
- * domain, the same over every policy, types and modes as JSON arrays,
- * first and last day, days with reports, then `more`.
+ * reports (of the policies that carry them), organizations, successful
+ * and failed sessions of the policies that count (DESIGN.md "Counting";
+ * counts_for_domain > 0), the same over every policy, types and modes as JSON
+ * arrays, first and last day, days with reports, then `more`.
  */
 static void
 domain_sql(char *sql, size_t size, const struct store_filter *f,
@@ -466,7 +467,7 @@ failure_detail_sql(char *sql, size_t size, const struct store_filter *f,
 	        ? " JOIN report r ON r.id = p.report"
 	        : "",
 	    lo, lo + 1);
-	/* Without the mode among the keys a domain's sessions count once. */
+	/* Without the mode among the keys, the policies that count. */
 	if (!(keys & FAILURE_BY_MODE) && !f->policy_type)
 		cat(sql, size, " AND p.counts_for_domain > 0");
 	filter_terms(sql, size, f, "p.policy_domain", "r.organization",
