@@ -2,10 +2,15 @@
  * readiness.c - the enforce-readiness verdict (see readiness.h), in the
  * order DESIGN.md gives it:
  *   enforced           the newest STS policy in the range says enforce;
- *   insufficient-data  fewer days or reporting organizations than asked;
  *   not-ready          a failure rate above the limit, or a failure at an
- *                      MX that the policy's patterns do not cover;
+ *                      MX that the policy's patterns do not cover, however
+ *                      few days or organizations reported it;
+ *   insufficient-data  no blocker, but fewer days or reporting
+ *                      organizations than asked;
  *   ready              otherwise.
+ * Failures are evidence on their own: an expired certificate seen by one
+ * organization on one day will not mend by waiting, so the thresholds
+ * only hold back a domain that would otherwise be ready.
  * Sessions are counted over the domain's STS policies only: they are the
  * ones that tell how mail fares under the policy.
  */
@@ -312,18 +317,20 @@ judge(const struct store_sts_row *d, void *arg)
 	r->failure_rate = total > 0 ? (double)d->failed_sessions / total : 0;
 	too_high = r->failure_rate > ru->o->max_failure_rate;
 	domain_failures(ru);
-	if (strcasecmp(d->newest_mode, "enforce") == 0)
+	if (strcasecmp(d->newest_mode, "enforce") == 0) {
 		r->verdict = VERDICT_ENFORCED;
-	else if ((uint64_t)d->days < ru->o->min_days ||
-	         (uint64_t)d->organizations < ru->o->min_organizations)
-		r->verdict = VERDICT_INSUFFICIENT_DATA;
-	else {
+	} else {
+		/* Blockers before the thresholds (see the top of the file);
+		 * without one, keep_blockers leaves none to list. */
 		keep_blockers(ru, too_high);
-		r->verdict = too_high || r->nblockers > 0 ? VERDICT_NOT_READY
-		                                          : VERDICT_READY;
+		if (too_high || r->nblockers > 0)
+			r->verdict = VERDICT_NOT_READY;
+		else if ((uint64_t)d->days < ru->o->min_days ||
+		         (uint64_t)d->organizations < ru->o->min_organizations)
+			r->verdict = VERDICT_INSUFFICIENT_DATA;
+		else
+			r->verdict = VERDICT_READY;
 	}
-	if (r->verdict == VERDICT_INSUFFICIENT_DATA)
-		r->nblockers = 0;
 	next_step(ru);
 	return ru->cb(r, ru->arg);
 }

@@ -12,8 +12,12 @@
 # 2.17%. New: the result type certificate-host-mismatch on mx2.a.example,
 # the MX mx2.a.example, the MTA 192.0.2.99, the IP 198.51.100.2, 40
 # failed sessions each. Microsoft fell silent. Readiness over the 30 days
-# to 03-16: a.example has reports on 3 days (03-03, 03-10, 03-11), so
-# insufficient-data, "wait: 3 of 7 days"; b.example is enforced.
+# to 03-16 (02-14 on; g0 is older): a.example has reports on 3 days
+# (03-03, 03-10, 03-11), short of 7, but 1000 + 500 + 990 + 960 = 3450
+# ok and 10 + 10 + 40 = 60 failed, 60/3510 = 1.71% > 0.1%, and
+# mx2.a.example is outside "mx: mx1.a.example": a blocker outweighs the
+# thresholds, so not-ready, acting first on the MX outside the policy;
+# b.example is enforced, nothing failed.
 # Daily rates of a.example: 03-10 10/1000 = 1.00%, 03-11 40/1000 = 4.00%
 # (the full bar: 40 '#'; 03-10 gets 10).
 set -u
@@ -92,7 +96,7 @@ check "the old failure is not new" 0 \
 contains "rising rate" "$txt" "failure rate rose: a.example 0.66% -> 2.50%"
 check "b.example did not rise" 0 "$(grep -c 'rose: b.example' "$txt")"
 contains "a.example line" "$txt" "a.example: 2000 sessions, 50 failed (2.50%), mode testing"
-contains "a.example readiness" "$txt" "readiness: insufficient-data: wait: 3 of 7 days"
+contains "a.example readiness" "$txt" "    readiness: not-ready: add mx2.a.example to the policy's mx: lines"
 contains "b.example line" "$txt" "b.example: 300 sessions, 0 failed (0.00%), mode enforce"
 contains "b.example readiness" "$txt" "readiness: enforced:"
 contains "top failure 1" "$txt" "      40  192.0.2.99       certificate-host-mismatch     testing"
@@ -108,7 +112,7 @@ html="$work/week.eml.html"
 contains "html: the headline numbers" "$html" "2300 sessions, 50 failed (2.17%)"
 contains "html: a full bar of 240 px" "$html" 'width:240px;height:12px;background:#c0392b'
 contains "html: the 03-10 bar, 60 px" "$html" 'width:60px;height:12px;background:#c0392b'
-contains "html: next step" "$html" "<b>insufficient-data</b>: wait: 3 of 7 days"
+contains "html: next step" "$html" "<b>not-ready</b>: add mx2.a.example to the policy's mx: lines"
 
 # --alert-rate: the news alone alerts, whatever the rate.
 d --period week --at 2026-03-16 --alert-rate 0.5 >/dev/null

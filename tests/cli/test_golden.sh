@@ -128,6 +128,22 @@ EOF
 # counted over its STS policies: 1000 + 498 + 200 ok, 10 + 6 + 1 failed.
 check "readiness" "a.example,enforce,enforced,3,2,1698,17;c.example,none,insufficient-data,1,1,50,0" \
 	"$(csvf 1-7 q readiness --since 2026-01-01)"
+# Up to 2026-02-28 a.example's newest STS policy is R2's, testing: 2 days
+# and 2 organizations, short of 7 days, but R1 and R2's STS policies failed
+# 10 + 6 = 16 of 1514 sessions (1000 + 498 ok), 0.0105680 > 0.001, and R1
+# names mx3.other.example, outside mx: *.a.example. A blocker outweighs the
+# thresholds: not-ready, not insufficient-data, blockers largest first
+# (certificate-expired at mx1.a.example 6 + 6 = 12, then the 3), and the
+# next step acts on the MX outside the policy first.
+check "readiness: a blocker before the thresholds" \
+	"a.example,testing,not-ready,2,2,1498,16,0.010568" \
+	"$(csvf 1-8 q readiness --since 2026-01-01 --until 2026-02-28 --domain a.example)"
+check "readiness: the blockers and next step" \
+	"certificate-expired mx1.a.example 12 True; starttls-not-supported mx3.other.example 3 False | add mx3.other.example to the policy's mx: lines" \
+	"$(q readiness --since 2026-01-01 --until 2026-02-28 --domain a.example --format json | python3 -c '
+import json, sys
+r = json.load(sys.stdin)[0]
+print("; ".join("%s %s %d %s" % (b["result_type"], b["receiving_mx_hostname"], b["failed_sessions"], b["mx_in_policy"]) for b in r["blockers"]), "|", r["next_step"])')"
 
 # The narrow table: every line fits 60 columns (the 10 columns at their
 # narrowest take 59), numbers are whole.

@@ -24,6 +24,26 @@
 #       enforced, 2 days, 40 and 5.
 #   tlsa.example   a TLSA policy only: no row.
 #
+# Blockers come before the thresholds (failures are evidence however few
+# reported them; the thresholds only hold back a domain otherwise ready):
+#   thin.example   testing, mx: *.thin.example. Org A on March 1 only:
+#       300 successful, 100 certificate-expired at mx2.thin.example.
+#       1 day, 1 org: 100/400 = 0.25 > 0.001: not-ready (not
+#       insufficient-data), one blocker (certificate-expired,
+#       mx2.thin.example, 100, in the policy), "renew the certificate
+#       on mx2.thin.example".
+#   edge.example   testing, mx: mx1.edge.example. Org A on March 1 only:
+#       1000 successful, 1 starttls-not-supported at mx9.other.example.
+#       1/1001 = 0.000999 <= 0.001, but the MX is outside the policy:
+#       not-ready, one blocker (starttls-not-supported, mx9.other.example,
+#       1, outside), "add mx9.other.example to the policy's mx: lines".
+#   few.example    testing, mx: *.few.example. Org A March 1-7 (1000
+#       each; on the 7th one certificate-expired at mx1.few.example):
+#       7 days, 1 org, 7000 and 1: 1/7001 = 0.000143 <= 0.001 and the MX
+#       covered: no blocker, so insufficient-data, "wait: 1 of 2
+#       reporting organizations", and the failure under the limit is not
+#       listed.
+#
 # Usage: test_readiness.sh TLSRPT
 set -u
 TLSRPT=$1
@@ -66,6 +86,10 @@ for d in 1 2 3; do rep A w$d wait.example $d testing mx.wait.example 50; done
 rep A e1 enf.example 1 testing mx1.enf.example 20
 rep A e2 enf.example 2 enforce mx1.enf.example 20 certificate-expired mx1.enf.example 5
 rep A x1 tlsa.example 1 tlsa - 10
+rep A h1 thin.example 1 testing '*.thin.example' 300 certificate-expired mx2.thin.example 100
+rep A g1 edge.example 1 testing mx1.edge.example 1000 starttls-not-supported mx9.other.example 1
+for d in 1 2 3 4 5 6; do rep A f$d few.example $d testing '*.few.example' 1000; done
+rep A f7 few.example 7 testing '*.few.example' 1000 certificate-expired mx1.few.example 1
 "$TLSRPT" --db "$db" import --quiet "$work/in" >/dev/null 2>"$work/import.err"
 check "dataset imported" 0 "$?"
 
@@ -79,7 +103,7 @@ check "not-ready by MX" "mx.example,testing,not-ready,7,2,80000,1" "$(field mx.e
 check "insufficient-data" "wait.example,testing,insufficient-data,3,1,150,0" "$(field wait.example)"
 check "enforced" "enf.example,enforce,enforced,2,1,40,5" "$(field enf.example)"
 check "no STS policy: no row" 0 "$(grep -c '^tlsa.example,' "$work/out.csv")"
-check "five rows and the header" 6 "$(wc -l <"$work/out.csv")"
+check "eight rows and the header" 9 "$(wc -l <"$work/out.csv")"
 
 q --format json >"$work/out.json"
 py() { python3 -c "import json,sys; rows={r['policy_domain']: r for r in json.load(open('$work/out.json'))}; $1"; }
@@ -91,6 +115,26 @@ if command -v python3 >/dev/null; then
 		"$(py "b=rows['mx.example']['blockers']; print(len(b)==1 and '%s %s' % (b[0]['receiving_mx_hostname'], b[0]['mx_in_policy']))")"
 	check "ready: no blockers" 0 "$(py "print(len(rows['ready.example']['blockers']))")"
 	check "ready: 2/9002" "0.000222" "$(py "print('%.6f' % rows['ready.example']['failure_rate'])")"
+	# The precedence, one case a line: domain, then verdict, days, orgs,
+	# successful, failed | blockers (type MX failed in-policy; ...) |
+	# next step, each worked out at the top of the file.
+	py "
+for d, r in sorted(rows.items()):
+    b = '; '.join('%s %s %d %s' % (x['result_type'], x['receiving_mx_hostname'], x['failed_sessions'], x['mx_in_policy']) for x in r['blockers'])
+    print('%s %s %d %d %d %d | %s | %s' % (d, r['verdict'], r['days'], r['organizations'], r['successful_sessions'], r['failed_sessions'], b, r['next_step']))
+" >"$work/verdicts"
+	while IFS='|' read -r name want; do
+		name=${name% } want=${want# }
+		check "precedence: $name" "$want" \
+			"$(grep "^${want%% *} " "$work/verdicts")"
+	done <<'EOF'
+blocker, 1 day, 1 org    |thin.example not-ready 1 1 300 100 | certificate-expired mx2.thin.example 100 True | renew the certificate on mx2.thin.example
+MX outside, 1 day, 1 org |edge.example not-ready 1 1 1000 1 | starttls-not-supported mx9.other.example 1 False | add mx9.other.example to the policy's mx: lines
+no blocker, 1 org        |few.example insufficient-data 7 1 7000 1 |  | wait: 1 of 2 reporting organizations
+no blocker, 3 days       |wait.example insufficient-data 3 1 150 0 |  | wait: 3 of 7 days
+thresholds met, no block |ready.example ready 8 2 9000 2 |  | ready: set mode: enforce in the policy
+enforced stays first     |enf.example enforced 2 1 40 5 | certificate-expired mx1.enf.example 5 True | enforced, 5 sessions stopped: renew the certificate on mx1.enf.example
+EOF
 else
 	echo "# python3 absent: JSON read-back skipped"
 fi
@@ -105,6 +149,12 @@ contains "next step: ready" "$work/out.txt" "ready: set mode: enforce in the pol
 # The options move the verdicts.
 check "--max-failure-rate 0.01: rate.example ready" "rate.example,testing,ready" \
 	"$(q --format csv --max-failure-rate 0.01 | tr -d '\r' | grep '^rate.example,' | cut -d, -f1-3)"
+# A blocker stands whatever the thresholds: with --min-days 30 no domain
+# has days enough, yet rate.example stays not-ready; ready.example waits.
+check "--min-days 30: rate.example still not-ready" "rate.example,testing,not-ready" \
+	"$(q --format csv --min-days 30 | tr -d '\r' | grep '^rate.example,' | cut -d, -f1-3)"
+check "--min-days 30: ready.example waits" "wait: 8 of 30 days" \
+	"$(q --format csv --min-days 30 | tr -d '\r' | grep '^ready.example,' | awk -F, '{ print $NF }')"
 check "--min-days 3: wait.example short of organizations" "wait: 1 of 2 reporting organizations" \
 	"$(q --format csv --min-days 3 | tr -d '\r' | grep '^wait.example,' | awk -F, '{ print $NF }')"
 check "--min-days 3 --min-organizations 1: wait.example ready" "wait.example,testing,ready" \

@@ -16,8 +16,11 @@
  * day before 10 of 1500, 0.67%, so the rate rose. All four of the day's
  * failure keys are new. The Cyrillic organization reported the day
  * before and not on the day: silent. Readiness over the 30 days to 03-04
- * has reports on 2 days: "insufficient-data: wait: 2 of 7 days". The one
- * daily bar is the highest, so it is full: 40 '#', 240 px.
+ * has reports on 2 days, short of 7, but 110 of 2500 sessions failed
+ * (4.40% > 0.1%) and mx2.c.example is outside "mx: mx1.c.example": a
+ * blocker outweighs the thresholds, so "not-ready: add mx2.c.example to
+ * the policy's mx: lines". The one daily bar is the highest, so it is
+ * full: 40 '#', 240 px.
  *
  * The subject prefix and the organization are not ASCII, so the subject
  * must come back through RFC 2047 and the bodies through quoted-printable
@@ -298,7 +301,8 @@ test_text_part(void **state)
 	    "  new receiving IP: 198.51.100.9 (100 failed sessions)\n",
 	    "  failure rate rose: c.example 0.67% -> 10.00%\n",
 	    "  c.example: 1000 sessions, 100 failed (10.00%), mode testing\n"
-	    "    readiness: insufficient-data: wait: 2 of 7 days\n",
+	    "    readiness: not-ready: add mx2.c.example to the policy's "
+	    "mx: lines\n",
 	    "       100  192.0.2.7        starttls-not-supported        "
 	    "testing\n",
 	    "ORGANIZATIONS THAT FELL SILENT\n  " ORG_RU "\n",
@@ -373,7 +377,7 @@ test_html_part(void **state)
 	    "<li>new result type: <b>starttls-not-supported</b> on "
 	    "mx2.c.example (100 failed sessions)</li>",
 	    "<li>failure rate rose: <b>c.example</b> 0.67% &rarr; 10.00%</li>",
-	    "<b>insufficient-data</b>: wait: 2 of 7 days",
+	    "<b>not-ready</b>: add mx2.c.example to the policy's mx: lines",
 	    "<li>" ORG_RU "</li>",
 	    "bgcolor=\"#c0392b\" style=\"width:240px;height:12px;"
 	    "background:#c0392b\"",
