@@ -240,7 +240,7 @@ text_domains(const struct digest *d, FILE *fp)
 		        (long long)x->failed,
 		        100 * digest_rate(x->ok, x->failed), x->modes);
 		if (x->verdict)
-			fprintf(fp, "    readiness: %s: %s\n", x->verdict,
+			fprintf(fp, "    readiness: %s, %s\n", x->verdict,
 			        x->next_step);
 	}
 	if (more_domains(d, more, sizeof(more)))
@@ -425,7 +425,7 @@ html_domains(const struct digest *d, FILE *fp)
 		html_esc(fp, x->modes);
 		fputs("</td>" TD, fp);
 		if (x->verdict) {
-			fprintf(fp, "<b>%s</b>: ", x->verdict);
+			fprintf(fp, "<b>%s</b>, ", x->verdict);
 			html_esc(fp, x->next_step);
 		}
 		fputs("</td></tr>\n", fp);

@@ -174,6 +174,8 @@ first_blocker(const struct readiness_row *r)
 	return r->nblockers ? &r->blockers[0] : NULL;
 }
 
+/* The next step never repeats the verdict: every reader prints the two
+ * side by side (the table's columns, the digest's "verdict, next step"). */
 static void
 next_step(struct run *ru)
 {
@@ -188,10 +190,10 @@ next_step(struct run *ru)
 	case VERDICT_ENFORCED:
 		if (d->failed_sessions == 0)
 			snprintf(ru->next, sizeof(ru->next),
-			         "enforced, no failures: nothing to do");
+			         "no failures: nothing to do");
 		else
 			snprintf(ru->next, sizeof(ru->next),
-			         "enforced, %lld sessions stopped: %s",
+			         "%lld sessions stopped: %s",
 			         (long long)d->failed_sessions, act);
 		break;
 	case VERDICT_INSUFFICIENT_DATA:
@@ -217,7 +219,7 @@ next_step(struct run *ru)
 		break;
 	case VERDICT_READY:
 		snprintf(ru->next, sizeof(ru->next),
-		         "ready: set mode: enforce in the policy");
+		         "set mode: enforce in the policy");
 		break;
 	}
 	r->next_step = ru->next;

@@ -45,7 +45,8 @@ struct readiness_row {
 	double failure_rate;
 	const struct readiness_blocker *blockers; /* largest first */
 	size_t nblockers;
-	const char *next_step; /* one line: what to do next */
+	const char *next_step; /* one line: what to do next, without the
+	                          verdict (shown beside it) */
 };
 
 /* Calls cb once per policy domain with STS policies in the filter's range,

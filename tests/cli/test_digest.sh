@@ -96,9 +96,12 @@ check "the old failure is not new" 0 \
 contains "rising rate" "$txt" "failure rate rose: a.example 0.66% -> 2.50%"
 check "b.example did not rise" 0 "$(grep -c 'rose: b.example' "$txt")"
 contains "a.example line" "$txt" "a.example: 2000 sessions, 50 failed (2.50%), mode testing"
-contains "a.example readiness" "$txt" "    readiness: not-ready: add mx2.a.example to the policy's mx: lines"
+contains "a.example readiness" "$txt" "    readiness: not-ready, add mx2.a.example to the policy's mx: lines"
 contains "b.example line" "$txt" "b.example: 300 sessions, 0 failed (0.00%), mode enforce"
-contains "b.example readiness" "$txt" "readiness: enforced:"
+contains "b.example readiness, the verdict once" "$txt" "  b.example: 300 sessions, 0 failed (0.00%), mode enforce
+    readiness: enforced, no failures: nothing to do"
+check "no readiness line names its verdict twice" 0 \
+	"$(grep -c 'readiness: \([a-z-]*\)[,:] .*\b\1\b' "$txt")"
 contains "top failure 1" "$txt" "      40  192.0.2.99       certificate-host-mismatch     testing"
 contains "top failure 2" "$txt" "      10  192.0.2.1        certificate-expired           testing"
 contains "silent organization" "$txt" "ORGANIZATIONS THAT FELL SILENT
@@ -112,7 +115,8 @@ html="$work/week.eml.html"
 contains "html: the headline numbers" "$html" "2300 sessions, 50 failed (2.17%)"
 contains "html: a full bar of 240 px" "$html" 'width:240px;height:12px;background:#c0392b'
 contains "html: the 03-10 bar, 60 px" "$html" 'width:60px;height:12px;background:#c0392b'
-contains "html: next step" "$html" "<b>not-ready</b>: add mx2.a.example to the policy's mx: lines"
+contains "html: next step" "$html" "<b>not-ready</b>, add mx2.a.example to the policy's mx: lines"
+contains "html: enforced, once" "$html" "<b>enforced</b>, no failures: nothing to do"
 
 # --alert-rate: the news alone alerts, whatever the rate.
 d --period week --at 2026-03-16 --alert-rate 0.5 >/dev/null
@@ -222,6 +226,26 @@ contains "many: the chart's scale and cut" "$mt" \
   d23.example"
 check "many: 10 domains charted" 10 "$(grep -c '^  d[0-9][0-9]\.example$' "$mt")"
 check "many: the last charted is d14" "  d14.example" "$(grep '^  d[0-9][0-9]\.example$' "$mt" | tail -1)"
+
+# Enforced with failures (the line that once read "readiness: enforced:
+# enforced, 5 sessions stopped: ..."): e.example, mode enforce, mx:
+# mx.e.example; on 03-10 Google saw 95 ok and 5 certificate-expired at
+# mx.e.example. The verdict once, then the mail enforce stopped and what
+# to do about it.
+enf="$work/enf"
+mkdir -p "$enf"
+dir=$enf
+rep Google e1 2026-03-10 e.example enforce mx.e.example 95 5 \
+	certificate-expired 192.0.2.1 mx.e.example 198.51.100.1
+"$TLSRPT" --db "$work/enf.db" import -q "$enf" >/dev/null 2>&1
+"$TLSRPT" --db "$work/enf.db" digest --period week --at 2026-03-16 >"$work/enf.eml"
+python3 -c 'import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); print(m.get_body(("plain",)).get_content()); print(m.get_body(("html",)).get_content())' \
+	"$work/enf.eml" >"$work/enf.txt"
+check "enforced with failures: the text line" \
+	"    readiness: enforced, 5 sessions stopped: renew the certificate on mx.e.example" \
+	"$(grep '^    readiness: ' "$work/enf.txt")"
+contains "enforced with failures: the HTML cell" "$work/enf.txt" \
+	"<b>enforced</b>, 5 sessions stopped: renew the certificate on mx.e.example"
 
 # Usage errors.
 d >/dev/null 2>&1

@@ -132,19 +132,23 @@ blocker, 1 day, 1 org    |thin.example not-ready 1 1 300 100 | certificate-expir
 MX outside, 1 day, 1 org |edge.example not-ready 1 1 1000 1 | starttls-not-supported mx9.other.example 1 False | add mx9.other.example to the policy's mx: lines
 no blocker, 1 org        |few.example insufficient-data 7 1 7000 1 |  | wait: 1 of 2 reporting organizations
 no blocker, 3 days       |wait.example insufficient-data 3 1 150 0 |  | wait: 3 of 7 days
-thresholds met, no block |ready.example ready 8 2 9000 2 |  | ready: set mode: enforce in the policy
-enforced stays first     |enf.example enforced 2 1 40 5 | certificate-expired mx1.enf.example 5 True | enforced, 5 sessions stopped: renew the certificate on mx1.enf.example
+thresholds met, no block |ready.example ready 8 2 9000 2 |  | set mode: enforce in the policy
+enforced stays first     |enf.example enforced 2 1 40 5 | certificate-expired mx1.enf.example 5 True | 5 sessions stopped: renew the certificate on mx1.enf.example
 EOF
 else
 	echo "# python3 absent: JSON read-back skipped"
 fi
 
 q --format table >"$work/out.txt"
-contains "next step: renew" "$work/out.txt" "enforced, 5 sessions stopped: renew the certificate on mx1.enf.example"
+contains "next step: renew" "$work/out.txt" "5 sessions stopped: renew the certificate on mx1.enf.example"
 contains "next step: STARTTLS" "$work/out.txt" "enable STARTTLS on mx1.rate.example"
 contains "next step: add the MX" "$work/out.txt" "add deep.mx1.mx.example to the policy's mx: lines"
 contains "next step: wait" "$work/out.txt" "wait: 3 of 7 days"
-contains "next step: ready" "$work/out.txt" "ready: set mode: enforce in the policy"
+contains "next step: ready" "$work/out.txt" "set mode: enforce in the policy"
+# The next step says what to do, not the verdict again (the VERDICT column
+# beside it, the digest's "verdict, next step" say that).
+check "next steps never repeat the verdict" 0 \
+	"$(grep -c ' \(enforced\|ready\|not-ready\|insufficient-data\)[,:] ' "$work/out.txt")"
 
 # The options move the verdicts.
 check "--max-failure-rate 0.01: rate.example ready" "rate.example,testing,ready" \

@@ -18,7 +18,7 @@
  * before and not on the day: silent. Readiness over the 30 days to 03-04
  * has reports on 2 days, short of 7, but 110 of 2500 sessions failed
  * (4.40% > 0.1%) and mx2.c.example is outside "mx: mx1.c.example": a
- * blocker outweighs the thresholds, so "not-ready: add mx2.c.example to
+ * blocker outweighs the thresholds, so "not-ready, add mx2.c.example to
  * the policy's mx: lines". The one daily bar is the highest, so it is
  * full: 40 '#', 240 px.
  *
@@ -301,7 +301,7 @@ test_text_part(void **state)
 	    "  new receiving IP: 198.51.100.9 (100 failed sessions)\n",
 	    "  failure rate rose: c.example 0.67% -> 10.00%\n",
 	    "  c.example: 1000 sessions, 100 failed (10.00%), mode testing\n"
-	    "    readiness: not-ready: add mx2.c.example to the policy's "
+	    "    readiness: not-ready, add mx2.c.example to the policy's "
 	    "mx: lines\n",
 	    "       100  192.0.2.7        starttls-not-supported        "
 	    "testing\n",
@@ -377,7 +377,7 @@ test_html_part(void **state)
 	    "<li>new result type: <b>starttls-not-supported</b> on "
 	    "mx2.c.example (100 failed sessions)</li>",
 	    "<li>failure rate rose: <b>c.example</b> 0.67% &rarr; 10.00%</li>",
-	    "<b>not-ready</b>: add mx2.c.example to the policy's mx: lines",
+	    "<b>not-ready</b>, add mx2.c.example to the policy's mx: lines",
 	    "<li>" ORG_RU "</li>",
 	    "bgcolor=\"#c0392b\" style=\"width:240px;height:12px;"
 	    "background:#c0392b\"",
