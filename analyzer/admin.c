@@ -17,7 +17,7 @@ static const char prune_help[] =
     "Usage: tlsrpt prune --older-than DAYS [OPTIONS]\n"
     "\n"
     "Deletes the reports that start more than DAYS days ago and the\n"
-    "quarantined inputs received more than DAYS days ago, in one\n"
+    "quarantined inputs last seen more than DAYS days ago, in one\n"
     "transaction, and says how many. Exit 75 when the database could not\n"
     "be written (nothing was deleted).\n"
     "\n"
@@ -90,26 +90,32 @@ static const char quarantine_help[] =
     "       tlsrpt quarantine retry [OPTIONS]\n"
     "\n"
     "Inputs that were rejected, kept with the reason so that nothing is\n"
-    "lost.\n"
-    "  list   (the default) key, time received, channel, source, submitter,\n"
-    "         size and reason, oldest first\n"
+    "lost: one row per distinct input (the same bytes again, from a\n"
+    "re-import or a sender retrying, add to its count). Also the second\n"
+    "bytes of a report sent again with other content ('duplicate,\n"
+    "different content').\n"
+    "  list   (the default) key, first and last seen, count, channel,\n"
+    "         source, submitter, size and reason, first seen first\n"
     "  show   the bytes of one input, decompressed when gzip\n"
     "  retry  runs each input through the current parser again: the\n"
     "         reports it now accepts are stored and the input leaves the\n"
     "         quarantine; one still rejected stays, with today's reason.\n"
     "         Inputs the milter rejected for want of a DKIM signature are\n"
-    "         left alone unless --all is given. One line per input, then\n"
-    "         'N stored, N duplicate, N still rejected'. Exit 75 when the\n"
-    "         database could not be written (nothing changed).\n"
+    "         left alone unless --all is given. One line per input, each\n"
+    "         counted once whatever its count, then 'N stored,\n"
+    "         N duplicate, N still rejected'. Exit 75 when the database\n"
+    "         could not be written (nothing changed).\n"
     "\n"
-    "  --since, --until   by time received (as in 'tlsrpt summary --help')\n"
+    "  --since, --until   by time last seen (as in 'tlsrpt summary --help')\n"
     "  --all              retry: also the DKIM rejections\n"
     "  --format, --limit, --db\n"
     "                     as in 'tlsrpt summary --help'\n";
 
 static const struct column quarantine_cols[] = {
     {"key", "KEY", COL_INT},
-    {"received_time", "RECEIVED", COL_TEXT},
+    {"first_seen", "FIRST SEEN", COL_TEXT},
+    {"last_seen", "LAST SEEN", COL_TEXT},
+    {"count", "COUNT", COL_INT},
     {"channel", "CHANNEL", COL_TEXT},
     {"source", "SOURCE", COL_TEXT},
     {"submitter", "SUBMITTER", COL_TEXT},
@@ -122,10 +128,12 @@ static int
 quarantine_line(const struct store_quarantine_row *q, void *arg)
 {
 	struct table *t = arg;
-	char when[32];
+	char first[32], last[32];
 
-	cli_format_time(q->received_time, when, sizeof(when));
-	return table_row(t) || table_int(t, q->key) || table_text(t, when) ||
+	cli_format_time(q->received_time, first, sizeof(first));
+	cli_format_time(q->last_seen, last, sizeof(last));
+	return table_row(t) || table_int(t, q->key) || table_text(t, first) ||
+	       table_text(t, last) || table_int(t, q->count) ||
 	       table_text(t, q->channel) ||
 	       table_text(t, *q->source ? q->source : NULL) ||
 	       table_text(t, *q->submitter ? q->submitter : NULL) ||
@@ -232,10 +240,13 @@ retry_one(struct store *st, struct retry *rt, int64_t key, struct errbuf *eb)
 		ret = store_quarantine_set_reason(st, key, o->reason, eb);
 		goto out;
 	}
-	/* Stores what it now accepts (and quarantines again, as a new
-	 * input, any part still rejected), then drops the old row. */
-	if (ingest_commit(st, rt->in, rt->received, eb) != 0 ||
-	    store_quarantine_delete(st, key, eb) != 0)
+	/* Drops the old row, then stores what it now accepts and
+	 * quarantines again, as a new input, any part still rejected. In
+	 * that order: a report that is a duplicate with different content
+	 * puts the same bytes back, which must not land in the row about to
+	 * go. */
+	if (store_quarantine_delete(st, key, eb) != 0 ||
+	    ingest_commit(st, rt->in, rt->received, eb) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		o = ingest_outcome(rt->in, i);
@@ -245,7 +256,7 @@ retry_one(struct store *st, struct retry *rt, int64_t key, struct errbuf *eb)
 			       (long long)key, o->reason);
 		else
 			printf("%s\tquarantine %lld\t%s\t%s\n",
-			       ingest_status_name(o->status), (long long)key,
+			       ingest_outcome_name(o), (long long)key,
 			       o->organization, o->report_id);
 	}
 	ret = 0;

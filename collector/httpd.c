@@ -215,10 +215,12 @@ answer_post(struct MHD_Connection *c, struct request *rq)
 	switch (st) {
 	case INGEST_STORED:
 	case INGEST_DUPLICATE:
+		/* "duplicate, different content" too is a 200: the report's
+		 * identity is stored; the sender needs not send it again. */
 		status = st == INGEST_STORED ? MHD_HTTP_CREATED : MHD_HTTP_OK;
-		snprintf(text, sizeof(text), "%s", ingest_status_name(st));
+		snprintf(text, sizeof(text), "%s", ingest_outcome_name(o));
 		log_info("%s: %s org=%s report-id=%s domain=%s", rq->client,
-		         ingest_status_name(st), o->organization, o->report_id,
+		         ingest_outcome_name(o), o->organization, o->report_id,
 		         o->policy_domain);
 		break;
 	case INGEST_REJECTED:

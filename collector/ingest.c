@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gz.h"
+#include "hash.h"
 #include "ingest.h"
 #include "limits.h"
 #include "mime.h"
@@ -22,7 +23,12 @@ struct item {
 	struct report *report; /* NULL when rejected */
 	unsigned char *raw;    /* bytes as received: stored or quarantined */
 	size_t rawlen;
-	char *reason; /* why it was rejected */
+	char *reason; /* why it was rejected, or the store's note on a
+	               * duplicate with different content */
+	/* Of the report's JSON as inflated: a .json and a .json.gz of one
+	 * report are the same content. Set when report is. */
+	unsigned char digest[HASH_SHA256_LEN];
+	char *warnings; /* the report's warnings, one a line; NULL: none */
 };
 
 struct ingest_input {
@@ -114,10 +120,14 @@ parse_item(struct ingest_input *in, const struct ingest_limits *lim,
 		if (flags & GZ_TRAILING_WS)
 			extra[0] = "whitespace after the gzip stream";
 		ret = report_parse(json, jlen, rh, extra, &it->report, &eb);
+		if (ret == 0)
+			hash_sha256(json, jlen, it->digest);
 		free(json);
 	} else {
 		ret = report_parse((const char *)it->raw, it->rawlen, rh, NULL,
 		                   &it->report, &eb);
+		if (ret == 0)
+			hash_sha256(it->raw, it->rawlen, it->digest);
 	}
 	if (ret == 0)
 		return 0;
@@ -221,6 +231,29 @@ prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
 	return reject(in, bytes, len, "not gzip, JSON or a mail message");
 }
 
+/* The report's warnings joined by newlines, for the outcome: they outlive
+ * the report (ingest_input_compact), so `tlsrpt import -v` can print them
+ * after the batch commits. NULL when there are none or out of memory. */
+static char *
+join_warnings(const struct report *r)
+{
+	size_t i, len = 0;
+	char *s, *at;
+
+	for (i = 0; i < r->nwarnings; i++)
+		len += strlen(r->warnings[i]) + 1;
+	if (len == 0 || (s = at = malloc(len)) == NULL)
+		return NULL;
+	for (i = 0; i < r->nwarnings; i++) {
+		size_t n = strlen(r->warnings[i]);
+
+		memcpy(at, r->warnings[i], n);
+		at[n] = i + 1 < r->nwarnings ? '\n' : '\0';
+		at += n + 1;
+	}
+	return s;
+}
+
 static int
 fill_outcomes(struct ingest_input *in)
 {
@@ -243,6 +276,9 @@ fill_outcomes(struct ingest_input *in)
 		o->report_id = r->report_id;
 		o->policy_domain = r->policies[0].policy_domain;
 		o->nwarnings = r->nwarnings;
+		if (r->nwarnings > 0 && (o->warnings = in->items[i].warnings =
+		                             join_warnings(r)) == NULL)
+			return -1;
 	}
 	return 0;
 }
@@ -274,6 +310,26 @@ ingest_prepare(const void *bytes, size_t len, const struct ingest_hints *hints,
 	return in;
 }
 
+/* Takes what the store said of report i. A duplicate with different
+ * content keeps the store's note (which names the stored report) as its
+ * reason; out of memory, a shorter one: it is stored already. */
+static void
+note_outcome(struct ingest_input *in, size_t i, const struct store_item *si)
+{
+	struct ingest_outcome *o = &in->outcomes[i];
+
+	o->status =
+	    si->result == STORE_STORED ? INGEST_STORED : INGEST_DUPLICATE;
+	o->key = si->key;
+	if (si->result != STORE_DIFFERENT)
+		return;
+	o->different = 1;
+	free(in->items[i].reason);
+	in->items[i].reason = strdup(si->note);
+	o->reason = in->items[i].reason ? in->items[i].reason
+	                                : "duplicate, different content";
+}
+
 int
 ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
               struct errbuf *eb)
@@ -291,6 +347,7 @@ ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
 		si[i].raw = in->items[i].raw;
 		si[i].rawlen = in->items[i].rawlen;
 		si[i].reason = in->items[i].reason;
+		si[i].digest = in->items[i].digest;
 	}
 	if (store_put_input(st, si, in->n, &meta, &local) != 0) {
 		free(si);
@@ -304,9 +361,7 @@ ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
 	}
 	for (i = 0; i < in->n; i++)
 		if (si[i].report != NULL)
-			in->outcomes[i].status = si[i].result == STORE_DUPLICATE
-			                             ? INGEST_DUPLICATE
-			                             : INGEST_STORED;
+			note_outcome(in, i, &si[i]);
 	free(si);
 	return 0;
 }
@@ -321,6 +376,14 @@ ingest(struct store *st, const void *bytes, size_t len,
 	if (in != NULL)
 		ingest_commit(st, in, now, NULL);
 	return in;
+}
+
+const char *
+ingest_outcome_name(const struct ingest_outcome *o)
+{
+	if (o->status == INGEST_DUPLICATE && o->different)
+		return "duplicate, different content";
+	return ingest_status_name(o->status);
 }
 
 size_t
@@ -396,6 +459,7 @@ ingest_input_free(struct ingest_input *in)
 		report_free(in->items[i].report);
 		free(in->items[i].raw);
 		free(in->items[i].reason);
+		free(in->items[i].warnings);
 	}
 	free(in->items);
 	free(in->outcomes);

@@ -65,6 +65,12 @@ struct ingest_outcome {
 	const char *report_id;
 	const char *policy_domain; /* first policy's domain */
 	size_t nwarnings;
+	const char *warnings; /* their text, one a line; NULL when none */
+	/* INGEST_DUPLICATE: the identity was stored with other content; the
+	 * bytes were quarantined, and reason says so, naming the stored
+	 * report's key. */
+	int different;
+	int64_t key; /* stored and duplicate: the stored report's number */
 };
 
 /* The reports of one input (a message may hold several). */
@@ -114,5 +120,9 @@ void ingest_input_free(struct ingest_input *in);
 
 /* Returns a short name for a status: "stored", "duplicate", ... */
 const char *ingest_status_name(enum ingest_status s);
+
+/* The name of an outcome, for a person: its status's, but "duplicate,
+ * different content" for a duplicate whose content differs. */
+const char *ingest_outcome_name(const struct ingest_outcome *o);
 
 #endif

@@ -266,13 +266,14 @@ tally(const struct ingest_input *in, const char *source, struct milter_tally *t)
 		case INGEST_DUPLICATE:
 			o->status == INGEST_STORED ? t->stored++
 			                           : t->duplicate++;
+			t->different += o->different;
 			if (t->organization == NULL) {
 				t->organization = o->organization;
 				t->report_id = o->report_id;
 				t->policy_domain = o->policy_domain;
 			}
 			log_info("%s: %s org=%s report-id=%s domain=%s", source,
-			         ingest_status_name(o->status), o->organization,
+			         ingest_outcome_name(o), o->organization,
 			         o->report_id, o->policy_domain);
 			break;
 		case INGEST_REJECTED:

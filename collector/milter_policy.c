@@ -206,11 +206,19 @@ milter_reply_for(const struct milter_tally *t,
 		header_safe(org, sizeof(org), t->organization, 100);
 		header_safe(id, sizeof(id), t->report_id, 150);
 		header_safe(dom, sizeof(dom), t->policy_domain, 100);
+		/* A report sent again with other content is still a
+		 * duplicate, but the header says so: its bytes wait in the
+		 * quarantine for someone to compare. */
 		snprintf(r->header, sizeof(r->header),
 		         "%s; org=%s; report-id=%s; policy-domain=%s; "
-		         "reports=%zu%s",
-		         t->stored > 0 ? "stored" : "duplicate", org, id, dom,
-		         t->stored + t->duplicate,
+		         "reports=%zu%s%s",
+		         t->stored > 0      ? "stored"
+		         : t->different > 0 ? "duplicate, different content"
+		                            : "duplicate",
+		         org, id, dom, t->stored + t->duplicate,
+		         t->stored > 0 && t->different > 0
+		             ? "; some duplicates with different content"
+		             : "",
 		         t->rejected > 0 ? "; some parts rejected" : "");
 		r->action = o->discard_stored ? MILTER_DISCARD : MILTER_ACCEPT;
 		return;

@@ -46,6 +46,7 @@ struct milter_tally {
 	const char *organization; /* the first stored or duplicate report */
 	const char *report_id;
 	const char *policy_domain;
+	size_t different; /* of the duplicates, those with other content */
 };
 
 enum milter_action {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "schema.h"
 #include "store_impl.h"
 
@@ -20,8 +21,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_INSERT_REPORT] =
         "INSERT INTO report (organization, report_id, contact_info,"
         " start_time, end_time, received_time, channel, source,"
-        " submitter, dkim, warnings)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " submitter, dkim, warnings, digest)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
         " ON CONFLICT (organization, report_id) DO NOTHING",
     [ST_INSERT_RAW] = "INSERT INTO report_raw (report, bytes) VALUES (?1, ?2)",
     [ST_INSERT_POLICY] =
@@ -34,9 +35,17 @@ static const char *const stmt_sql[ST_COUNT] = {
         " receiving_mx_hostname, receiving_mx_helo, receiving_ip,"
         " additional_information, failure_reason_code, failed_sessions)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    /* The same bytes again add to their row (schema/004): max(), since
+     * a retry stores with the time the input was first received. */
     [ST_INSERT_QUARANTINE] =
-        "INSERT INTO quarantine (received_time, channel, source,"
-        " submitter, reason, bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO quarantine (received_time, last_seen, count, channel,"
+        " source, submitter, reason, bytes, digest)"
+        " VALUES (?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, tlsrpt_sha256(?6))"
+        " ON CONFLICT (digest) DO UPDATE SET count = count + 1,"
+        " last_seen = max(last_seen, excluded.last_seen),"
+        " reason = excluded.reason",
+    [ST_FIND_REPORT] = "SELECT id, digest FROM report"
+                       " WHERE organization = ?1 AND report_id = ?2",
     [ST_SAVEPOINT] = "SAVEPOINT input",
     [ST_RELEASE] = "RELEASE input",
     [ST_ROLLBACK_TO] = "ROLLBACK TO input",
@@ -124,6 +133,18 @@ schema_fill(struct store *st, int version, struct errbuf *eb)
 	if (version == 2 || version == 3)
 		return store_rollup_rebuild(st, INT64_MIN, INT64_MAX, eb);
 	return 0;
+}
+
+/* tlsrpt_sha256(bytes): the quarantine's digest of an input, in SQL so
+ * that schema/004 can fill it for the rows stored before it. */
+static void
+sql_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	unsigned char d[HASH_SHA256_LEN];
+	const void *p = sqlite3_value_blob(argv[0]);
+
+	hash_sha256(p ? p : "", (size_t)sqlite3_value_bytes(argv[0]), d);
+	sqlite3_result_blob(ctx, d, sizeof(d), SQLITE_TRANSIENT);
 }
 
 static int
@@ -229,7 +250,13 @@ configure(struct store *st, int flags, int busy_timeout_ms, struct errbuf *eb)
 	                     " PRAGMA cache_size = -16384;"
 	                     " PRAGMA wal_autocheckpoint = 100000",
 	               eb) != 0 ||
-	    store_rollup_functions(st, eb) != 0 || apply_schema(st, eb) != 0)
+	    store_rollup_functions(st, eb) != 0)
+		return -1;
+	if (sqlite3_create_function(st->db, "tlsrpt_sha256", 1,
+	                            SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	                            sql_sha256, NULL, NULL) != SQLITE_OK)
+		return store_error(st, eb, "tlsrpt_sha256");
+	if (apply_schema(st, eb) != 0)
 		return -1;
 	for (i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(
@@ -439,6 +466,60 @@ put_policies(struct store *st, const struct report *r, sqlite3_int64 rid,
 	return 0;
 }
 
+/* Into the quarantine: a new row, or one more arrival of the same bytes. */
+static int
+put_quarantine(struct store *st, const void *raw, size_t rawlen,
+               const char *reason, const struct store_meta *m,
+               struct errbuf *eb)
+{
+	sqlite3_stmt *s = st->stmt[ST_INSERT_QUARANTINE];
+
+	sqlite3_bind_int64(s, 1, m->received_time);
+	bind_text(s, 2, m->channel ? m->channel : "unknown");
+	bind_text(s, 3, m->source);
+	bind_text(s, 4, m->submitter);
+	bind_text(s, 5, reason ? reason : "rejected");
+	sqlite3_bind_blob64(s, 6, raw ? raw : "", rawlen, SQLITE_STATIC);
+	return step(st, ST_INSERT_QUARANTINE, eb);
+}
+
+/* A report whose identity is stored already: a plain duplicate when its
+ * content is the same or either digest is unknown (reports stored before
+ * schema 004), else a duplicate with different content, whose bytes are
+ * quarantined so that a person can see what the sender changed. Only
+ * duplicates pay for the lookup. */
+static int
+put_duplicate(struct store *st, struct store_item *it,
+              const struct store_meta *m, struct errbuf *eb)
+{
+	sqlite3_stmt *s = st->stmt[ST_FIND_REPORT];
+	const struct report *r = it->report;
+	int rc, same = 1;
+
+	it->result = STORE_DUPLICATE;
+	bind_text(s, 1, r->organization);
+	bind_text(s, 2, r->report_id);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		it->key = sqlite3_column_int64(s, 0);
+		same = it->digest == NULL ||
+		       sqlite3_column_bytes(s, 1) != HASH_SHA256_LEN ||
+		       memcmp(sqlite3_column_blob(s, 1), it->digest,
+		              HASH_SHA256_LEN) == 0;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW)
+		return store_error(st, eb, "duplicate");
+	if (same)
+		return 0;
+	it->result = STORE_DIFFERENT;
+	snprintf(it->note, sizeof(it->note),
+	         "duplicate, different content: organization %.100s "
+	         "report-id %.100s (stored as report %lld)",
+	         r->organization, r->report_id, (long long)it->key);
+	return put_quarantine(st, it->raw, it->rawlen, it->note, m, eb);
+}
+
 static int
 put_report(struct store *st, struct store_item *it, const struct store_meta *m,
            struct errbuf *eb)
@@ -460,13 +541,14 @@ put_report(struct store *st, struct store_item *it, const struct store_meta *m,
 	bind_text(s, 10, m->dkim);
 	sqlite3_bind_text(s, 11, join_lines(st, r->warnings, r->nwarnings), -1,
 	                  SQLITE_STATIC);
+	if (it->digest != NULL)
+		sqlite3_bind_blob(s, 12, it->digest, HASH_SHA256_LEN,
+		                  SQLITE_STATIC);
 	if (step(st, ST_INSERT_REPORT, eb) != 0)
 		return -1;
-	if (sqlite3_changes(st->db) == 0) {
-		it->result = STORE_DUPLICATE;
-		return 0;
-	}
-	rid = sqlite3_last_insert_rowid(st->db);
+	if (sqlite3_changes(st->db) == 0)
+		return put_duplicate(st, it, m, eb);
+	rid = it->key = sqlite3_last_insert_rowid(st->db);
 	s = st->stmt[ST_INSERT_RAW];
 	sqlite3_bind_int64(s, 1, rid);
 	sqlite3_bind_blob64(s, 2, it->raw, it->rawlen, SQLITE_STATIC);
@@ -484,25 +566,6 @@ put_report(struct store *st, struct store_item *it, const struct store_meta *m,
 				return -1;
 		}
 	}
-	it->result = STORE_STORED;
-	return 0;
-}
-
-static int
-put_quarantine(struct store *st, struct store_item *it,
-               const struct store_meta *m, struct errbuf *eb)
-{
-	sqlite3_stmt *s = st->stmt[ST_INSERT_QUARANTINE];
-
-	sqlite3_bind_int64(s, 1, m->received_time);
-	bind_text(s, 2, m->channel ? m->channel : "unknown");
-	bind_text(s, 3, m->source);
-	bind_text(s, 4, m->submitter);
-	bind_text(s, 5, it->reason ? it->reason : "rejected");
-	sqlite3_bind_blob64(s, 6, it->raw ? it->raw : "", it->rawlen,
-	                    SQLITE_STATIC);
-	if (step(st, ST_INSERT_QUARANTINE, eb) != 0)
-		return -1;
 	it->result = STORE_STORED;
 	return 0;
 }
@@ -556,8 +619,12 @@ store_put_input(struct store *st, struct store_item *items, size_t nitems,
 	if (input_begin(st, eb) != 0)
 		return -1;
 	for (i = 0; i < nitems; i++) {
-		if ((items[i].report ? put_report(st, &items[i], meta, eb)
-		                     : put_quarantine(st, &items[i], meta, eb)))
+		struct store_item *it = &items[i];
+
+		it->result = STORE_STORED;
+		if (it->report ? put_report(st, it, meta, eb)
+		               : put_quarantine(st, it->raw, it->rawlen,
+		                                it->reason, meta, eb))
 			goto fail;
 	}
 	if (input_end(st, eb) != 0)

@@ -30,9 +30,15 @@ struct store;
  * from the page cache, 48 s from disk; so the daemons ask, at start. */
 #define STORE_CHECK 0x4
 
-/* Results of store_put_report. */
+/* Results of store_put_input, per report. STORE_DIFFERENT: a duplicate
+ * (the identity is stored) whose content differs from the stored one's;
+ * its bytes were quarantined for a person to look at. */
 #define STORE_STORED    0
 #define STORE_DUPLICATE 1
+#define STORE_DIFFERENT 2
+
+/* Room for the reason a STORE_DIFFERENT item was quarantined with. */
+#define STORE_NOTE_MAX 320
 
 /* Opens (creating when needed, unless STORE_MUST_EXIST) the database at path
  * and brings its schema up to date. busy_timeout_ms bounds waiting for
@@ -76,13 +82,20 @@ struct store_item {
 	const void *raw;             /* bytes as received (gzip or JSON) */
 	size_t rawlen;
 	const char *reason; /* rejection reason, quarantine items */
-	int result;         /* out: STORE_STORED or STORE_DUPLICATE */
+	int result;         /* out: STORE_STORED, _DUPLICATE or _DIFFERENT */
+	/* The SHA-256 (HASH_SHA256_LEN bytes) of the report's JSON as
+	 * inflated, or NULL: then a duplicate is never told different. */
+	const unsigned char *digest;
+	int64_t key;               /* out: the stored report's number */
+	char note[STORE_NOTE_MAX]; /* out: STORE_DIFFERENT's reason */
 };
 
 /* Stores every item of one input all-or-nothing (a savepoint inside a
  * batch, else its own transaction): reports deduplicated on
- * (organization-name, report-id), rejected inputs into the quarantine.
- * Fills items[i].result. On failure nothing of the input is kept. */
+ * (organization-name, report-id), rejected inputs into the quarantine,
+ * one row per distinct bytes (the same bytes again add to its count).
+ * Fills items[i].result, .key and, for STORE_DIFFERENT, .note. On failure
+ * nothing of the input is kept. */
 int store_put_input(struct store *st, struct store_item *items, size_t nitems,
                     const struct store_meta *meta, struct errbuf *eb);
 
@@ -124,9 +137,10 @@ struct store_summary_row {
 	const char *last_day;
 };
 
-/* Calls cb once per policy domain, in domain order. Sessions count once per
- * report and domain (DESIGN.md "Counting"). The row is valid during the call.
- * A non-zero return from cb stops and is returned. */
+/* Calls cb once per policy domain, in domain order. Sessions are those of
+ * the policies that count for their domain (DESIGN.md "Counting"; see
+ * counts_for_domain in report.h), reports one per report and domain. The row is
+ * valid during the call. A non-zero return from cb stops and is returned. */
 typedef int (*store_summary_cb)(const struct store_summary_row *row, void *arg);
 int store_summary(struct store *st, const struct store_filter *f,
                   store_summary_cb cb, void *arg, struct errbuf *eb);
@@ -157,8 +171,9 @@ struct store_failure_row {
 
 /* Calls cb once per group of failure details, largest failed_sessions first,
  * at most limit rows (0: all). When the keys hold FAILURE_BY_MODE, each
- * policy counts as sent; otherwise only the policy that stands for its
- * domain counts, so a Microsoft tlsa+sts pair is not counted twice. */
+ * policy counts as sent; otherwise only the policies that count for their
+ * domain, so a Microsoft tlsa+sts pair is not counted twice and the groups
+ * add up to store_summary's totals. */
 typedef int (*store_failure_cb)(const struct store_failure_row *row, void *arg);
 int store_failures(struct store *st, const struct store_filter *f,
                    unsigned keys, size_t limit, store_failure_cb cb, void *arg,
@@ -191,7 +206,7 @@ struct store_report_row {
 	const char *organization;
 	const char *report_id;
 	const char *domains; /* its policy domains, sorted, comma-separated */
-	int64_t successful_sessions; /* counted once per domain */
+	int64_t successful_sessions; /* as in store_summary */
 	int64_t failed_sessions;
 	const char *channel;
 	const char *warnings; /* one a line; "" when none */
@@ -216,14 +231,19 @@ int store_report_find(struct store *st, const char *key,
                       struct errbuf *eb);
 
 /* Deletes, in one transaction, the reports that start before `before` and
- * the quarantined inputs received before it; says how many of each. With
+ * the quarantined inputs last seen before it; says how many of each. With
  * dry_run the transaction is rolled back: the counts say what would go. */
 int store_prune(struct store *st, int64_t before, int dry_run, int64_t *reports,
                 int64_t *quarantined, struct errbuf *eb);
 
+/* One distinct rejected input: the same bytes rejected again add to
+ * count and move last_seen; channel, source and submitter are of the
+ * first arrival, the reason is the latest. */
 struct store_quarantine_row {
 	int64_t key;
-	int64_t received_time;
+	int64_t received_time; /* first seen */
+	int64_t last_seen;
+	int64_t count;
 	const char *channel;
 	const char *source;    /* "" when unknown */
 	const char *submitter; /* "" when unknown */
@@ -232,8 +252,8 @@ struct store_quarantine_row {
 	size_t len;
 };
 
-/* Calls cb once per quarantined input received in [since, until) of the
- * filter (its other fields are ignored), oldest first, at most limit
+/* Calls cb once per quarantined input last seen in [since, until) of the
+ * filter (its other fields are ignored), first seen first, at most limit
  * (0: all); key > 0 picks that one input alone. The row is valid during
  * the call; a non-zero return from cb stops and is returned. */
 typedef int (*store_quarantine_cb)(const struct store_quarantine_row *row,

@@ -179,7 +179,7 @@ store_prune(struct store *st, int64_t before, int dry_run, int64_t *reports,
 	if (delete_before(st, "DELETE FROM report WHERE start_time < ?1",
 	                  before, reports, eb) != 0 ||
 	    store_rollup_prune(st, before, eb) != 0 ||
-	    delete_before(st, "DELETE FROM quarantine WHERE received_time < ?1",
+	    delete_before(st, "DELETE FROM quarantine WHERE last_seen < ?1",
 	                  before, quarantined, eb) != 0 ||
 	    store_exec(st, dry_run ? "ROLLBACK" : "COMMIT", eb) != 0)
 		goto fail;
@@ -209,6 +209,8 @@ quarantine_one(sqlite3_stmt *s, void *arg)
 	row.reason = store_col_text(s, 5);
 	row.bytes = sqlite3_column_blob(s, 6);
 	row.len = (size_t)sqlite3_column_bytes(s, 6);
+	row.last_seen = sqlite3_column_int64(s, 7);
+	row.count = sqlite3_column_int64(s, 8);
 	return x->cb(&row, x->arg);
 }
 
@@ -222,12 +224,13 @@ store_quarantine(struct store *st, const struct store_filter *f, int64_t key,
 	sqlite3_stmt *s = NULL;
 	int ret;
 
+	/* By last seen: an input first seen long ago that came again today
+	 * is among today's. */
 	snprintf(sql, sizeof(sql),
 	         "SELECT id, received_time, channel, source, submitter,"
-	         " reason, bytes FROM quarantine WHERE %s"
+	         " reason, bytes, last_seen, count FROM quarantine WHERE %s"
 	         " ORDER BY received_time, id LIMIT %lld",
-	         key > 0 ? "id = ?3"
-	                 : "received_time >= ?1 AND received_time < ?2",
+	         key > 0 ? "id = ?3" : "last_seen >= ?1 AND last_seen < ?2",
 	         limit > 0 ? (long long)limit : -1LL);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_error(st, eb, "quarantine");

@@ -16,6 +16,7 @@ enum store_stmt {
 	ST_INSERT_POLICY,
 	ST_INSERT_FAILURE,
 	ST_INSERT_QUARANTINE,
+	ST_FIND_REPORT, /* id and digest of a duplicate's stored report */
 	ST_SAVEPOINT,
 	ST_RELEASE,
 	ST_ROLLBACK_TO,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_httpd.sh - tlsrpt-httpd started for real on a loopback port with a
 # certificate made here, spoken to with curl over TLS: each corpus report
-# POSTed gzipped and plain, a duplicate, a wrong media type, an oversized
+# POSTed gzipped and plain, a duplicate (and one with different content),
+# the same junk retried (one quarantine row), a wrong media type, an oversized
 # Content-Length, an oversized and an endless chunked body, a gzip bomb, a
 # truncated body, GET on the report path, /healthz, /metrics, and storage
 # failure as 503 with the retried report stored once. The database is read
@@ -67,6 +68,29 @@ report "Web Org" w-1 web.example 8 2 >"$work/w1.json"
 gzip -c "$work/w1.json" >"$work/w1.gz"
 check "stored: 201" 201 "$(status "$(post application/tlsrpt+gzip "$work/w1.gz")")"
 check "duplicate: 200" 200 "$(status "$(post application/tlsrpt+json "$work/w1.json")")"
+out=$(post application/tlsrpt+json "$work/w1.json")
+status "$out" >/dev/null
+check "duplicate, same content: the body says duplicate" "duplicate 200" "$(echo $out)"
+# The same (organization, report-id) with 3 failed sessions, not 2: a
+# duplicate still (200), said to differ; its bytes are quarantined, the
+# stored report stays as it was (8 ok, 2 failed).
+report "Web Org" w-1 web.example 8 3 >"$work/w1-other.json"
+out=$(post application/tlsrpt+json "$work/w1-other.json")
+status "$out" >/dev/null
+check "duplicate, different content: 200 and the body says so" \
+	"duplicate, different content 200" "$(echo $out)"
+key=$(sqlite3 "$db" "SELECT id FROM report WHERE report_id = 'w-1'" 2>/dev/null)
+check "different content: quarantined once, the reason names the stored report" \
+	"1|duplicate, different content: organization Web Org report-id w-1 (stored as report $key)" \
+	"$(sqlite3 "$db" "SELECT count(*), max(reason) FROM quarantine WHERE reason LIKE 'duplicate, different content: organization Web Org %'" 2>/dev/null)"
+check "different content: the stored report unchanged" "web.example,1,1,8,2" \
+	"$("$TLSRPT" --db "$db" summary --domain web.example --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-5)"
+# A sender retrying the same junk: 400 each time, one quarantine row.
+printf 'not a report, sent three times' >"$work/junk"
+for _ in 1 2 3; do out=$(post application/tlsrpt+json "$work/junk"); status "$out" >/dev/null; done
+check "junk retried: 400" 400 "$(echo "$out" | awk '{ print $NF }')"
+check "junk retried: one quarantine row, count 3" "1|3" \
+	"$(sqlite3 "$db" "SELECT count(*), sum(count) FROM quarantine WHERE bytes = CAST('not a report, sent three times' AS BLOB)" 2>/dev/null)"
 check "label not trusted: gzip sent as octet-stream" 200 \
 	"$(status "$(post application/octet-stream "$work/w1.gz")")"
 check "wrong media type: 415" 415 "$(status "$(post text/plain "$work/w1.json")")"
@@ -101,8 +125,7 @@ check "rejected bodies quarantined (bomb, truncated)" 2 \
 
 # Storage failure: a writer holds the database past the busy timeout.
 report "Web Org" w-2 web2.example 5 0 >"$work/w2.json"
-(echo "BEGIN IMMEDIATE; INSERT INTO quarantine (received_time, channel, reason, bytes) VALUES (0, 'lock', 'lock', x'00');"; sleep 3; echo "ROLLBACK;") |
-	sqlite3 "$db" &
+(echo "BEGIN IMMEDIATE;"; sleep 3; echo "ROLLBACK;") | sqlite3 "$db" &
 lock=$!
 sleep 0.5
 check "locked: healthz 503" 503 "$(get /healthz)"

@@ -1,7 +1,8 @@
 /*
  * test_ingest.c - the one intake path: content sniffing, messages with
- * several reports, the TLS-Report-Domain hint, quarantine, duplicates and
- * storage failure as tempfail with nothing kept.
+ * several reports, the TLS-Report-Domain hint, quarantine, duplicates (and
+ * duplicates with different content), warnings in the outcome, and storage
+ * failure as tempfail with nothing kept.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,7 +92,13 @@ test_json_gzip_duplicate(void **state)
 	ingest_input_free(in);
 	in = run(f, json, strlen(json));
 	expect(in, 0, INGEST_DUPLICATE, NULL);
+	/* The JSON as inflated is compared, not the bytes: the same. */
+	assert_int_equal(ingest_outcome(in, 0)->different, 0);
+	assert_string_equal(ingest_outcome_name(ingest_outcome(in, 0)),
+	                    "duplicate");
 	ingest_input_free(in);
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT count(*) FROM quarantine"), 0);
 	/* The gzip bytes as received are what is kept. */
 	assert_int_equal(
 	    tu_db_count(f->path, "SELECT length(bytes) FROM report_raw"),
@@ -125,8 +132,17 @@ test_rejections_quarantined(void **state)
 	in = run(f, "", 0);
 	expect(in, 0, INGEST_REJECTED, "empty input");
 	ingest_input_free(in);
+	/* The same bytes again: rejected again, no new row. */
+	in = run(f, t[0].bytes, strlen(t[0].bytes));
+	expect(in, 0, INGEST_REJECTED, t[0].reason);
+	ingest_input_free(in);
 	assert_int_equal(
 	    tu_db_count(f->path, "SELECT count(*) FROM quarantine"), 5);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count FROM quarantine WHERE "
+	                             "bytes = CAST('hello world, this is not "
+	                             "a report' AS BLOB)"),
+	                 2);
 	assert_int_equal(tu_db_count(f->path,
 	                             "SELECT count(*) FROM quarantine WHERE "
 	                             "channel = 'test' AND source = 'unit'"),
@@ -205,6 +221,96 @@ test_message_parts(void **state)
 	free(good);
 }
 
+/* The same (organization, report-id) with other content (9 failed
+ * sessions instead of 1), gzip-compressed: a duplicate, said to differ,
+ * whose bytes are quarantined naming the stored report (key 1); sent once
+ * more, the same quarantine row counts 2. Nothing of it is stored as a
+ * report. */
+static void
+test_duplicate_different_content(void **state)
+{
+	struct fixture *f = *state;
+	char *first = tu_report_json("Org", "d-1", "a.example", 9, 1);
+	char *second = tu_report_json("Org", "d-1", "a.example", 9, 9);
+	size_t zlen;
+	unsigned char *z = tu_gzip(second, strlen(second), &zlen);
+	const struct ingest_outcome *o;
+	struct ingest_input *in;
+	int k;
+
+	in = run(f, first, strlen(first));
+	expect(in, 0, INGEST_STORED, NULL);
+	assert_int_equal(ingest_outcome(in, 0)->key, 1);
+	ingest_input_free(in);
+	for (k = 0; k < 2; k++) {
+		in = run(f, z, zlen);
+		expect(in, 0, INGEST_DUPLICATE,
+		       "duplicate, different content: organization Org "
+		       "report-id d-1 (stored as report 1)");
+		o = ingest_outcome(in, 0);
+		assert_int_equal(o->different, 1);
+		assert_int_equal(o->key, 1);
+		assert_string_equal(ingest_outcome_name(o),
+		                    "duplicate, different content");
+		ingest_input_free(in);
+	}
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
+	                 1);
+	assert_int_equal(tu_db_count(f->path, "SELECT sum(failed_sessions) "
+	                                      "FROM policy"),
+	                 1);
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT count(*) FROM quarantine"), 1);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count FROM quarantine WHERE "
+	                             "length(bytes) = (SELECT length(bytes) "
+	                             "FROM quarantine) AND substr(bytes, 1, "
+	                             "2) = x'1f8b' AND reason LIKE "
+	                             "'duplicate, different content: %'"),
+	                 2);
+	free(z);
+	free(first);
+	free(second);
+}
+
+/* A report's warnings reach the outcome as text, one a line, and stay
+ * there after ingest_input_compact() drops the report (tlsrpt import -v
+ * prints them after the batch commits). */
+static void
+test_warnings_text(void **state)
+{
+	static const char json[] =
+	    "{\"organization-name\":\"W\",\"date-range\":{"
+	    "\"start-datetime\":\"2026-03-01T00:00:00Z\","
+	    "\"end-datetime\":\"2026-03-01T23:59:59Z\"},"
+	    "\"contact-info\":\"tls@w.example\",\"report-id\":\"w-1\","
+	    "\"policies\":[{\"policy\":{\"policy-type\":\"sts\","
+	    "\"policy-string\":[\"version: STSv1\",\"mode: testing\"],"
+	    "\"policy-domain\":\"w.example\",\"mx-host\":\"mx.w.example\"},"
+	    "\"summary\":{\"total-successful-session-count\":\"3\","
+	    "\"total-failure-session-count\":0}}]}";
+	struct fixture *f = *state;
+	struct ingest_input *in;
+	const struct ingest_outcome *o;
+	struct errbuf eb;
+
+	in = ingest_prepare(json, strlen(json), NULL, NULL);
+	assert_non_null(in);
+	assert_int_equal(ingest_commit(f->st, in, 7, &eb), 0);
+	assert_int_equal(ingest_input_compact(in), 0);
+	o = ingest_outcome(in, 0);
+	assert_int_equal(o->nwarnings, 2);
+	assert_string_equal(o->warnings,
+	                    "policies[0].policy.mx-host: a string, not an "
+	                    "array\n"
+	                    "policies[0].summary.total-successful-session-"
+	                    "count: a count sent as a string");
+	ingest_input_free(in);
+	in = run(f, "{\"x\":", 5);
+	assert_null(ingest_outcome(in, 0)->warnings);
+	ingest_input_free(in);
+}
+
 /* Storage failure: every outcome of the input is tempfail and nothing of
  * it is kept, not even the quarantine rows. */
 static void
@@ -240,6 +346,10 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_message_parts, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicate_different_content,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_warnings_text, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_tempfail, setup, teardown),
 	};

@@ -1,8 +1,9 @@
 /*
  * test_store.c - the SQLite store: schema on open and reopen, dedup,
- * all-or-nothing inputs (alone and inside a batch), quarantine, a database
- * from the future, a file that is not a database, and two processes
- * writing one database at once.
+ * all-or-nothing inputs (alone and inside a batch), quarantine (one row per
+ * distinct bytes, rows of an older schema merged), a duplicate with
+ * different content, a database from the future, a file that is not a
+ * database, and two processes writing one database at once.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "report.h"
 #include "schema.h"
 #include "store.h"
@@ -65,12 +67,27 @@ make_report(const char *org, const char *id, const char *domain, long ok,
 static int
 put(struct store *st, struct report *r, struct errbuf *eb)
 {
-	struct store_item it = {r, "raw", 3, NULL, -1};
+	struct store_item it = {
+	    .report = r, .raw = "raw", .rawlen = 3, .result = -1};
 	struct store_meta m = {"test", "src", NULL, NULL, 1767225600};
 
 	if (store_put_input(st, &it, 1, &m, eb) != 0)
 		return -1;
 	return it.result;
+}
+
+/* Quarantines (bytes, len) with reason, received at time t. */
+static void
+put_junk(struct store *st, const char *bytes, size_t len, const char *reason,
+         int64_t t)
+{
+	struct store_item it = {
+	    .raw = bytes, .rawlen = len, .reason = reason, .result = -1};
+	struct store_meta m = {"https", "192.0.2.9", NULL, NULL, t};
+	struct errbuf eb;
+
+	if (store_put_input(st, &it, 1, &m, &eb) != 0)
+		fail_msg("%s", eb.msg);
 }
 
 static void
@@ -256,25 +273,163 @@ test_rollups(void **state)
 	report_free(c1);
 }
 
+/* The same bytes three times (at 42, 50, then 45: a retry stores with an
+ * older time) and other bytes once: two rows; the first with count 3,
+ * first seen 42, last seen 50 (not 45), the latest reason. */
 static void
 test_quarantine(void **state)
 {
 	struct fixture *f = *state;
 	struct store *st;
 	struct errbuf eb;
-	struct store_item it = {NULL, "junk\0bytes", 10, "not a report", -1};
-	struct store_meta m = {"https", "192.0.2.9", NULL, NULL, 42};
 
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
-	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), 0);
+	put_junk(st, "junk\0bytes", 10, "not a report", 42);
+	put_junk(st, "junk\0bytes", 10, "still not a report", 50);
+	put_junk(st, "other", 5, "not a report", 44);
+	put_junk(st, "junk\0bytes", 10, "not a report, again", 45);
 	store_close(st);
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT count(*) FROM quarantine"), 2);
 	assert_int_equal(tu_db_count(f->path,
 	                             "SELECT count(*) FROM quarantine WHERE "
-	                             "reason = 'not a report' AND channel = "
-	                             "'https' AND received_time = 42"),
+	                             "id = 1 AND count = 3 AND received_time "
+	                             "= 42 AND last_seen = 50 AND reason = "
+	                             "'not a report, again' AND channel = "
+	                             "'https' AND length(bytes) = 10"),
 	                 1);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count FROM quarantine WHERE "
+	                             "bytes = CAST('other' AS BLOB)"),
+	                 1);
+}
+
+/* Runs the schema steps below version `below` by hand, as an older
+ * program left the database. */
+static void
+old_schema(const char *path, int below)
+{
+	char sql[64];
+	size_t i;
+	int v = 0;
+
+	for (i = 0; i < schema_nsteps; i++) {
+		if (schema_steps[i].version >= below)
+			continue;
+		tu_db_exec(path, schema_steps[i].sql);
+		v = schema_steps[i].version;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	tu_db_exec(path, sql);
+}
+
+/* A database of the schema before 004 holding, as it used to, one row per
+ * arrival: "junk" at 10 and 30 (ids 1 and 3), "other" at 20. Opening it
+ * merges the two "junk" rows into id 1: count 2, first seen 10, last seen
+ * 30, the later reason; "other" stays alone; the digest is the SHA-256, so
+ * "junk" a third time adds to the merged row (count 3). */
+static void
+test_quarantine_upgrade(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	unsigned char d[HASH_SHA256_LEN];
+	char sql[256];
+	size_t i;
+	int n;
+
+	old_schema(f->path, 4);
+	tu_db_exec(f->path,
+	           "INSERT INTO quarantine (id, received_time, channel, "
+	           "reason, bytes) VALUES (1, 10, 'import', 'old reason', "
+	           "CAST('junk' AS BLOB)), (2, 20, 'import', 'other reason', "
+	           "CAST('other' AS BLOB)), (3, 30, 'milter', 'new reason', "
+	           "CAST('junk' AS BLOB))");
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_true(store_schema_version(st) >= 4);
+	store_close(st);
 	assert_int_equal(
-	    tu_db_count(f->path, "SELECT length(bytes) FROM quarantine"), 10);
+	    tu_db_count(f->path, "SELECT count(*) FROM quarantine"), 2);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count(*) FROM quarantine WHERE "
+	                             "id = 1 AND count = 2 AND received_time "
+	                             "= 10 AND last_seen = 30 AND reason = "
+	                             "'new reason' AND channel = 'import'"),
+	                 1);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count(*) FROM quarantine WHERE "
+	                             "id = 2 AND count = 1 AND last_seen = 20"),
+	                 1);
+	hash_sha256("junk", 4, d);
+	n = snprintf(sql, sizeof(sql),
+	             "SELECT count(*) FROM quarantine WHERE id = 1 AND "
+	             "digest = x'");
+	for (i = 0; i < sizeof(d); i++)
+		n += snprintf(sql + n, sizeof(sql) - (size_t)n, "%02x", d[i]);
+	snprintf(sql + n, sizeof(sql) - (size_t)n, "'");
+	assert_int_equal(tu_db_count(f->path, sql), 1);
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	put_junk(st, "junk", 4, "junk again", 40);
+	store_close(st);
+	assert_int_equal(tu_db_count(f->path, "SELECT count FROM quarantine "
+	                                      "WHERE id = 1"),
+	                 3);
+}
+
+/* The same identity again: a plain duplicate with the same digest or
+ * none; with another digest "duplicate, different content", its bytes
+ * quarantined (once per distinct bytes), naming the stored report. */
+static void
+test_duplicate_different(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct report *r = make_report("Org", "id-1", "a.example", 10, 2);
+	unsigned char da[HASH_SHA256_LEN], db[HASH_SHA256_LEN];
+	struct store_meta m = {"test", "src", NULL, NULL, 100};
+	struct store_item it = {
+	    .report = r, .raw = "first", .rawlen = 5, .digest = da};
+
+	hash_sha256("a", 1, da);
+	hash_sha256("b", 1, db);
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), 0);
+	assert_int_equal(it.result, STORE_STORED);
+	assert_int_equal(it.key, 1);
+	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), 0);
+	assert_int_equal(it.result, STORE_DUPLICATE);
+	it.digest = NULL;
+	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), 0);
+	assert_int_equal(it.result, STORE_DUPLICATE);
+	it.digest = db;
+	it.raw = "second";
+	it.rawlen = 6;
+	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), 0);
+	assert_int_equal(it.result, STORE_DIFFERENT);
+	assert_int_equal(it.key, 1);
+	assert_string_equal(it.note, "duplicate, different content: "
+	                             "organization Org report-id id-1 "
+	                             "(stored as report 1)");
+	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), 0);
+	assert_int_equal(it.result, STORE_DIFFERENT);
+	store_close(st);
+	report_free(r);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
+	                 1);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count(*) FROM report_raw WHERE "
+	                             "bytes = CAST('first' AS BLOB)"),
+	                 1);
+	assert_int_equal(tu_db_count(f->path,
+	                             "SELECT count FROM quarantine WHERE "
+	                             "bytes = CAST('second' AS BLOB) AND "
+	                             "reason LIKE 'duplicate, different "
+	                             "content: %'"),
+	                 2);
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT count(*) FROM quarantine"), 1);
 }
 
 static void
@@ -354,6 +509,10 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_rollups, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_quarantine_upgrade, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicate_different, setup,
+	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_future_and_garbage,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
