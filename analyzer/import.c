@@ -32,7 +32,9 @@ static const char import_help[] =
     "\n"
     "Output: 'stored' or 'duplicate', the path, organization and report-id\n"
     "on stdout, one line per report; 'rejected' with the reason on stderr;\n"
-    "then 'N stored, N duplicate, N rejected'.\n"
+    "then 'N stored, N duplicate, N rejected'. A report stored already\n"
+    "but sent again with other content is 'duplicate, different content'\n"
+    "(its bytes are quarantined, to compare with 'tlsrpt show KEY').\n"
     "Exit: 0 nothing rejected, 1 something rejected (the rest is stored),\n"
     "64 usage error, 75 the database could not be written (try again).\n"
     "\n"
@@ -41,7 +43,8 @@ static const char import_help[] =
     "  --max-input BYTES  largest input read (default 10485760)\n"
     "  --max-report BYTES largest decompressed report (default 20971520)\n"
     "  -q, --quiet        print only the totals and rejections\n"
-    "  -v, --verbose      also print each report's warnings on stderr\n"
+    "  -v, --verbose      also print each report's warnings, one line each\n"
+    "                     under its report: 'warning', the path, the text\n"
     "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
     ")\n"
     "  --busy-timeout MS  wait this long for other writers (default 10000)\n";
@@ -56,6 +59,21 @@ struct import {
 	time_t last_progress, started;
 };
 
+/* Prints a report's warnings, one line each; on stdout, so that they
+ * stay under their report's line when both go to one file. */
+static void
+print_warnings(const char *name, const char *warnings)
+{
+	const char *p = warnings, *nl;
+
+	while (p != NULL && *p != '\0') {
+		nl = strchr(p, '\n');
+		printf("warning\t%s\t%.*s\n", name,
+		       (int)(nl ? (size_t)(nl - p) : strlen(p)), p);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
 static void
 on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
 {
@@ -67,14 +85,10 @@ on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
 	case INGEST_STORED:
 	case INGEST_DUPLICATE:
 		if (!im->quiet)
-			printf("%s\t%s\t%s\t%s\n",
-			       ingest_status_name(o->status), name,
+			printf("%s\t%s\t%s\t%s\n", ingest_outcome_name(o), name,
 			       o->organization, o->report_id);
-		if (im->verbose && o->nwarnings > 0)
-			fprintf(stderr,
-			        "warning\t%s\t%zu warnings (stored with the "
-			        "report)\n",
-			        name, o->nwarnings);
+		if (im->verbose)
+			print_warnings(name, o->warnings);
 		break;
 	case INGEST_REJECTED:
 	case INGEST_TEMPFAIL:

@@ -1,7 +1,7 @@
 /*
  * reports.c - `tlsrpt reports` (the stored reports, newest first) and
  * `tlsrpt show KEY` (one report's JSON as it was received, decompressed
- * and indented).
+ * and indented, or the warnings recorded when it was stored).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +122,8 @@ static const char show_help[] =
     "\n"
     "  --org NAME         the report's organization\n"
     "  --raw              write the bytes as received (gzip or JSON)\n"
+    "  --warnings         list the warnings recorded when the report was\n"
+    "                     normalized, one a line (none: no output)\n"
     "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
     ")\n";
 
@@ -130,6 +132,7 @@ struct show {
 	int64_t key; /* of the first match */
 	void *bytes; /* its bytes as received, copied */
 	size_t len;
+	char *warnings;   /* its warnings, one a line, copied */
 	char names[1024]; /* "key N (organization)" of each match */
 };
 
@@ -167,7 +170,8 @@ show_match(const struct store_report_row *r, const void *bytes, size_t len,
 	if (s->found++ > 0)
 		return 0;
 	s->key = r->key;
-	if ((s->bytes = malloc(len ? len : 1)) == NULL)
+	if ((s->warnings = strdup(r->warnings)) == NULL ||
+	    (s->bytes = malloc(len ? len : 1)) == NULL)
 		return -1;
 	memcpy(s->bytes, bytes, len);
 	s->len = len;
@@ -176,7 +180,7 @@ show_match(const struct store_report_row *r, const void *bytes, size_t len,
 
 /* Prints the match: 0, or 1 after saying why not. */
 static int
-show_print(const struct show *s, int raw)
+show_print(const struct show *s, int raw, int warnings)
 {
 	struct errbuf eb = {""};
 	char *text = NULL;
@@ -184,7 +188,9 @@ show_print(const struct show *s, int raw)
 	unsigned flags;
 	int ret;
 
-	if (raw)
+	if (warnings)
+		ret = *s->warnings && printf("%s\n", s->warnings) < 0 ? -1 : 0;
+	else if (raw)
 		ret = fwrite(s->bytes, 1, s->len, stdout) == s->len ? 0 : -1;
 	else if (!gz_is_gzip(s->bytes, s->len))
 		ret = print_pretty(s->bytes, s->len);
@@ -211,13 +217,14 @@ cmd_show(struct cli *c, int argc, char **argv)
 	    CLI_COMMON_OPTIONS,
 	    {"org", required_argument, NULL, 'o'},
 	    {"raw", no_argument, NULL, 'r'},
+	    {"warnings", no_argument, NULL, 'w'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	struct show s = {0};
 	struct store *st;
 	struct errbuf eb = {""};
 	const char *org = NULL;
-	int opt, r, raw = 0, ret = 1;
+	int opt, r, raw = 0, warnings = 0, ret = 1;
 
 	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -227,6 +234,8 @@ cmd_show(struct cli *c, int argc, char **argv)
 			org = optarg;
 		else if (opt == 'r')
 			raw = 1;
+		else if (opt == 'w')
+			warnings = 1;
 		else if ((r = cli_common_option(c, opt, optarg)) <= 0)
 			return r < 0
 			           ? EXIT_USAGE
@@ -254,7 +263,8 @@ cmd_show(struct cli *c, int argc, char **argv)
 		        "or --org\n",
 		        argv[optind], r, s.names);
 	else
-		ret = show_print(&s, raw);
+		ret = show_print(&s, raw, warnings);
 	free(s.bytes);
+	free(s.warnings);
 	return ret;
 }

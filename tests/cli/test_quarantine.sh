@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# test_quarantine.sh - what `tlsrpt import` keeps of what it cannot store,
+# on a real SQLite file: one quarantine row per distinct rejected input
+# however often it is imported, `quarantine list` with its count and
+# first/last seen, `quarantine retry` counting each row once; a report sent
+# again with other content ("duplicate, different content", its bytes
+# quarantined); and the warnings, by `import -v` under each report and by
+# `show KEY --warnings`.
+#
+# Usage: test_quarantine.sh TLSRPT TLSRPT_GEN
+set -u
+TLSRPT=$1
+. "$(dirname "$0")/lib.sh"
+
+db="$work/q.db"
+q() { "$TLSRPT" --db "$db" "$@"; }
+run() { # run NAME ARGS...: tlsrpt import, keeping stdout, stderr, status
+	local name=$1
+	shift
+	q import "$@" >"$work/$name.out" 2>"$work/$name.err"
+	echo $? >"$work/$name.rc"
+}
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# 1. A directory of one report and four inputs that are rejected, each
+#    for its own reason, imported three times (the README's hourly cron
+#    line, three hours running).
+mkdir -p "$work/in"
+report "Org Q" q-1 q.example 5 0 >"$work/in/good.json"
+printf 'this is not a report\n' >"$work/in/junk.txt"
+printf '{"organization-name":"No Id"}\n' >"$work/in/noid.json"
+report "Org Q" q-2 q.example 5 0 | gzip -c | head -c 40 >"$work/in/trunc.json.gz"
+printf 'From: a@b.example\nSubject: hello\n\nno report here\n' >"$work/in/plain.eml"
+run first "$work/in"
+run second "$work/in"
+run third "$work/in"
+check "first import: 1 stored, 4 rejected" "1 stored, 0 duplicate, 4 rejected" "$(tail -n 1 "$work/first.out")"
+check "third import: the report a duplicate, 4 rejected again" "0 stored, 1 duplicate, 4 rejected" "$(tail -n 1 "$work/third.out")"
+check "third import: exit 1 (something rejected)" 1 "$(cat "$work/third.rc")"
+check "quarantine: 4 rows, not 12" 4 "$(sqlite3 "$db" 'SELECT count(*) FROM quarantine')"
+q quarantine --format json >"$work/list.json"
+check "quarantine list: each input seen 3 times" "3 3 3 3" \
+	"$(json '" ".join(str(r["count"]) for r in d)' <"$work/list.json")"
+check "quarantine list: each names its file" \
+	"$work/in/junk.txt $work/in/noid.json $work/in/plain.eml $work/in/trunc.json.gz" \
+	"$(json '" ".join(sorted(r["source"] for r in d))' <"$work/list.json")"
+check "quarantine list: first_seen and last_seen keys" "ok" \
+	"$(json '"ok" if all(r["first_seen"] and r["last_seen"] >= r["first_seen"] for r in d) else d' <"$work/list.json")"
+q quarantine --format table >"$work/list.txt"
+contains "quarantine list: a COUNT column" "$work/list.txt" "COUNT"
+q quarantine retry >"$work/retry.out"
+check "retry: each row once" "0 stored, 0 duplicate, 4 still rejected" "$(tail -n 1 "$work/retry.out")"
+check "retry: one line per row" 4 "$(grep -c '^rejected	quarantine ' "$work/retry.out")"
+check "after retry: still 4 rows, still counted 3 each" "4|12" \
+	"$(sqlite3 "$db" 'SELECT count(*), sum(count) FROM quarantine')"
+
+# 2. The same report again: as gzip, a plain duplicate (the JSON as
+#    inflated is the same); with 1 failed session where q-1 had 0, a
+#    duplicate with different content, quarantined with a reason naming
+#    the stored report; twice, still one row.
+gzip -c "$work/in/good.json" >"$work/good.json.gz"
+run gz "$work/good.json.gz"
+check "gzip of a stored report: duplicate" "duplicate	$work/good.json.gz	Org Q	q-1" "$(head -n 1 "$work/gz.out")"
+report "Org Q" q-1 q.example 5 1 >"$work/other.json"
+run other "$work/other.json"
+check "other content: the line says so" "duplicate, different content	$work/other.json	Org Q	q-1" \
+	"$(head -n 1 "$work/other.out")"
+check "other content: counted as a duplicate, exit 0" "0 stored, 1 duplicate, 0 rejected|0" \
+	"$(tail -n 1 "$work/other.out")|$(cat "$work/other.rc")"
+run other2 "$work/other.json"
+key=$(sqlite3 "$db" "SELECT id FROM report WHERE report_id = 'q-1'")
+check "other content: one quarantine row, count 2, naming report $key" \
+	"1|2|duplicate, different content: organization Org Q report-id q-1 (stored as report $key)" \
+	"$(sqlite3 "$db" "SELECT count(*), sum(count), max(reason) FROM quarantine WHERE reason LIKE 'duplicate, different%'")"
+qkey=$(sqlite3 "$db" "SELECT id FROM quarantine WHERE reason LIKE 'duplicate, different%'")
+q quarantine show "$qkey" >"$work/qshow"
+cmp -s "$work/qshow" "$work/other.json" && ok "quarantine show: the second bytes" || not_ok "quarantine show: the second bytes"
+check "the stored report unchanged (0 failed)" "q.example,1,1,5,0" \
+	"$(q summary --domain q.example --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-5)"
+# Retried, it is a duplicate with different content again: counted as a
+# duplicate, and it stays for a person to compare.
+q quarantine retry >"$work/retry2.out"
+check "retry: 4 still rejected, the other content a duplicate" "0 stored, 1 duplicate, 4 still rejected" \
+	"$(tail -n 1 "$work/retry2.out")"
+contains "retry: its line" "$work/retry2.out" "duplicate, different content	quarantine $qkey	Org Q	q-1"
+check "after retry: the other content still quarantined" 1 \
+	"$(sqlite3 "$db" "SELECT count(*) FROM quarantine WHERE reason LIKE 'duplicate, different%'")"
+
+# 3. Warnings: a report with four quirks, each named with its path.
+db="$work/w.db"
+printf '{"organization-name":"W","date-range":{"start-datetime":"2026-03-01T00:00:00Z","end-datetime":"2026-03-01T23:59:59Z"},"report-id":"w-1","policies":[{"policy":{"policy-type":"sts","policy-string":"version: STSv1","policy-domain":"w.example"},"summary":{"total-successful-session-count":"3","total-failure-session-count":0}}]}\n' >"$work/w.json"
+report "Org Q" q-1 q.example 5 0 >"$work/clean.json"
+run verbose -v "$work/w.json" "$work/clean.json"
+cat >"$work/want" <<EOF
+stored	$work/w.json	W	w-1
+warning	$work/w.json	contact-info: missing
+warning	$work/w.json	policies[0].policy.policy-string: a string, not an array
+warning	$work/w.json	policies[0].policy.mx-host: missing
+warning	$work/w.json	policies[0].summary.total-successful-session-count: a count sent as a string
+stored	$work/clean.json	Org Q	q-1
+2 stored, 0 duplicate, 0 rejected
+EOF
+if diff "$work/want" "$work/verbose.out" >"$work/diff"; then
+	ok "import -v: each warning under its report"
+else
+	not_ok "import -v: each warning under its report"
+	sed 's/^/#   /' "$work/diff"
+fi
+run quiet "$work/w.json"
+check "import without -v: no warning lines" 0 "$(grep -c '^warning' "$work/quiet.out")"
+q show w-1 --warnings >"$work/show.out"
+sed -n 's/^warning	[^	]*	//p' "$work/want" >"$work/want.show"
+cmp -s "$work/want.show" "$work/show.out" && ok "show --warnings: the same four lines" ||
+	{ not_ok "show --warnings: the same four lines"; sed 's/^/#   /' "$work/show.out"; }
+check "show --warnings of a report without: nothing, exit 0" "|0" "$(q show q-1 --warnings)|$?"
+
+finish
