@@ -67,7 +67,8 @@ CREATE TABLE failure (
 ) WITHOUT ROWID;
 
 -- Inputs that were rejected, kept with the reason so that nothing is lost
--- and they can be retried after an upgrade.
+-- and they can be retried after an upgrade. 004-quarantine.sql remakes it
+-- with one row per distinct input (a digest, a count, first/last seen).
 CREATE TABLE quarantine (
     id            INTEGER PRIMARY KEY,
     received_time INTEGER NOT NULL,
