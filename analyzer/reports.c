@@ -18,7 +18,7 @@ static const char reports_help[] =
     "\n"
     "The stored reports, newest first: the key that 'tlsrpt show' takes,\n"
     "the report's start time, organization, report-id, its policy domains,\n"
-    "its sessions (a domain counted once), the channel it came by, and the\n"
+    "its sessions (counted as in summary), the channel it came by, and the\n"
     "warnings recorded when it was normalized. A report is in the period\n"
     "that holds its start time; --domain matches any of its domains.\n"
     "\n"
