@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "digest.h"
+#include "output.h"
 
 #define BAR_TEXT 40  /* characters of the longest text bar */
 #define BAR_HTML 240 /* pixels of the longest HTML bar */
@@ -258,8 +259,8 @@ text_top(const struct digest *d, FILE *fp)
 	for (i = 0; i < d->ntop; i++)
 		fprintf(fp, "  %8lld  %-15s  %-28s  %s\n",
 		        (long long)d->top[i].failed,
-		        *d->top[i].mta ? d->top[i].mta : "-", d->top[i].type,
-		        d->top[i].mode);
+		        *d->top[i].mta ? d->top[i].mta : TABLE_NONE,
+		        d->top[i].type, d->top[i].mode);
 	if (d->ntop == 0)
 		fputs("  none\n", fp);
 }
@@ -451,7 +452,7 @@ html_top(const struct digest *d, FILE *fp)
 	for (i = 0; i < d->ntop; i++) {
 		fprintf(fp, "<tr>" TDR "%lld</td>" TD,
 		        (long long)d->top[i].failed);
-		html_esc(fp, *d->top[i].mta ? d->top[i].mta : "-");
+		html_esc(fp, *d->top[i].mta ? d->top[i].mta : TABLE_NONE);
 		fputs("</td>" TD, fp);
 		html_esc(fp, d->top[i].type);
 		fputs("</td>" TD, fp);

@@ -375,7 +375,7 @@ blockers_cell(struct table *t, const struct readiness_row *r)
 		snprintf(text + n, sizeof(text) - n, "%s%s %s %lld",
 		         i ? "; " : "", b->result_type,
 		         *b->receiving_mx_hostname ? b->receiving_mx_hostname
-		                                   : "-",
+		                                   : TABLE_NONE,
 		         (long long)b->failed_sessions);
 	}
 	return table_json(t, a, text);
