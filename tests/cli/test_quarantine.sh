@@ -5,7 +5,7 @@
 # first/last seen, `quarantine retry` counting each row once; a report sent
 # again with other content ("duplicate, different content", its bytes
 # quarantined); and the warnings, by `import -v` under each report and by
-# `show KEY --warnings`.
+# `show KEY --warnings`; prune by last seen.
 #
 # Usage: test_quarantine.sh TLSRPT TLSRPT_GEN
 set -u
@@ -85,6 +85,14 @@ check "retry: 4 still rejected, the other content a duplicate" "0 stored, 1 dupl
 contains "retry: its line" "$work/retry2.out" "duplicate, different content	quarantine $qkey	Org Q	q-1"
 check "after retry: the other content still quarantined" 1 \
 	"$(sqlite3 "$db" "SELECT count(*) FROM quarantine WHERE reason LIKE 'duplicate, different%'")"
+
+# Prune goes by last seen: all five rows first seen 10 days ago, only the
+# text file's last seen then too; --older-than 5 takes that one row (and
+# q-1, which starts on 2026-03-01).
+sqlite3 "$db" "UPDATE quarantine SET received_time = received_time - 864000;
+	UPDATE quarantine SET last_seen = received_time WHERE source = '$work/in/junk.txt'"
+check "prune: quarantined inputs by last seen" "would prune 1 reports and 1 quarantined inputs" \
+	"$(q prune --older-than 5 --dry-run | cut -d' ' -f1-8)"
 
 # 3. Warnings: a report with four quirks, each named with its path.
 db="$work/w.db"
