@@ -183,7 +183,7 @@ mark_domain(struct rank *rk, size_t n)
 		         strcmp(p->policy_type, "tlsa") == 0)
 			p->counts_for_domain = tlsa >= sts;
 		else
-			p->counts_for_domain = 1;
+			p->counts_for_domain = POLICY_COUNTS;
 		/* The first that counts carries the report in report counts. */
 		if (p->counts_for_domain && !carried) {
 			p->counts_for_domain = POLICY_CARRIES;

@@ -560,7 +560,7 @@ put_report(struct store *st, struct store_item *it, const struct store_meta *m,
 			st->batch_first = rid;
 		st->batch_last = rid;
 	} else {
-		for (i = ST_ROLLUP_POLICY; i <= ST_ROLLUP_MX; i++) {
+		for (i = ST_ROLLUP_POLICY; i <= ST_ROLLUP_MX_ALL; i++) {
 			sqlite3_bind_int64(st->stmt[i], 1, rid);
 			if (step(st, i, eb) != 0)
 				return -1;

@@ -20,9 +20,10 @@ enum store_stmt {
 	ST_SAVEPOINT,
 	ST_RELEASE,
 	ST_ROLLBACK_TO,
-	ST_ROLLUP_POLICY, /* store_rollup_add_sql[0..2], by report */
+	ST_ROLLUP_POLICY, /* store_rollup_add_sql[], by report */
 	ST_ROLLUP_FAILURE,
 	ST_ROLLUP_MX,
+	ST_ROLLUP_MX_ALL,
 	ST_COUNT
 };
 
@@ -60,8 +61,10 @@ int64_t store_bucket(int64_t t);
 int store_rollup_functions(struct store *st, struct errbuf *eb);
 
 /* Statements that add report ?1 to each rollup (prepared with the
- * others as ST_ROLLUP_*). */
-extern const char *const store_rollup_add_sql[3];
+ * others as ST_ROLLUP_*): rollup_mx takes two, its rows per policy type
+ * and its pooled rows (schema/003-counting.sql). */
+#define ROLLUP_STATEMENTS (ST_ROLLUP_MX_ALL - ST_ROLLUP_POLICY + 1)
+extern const char *const store_rollup_add_sql[ROLLUP_STATEMENTS];
 
 /* Adds the reports with ids in [first, last] to each rollup. */
 int store_rollup_add_range(struct store *st, int64_t first, int64_t last,

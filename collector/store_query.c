@@ -391,11 +391,12 @@ static const struct failure_rollup {
 	const char *col[NFAILURE_KEYS];
 	const char *domain, *org, *type; /* filter columns it has */
 	int one_domain; /* without the domain key, needs one domain */
-	/* Its rows are per policy type, without the mode: it needs a type
-	 * filter, since several types of one report may count for a domain
-	 * (no-policy-found beside sts), and summed over the types a report
-	 * with failures under two would count twice. */
-	int one_type;
+	/* Its rows are per policy type, plus pooled rows (policy_type '')
+	 * over the policies that count, of every type: without a type filter
+	 * it reads those, since summed over the types a report with failures
+	 * under two counting types (no-policy-found beside sts) would count
+	 * twice. */
+	int pooled;
 } failure_rollups[] = {
     {"rollup_failure",
      FAILURE_BY_MTA | FAILURE_BY_TYPE | FAILURE_BY_MODE,
@@ -436,8 +437,6 @@ pick_rollup(const struct store_filter *f, unsigned keys)
 			ok = 0;
 		if (r->one_domain && !(keys & FAILURE_BY_DOMAIN) &&
 		    f->ndomains != 1)
-			ok = 0;
-		if (r->one_type && !f->policy_type)
 			ok = 0;
 		if (ok)
 			return r;
@@ -492,6 +491,8 @@ failure_rollup_sql(char *sql, size_t size, const struct store_filter *f,
 	bucket_terms(sql, size, sp);
 	if (!(keys & FAILURE_BY_MODE) && !f->policy_type)
 		cat(sql, size, " AND x.counts_for_domain > 0");
+	if (ru->pooled && !f->policy_type)
+		cat(sql, size, " AND x.policy_type = ''");
 	filter_terms(sql, size, f, ru->domain, ru->org, ru->type);
 }
 

@@ -184,30 +184,50 @@ store_rollup_functions(struct store *st, struct errbuf *eb)
 	" failed_sessions = failed_sessions + excluded.failed_sessions,"       \
 	" reports = reports + excluded.reports"
 
+/* rollup_mx's pooled rows: the policies that count for their domain, of
+ * every type together (policy_type '', which no stored policy has: an
+ * empty policy-type is rejected), so that a report with failures under
+ * two counting types (no-policy-found beside sts) counts once among the
+ * reports of a grouping without the type. */
+#define ROLLUP_MX_ALL(W)                                                       \
+	"INSERT INTO rollup_mx SELECT p.policy_domain, '', 1,"                 \
+	" tlsrpt_bucket(p.start_time), f.result_type,"                         \
+	" coalesce(f.receiving_mx_hostname, ''), sum(f.failed_sessions),"      \
+	" count(DISTINCT p.report)"                                            \
+	" FROM policy p JOIN failure f ON f.policy = p.id"                     \
+	" WHERE p.counts_for_domain > 0 AND " W                                \
+	" GROUP BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO UPDATE SET"                 \
+	" failed_sessions = failed_sessions + excluded.failed_sessions,"       \
+	" reports = reports + excluded.reports"
+
 #define ONE_REPORT "p.report = ?1"
 #define TIME_RANGE "p.start_time >= ?1 AND p.start_time < ?2"
 #define ID_RANGE   "p.report >= ?1 AND p.report <= ?2"
 
-const char *const store_rollup_add_sql[3] = {
+const char *const store_rollup_add_sql[ROLLUP_STATEMENTS] = {
     ROLLUP_POLICY(ONE_REPORT),
     ROLLUP_FAILURE(ONE_REPORT),
     ROLLUP_MX(ONE_REPORT),
+    ROLLUP_MX_ALL(ONE_REPORT),
 };
 
-static const char *const rollup_range_sql[3] = {
+static const char *const rollup_range_sql[ROLLUP_STATEMENTS] = {
     ROLLUP_POLICY(TIME_RANGE),
     ROLLUP_FAILURE(TIME_RANGE),
     ROLLUP_MX(TIME_RANGE),
+    ROLLUP_MX_ALL(TIME_RANGE),
 };
 
-static const char *const rollup_ids_sql[3] = {
+static const char *const rollup_ids_sql[ROLLUP_STATEMENTS] = {
     ROLLUP_POLICY(ID_RANGE),
     ROLLUP_FAILURE(ID_RANGE),
     ROLLUP_MX(ID_RANGE),
+    ROLLUP_MX_ALL(ID_RANGE),
 };
 
-static const char *const rollup_tables[3] = {"rollup_policy", "rollup_failure",
-                                             "rollup_mx"};
+static const char *const rollup_tables[] = {"rollup_policy", "rollup_failure",
+                                            "rollup_mx"};
+#define NROLLUP_TABLES (sizeof(rollup_tables) / sizeof(rollup_tables[0]))
 
 /* Runs sql with one or two integer parameters. */
 static int
@@ -238,7 +258,7 @@ store_rollup_add_range(struct store *st, int64_t first, int64_t last,
 {
 	size_t i;
 
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < ROLLUP_STATEMENTS; i++)
 		if (run2(st, rollup_ids_sql[i], first, last, 2, eb) != 0)
 			return -1;
 	return 0;
@@ -254,12 +274,15 @@ store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
 	/* Whole buckets only: a rollup row cannot be split. */
 	int64_t b1 = store_bucket(from), b2 = store_bucket(to - 1) + 1;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NROLLUP_TABLES; i++) {
 		snprintf(sql, sizeof(sql),
 		         "DELETE FROM %s WHERE bucket >= ?1 AND bucket < ?2",
 		         rollup_tables[i]);
-		if (run2(st, sql, b1, b2, 2, eb) != 0 ||
-		    run2(st, rollup_range_sql[i],
+		if (run2(st, sql, b1, b2, 2, eb) != 0)
+			return -1;
+	}
+	for (i = 0; i < ROLLUP_STATEMENTS; i++)
+		if (run2(st, rollup_range_sql[i],
 		         b1 <= INT64_MIN / ROLLUP_BUCKET_SECONDS
 		             ? INT64_MIN
 		             : b1 * ROLLUP_BUCKET_SECONDS,
@@ -268,7 +291,6 @@ store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
 		             : b2 * ROLLUP_BUCKET_SECONDS,
 		         2, eb) != 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -278,7 +300,7 @@ store_rollup_prune(struct store *st, int64_t before, struct errbuf *eb)
 	char sql[128];
 	size_t i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < NROLLUP_TABLES; i++) {
 		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE bucket < ?1",
 		         rollup_tables[i]);
 		if (run2(st, sql, store_bucket(before), 0, 1, eb) != 0)

@@ -7,10 +7,14 @@
 -- alone (the one with the most sessions) stood for its domain, which lost
 -- the sessions of a second sts policy (a policy changed during the day).
 --
--- policy.counts_for_domain now means "is in the standing group". This step
--- recomputes it for the policies already stored; the store then rebuilds
--- every rollup from the detail rows (store.c, schema_fill), since the
--- rollups are keyed by it. collector/report_policy.c (mark_counting) is the
+-- policy.counts_for_domain now means "is in the standing group" (1), and
+-- 2 marks the one policy of each report and domain that carries the report
+-- in report counts. This step recomputes it for the policies already
+-- stored; the store then rebuilds every rollup from the detail rows
+-- (store.c, schema_fill), since the rollups are keyed by it. rollup_mx
+-- gains pooled rows (policy_type '') over the counting policies of every
+-- type, so that a grouping without the type counts each report once
+-- (store_rollup.c, ROLLUP_MX_ALL). collector/report_policy.c (mark_counting) is the
 -- same rule for new reports. Sums are taken with total() (a float): a
 -- report may hold more sessions than 64 bits can sum, and only the order
 -- of the two sums matters here.

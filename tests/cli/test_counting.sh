@@ -106,6 +106,23 @@ for range in "" "--since 2026-05-01 --until 2026-05-13"; do
 		"tlsa-invalid,mx.m.example,11,2" \
 		"$(csv q failures --by type,mx --domain m.example $range)"
 done
+# X Google g-2 2026-05-10, x.example (a database of its own): the same
+#   failure under two types that both count, no-policy-found 5/2 and sts
+#   5/3, starttls-not-supported at mx.x.example: 5 failed in 1 report, not
+#   2 reports, with or without the rollups (rollup_mx's pooled rows).
+xdb="$work/x.db"
+rep x.json Google g-2 2026-05-10 "$(pol no-policy-found - x.example 5 2 \
+	"$(det starttls-not-supported 192.0.2.3 mx.x.example 2)"),$(pol sts enforce x.example 5 3 \
+	"$(det starttls-not-supported 192.0.2.3 mx.x.example 3)")"
+"$TLSRPT" --db "$xdb" import -q "$in/x.json" >/dev/null 2>&1
+for range in "" "--since 2026-05-01 --until 2026-05-13"; do
+	# shellcheck disable=SC2086 # $range: its words
+	check "one report under two counting types ${range:-(rollups)}" \
+		"x.example,starttls-not-supported,mx.x.example,5,1" \
+		"$(csv "$TLSRPT" --db "$xdb" failures --by domain,type,mx $range)"
+done
+rm "$in/x.json"
+
 # The report list counts the same way: M1 100 sessions of which 10 failed.
 check "reports m-1" "90,10" \
 	"$(q reports --format csv | tr -d '\r' | awk -F, '$4 == "m-1" { print $6 "," $7 }')"

@@ -128,8 +128,9 @@ rollup_sums="SELECT
   (SELECT coalesce(sum(failed_sessions), 0) FROM rollup_policy),
   (SELECT coalesce(sum(reports), 0) FROM rollup_failure),
   (SELECT coalesce(sum(failed_sessions), 0) FROM rollup_failure),
-  (SELECT coalesce(sum(reports), 0) FROM rollup_mx),
-  (SELECT coalesce(sum(failed_sessions), 0) FROM rollup_mx)"
+  (SELECT coalesce(sum(reports), 0) FROM rollup_mx WHERE policy_type != ''),
+  (SELECT coalesce(sum(failed_sessions), 0) FROM rollup_mx
+    WHERE policy_type != '')"
 
 # acked: the path of every input acknowledged so far. An import's stdout
 # may end in a line cut by the kill: only complete lines count.
