@@ -206,6 +206,9 @@ parse_again(const struct store_quarantine_row *q, void *arg)
 	ingest_limits_default(&l);
 	h.channel = q->channel;
 	h.source = *q->source ? q->source : NULL;
+	/* An imported file's source is its path: its RFC 8460 §5.3 name
+	 * still gives a missing policy-domain, as on the first try. */
+	h.file_name = h.source;
 	h.submitter = *q->submitter ? q->submitter : NULL;
 	rt->received = q->received_time;
 	rt->in = ingest_prepare(q->bytes, q->len, &h, &l);

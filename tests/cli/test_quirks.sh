@@ -97,4 +97,21 @@ q summary --format table >"$work/s.txt"
 check "summary table: the MX host's row says tlsa" "mx.m.example tlsa enforce" \
 	"$(awk '$1 == "mx.m.example" { print $1, $7, $8 }' "$work/s.txt")"
 
+# quarantine retry names the input by its source, the path: a §5.3 name
+# still gives the domain. The input is quarantined by hand, as an older
+# version that rejected it would have left it: Postfix, no-policy-found
+# without policy-domain, 3/0, r.example.
+rname="$in/sender.example!r.example!1780272000!1780358399.json"
+printf '{%s,"policies":[{"policy":{"policy-type":"no-policy-found"},"summary":{"total-successful-session-count":3,"total-failure-session-count":0}}]}' \
+	"$(head_json Postfix r-1 2026-06-01)" >"$rname"
+hex=$(od -An -tx1 -v "$rname" | tr -d ' \n')
+sum=$(sha256sum "$rname" | cut -d' ' -f1)
+sqlite3 "$db" "INSERT INTO quarantine (received_time, last_seen, count,
+  channel, source, reason, bytes, digest) VALUES (1780272000, 1780272000, 1,
+  'import', '$rname', 'an older rejection', X'$hex', X'$sum')"
+q quarantine retry >"$work/retry.out" 2>&1
+check "retry stores it" "1 stored, 0 duplicate, 0 still rejected" "$(tail -1 "$work/retry.out")"
+check "retry: the domain from the file name" "r.example,1,3,0" \
+	"$(q summary --domain r.example --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1,2,4,5)"
+
 finish
