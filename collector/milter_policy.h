@@ -66,7 +66,7 @@ struct milter_reply {
 	const char *rcode; /* "451", "550" or NULL */
 	const char *xcode; /* "4.3.0", "5.6.0" or NULL */
 	char text[256];    /* the SMTP reply text */
-	char header[512];  /* X-TLSRPT value; "" for none */
+	char header[640];  /* X-TLSRPT value; "" for none */
 };
 
 /* Maps an outcome to the answer: any tempfail 451 4.3.0 (the MTA keeps the
