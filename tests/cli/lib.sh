@@ -46,6 +46,26 @@ message() {
 	printf '\n--XX--\n'
 }
 
+# csv COMMAND...: its CSV rows without the header, joined by ';'.
+csv() { "$@" --format csv | tr -d '\r' | tail -n +2 | paste -sd';'; }
+
+# Report parts for tests that build their datasets policy by policy.
+det() { # TYPE MTA MX COUNT [RECEIVING-IP]: one failure detail
+	printf '{"result-type":"%s","sending-mta-ip":"%s","receiving-mx-hostname":"%s","failed-session-count":%s%s}' \
+		"$1" "$2" "$3" "$4" "${5:+,\"receiving-ip\":\"$5\"}"
+}
+pol() { # TYPE MODE|- DOMAIN OK FAILED DETAILS [MAX_AGE]: one policy
+	local ps='["3 1 1 AA"]'
+	[ "$1" = sts ] && ps="[\"version: STSv1\",\"mode: $2\",\"mx: *.$3\",\"max_age: ${7:-86400}\"]"
+	[ "$1" = no-policy-found ] && ps='[]'
+	printf '{"policy":{"policy-type":"%s","policy-string":%s,"policy-domain":"%s"},"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s},"failure-details":[%s]}' \
+		"$1" "$ps" "$3" "$4" "$5" "$6"
+}
+rep() { # FILE ORG ID DAY POLICIES: a one-day report, written to $in/FILE
+	printf '{"organization-name":"%s","date-range":{"start-datetime":"%sT00:00:00Z","end-datetime":"%sT23:59:59Z"},"contact-info":"x@y","report-id":"%s","policies":[%s]}\n' \
+		"$2" "$4" "$4" "$3" "$5" >"$in/$1"
+}
+
 # Prints the closing line; the exit status says whether all passed.
 finish() {
 	echo "$passes passed, $fails failed"

@@ -18,27 +18,10 @@ db="$work/t.db"
 in="$work/in"
 mkdir -p "$in"
 q() { "$TLSRPT" --db "$db" "$@"; }
-csv() { "$@" --format csv | tr -d '\r' | tail -n +2 | paste -sd';'; }
 sums() { # COMMAND...: summary rows without their days
 	"$@" --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-8 | paste -sd';'
 }
 command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 missing"; exit 0; }
-
-det() { # TYPE MTA MX COUNT
-	printf '{"result-type":"%s","sending-mta-ip":"%s","receiving-mx-hostname":"%s","failed-session-count":%s}' \
-		"$1" "$2" "$3" "$4"
-}
-pol() { # TYPE MODE|- DOMAIN OK FAILED DETAILS [MAX_AGE]
-	local ps='["3 1 1 AA"]'
-	[ "$1" = sts ] && ps="[\"version: STSv1\",\"mode: $2\",\"mx: *.$3\",\"max_age: ${7:-86400}\"]"
-	[ "$1" = no-policy-found ] && ps='[]'
-	printf '{"policy":{"policy-type":"%s","policy-string":%s,"policy-domain":"%s"},"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s},"failure-details":[%s]}' \
-		"$1" "$ps" "$3" "$4" "$5" "$6"
-}
-rep() { # FILE ORG ID DAY POLICIES
-	printf '{"organization-name":"%s","date-range":{"start-datetime":"%sT00:00:00Z","end-datetime":"%sT23:59:59Z"},"contact-info":"x@y","report-id":"%s","policies":[%s]}\n' \
-		"$2" "$4" "$4" "$3" "$5" >"$in/$1"
-}
 
 # G Google g-1 2026-05-10, g.example: no-policy-found 1/0; sts testing
 #   0/3 (certificate-expired 192.0.2.1 at mx1.g.example 3); sts enforce,

@@ -16,7 +16,6 @@ db="$work/t.db"
 in="$work/in"
 mkdir -p "$in"
 q() { "$TLSRPT" --db "$db" "$@"; }
-csv() { "$@" --format csv | tr -d '\r' | tail -n +2 | paste -sd';'; }
 csvf() { # FIELDS COMMAND...: those fields of each row
 	local f=$1
 	shift
@@ -24,21 +23,6 @@ csvf() { # FIELDS COMMAND...: those fields of each row
 }
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 missing"; exit 0; }
 
-det() { # TYPE MTA MX COUNT [RECEIVING-IP]
-	printf '{"result-type":"%s","sending-mta-ip":"%s","receiving-mx-hostname":"%s","failed-session-count":%s%s}' \
-		"$1" "$2" "$3" "$4" "${5:+,\"receiving-ip\":\"$5\"}"
-}
-pol() { # TYPE MODE|- DOMAIN OK FAILED DETAILS
-	local ps='["3 1 1 AA"]'
-	[ "$1" = sts ] && ps="[\"version: STSv1\",\"mode: $2\",\"mx: *.$3\",\"max_age: 86400\"]"
-	[ "$1" = no-policy-found ] && ps='[]'
-	printf '{"policy":{"policy-type":"%s","policy-string":%s,"policy-domain":"%s"},"summary":{"total-successful-session-count":%s,"total-failure-session-count":%s},"failure-details":[%s]}' \
-		"$1" "$ps" "$3" "$4" "$5" "$6"
-}
-rep() { # FILE ORG ID DAY POLICIES
-	printf '{"organization-name":"%s","date-range":{"start-datetime":"%sT00:00:00Z","end-datetime":"%sT23:59:59Z"},"contact-info":"x@y","report-id":"%s","policies":[%s]}\n' \
-		"$2" "$4" "$4" "$3" "$5" >"$in/$1"
-}
 # R1 Google g-1 2026-01-10, a.example sts testing (mx: *.a.example):
 #    1000 ok, 10 failed; the details add up to 9, not 10:
 #    certificate-expired 192.0.2.1 at mx1.a.example 6,

@@ -14,7 +14,6 @@ db="$work/t.db"
 in="$work/in"
 mkdir -p "$in"
 q() { "$TLSRPT" --db "$db" "$@"; }
-csv() { "$@" --format csv | tr -d '\r' | tail -n +2 | paste -sd';'; }
 command -v sqlite3 >/dev/null || { echo "1..0 # SKIP sqlite3 missing"; exit 0; }
 command -v python3 >/dev/null || { echo "1..0 # SKIP python3 missing"; exit 0; }
 
