@@ -203,6 +203,9 @@ query_option(struct query_opts *q, const struct cli *c, const char *cmd,
 			return -1;
 		}
 		return 1;
+	case CLI_OPT_CSV_RAW:
+		q->csv_raw = 1;
+		return 1;
 	case CLI_OPT_LIMIT:
 		if (optnum_parse(arg, 1, 100000000, &v) != 0) {
 			cli_usage_error(cmd,

@@ -56,30 +56,33 @@ int cli_parse_when(const char *s, int until, time_t now, int64_t *out,
                    struct errbuf *eb);
 
 /* Query options: --since, --until, --domain (repeatable), --org, --format,
- * --limit. */
+ * --csv-raw, --limit. */
 struct query_opts {
 	struct store_filter filter;
 	const char **domains;
 	size_t ndomains;
 	enum output_format format;
+	int csv_raw; /* --csv-raw: no formula neutralization */
 	size_t limit;
 	int max_args; /* positional arguments the command takes */
 	char **args;  /* out: them */
 	int nargs;
 };
 
-#define CLI_OPT_SINCE  1100
-#define CLI_OPT_UNTIL  1101
-#define CLI_OPT_DOMAIN 1102
-#define CLI_OPT_ORG    1103
-#define CLI_OPT_FORMAT 1104
-#define CLI_OPT_LIMIT  1105
+#define CLI_OPT_SINCE   1100
+#define CLI_OPT_UNTIL   1101
+#define CLI_OPT_DOMAIN  1102
+#define CLI_OPT_ORG     1103
+#define CLI_OPT_FORMAT  1104
+#define CLI_OPT_LIMIT   1105
+#define CLI_OPT_CSV_RAW 1106
 #define CLI_QUERY_OPTIONS                                                      \
 	{"since", required_argument, NULL, CLI_OPT_SINCE},                     \
 	    {"until", required_argument, NULL, CLI_OPT_UNTIL},                 \
 	    {"domain", required_argument, NULL, CLI_OPT_DOMAIN},               \
 	    {"org", required_argument, NULL, CLI_OPT_ORG},                     \
 	    {"format", required_argument, NULL, CLI_OPT_FORMAT},               \
+	    {"csv-raw", no_argument, NULL, CLI_OPT_CSV_RAW},                   \
 	{                                                                      \
 		"limit", required_argument, NULL, CLI_OPT_LIMIT                \
 	}

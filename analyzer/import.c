@@ -59,17 +59,36 @@ struct import {
 	time_t last_progress, started;
 };
 
+/* Writes one tab-separated line of fields, each escaped (output_escape):
+ * a path, an organization or a reason from a stranger's report cannot
+ * act on the terminal or forge a line or a field. */
+static void
+print_line(FILE *fp, const char *const *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			fputc('\t', fp);
+		if (output_escape_fputs(f[i], fp) != 0)
+			fputs("?", fp); /* out of memory: not the raw text */
+	}
+	fputc('\n', fp);
+}
+
 /* Prints a report's warnings, one line each; on stdout, so that they
  * stay under their report's line when both go to one file. */
 static void
 print_warnings(const char *name, const char *warnings)
 {
 	const char *p = warnings, *nl;
+	char *w;
 
 	while (p != NULL && *p != '\0') {
 		nl = strchr(p, '\n');
-		printf("warning\t%s\t%.*s\n", name,
-		       (int)(nl ? (size_t)(nl - p) : strlen(p)), p);
+		w = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+		print_line(stdout, (const char *[]){"warning", name, w}, 3);
+		free(w);
 		p = nl ? nl + 1 : NULL;
 	}
 }
@@ -85,17 +104,22 @@ on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
 	case INGEST_STORED:
 	case INGEST_DUPLICATE:
 		if (!im->quiet)
-			printf("%s\t%s\t%s\t%s\n", ingest_outcome_name(o), name,
-			       o->organization, o->report_id);
+			print_line(stdout,
+			           (const char *[]){ingest_outcome_name(o),
+			                            name, o->organization,
+			                            o->report_id},
+			           4);
 		if (im->verbose)
 			print_warnings(name, o->warnings);
 		break;
 	case INGEST_REJECTED:
 	case INGEST_TEMPFAIL:
-		fprintf(stderr, "%s\t%s\t%s\n",
-		        o->status == INGEST_REJECTED ? "rejected"
-		                                     : "not-stored",
-		        name, o->reason ? o->reason : "");
+		print_line(stderr,
+		           (const char *[]){o->status == INGEST_REJECTED
+		                                ? "rejected"
+		                                : "not-stored",
+		                            name, o->reason},
+		           3);
 		break;
 	}
 	if (im->progress && (now = time(NULL)) != im->last_progress) {
@@ -114,8 +138,13 @@ on_unreadable(void *arg, const char *name, const char *reason)
 {
 	struct import *im = arg;
 
+	char *r = NULL;
+
 	im->unreadable++;
-	fprintf(stderr, "rejected\t%s\tcannot read: %s\n", name, reason);
+	if (asprintf(&r, "cannot read: %s", reason) < 0)
+		r = NULL;
+	print_line(stderr, (const char *[]){"rejected", name, r}, 3);
+	free(r);
 }
 
 static int

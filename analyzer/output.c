@@ -1,6 +1,12 @@
 /*
  * output.c - a table of typed cells, written as an aligned table, JSON
  * (jansson) or CSV (RFC 4180 quoting).
+ *
+ * Report fields are chosen by whoever sent the report (RFC 8460 §7), so
+ * nothing from a cell reaches a terminal as it is: the table escapes
+ * control characters (output_escape), and CSV text cells that a
+ * spreadsheet would take for a formula start with a quote (OWASP's "CSV
+ * injection" advice) unless the caller asked for the raw bytes.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -8,6 +14,89 @@
 #include <strings.h>
 
 #include "output.h"
+
+/* Length of the UTF-8 character at s (1 to 4) and its code point, or 0
+ * when the bytes there are not one (RFC 3629 §4: no overlong form, no
+ * surrogate, nothing above U+10FFFF). */
+static size_t
+utf8_char(const unsigned char *s, unsigned long *cp)
+{
+	size_t n, i;
+	unsigned long v;
+
+	if (s[0] < 0x80)
+		return *cp = s[0], 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		n = 2, v = s[0] & 0x1F;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+		n = 3, v = s[0] & 0x0F;
+	else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+		n = 4, v = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0; /* also stops at the NUL */
+		v = v << 6 | (s[i] & 0x3F);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && v < 0x10000) ||
+	    (v >= 0xD800 && v <= 0xDFFF) || v > 0x10FFFF)
+		return 0;
+	*cp = v;
+	return n;
+}
+
+/* Code points a terminal acts on rather than shows: C1 controls (0x9B is
+ * CSI on many terminals), line and paragraph separators, and the bidi
+ * controls that reorder what is shown (CVE-2021-42574). */
+static int
+is_invisible(unsigned long cp)
+{
+	return (cp >= 0x80 && cp <= 0x9F) || cp == 0x200E || cp == 0x200F ||
+	       (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+char *
+output_escape(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len = strlen((const char *)p), n;
+	unsigned long cp;
+	char *out, *o;
+
+	/* The widest escape, "\xHH" for each byte, is 4 times its input
+	 * ("\u202e" is 6 for 3 bytes). */
+	if (len > (SIZE_MAX - 1) / 4 || (out = malloc(4 * len + 1)) == NULL)
+		return NULL;
+	for (o = out; *p != '\0'; p += n) {
+		if ((n = utf8_char(p, &cp)) == 0) {
+			o += snprintf(o, 5, "\\x%02x", *p);
+			n = 1;
+		} else if (cp < 0x20 || cp == 0x7F) {
+			o += snprintf(o, 5, "\\x%02x", (unsigned)cp);
+		} else if (cp == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else if (is_invisible(cp)) {
+			o += snprintf(o, 7, "\\u%04lx", cp);
+		} else {
+			memcpy(o, p, n);
+			o += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+int
+output_escape_fputs(const char *s, FILE *fp)
+{
+	char *e = output_escape(s);
+	int ret = e != NULL && fputs(e, fp) != EOF ? 0 : -1;
+
+	free(e);
+	return ret;
+}
 
 struct cell {
 	int null;
@@ -27,6 +116,7 @@ struct table {
 	size_t at;    /* next column of the current row */
 	size_t width; /* of the terminal: the table fits it; 0 no limit */
 	FILE *stream; /* JSON or CSV written row by row here, when set */
+	int csv_raw;  /* CSV cells as they are, formulas included */
 	enum output_format format;
 	size_t written; /* rows written to the stream */
 	int error;      /* a write to the stream failed */
@@ -248,20 +338,53 @@ json_rows(struct table *t, FILE *fp)
 	return 0;
 }
 
-static void
-csv_field(const char *s, FILE *fp)
+/* A spreadsheet reads a cell that starts with one of these as a formula
+ * (=HYPERLINK(...), +, -, @, and tab or CR before one of them). */
+static int
+is_formula(const char *s)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	return *s != '\0' && strchr("=+-@\t\r", *s) != NULL;
+}
+
+/* One field, quoted as RFC 4180 §2 says; a text field that a spreadsheet
+ * would run as a formula is quoted and starts with "'" (OWASP), unless
+ * raw. Numbers never come here as text: -5 stays a number. */
+static void
+csv_field(const char *s, int text, int raw, FILE *fp)
+{
+	int neutral = text && !raw && is_formula(s);
+
+	if (!neutral && strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, fp);
 		return;
 	}
-	fputc('"', fp);
+	fputs(neutral ? "\"'" : "\"", fp);
 	for (; *s; s++) {
 		if (*s == '"')
 			fputc('"', fp);
 		fputc(*s, fp);
 	}
 	fputc('"', fp);
+}
+
+/* A list is one field, its values joined with ';'. */
+static int
+csv_list(const struct cell *c, int raw, FILE *fp)
+{
+	size_t i, len = 1;
+	char *s, *p;
+
+	for (i = 0; i < c->nlist; i++)
+		len += strlen(c->list[i]) + 1;
+	if ((s = p = malloc(len)) == NULL)
+		return -1;
+	for (i = 0; i < c->nlist; i++)
+		p += snprintf(p, len - (size_t)(p - s), "%s%s", i ? ";" : "",
+		              c->list[i]);
+	*p = '\0';
+	csv_field(s, 1, raw, fp);
+	free(s);
+	return 0;
 }
 
 /* Writes the table's rows as CSV records, after the header when they
@@ -272,31 +395,28 @@ csv_rows(struct table *t, FILE *fp)
 	size_t r, k;
 
 	for (k = 0; k < t->ncols && t->written == 0; k++) {
-		csv_field(t->cols[k].key, fp);
+		csv_field(t->cols[k].key, 0, 1, fp);
 		fputs(k + 1 < t->ncols ? "," : "\r\n", fp);
 	}
 	for (r = 0; r < t->nrows; r++, t->written++) {
 		for (k = 0; k < t->ncols; k++) {
 			const struct cell *c = &t->cells[r * t->ncols + k];
+			enum col_kind kind = t->cols[k].kind;
 			char rate[32];
 
 			if (k)
 				fputc(',', fp);
 			if (c->null)
 				continue;
-			if (t->cols[k].kind == COL_RATE) {
+			if (kind == COL_RATE) {
 				snprintf(rate, sizeof(rate), "%.6g", c->rate);
 				fputs(rate, fp);
-			} else if (t->cols[k].kind == COL_LIST) {
-				size_t i;
-
-				for (i = 0; i < c->nlist; i++) {
-					if (i)
-						fputc(';', fp);
-					csv_field(c->list[i], fp);
-				}
+			} else if (kind == COL_LIST) {
+				if (csv_list(c, t->csv_raw, fp) != 0)
+					return -1;
 			} else {
-				csv_field(c->text, fp);
+				csv_field(c->text, kind != COL_INT, t->csv_raw,
+				          fp);
 			}
 		}
 		fputs("\r\n", fp);
@@ -317,6 +437,29 @@ void
 table_set_width(struct table *t, size_t width)
 {
 	t->width = width;
+}
+
+void
+table_set_csv_raw(struct table *t, int raw)
+{
+	t->csv_raw = raw;
+}
+
+/* Replaces each cell's text by its escaped form (output_escape): the
+ * table goes to a terminal, and is emptied once printed. */
+static int
+escape_cells(struct table *t)
+{
+	size_t i;
+	char *e;
+
+	for (i = 0; i < t->nrows * t->ncols; i++) {
+		if ((e = output_escape(t->cells[i].text)) == NULL)
+			return -1;
+		free(t->cells[i].text);
+		t->cells[i].text = e;
+	}
+	return 0;
 }
 
 /* Narrows columns, widest first, until the table fits its width: text
@@ -366,13 +509,15 @@ put_cell(FILE *fp, const char *s, size_t w, int right, int last)
 }
 
 static int
-print_table(const struct table *t, FILE *fp)
+print_table(struct table *t, FILE *fp)
 {
 	size_t *w = calloc(2 * t->ncols, sizeof(*w)), *num = w + t->ncols;
 	size_t r, k, last = 0;
 
-	if (w == NULL)
+	if (w == NULL || escape_cells(t) != 0) {
+		free(w);
 		return -1;
+	}
 	for (k = 0; k < t->ncols; k++) {
 		w[k] = strlen(t->cols[k].title);
 		if (t->cols[k].kind != COL_JSON)

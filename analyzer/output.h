@@ -51,6 +51,10 @@ int table_json(struct table *t, json_t *v, const char *text);
  * long texts, marked with '~'; numbers are never cut. */
 void table_set_width(struct table *t, size_t width);
 
+/* CSV text cells as they are, even when a spreadsheet would run them as
+ * a formula (default: such a cell starts with "'"). */
+void table_set_csv_raw(struct table *t, int raw);
+
 /* Writes JSON or CSV rows to fp as they are made, so that memory does
  * not grow with the rows (a table needs all rows to align them: for
  * FORMAT_TABLE this does nothing). table_print must then be called with
@@ -60,6 +64,15 @@ void table_stream(struct table *t, enum output_format f, FILE *fp);
 /* Writes the table (or, streaming, its last row and the end) in the
  * format, and empties it; returns 0, or -1 on a write error. */
 int table_print(struct table *t, enum output_format f, FILE *fp);
+
+/* s (NULL: "") as it may go to a terminal or a log line: control
+ * characters, bytes that are not UTF-8, C1 controls, and bidi and line
+ * separator characters escaped as \xHH or \uHHHH, and a backslash as two,
+ * so that the text can neither act on the terminal nor forge a line or a
+ * field. Returns a malloc'd string, or NULL when out of memory. */
+char *output_escape(const char *s);
+/* Writes output_escape(s) to fp: 0, or -1. */
+int output_escape_fputs(const char *s, FILE *fp);
 
 /* Parses "table", "json" or "csv"; -1 when it is none of them. */
 int output_format_parse(const char *s, enum output_format *f);

@@ -32,6 +32,9 @@ static const char summary_help[] =
     "  --org NAME         only reports from this organization\n"
     "  --format F         table, json or csv (default: table on a terminal,\n"
     "                     json otherwise)\n"
+    "  --csv-raw          CSV text cells as stored; by default a cell that\n"
+    "                     starts with = + - @ tab or CR (a formula to a\n"
+    "                     spreadsheet) is quoted and starts with '\n"
     "  --limit N          at most N rows\n"
     "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
     ")\n";
@@ -51,8 +54,8 @@ static const char failures_help[] =
     "IP (Microsoft, 2025) is the mta (none) in the table, null in JSON.\n"
     "\n"
     "  --by KEYS          grouping (default mta,type,mode)\n"
-    "  --since, --until, --domain, --org, --format, --limit, --db\n"
-    "                     as in 'tlsrpt summary --help'\n";
+    "  --since, --until, --domain, --org, --format, --csv-raw, --limit,\n"
+    "  --db               as in 'tlsrpt summary --help'\n";
 
 static const struct column summary_cols[] = {
     {"policy_domain", "DOMAIN", COL_TEXT},
@@ -77,7 +80,10 @@ struct sink {
 static double
 rate(int64_t failed, int64_t ok)
 {
-	return failed + ok > 0 ? (double)failed / (double)(failed + ok) : 0;
+	/* In doubles: each sum may be held at INT64_MAX. */
+	double all = (double)failed + (double)ok;
+
+	return all > 0 ? (double)failed / all : 0;
 }
 
 static int
@@ -106,8 +112,10 @@ query_table(const struct query_opts *q, const struct column *cols, size_t n)
 {
 	struct table *t = table_new(cols, n);
 
-	if (t != NULL)
+	if (t != NULL) {
+		table_set_csv_raw(t, q->csv_raw);
 		table_stream(t, q->format, stdout);
+	}
 	return t;
 }
 
@@ -301,8 +309,8 @@ static const char readiness_help[] =
     "  --min-organizations N     reporting organizations needed (default 2)\n"
     "  --max-failure-rate X      largest failure rate, a fraction (default\n"
     "                            0.001)\n"
-    "  --since, --until, --domain, --org, --format, --limit, --db\n"
-    "                     as in 'tlsrpt summary --help'\n";
+    "  --since, --until, --domain, --org, --format, --csv-raw, --limit,\n"
+    "  --db               as in 'tlsrpt summary --help'\n";
 
 static const struct column readiness_cols[] = {
     {"policy_domain", "DOMAIN", COL_TEXT},

@@ -22,8 +22,8 @@ static const char reports_help[] =
     "warnings recorded when it was normalized. A report is in the period\n"
     "that holds its start time; --domain matches any of its domains.\n"
     "\n"
-    "  --since, --until, --domain, --org, --format, --limit, --db\n"
-    "                     as in 'tlsrpt summary --help'\n";
+    "  --since, --until, --domain, --org, --format, --csv-raw, --limit,\n"
+    "  --db               as in 'tlsrpt summary --help'\n";
 
 static const struct column reports_cols[] = {
     {"key", "KEY", COL_INT},
@@ -178,6 +178,29 @@ show_match(const struct store_report_row *r, const void *bytes, size_t len,
 	return 0;
 }
 
+/* The warnings one a line, each escaped (output_escape): they quote
+ * fields of the report. */
+static int
+print_warnings(const char *w)
+{
+	const char *nl;
+	char *line;
+	int ret = 0;
+
+	for (; ret == 0 && *w != '\0'; w = nl ? nl + 1 : "") {
+		nl = strchr(w, '\n');
+		if ((line = strndup(w, nl ? (size_t)(nl - w) : strlen(w))) ==
+		    NULL)
+			return -1;
+		ret = output_escape_fputs(line, stdout) == 0 &&
+		              fputc('\n', stdout) != EOF
+		          ? 0
+		          : -1;
+		free(line);
+	}
+	return ret;
+}
+
 /* Prints the match: 0, or 1 after saying why not. */
 static int
 show_print(const struct show *s, int raw, int warnings)
@@ -189,7 +212,7 @@ show_print(const struct show *s, int raw, int warnings)
 	int ret;
 
 	if (warnings)
-		ret = *s->warnings && printf("%s\n", s->warnings) < 0 ? -1 : 0;
+		ret = print_warnings(s->warnings);
 	else if (raw)
 		ret = fwrite(s->bytes, 1, s->len, stdout) == s->len ? 0 : -1;
 	else if (!gz_is_gzip(s->bytes, s->len))
@@ -208,6 +231,19 @@ show_print(const struct show *s, int raw, int warnings)
 		return 1;
 	}
 	return 0;
+}
+
+/* The names hold organizations: escaped. */
+static void
+show_ambiguous(const char *key, int n, const char *names)
+{
+	char *e = output_escape(names);
+
+	fprintf(stderr,
+	        "tlsrpt show: '%s' names %d reports: %s; give the key or "
+	        "--org\n",
+	        key, n, e ? e : "?");
+	free(e);
 }
 
 int
@@ -258,10 +294,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 		        "lists them)\n",
 		        argv[optind], org ? " from " : "", org ? org : "");
 	else if (r > 1)
-		fprintf(stderr,
-		        "tlsrpt show: '%s' names %d reports: %s; give the key "
-		        "or --org\n",
-		        argv[optind], r, s.names);
+		show_ambiguous(argv[optind], r, s.names);
 	else
 		ret = show_print(&s, raw, warnings);
 	free(s.bytes);
