@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "limits.h"
 #include "source.h"
 
 #define MBOX_SEP     "From "
@@ -61,14 +62,17 @@ buf_add(struct buf *b, const void *s, size_t n)
 	return 0;
 }
 
-/* Reads one line (with its end) into line; 0 at end of file. */
+/* Reads one line (with its end) into line, or its next LIMIT_MBOX_LINE
+ * bytes when it is longer: the rest comes with the next calls, so a line
+ * of any length costs no more memory than that (the message it goes into
+ * is bounded by --max-input). 0 at end of file. */
 static size_t
 rd_line(struct reader *r, struct buf *line)
 {
 	int c;
 
 	line->len = 0;
-	while ((c = rd_getc(r)) != EOF) {
+	while (line->len < LIMIT_MBOX_LINE && (c = rd_getc(r)) != EOF) {
 		unsigned char ch = (unsigned char)c;
 
 		if (line->len == line->cap) {
@@ -131,26 +135,29 @@ emit_message(const struct source_sink *sink, const char *path, size_t n,
 }
 
 /* Splits an mbox (mboxrd: ">From " lines lose one '>'). A message over
- * the limit is cut at limit + 1 bytes so that ingest rejects it. */
+ * the limit is cut at limit + 1 bytes so that ingest rejects it. A piece
+ * of a long line that is not its start is content, never a separator. */
 static int
 read_mbox(struct reader *r, const char *path, const struct source_sink *sink)
 {
 	struct buf line = {0}, msg = {0};
 	size_t n = 0, k;
-	int prev_blank = 1, ret = 0;
+	int prev_blank = 1, at_start = 1, ret = 0;
 
 	msg.limit = sink->max_input + 1;
-	line.limit = (size_t)-1;
 	while (ret == 0 && rd_line(r, &line) > 0) {
-		if ((prev_blank || n == 0) && is_separator(&line)) {
+		int start = at_start;
+
+		at_start = line.p[line.len - 1] == '\n';
+		if (start && (prev_blank || n == 0) && is_separator(&line)) {
 			if (n > 0)
 				ret = emit_message(sink, path, n, &msg);
 			n++;
 			prev_blank = 0;
 			continue;
 		}
-		prev_blank = is_blank(&line);
-		for (k = 0; k < line.len && line.p[k] == '>'; k++)
+		prev_blank = start && is_blank(&line);
+		for (k = 0; start && k < line.len && line.p[k] == '>'; k++)
 			;
 		if (k > 0 && line.len - k >= MBOX_SEP_LEN &&
 		    memcmp(line.p + k, MBOX_SEP, MBOX_SEP_LEN) == 0)
@@ -205,31 +212,28 @@ read_stream(FILE *fp, const char *path, const struct source_sink *sink)
 }
 
 /* A file that fits the limit is read with one read(); an mbox, or a file
- * over the limit, goes through the stream reader. */
+ * over the limit, goes through the stream reader. Takes fd. */
 static int
-read_file(const char *path, const struct source_sink *sink)
+read_file(int fd, const struct stat *sb, const char *path,
+          const struct source_sink *sink)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	unsigned char *buf = NULL;
-	struct stat sb;
 	ssize_t got = 0, r;
 	char *name;
 	FILE *fp;
 	int ret;
 
-	if (fd < 0 || fstat(fd, &sb) != 0) {
-		sink->error(sink->arg, path, strerror(errno));
-		goto out;
-	}
-	if ((size_t)sb.st_size < sink->max_input) {
-		if ((buf = malloc((size_t)sb.st_size + 1)) == NULL)
+	if ((size_t)sb->st_size < sink->max_input) {
+		if ((buf = malloc((size_t)sb->st_size + 1)) == NULL)
 			goto oom;
-		while ((r = read(fd, buf + got, (size_t)sb.st_size + 1 - got)) >
-		       0)
+		while ((r = read(fd, buf + got,
+		                 (size_t)sb->st_size + 1 - (size_t)got)) > 0)
 			got += r;
 		if (r < 0) {
 			sink->error(sink->arg, path, strerror(errno));
-			goto out;
+			free(buf);
+			close(fd);
+			return 0;
 		}
 		if (got < MBOX_SEP_LEN || memcmp(buf, MBOX_SEP, MBOX_SEP_LEN)) {
 			if ((name = strdup(path)) == NULL)
@@ -251,68 +255,67 @@ oom:
 	free(buf);
 	close(fd);
 	return -1;
-out:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	return 0;
 }
 
-static int walk(const char *path, const struct source_sink *sink, int depth);
+/*
+ * The walk opens each entry relative to its directory's descriptor and
+ * never follows a symbolic link below a named path: a link in a Maildir
+ * to /etc/shadow would copy the file into the quarantine when import runs
+ * as root, and two links to "." would make the walk exponential. Only
+ * the path named on the command line may be a link. A directory already
+ * open above (a bind mount of its parent, say), by device and inode, is
+ * a loop and is not entered again.
+ */
+struct walk_up {
+	dev_t dev;
+	ino_t ino;
+	const struct walk_up *up;
+};
+
+static int walk_at(int dirfd, const char *name, const char *path,
+                   const struct source_sink *sink, int depth,
+                   const struct walk_up *up);
 
 static int
-is_dir(const char *path)
+is_dir_at(int dirfd, const char *name)
 {
 	struct stat sb;
 
-	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+	return fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(sb.st_mode);
 }
 
-/* A Maildir holds cur/ and new/ (and tmp/, whose files are still being
- * written and are skipped). */
+/* Walks the directory open as fd (taken): a Maildir's cur/ and new/
+ * (tmp/ holds files still being written), else every entry, in readdir
+ * order, not sorted, so that memory stays flat in a million files. */
 static int
-walk_maildir(const char *path, const struct source_sink *sink, int depth)
+walk_dir(int fd, const char *path, const struct source_sink *sink, int depth,
+         const struct walk_up *up)
 {
-	static const char *const sub[] = {"cur", "new"};
+	static const char *const maildir[] = {"cur", "new", NULL};
+	DIR *d;
+	struct dirent *de;
 	char *p;
 	size_t i;
 	int ret = 0;
 
-	for (i = 0; i < 2 && ret == 0; i++) {
-		if (asprintf(&p, "%s/%s", path, sub[i]) < 0)
-			return -1;
-		ret = walk(p, sink, depth + 1);
-		free(p);
-	}
-	return ret;
-}
-
-static int
-walk_dir(const char *path, const struct source_sink *sink, int depth)
-{
-	DIR *d;
-	struct dirent *de;
-	char *p;
-	int ret = 0;
-
-	if (asprintf(&p, "%s/cur", path) < 0)
-		return -1;
-	if (is_dir(p)) {
-		free(p);
-		if (asprintf(&p, "%s/new", path) < 0)
-			return -1;
-		if (is_dir(p)) {
+	if (is_dir_at(fd, "cur") && is_dir_at(fd, "new")) {
+		for (i = 0; maildir[i] != NULL && ret == 0; i++) {
+			if (asprintf(&p, "%s/%s", path, maildir[i]) < 0) {
+				ret = -1;
+				break;
+			}
+			ret = walk_at(fd, maildir[i], p, sink, depth + 1, up);
 			free(p);
-			return walk_maildir(path, sink, depth);
 		}
+		close(fd);
+		return ret;
 	}
-	free(p);
-	if ((d = opendir(path)) == NULL) {
+	if ((d = fdopendir(fd)) == NULL) {
 		sink->error(sink->arg, path, strerror(errno));
+		close(fd);
 		return 0;
 	}
-	/* readdir order, not sorted: memory stays flat in a directory of a
-	 * million files. */
 	while (ret == 0 && (de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
@@ -321,36 +324,67 @@ walk_dir(const char *path, const struct source_sink *sink, int depth)
 			ret = -1;
 			break;
 		}
-		ret = walk(p, sink, depth + 1);
+		ret = walk_at(dirfd(d), de->d_name, p, sink, depth + 1, up);
 		free(p);
 	}
 	closedir(d);
 	return ret;
 }
 
-static int
-walk(const char *path, const struct source_sink *sink, int depth)
+/* Why the entry at dirfd/name cannot be walked, or NULL when it can;
+ * below the named path (depth > 0) a link is not followed. */
+static const char *
+refuse(int dirfd, const char *name, int depth, struct stat *sb)
 {
-	struct stat sb;
+	if (fstatat(dirfd, name, sb, depth > 0 ? AT_SYMLINK_NOFOLLOW : 0) != 0)
+		return strerror(errno);
+	if (S_ISLNK(sb->st_mode))
+		return "a symbolic link, not followed";
+	if (!S_ISREG(sb->st_mode) && !S_ISDIR(sb->st_mode))
+		return "not a regular file or directory";
+	if (S_ISDIR(sb->st_mode) && depth > LIMIT_WALK_DEPTH)
+		return "directories nested too deep";
+	return NULL;
+}
 
-	if (stat(path, &sb) != 0) {
-		sink->error(sink->arg, path, strerror(errno));
+static int
+walk_at(int dirfd, const char *name, const char *path,
+        const struct source_sink *sink, int depth, const struct walk_up *up)
+{
+	struct stat sb, fsb;
+	struct walk_up here;
+	const struct walk_up *a;
+	const char *why;
+	int fd;
+
+	if ((why = refuse(dirfd, name, depth, &sb)) != NULL) {
+		sink->error(sink->arg, path, why);
 		return 0;
 	}
-	if (S_ISDIR(sb.st_mode)) {
-		if (depth > 32) {
+	/* O_NOFOLLOW and the second look: the entry may have been
+	 * swapped for a link or a FIFO since. */
+	fd = openat(dirfd, name,
+	            O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+	                (depth > 0 ? O_NOFOLLOW : 0));
+	if (fd < 0 || fstat(fd, &fsb) != 0 || fsb.st_dev != sb.st_dev ||
+	    fsb.st_ino != sb.st_ino) {
+		sink->error(sink->arg, path,
+		            fd < 0 ? strerror(errno) : "changed while read");
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (S_ISREG(fsb.st_mode))
+		return read_file(fd, &fsb, path, sink);
+	for (a = up; a != NULL; a = a->up)
+		if (a->dev == fsb.st_dev && a->ino == fsb.st_ino) {
 			sink->error(sink->arg, path,
-			            "directories nested too "
-			            "deep (over 32)");
+			            "a directory loop, not entered again");
+			close(fd);
 			return 0;
 		}
-		return walk_dir(path, sink, depth);
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		sink->error(sink->arg, path, "not a regular file or directory");
-		return 0;
-	}
-	return read_file(path, sink);
+	here = (struct walk_up){fsb.st_dev, fsb.st_ino, up};
+	return walk_dir(fd, path, sink, depth, &here);
 }
 
 int
@@ -358,5 +392,5 @@ source_walk(const char *path, const struct source_sink *sink)
 {
 	if (strcmp(path, "-") == 0)
 		return read_stream(stdin, "-", sink);
-	return walk(path, sink, 0);
+	return walk_at(AT_FDCWD, path, path, sink, 0, NULL);
 }

@@ -56,4 +56,11 @@
 /* Warnings kept per report; more are summarized as "and N more". */
 #define LIMIT_WARNINGS 32
 
+/* tlsrpt import (fixed). Directories below a named path: a Maildir is 2
+ * deep, a tree of them a few more. One mbox line held at a time: a longer
+ * line is read in pieces of this size, so that memory stays bounded by
+ * --max-input however long the line (issue 15: a 300 MB line took 324 MB). */
+#define LIMIT_WALK_DEPTH 32
+#define LIMIT_MBOX_LINE  ((size_t)64 * 1024)
+
 #endif
