@@ -109,8 +109,23 @@ struct digest_mail {
 	int64_t date;
 };
 
-/* Writes one RFC 5322 message: the headers, then multipart/alternative
- * of the text and the HTML, each quoted-printable. Returns 0 or -1. */
+/* Copies in to out (size bytes, NUL included) as header text may hold
+ * it: each control character (C0, DEL, C1) and each byte that is not
+ * UTF-8 becomes '?'; cut at a character boundary when it does not fit. */
+void digest_mail_clean(const char *in, char *out, size_t size);
+
+/* The longest ASCII word of a subject left to GMime to fold. */
+#define DIGEST_SUBJECT_WORD 60
+
+/* s (valid UTF-8, no control characters: digest_mail_clean's output) as
+ * a folded Subject value of RFC 2047 B-words of whole characters, no line
+ * over 76 characters with "Subject: ". g_free the result. */
+char *digest_mail_subject_words(const char *s);
+
+/* Writes one RFC 5322 message (GMime): the headers, then
+ * multipart/alternative of the text and the HTML (NUL-terminated), each
+ * quoted-printable; the subject through digest_mail_clean, then RFC 2047
+ * encoded words when it is not ASCII. Returns 0 or -1. */
 int digest_mail_write(const struct digest_mail *m, const char *text,
                       size_t textlen, const char *html, size_t htmllen,
                       FILE *fp);

@@ -2,6 +2,7 @@
  * digest_cmd.c - `tlsrpt digest`: the options, then gather, render and
  * write the message; the exit status tells cron's alerting what it says.
  */
+#include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,17 @@ check_addresses(const struct digest_opts *o)
 	if (o->prefix && strpbrk(o->prefix, "\r\n"))
 		return cli_usage_error("digest",
 		                       "--subject-prefix: one line, please");
+	/* RFC 6532 headers are UTF-8; other bytes cannot be encoded as
+	 * UTF-8 words (the hand-written encoder looped on them). */
+	if (o->prefix && !g_utf8_validate(o->prefix, -1, NULL))
+		return cli_usage_error("digest",
+		                       "--subject-prefix: not UTF-8 text");
+	for (i = 0; i < o->nto; i++)
+		if (!g_utf8_validate(o->to[i], -1, NULL))
+			return cli_usage_error("digest",
+			                       "--to: not UTF-8 text");
+	if (o->from && !g_utf8_validate(o->from, -1, NULL))
+		return cli_usage_error("digest", "--from: not UTF-8 text");
 	return 0;
 }
 

@@ -257,5 +257,24 @@ check "--since: 64" 64 "$?"
 d --period week --to $'a@b\nBcc: x@y' >/dev/null 2>&1
 check "a header smuggled in --to: 64" 64 "$?"
 
+# Issue 15 §7: 60 bytes of 0x80 in --subject-prefix made the subject
+# encoder loop for ever (728 MB of Subject in 5 s). Refused, naming the
+# option, at once; timeout turns a hang into a failure.
+timeout 10 "$TLSRPT" --db "$db" digest --period week --at 2026-03-16 \
+	--subject-prefix "$(head -c 60 /dev/zero | tr '\0' '\200')" >"$work/bad8.eml" 2>"$work/bad8.err"
+check "a prefix that is not UTF-8: 64, not a hang" 64 "$?"
+contains "a prefix that is not UTF-8: the option named" "$work/bad8.err" "--subject-prefix: not UTF-8 text"
+check "a prefix that is not UTF-8: no message" 0 "$(wc -c <"$work/bad8.eml")"
+# A long prefix of one unbroken word of 3-byte characters, and one of
+# ASCII: every line of the message ASCII and at most 76 octets, and the
+# subject comes back as written.
+long=$(python3 -c 'print("\u20ac" * 90 + " " + "x" * 100)')
+timeout 10 "$TLSRPT" --db "$db" digest --period week --at 2026-03-16 --subject-prefix "$long" >"$work/long.eml"
+check "a long prefix: written" 0 "$?"
+check "a long prefix: every line ASCII, at most 76 octets" 0 \
+	"$(LC_ALL=C grep -c -e '[^ -~]' -e '^.\{77,\}' "$work/long.eml")"
+check "a long prefix: the subject as written" "$long" \
+	"$(python3 -c 'import email,email.policy,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default)["Subject"])' "$work/long.eml" | cut -d' ' -f1-2)"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -5,7 +5,7 @@
 # Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]
 #   SECONDS  per target (default 60: the test command's smoke run; the
 #            long runs of tests/fuzz/README.md use 900 or more)
-#   TARGET   inflate, report, mime, ingest (default all)
+#   TARGET   inflate, report, mime, ingest, digest_header (default all)
 # Environment: FUZZ_DIR (default build-fuzz/fuzz: corpora, findings, logs),
 #   FUZZ_JOBS targets at once (default: the number of cores).
 #
@@ -22,7 +22,7 @@ set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${1:-60}
 shift || true
-targets=${*:-inflate report mime ingest}
+targets=${*:-inflate report mime ingest digest_header}
 build="$top/build-fuzz"
 dir=${FUZZ_DIR:-$build/fuzz}
 jobs=${FUZZ_JOBS:-$(nproc)}
@@ -61,6 +61,14 @@ for t in inflate report mime ingest; do
 	cp "$seeds"/hostile/* "$seeds/$t/"
 	echo "# $t: $(ls "$seeds/$t" | wc -l) seeds" >&2
 done
+# The digest's subject: the default, UTF-8, bytes that are not UTF-8 (the
+# old encoder's hang), control characters, one long word.
+mkdir -p "$seeds/digest_header"
+printf '[tlsrpt] 2 domains, 2.17%% failed, new: certificate-expired on mx2.a.example' >"$seeds/digest_header/ascii"
+printf '[TLS-RPT f\303\274r c.example] \320\237\320\276\321\207\321\202\320\260' >"$seeds/digest_header/utf8"
+head -c 60 /dev/zero | tr '\0' '\200' >"$seeds/digest_header/bad-utf8"
+printf 'a\r\nBcc: x@y\033[2J\302\233' >"$seeds/digest_header/controls"
+head -c 300 /dev/zero | tr '\0' x >"$seeds/digest_header/long-word"
 
 run_one() { # TARGET: one libFuzzer run; its log in $dir/TARGET.log
 	local t=$1
