@@ -150,8 +150,8 @@ on_domain(const struct store_summary_row *r, void *arg)
 	}
 	*p = '\0';
 	x->modes = m;
-	d->ok += x->ok;
-	d->failed += x->failed;
+	d->ok = store_add_held(d->ok, x->ok);
+	d->failed = store_add_held(d->failed, x->failed);
 	return 0;
 }
 
@@ -200,7 +200,10 @@ on_readiness(const struct readiness_row *r, void *arg)
 double
 digest_rate(int64_t ok, int64_t failed)
 {
-	return ok + failed > 0 ? (double)failed / (double)(ok + failed) : 0;
+	/* In doubles: each sum may be held at INT64_MAX. */
+	double all = (double)ok + (double)failed;
+
+	return all > 0 ? (double)failed / all : 0;
 }
 
 /* Totals of the period, the one before, each day, and readiness over
@@ -276,7 +279,8 @@ add_new(struct gather *g, enum digest_new_kind kind, const char *value,
 	for (i = 0; kind == NEW_TYPE && i < d->nnews; i++)
 		if (d->news[i].kind == NEW_TYPE &&
 		    strcmp(d->news[i].value, value) == 0) {
-			d->news[i].failed += failed;
+			d->news[i].failed =
+			    store_add_held(d->news[i].failed, failed);
 			return 0;
 		}
 	if ((n = reallocarray(d->news, d->nnews + 1, sizeof(*n))) == NULL)

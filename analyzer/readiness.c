@@ -310,7 +310,9 @@ judge(const struct store_sts_row *d, void *arg)
 {
 	struct run *ru = arg;
 	struct readiness_row *r = &ru->row;
-	int64_t total = d->successful_sessions + d->failed_sessions;
+	/* In doubles: each sum may be held at INT64_MAX. */
+	double total =
+	    (double)d->successful_sessions + (double)d->failed_sessions;
 	int too_high;
 
 	memset(r, 0, sizeof(*r));

@@ -129,6 +129,19 @@ parse_item(struct ingest_input *in, const struct ingest_limits *lim,
 		if (ret == 0)
 			hash_sha256(it->raw, it->rawlen, it->digest);
 	}
+	/* Issue 15 §2: 95 KB of gzip became 45 MB of rows; what a report
+	 * may cost is bounded, not only what it may inflate to. */
+	if (ret == 0 &&
+	    report_stored_size(it->report) + it->rawlen > LIMIT_REPORT_STORED) {
+		errbuf_set(&eb,
+		           "policies: the report would take %zu KiB in the "
+		           "database, more than %zu KiB",
+		           (report_stored_size(it->report) + it->rawlen) / 1024,
+		           LIMIT_REPORT_STORED / 1024);
+		report_free(it->report);
+		it->report = NULL;
+		ret = -1;
+	}
 	if (ret == 0)
 		return 0;
 rejected:
@@ -310,6 +323,27 @@ ingest_prepare(const void *bytes, size_t len, const struct ingest_hints *hints,
 	return in;
 }
 
+/* Makes note outcome i's reason: appended to a rejection's reason, else
+ * in place of it; out of memory, the reason stays, or fallback. */
+static void
+keep_note(struct ingest_input *in, size_t i, const char *note,
+          const char *fallback)
+{
+	struct item *it = &in->items[i];
+	char *r;
+
+	if (fallback == NULL && it->reason != NULL) {
+		if (asprintf(&r, "%s (%s)", it->reason, note) < 0)
+			return;
+	} else if ((r = strdup(note)) == NULL) {
+		in->outcomes[i].reason = it->reason ? it->reason : fallback;
+		return;
+	}
+	free(it->reason);
+	it->reason = r;
+	in->outcomes[i].reason = r;
+}
+
 /* Takes what the store said of report i. A duplicate with different
  * content keeps the store's note (which names the stored report) as its
  * reason; out of memory, a shorter one: it is stored already. */
@@ -318,16 +352,28 @@ note_outcome(struct ingest_input *in, size_t i, const struct store_item *si)
 {
 	struct ingest_outcome *o = &in->outcomes[i];
 
-	o->status =
-	    si->result == STORE_STORED ? INGEST_STORED : INGEST_DUPLICATE;
+	if (si->report == NULL) {
+		/* A rejected input: the quarantine may have had no room. */
+		if (si->result == STORE_NOT_KEPT)
+			keep_note(in, i, si->note, NULL);
+		return;
+	}
 	o->key = si->key;
+	switch (si->result) {
+	case STORE_STORED:
+		o->status = INGEST_STORED;
+		return;
+	case STORE_REJECTED:
+	case STORE_NOT_KEPT:
+		o->status = INGEST_REJECTED;
+		keep_note(in, i, si->note, "cannot be stored");
+		return;
+	}
+	o->status = INGEST_DUPLICATE;
 	if (si->result != STORE_DIFFERENT)
 		return;
 	o->different = 1;
-	free(in->items[i].reason);
-	in->items[i].reason = strdup(si->note);
-	o->reason = in->items[i].reason ? in->items[i].reason
-	                                : "duplicate, different content";
+	keep_note(in, i, si->note, "duplicate, different content");
 }
 
 int
@@ -360,8 +406,7 @@ ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
 		return errbuf_set(eb, "%s", local.msg);
 	}
 	for (i = 0; i < in->n; i++)
-		if (si[i].report != NULL)
-			note_outcome(in, i, &si[i]);
+		note_outcome(in, i, &si[i]);
 	free(si);
 	return 0;
 }

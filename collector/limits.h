@@ -37,6 +37,26 @@
 #define LIMIT_STRING_BYTES    4096
 /* Session counts are integers up to 2^53 (exact in a double). */
 #define LIMIT_SESSION_COUNT 9007199254740992LL
+/* What one report may claim in all (fixed): the sessions of all its
+ * policies (successful plus failed), and apart from them the failed
+ * sessions of all its failure details, each at most 2^40 (1.1 * 10^12).
+ * The largest real report seen counts about 10^6 sessions; a whole day of
+ * the largest mail provider's outbound mail is about 10^11. Bounding the
+ * sum, not only each count, keeps every sum over reports far from 2^63
+ * (SECURITY.md "Counts and sums"): 8.4 million reports at this bound
+ * still fit in a 64-bit sum. */
+#define LIMIT_REPORT_SESSIONS 1099511627776LL
+/* Dates (fixed): a report's range may start at most a day (clock skew)
+ * after the time it is read, and lies within 1970 .. 9999. */
+#define LIMIT_FUTURE_SECONDS 86400
+#define LIMIT_TIME_MAX       253402300799LL /* 9999-12-31T23:59:59Z */
+/* What one report may cost in the database (fixed): its normalized rows
+ * (their text plus a fixed charge a row, report_stored_size()) plus the
+ * bytes as received. The largest real report in the corpus costs
+ * 21 KiB (README.md "What is accepted"); 4 MiB is 190 times that, room
+ * for a report with some 15,000 failure details. */
+#define LIMIT_REPORT_STORED (4 * MIB)
+#define LIMIT_STORED_ROW    64 /* the charge for one row beyond its text */
 
 /* MIME (fixed). */
 #define LIMIT_MIME_DEPTH          16
@@ -48,6 +68,16 @@
  * 32 KiB) and a handful of parts. */
 #define LIMIT_MIME_DASH_LINES   (16 * LIMIT_MIME_PARTS)
 #define LIMIT_MIME_HEADER_BYTES (1 * MIB)
+
+/* The quarantine's bytes in all (fixed): a rejected input that would
+ * take it past this is rejected and not kept (the oldest evidence stays;
+ * SECURITY.md "The quarantine's quota"). The same bytes again still add
+ * to their row's count. */
+#define LIMIT_QUARANTINE_BYTES (256 * MIB)
+
+/* The write-ahead log kept after a checkpoint, and the WAL size after
+ * which a commit is followed by a checkpoint that truncates it (fixed). */
+#define LIMIT_WAL_BYTES (64 * MIB)
 
 /* Storage: --busy-timeout in milliseconds (0 .. 600000). */
 #define LIMIT_BUSY_TIMEOUT_MS     10000

@@ -8,11 +8,13 @@
  * accepted quirk adds a warning, every rejection names the field.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "arena.h"
 #include "limits.h"
@@ -243,6 +245,14 @@ walk_ip(struct walk *w, struct loc l, const char *key, const char *s)
 	 * leading zeros, four parts): what it accepts is already canonical. */
 	if (inet_pton(AF_INET, s, bin) == 1)
 		return s;
+	/* An IPv4-mapped address (RFC 4291 §2.5.5.2) is the IPv4 MTA: one
+	 * MTA must not count as two. */
+	if (inet_pton(AF_INET6, s, bin) == 1 &&
+	    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin) &&
+	    inet_ntop(AF_INET, bin + 12, text, sizeof(text)) != NULL) {
+		walk_warn(w, l, key, "an IPv4-mapped IPv6 address, as IPv4");
+		return arena_strndup(w->a, text, strlen(text));
+	}
 	if (inet_pton(AF_INET6, s, bin) == 1)
 		return strcmp(s, inet_ntop(AF_INET6, bin, text, sizeof(text)))
 		           ? arena_strndup(w->a, text, strlen(text))
@@ -295,6 +305,55 @@ static const char *const top_keys[] = {"organization-name", "date-range",
 static const char *const range_keys[] = {"start-datetime", "end-datetime",
                                          NULL};
 
+/* The length of the whitespace character at s (ASCII, U+00A0, U+1680,
+ * U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000), else 0. The
+ * text is valid UTF-8 (report_scan.c). */
+static size_t
+space_len(const unsigned char *s)
+{
+	if (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		return 1;
+	if (s[0] == 0xc2 && s[1] == 0xa0)
+		return 2;
+	if (s[0] == 0xe1 && s[1] == 0x9a && s[2] == 0x80)
+		return 3;
+	if (s[0] == 0xe2 && s[1] == 0x80 &&
+	    (s[2] <= 0x8a || s[2] == 0xa8 || s[2] == 0xa9 || s[2] == 0xaf))
+		return 3;
+	if (s[0] == 0xe2 && s[1] == 0x81 && s[2] == 0x9f)
+		return 3;
+	if (s[0] == 0xe3 && s[1] == 0x80 && s[2] == 0x80)
+		return 3;
+	return 0;
+}
+
+/* The identity key of an organization name (see report.h); the name
+ * itself when folding changes nothing. */
+static const char *
+org_key(struct walk *w, const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t n = strlen(name), at = 0, k;
+	char *key = arena_alloc(w->a, n + 1);
+	int gap = 0;
+
+	if (key == NULL)
+		return NULL;
+	while (*s != '\0') {
+		if ((k = space_len(s)) > 0) {
+			gap = at > 0;
+			s += k;
+			continue;
+		}
+		if (gap)
+			key[at++] = ' ';
+		gap = 0;
+		key[at++] = (char)*s++;
+	}
+	key[at] = '\0';
+	return strcmp(key, name) == 0 ? name : key;
+}
+
 static int
 walk_header(struct walk *w, json_t *root)
 {
@@ -305,6 +364,11 @@ walk_header(struct walk *w, json_t *root)
 	                      &r->organization) ||
 	    walk_required_str(w, root, WALK_TOP, "report-id", &r->report_id))
 		return -1;
+	if ((r->organization_key = org_key(w, r->organization)) == NULL)
+		return errbuf_set(w->eb, "out of memory");
+	if (r->organization_key[0] == '\0')
+		return walk_fail(w, WALK_TOP, "organization-name",
+		                 "only whitespace");
 	v = json_object_get(root, "contact-info");
 	if (v == NULL)
 		walk_warn(w, WALK_TOP, "contact-info", "missing");
@@ -326,6 +390,14 @@ walk_header(struct walk *w, json_t *root)
 	if (r->end_time < r->start_time)
 		return walk_fail(w, WALK_TOP, "date-range",
 		                 "end-datetime before start-datetime");
+	/* A range outside 1970 .. 9999, or starting in the future, would
+	 * sit in the store where retention by age never reaches it. */
+	if (r->start_time < 0 || r->end_time > LIMIT_TIME_MAX)
+		return walk_fail(w, WALK_TOP, "date-range",
+		                 "outside the years 1970 to 9999");
+	if (r->start_time > (int64_t)time(NULL) + LIMIT_FUTURE_SECONDS)
+		return walk_fail(w, WALK_TOP, "date-range.start-datetime",
+		                 "more than a day in the future");
 	walk_keys(w, root, WALK_TOP, NULL, top_keys);
 	walk_keys(w, range, WALK_TOP, "date-range", range_keys);
 	return 0;
@@ -355,6 +427,40 @@ walk_policies(struct walk *w, json_t *root)
 		if (walk_policy(w, json_array_get(arr, i), (long)i,
 		                &r->policies[i]) != 0)
 			return -1;
+	return 0;
+}
+
+/* LIMIT_REPORT_SESSIONS: what the report claims in all. Each count is at
+ * most 2^53 and the running sums stay at most 2^40 before each add, so the
+ * sums themselves cannot overflow. */
+static int
+check_totals(struct walk *w)
+{
+	const struct report *r = w->r;
+	int64_t sessions = 0, detailed = 0;
+	size_t i, k;
+
+	for (i = 0; i < r->npolicies; i++) {
+		const struct report_policy *p = &r->policies[i];
+		struct loc l = {(long)i, -1, "summary"};
+
+		sessions += p->successful_sessions;
+		if (sessions <= LIMIT_REPORT_SESSIONS)
+			sessions += p->failed_sessions;
+		if (sessions > LIMIT_REPORT_SESSIONS)
+			return walk_fail(w, l, NULL,
+			                 "the report's sessions add up to more "
+			                 "than 2^40");
+		for (k = 0; k < p->nfailures; k++) {
+			detailed += p->failures[k].failed_sessions;
+			if (detailed > LIMIT_REPORT_SESSIONS)
+				return walk_fail(
+				    w, (struct loc){(long)i, (long)k, NULL},
+				    "failed-session-count",
+				    "the report's failure details add up to "
+				    "more than 2^40");
+		}
+	}
 	return 0;
 }
 
@@ -536,7 +642,8 @@ report_parse(const char *json, size_t len, const struct report_hints *hints,
 		walk_warn(&w, WALK_TOP, NULL, *extra_warnings);
 	scan_warnings(&w, sc.quirks);
 	if (walk_header(&w, root) || walk_policies(&w, root) ||
-	    fill_domains(&w, hints) || mark_counting(&w) || keep_warnings(&w))
+	    check_totals(&w) || fill_domains(&w, hints) || mark_counting(&w) ||
+	    keep_warnings(&w))
 		goto out;
 	if (w.long_string_at != SIZE_MAX) {
 		errbuf_set(eb, "a string longer than 4096 bytes at byte %zu",
@@ -565,4 +672,41 @@ int64_t
 report_policy_sessions(const struct report_policy *p)
 {
 	return p->successful_sessions + p->failed_sessions;
+}
+
+static size_t
+text_size(const char *s)
+{
+	return s ? strlen(s) : 0;
+}
+
+size_t
+report_stored_size(const struct report *r)
+{
+	size_t n = LIMIT_STORED_ROW, i, k;
+
+	n += text_size(r->organization) + text_size(r->report_id) +
+	     text_size(r->contact_info);
+	for (i = 0; i < r->nwarnings; i++)
+		n += text_size(r->warnings[i]) + 1;
+	for (i = 0; i < r->npolicies; i++) {
+		const struct report_policy *p = &r->policies[i];
+
+		n += LIMIT_STORED_ROW + text_size(p->policy_type) +
+		     text_size(p->policy_domain) + text_size(p->policy_mode);
+		for (k = 0; k < p->nmx_hosts; k++)
+			n += text_size(p->mx_hosts[k]) + 1;
+		for (k = 0; k < p->nfailures; k++) {
+			const struct report_failure *f = &p->failures[k];
+
+			n += LIMIT_STORED_ROW + text_size(f->result_type) +
+			     text_size(f->sending_mta_ip) +
+			     text_size(f->receiving_mx_hostname) +
+			     text_size(f->receiving_mx_helo) +
+			     text_size(f->receiving_ip) +
+			     text_size(f->additional_information) +
+			     text_size(f->failure_reason_code);
+		}
+	}
+	return n;
 }

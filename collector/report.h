@@ -54,7 +54,11 @@ struct report_policy {
 };
 
 struct report {
-	const char *organization;
+	const char *organization; /* as sent, for display */
+	/* The organization for identity: surrounding whitespace trimmed,
+	 * inner runs folded to one space (U+00A0 and the other Unicode
+	 * spaces too), so that "Google Inc. " is "Google Inc.". */
+	const char *organization_key;
 	const char *report_id;
 	const char *contact_info; /* NULL when missing or not a string */
 	int64_t start_time;       /* Unix seconds, UTC */
@@ -88,6 +92,11 @@ int report_parse(const char *json, size_t len, const struct report_hints *hints,
 
 /* Frees a report; NULL is accepted. */
 void report_free(struct report *r);
+
+/* What the report's normalized rows take in the database, about: their
+ * text plus LIMIT_STORED_ROW a row (the bytes as received not counted).
+ * Bounded with them by LIMIT_REPORT_STORED. */
+size_t report_stored_size(const struct report *r);
 
 /* Total sessions (successful + failed) of a policy. */
 int64_t report_policy_sessions(const struct report_policy *p);

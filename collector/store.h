@@ -36,6 +36,13 @@ struct store;
 #define STORE_STORED    0
 #define STORE_DUPLICATE 1
 #define STORE_DIFFERENT 2
+/* A report the store could not take for a reason of its own (a value
+ * SQLite refused), not of the storage failing: undone alone, quarantined
+ * with note as its reason, the rest of the input and batch stored. */
+#define STORE_REJECTED 3
+/* A quarantine item not kept: the quarantine is at LIMIT_QUARANTINE_BYTES
+ * (note says so). */
+#define STORE_NOT_KEPT 4
 
 /* Room for the reason a STORE_DIFFERENT item was quarantined with. */
 #define STORE_NOTE_MAX 320
@@ -82,12 +89,14 @@ struct store_item {
 	const void *raw;             /* bytes as received (gzip or JSON) */
 	size_t rawlen;
 	const char *reason; /* rejection reason, quarantine items */
-	int result;         /* out: STORE_STORED, _DUPLICATE or _DIFFERENT */
+	int result; /* out: STORE_STORED, _DUPLICATE, _DIFFERENT, _REJECTED,
+	             * _NOT_KEPT */
 	/* The SHA-256 (HASH_SHA256_LEN bytes) of the report's JSON as
 	 * inflated, or NULL: then a duplicate is never told different. */
 	const unsigned char *digest;
 	int64_t key;               /* out: the stored report's number */
-	char note[STORE_NOTE_MAX]; /* out: STORE_DIFFERENT's reason */
+	char note[STORE_NOTE_MAX]; /* out: the reason of STORE_DIFFERENT,
+	                            * _REJECTED and _NOT_KEPT */
 };
 
 /* Stores every item of one input all-or-nothing (a savepoint inside a
@@ -101,6 +110,11 @@ int store_put_input(struct store *st, struct store_item *items, size_t nitems,
 
 /* Answers whether the database can be written now (for health checks). */
 int store_check_writable(struct store *st, struct errbuf *eb);
+
+/* a + b, held at INT64_MAX (or INT64_MIN) instead of overflowing: the
+ * sums the queries return are held there (SQL tlsrpt_sum()), so whoever
+ * adds two of them adds with this. */
+int64_t store_add_held(int64_t a, int64_t b);
 
 /* ---- Queries ---- */
 

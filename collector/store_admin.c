@@ -15,9 +15,9 @@
 	"r.id, r.start_time, r.received_time, r.organization, r.report_id,"    \
 	" (SELECT group_concat(d, ',') FROM (SELECT DISTINCT policy_domain"    \
 	" AS d FROM policy WHERE report = r.id ORDER BY 1)),"                  \
-	" (SELECT sum(successful_sessions * (counts_for_domain > 0))"          \
+	" (SELECT tlsrpt_sum(successful_sessions * (counts_for_domain > 0))"   \
 	" FROM policy WHERE report = r.id),"                                   \
-	" (SELECT sum(failed_sessions * (counts_for_domain > 0))"              \
+	" (SELECT tlsrpt_sum(failed_sessions * (counts_for_domain > 0))"       \
 	" FROM policy WHERE report = r.id),"                                   \
 	" r.channel, r.warnings"
 

@@ -20,7 +20,9 @@ enum store_stmt {
 	ST_SAVEPOINT,
 	ST_RELEASE,
 	ST_ROLLBACK_TO,
-	ST_ROLLUP_POLICY, /* store_rollup_add_sql[], by report */
+	ST_QUARANTINE_USAGE, /* the quarantine's bytes (schema/005) */
+	ST_QUARANTINE_AGAIN, /* the same bytes again, when nothing is added */
+	ST_ROLLUP_POLICY,    /* store_rollup_add_sql[], by report */
 	ST_ROLLUP_FAILURE,
 	ST_ROLLUP_MX,
 	ST_ROLLUP_MX_ALL,
@@ -39,7 +41,10 @@ struct store {
 	/* The reports stored in the open batch, ids [first, last] (0: none):
 	 * added to the rollups at its commit, in one statement per rollup. */
 	int64_t batch_first, batch_last;
-	char *buf; /* scratch for joining lines */
+	int page_size;     /* for the WAL's size in the WAL hook */
+	int wal_autopages; /* a passive checkpoint after so many pages */
+	int64_t put_rid;   /* the report row of the item being put, or 0 */
+	char *buf;         /* scratch for joining lines */
 	size_t bufcap;
 };
 

@@ -262,8 +262,10 @@ domain_sql(char *sql, size_t size, const struct store_filter *f,
 	                " tlsrpt_daybit(p.start_time)",
 	                0, NULL, NULL);
 	cat(sql, size,
-	    ") SELECT d, sum(n * (c = 2)), count(DISTINCT o), sum(s * (c > 0)),"
-	    " sum(fl * (c > 0)), sum(s), sum(fl), json_group_array(DISTINCT t),"
+	    ") SELECT d, tlsrpt_sum(n * (c = 2)), count(DISTINCT o), "
+	    "tlsrpt_sum(s * (c > 0)),"
+	    " tlsrpt_sum(fl * (c > 0)), tlsrpt_sum(s), tlsrpt_sum(fl), "
+	    "json_group_array(DISTINCT t),"
 	    " json_group_array(DISTINCT m), date(min(a), 'unixepoch'),"
 	    " date(max(z), 'unixepoch'), tlsrpt_days(b, dm)%s"
 	    " FROM src GROUP BY d ORDER BY d",

@@ -66,6 +66,58 @@ fn_bitor_final(sqlite3_context *ctx)
 	sqlite3_result_int64(ctx, acc ? *acc : 0);
 }
 
+int64_t
+store_add_held(int64_t a, int64_t b)
+{
+	int64_t r;
+
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
+/* tlsrpt_add(a, b): a + b held at the ends of 64 bits. SQLite's own `+`
+ * turns an overflowing sum into an inexact real, which then poisons every
+ * sum() over it ("integer overflow"). */
+static void
+fn_add(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqlite3_result_int64(ctx, store_add_held(sqlite3_value_int64(argv[0]),
+	                                         sqlite3_value_int64(argv[1])));
+}
+
+/* tlsrpt_sum(x): sum() held at the ends of 64 bits instead of failing
+ * with "integer overflow"; exact below them (total() is a double, exact
+ * only to 2^53); NULL over no values, as sum(). */
+struct sum_acc {
+	int64_t v;
+	int any;
+};
+
+static void
+fn_sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct sum_acc *a = sqlite3_aggregate_context(ctx, sizeof(*a));
+
+	(void)argc;
+	if (a == NULL || sqlite3_value_type(argv[0]) == SQLITE_NULL)
+		return;
+	a->v = store_add_held(a->v, sqlite3_value_int64(argv[0]));
+	a->any = 1;
+}
+
+static void
+fn_sum_final(sqlite3_context *ctx)
+{
+	struct sum_acc *a = sqlite3_aggregate_context(ctx, 0);
+
+	if (a != NULL && a->any)
+		sqlite3_result_int64(ctx, a->v);
+	else
+		sqlite3_result_null(ctx);
+}
+
 /* tlsrpt_days(bucket, days): how many distinct days the (bucket, day
  * bits) pairs of a group cover. A group spans few buckets: a list. */
 struct days_acc {
@@ -143,7 +195,11 @@ store_rollup_functions(struct store *st, struct errbuf *eb)
 	                            NULL, fn_bitor_step,
 	                            fn_bitor_final) != SQLITE_OK ||
 	    sqlite3_create_function(st->db, "tlsrpt_days", 2, flags, NULL, NULL,
-	                            fn_days_step, fn_days_final) != SQLITE_OK)
+	                            fn_days_step, fn_days_final) != SQLITE_OK ||
+	    sqlite3_create_function(st->db, "tlsrpt_add", 2, flags, NULL,
+	                            fn_add, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(st->db, "tlsrpt_sum", 1, flags, NULL, NULL,
+	                            fn_sum_step, fn_sum_final) != SQLITE_OK)
 		return store_error(st, eb, "functions");
 	return 0;
 }
@@ -153,35 +209,40 @@ store_rollup_functions(struct store *st, struct errbuf *eb)
 	"INSERT INTO rollup_policy SELECT p.policy_domain,"                    \
 	" tlsrpt_bucket(p.start_time), r.organization, p.policy_type,"         \
 	" p.policy_mode, p.counts_for_domain, count(DISTINCT p.report),"       \
-	" sum(p.successful_sessions), sum(p.failed_sessions),"                 \
+	" tlsrpt_sum(p.successful_sessions), tlsrpt_sum(p.failed_sessions),"   \
 	" min(p.start_time), max(p.start_time),"                               \
 	" tlsrpt_bitor(tlsrpt_daybit(p.start_time))"                           \
 	" FROM policy p JOIN report r ON r.id = p.report WHERE " W             \
 	" GROUP BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO UPDATE SET"                 \
 	" reports = reports + excluded.reports,"                               \
-	" successful_sessions = successful_sessions"                           \
-	" + excluded.successful_sessions,"                                     \
-	" failed_sessions = failed_sessions + excluded.failed_sessions,"       \
+	" successful_sessions = tlsrpt_add(successful_sessions,"               \
+	" excluded.successful_sessions),"                                      \
+	" failed_sessions = tlsrpt_add(failed_sessions, "                      \
+	"excluded.failed_sessions),"                                           \
 	" first_start = min(first_start, excluded.first_start),"               \
 	" last_start = max(last_start, excluded.last_start),"                  \
 	" days = days | excluded.days"
 #define ROLLUP_FAILURE(W)                                                      \
 	"INSERT INTO rollup_failure SELECT coalesce(f.sending_mta_ip, ''),"    \
 	" f.result_type, p.policy_mode, tlsrpt_bucket(p.start_time),"          \
-	" r.organization, sum(f.failed_sessions), count(DISTINCT p.report)"    \
+	" r.organization, tlsrpt_sum(f.failed_sessions), count(DISTINCT "      \
+	"p.report)"                                                            \
 	" FROM policy p JOIN failure f ON f.policy = p.id"                     \
 	" JOIN report r ON r.id = p.report WHERE " W                           \
 	" GROUP BY 1, 2, 3, 4, 5 ON CONFLICT DO UPDATE SET"                    \
-	" failed_sessions = failed_sessions + excluded.failed_sessions,"       \
+	" failed_sessions = tlsrpt_add(failed_sessions, "                      \
+	"excluded.failed_sessions),"                                           \
 	" reports = reports + excluded.reports"
 #define ROLLUP_MX(W)                                                           \
 	"INSERT INTO rollup_mx SELECT p.policy_domain, p.policy_type,"         \
 	" p.counts_for_domain, tlsrpt_bucket(p.start_time), f.result_type,"    \
-	" coalesce(f.receiving_mx_hostname, ''), sum(f.failed_sessions),"      \
+	" coalesce(f.receiving_mx_hostname, ''), "                             \
+	"tlsrpt_sum(f.failed_sessions),"                                       \
 	" count(DISTINCT p.report)"                                            \
 	" FROM policy p JOIN failure f ON f.policy = p.id WHERE " W            \
 	" GROUP BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO UPDATE SET"                 \
-	" failed_sessions = failed_sessions + excluded.failed_sessions,"       \
+	" failed_sessions = tlsrpt_add(failed_sessions, "                      \
+	"excluded.failed_sessions),"                                           \
 	" reports = reports + excluded.reports"
 
 /* rollup_mx's pooled rows: the policies that count for their domain, of
@@ -192,12 +253,14 @@ store_rollup_functions(struct store *st, struct errbuf *eb)
 #define ROLLUP_MX_ALL(W)                                                       \
 	"INSERT INTO rollup_mx SELECT p.policy_domain, '', 1,"                 \
 	" tlsrpt_bucket(p.start_time), f.result_type,"                         \
-	" coalesce(f.receiving_mx_hostname, ''), sum(f.failed_sessions),"      \
+	" coalesce(f.receiving_mx_hostname, ''), "                             \
+	"tlsrpt_sum(f.failed_sessions),"                                       \
 	" count(DISTINCT p.report)"                                            \
 	" FROM policy p JOIN failure f ON f.policy = p.id"                     \
 	" WHERE p.counts_for_domain > 0 AND " W                                \
 	" GROUP BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO UPDATE SET"                 \
-	" failed_sessions = failed_sessions + excluded.failed_sessions,"       \
+	" failed_sessions = tlsrpt_add(failed_sessions, "                      \
+	"excluded.failed_sessions),"                                           \
 	" reports = reports + excluded.reports"
 
 #define ONE_REPORT "p.report = ?1"

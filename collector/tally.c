@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "store.h"
 #include "tally.h"
 
 #define TALLY_KEYS_MAX 16
@@ -152,8 +153,9 @@ tally_add(struct tally *t, const char *const *keys, int64_t failed,
 	}
 	if (g == NULL && (g = new_group(t, k, h, j)) == NULL)
 		return -1;
-	g->failed += failed;
-	g->reports += reports;
+	/* Held: the sums of many groups of stored counts. */
+	g->failed = store_add_held(g->failed, failed);
+	g->reports = store_add_held(g->reports, reports);
 	if (report_id != 0 && report_id != g->last_report) {
 		g->reports++;
 		g->last_report = report_id;
