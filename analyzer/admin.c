@@ -100,14 +100,16 @@ static const char quarantine_help[] =
     "  retry  runs each input through the current parser again: the\n"
     "         reports it now accepts are stored and the input leaves the\n"
     "         quarantine; one still rejected stays, with today's reason.\n"
-    "         Inputs the milter rejected for want of a DKIM signature are\n"
-    "         left alone unless --all is given. One line per input, each\n"
+    "         Inputs the milter rejected for want of a DKIM signature, or\n"
+    "         as too large, are left alone unless --all is given. One line\n"
+    "         per input, each\n"
     "         counted once whatever its count, then 'N stored,\n"
     "         N duplicate, N still rejected'. Exit 75 when the database\n"
     "         could not be written (nothing changed).\n"
     "\n"
     "  --since, --until   by time last seen (as in 'tlsrpt summary --help')\n"
-    "  --all              retry: also the DKIM rejections\n"
+    "  --all              retry: also the milter's DKIM and size\n"
+    "                     rejections\n"
     "  --format, --limit, --db\n"
     "                     as in 'tlsrpt summary --help'\n";
 
@@ -173,14 +175,35 @@ struct retry {
 	int64_t received;
 };
 
+/* Whether the row holds a verdict the parser cannot judge again: a DKIM
+ * rejection, or the milter's size bounds (its --max-message may be below
+ * the CLI's, and the message was cut there: parsed again, an unsigned
+ * report in it was stored; issue 15 §4). */
+static int
+kept_verdict(const struct store_quarantine_row *q)
+{
+	static const char *const milter[] = {"too large",
+	                                     "decompressed total over"};
+	size_t i;
+
+	if (strncmp(q->reason, INGEST_REASON_DKIM,
+	            strlen(INGEST_REASON_DKIM)) == 0)
+		return 1;
+	if (strcmp(q->channel, "milter") != 0)
+		return 0;
+	for (i = 0; i < sizeof(milter) / sizeof(milter[0]); i++)
+		if (strncmp(q->reason, milter[i], strlen(milter[i])) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 collect_key(const struct store_quarantine_row *q, void *arg)
 {
 	struct retry *rt = arg;
 	int64_t *k;
 
-	if (!rt->all && strncmp(q->reason, INGEST_REASON_DKIM,
-	                        strlen(INGEST_REASON_DKIM)) == 0) {
+	if (!rt->all && kept_verdict(q)) {
 		rt->skipped++;
 		return 0;
 	}
@@ -287,7 +310,8 @@ quarantine_retry(struct store *st, const struct query_opts *q, struct retry *rt)
 	printf("%zu stored, %zu duplicate, %zu still rejected", rt->n[0],
 	       rt->n[1], rt->n[2]);
 	if (rt->skipped)
-		printf(", %zu DKIM rejections left alone (--all retries them)",
+		printf(", %zu of the milter's DKIM or size rejections left "
+		       "alone (--all retries them)",
 		       rt->skipped);
 	putchar('\n');
 	return 0;

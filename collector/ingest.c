@@ -46,6 +46,7 @@ ingest_limits_default(struct ingest_limits *l)
 	l->max_input = LIMIT_INPUT_SIZE;
 	l->max_report = LIMIT_REPORT_SIZE;
 	l->max_ratio = LIMIT_INFLATE_RATIO;
+	l->max_total = LIMIT_MESSAGE_INFLATED;
 }
 
 const char *
@@ -100,10 +101,12 @@ add_item(struct ingest_input *in, unsigned char *raw, size_t rawlen)
 }
 
 /* Parses the report bytes of the last item; on failure records the
- * reason (prefixed with where it came from, when given). */
+ * reason (prefixed with where it came from, when given). *json_len (may be
+ * NULL) receives the size of the report's JSON as inflated, 0 when the
+ * inflate failed. */
 static int
 parse_item(struct ingest_input *in, const struct ingest_limits *lim,
-           const struct report_hints *rh, const char *where)
+           const struct report_hints *rh, const char *where, size_t *json_len)
 {
 	struct item *it = &in->items[in->n - 1];
 	const char *extra[2] = {NULL, NULL};
@@ -113,10 +116,14 @@ parse_item(struct ingest_input *in, const struct ingest_limits *lim,
 	struct errbuf eb = {""};
 	int ret;
 
+	if (json_len != NULL)
+		*json_len = 0;
 	if (gz_is_gzip(it->raw, it->rawlen)) {
 		if (gz_inflate(it->raw, it->rawlen, lim->max_report,
 		               lim->max_ratio, &json, &jlen, &flags, &eb) != 0)
 			goto rejected;
+		if (json_len != NULL)
+			*json_len = jlen;
 		if (flags & GZ_TRAILING_WS)
 			extra[0] = "whitespace after the gzip stream";
 		ret = report_parse(json, jlen, rh, extra, &it->report, &eb);
@@ -124,6 +131,8 @@ parse_item(struct ingest_input *in, const struct ingest_limits *lim,
 			hash_sha256(json, jlen, it->digest);
 		free(json);
 	} else {
+		if (json_len != NULL)
+			*json_len = it->rawlen;
 		ret = report_parse((const char *)it->raw, it->rawlen, rh, NULL,
 		                   &it->report, &eb);
 		if (ret == 0)
@@ -163,6 +172,21 @@ reject(struct ingest_input *in, const void *bytes, size_t len,
 	return in->items[in->n - 1].reason ? 0 : -1;
 }
 
+/* Drops the items from first on: a message over its decompressed total
+ * is rejected whole, none of its reports kept. */
+static void
+drop_items(struct ingest_input *in, size_t first)
+{
+	while (in->n > first) {
+		struct item *it = &in->items[--in->n];
+
+		report_free(it->report);
+		free(it->raw);
+		free(it->reason);
+		free(it->warnings);
+	}
+}
+
 static int
 prepare_message(struct ingest_input *in, const void *bytes, size_t len,
                 const struct ingest_hints *h, const struct ingest_limits *lim)
@@ -170,7 +194,7 @@ prepare_message(struct ingest_input *in, const void *bytes, size_t len,
 	struct mime_message *m = NULL;
 	struct errbuf eb = {""};
 	char where[160];
-	size_t i;
+	size_t i, first = in->n, total = 0, jlen;
 	int ret = -1;
 
 	if (mime_report_parts(bytes, len, &m, &eb) != 0)
@@ -193,8 +217,20 @@ prepare_message(struct ingest_input *in, const void *bytes, size_t len,
 		if (add_item(in, p->data, p->len) != 0)
 			goto out;
 		p->data = NULL; /* the item owns it now */
-		if (parse_item(in, lim, &rh, where) != 0)
+		if (parse_item(in, lim, &rh, where, &jlen) != 0)
 			goto out;
+		/* Issue 15 §2: each part within its bound, 64 of them took the
+		 * milter to 1.46 GB. Checked as each part is read, so at most
+		 * one part more than the total is ever held. */
+		total += jlen;
+		if (lim->max_total > 0 && total > lim->max_total) {
+			drop_items(in, first);
+			snprintf(where, sizeof(where),
+			         "decompressed total over %zu bytes",
+			         lim->max_total);
+			ret = reject(in, bytes, len, where);
+			goto out;
+		}
 	}
 	ret = 0;
 out:
@@ -221,14 +257,17 @@ prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
 {
 	char reason[128];
 
+	/* The intake's verdict first: a message without DKIM that is also too
+	 * large must stay a DKIM rejection, which `quarantine retry` leaves
+	 * alone (issue 15 §4). */
+	if (h->reject != NULL)
+		return reject(in, bytes, len, h->reject);
 	if (len > lim->max_input) {
 		snprintf(reason, sizeof(reason),
 		         "too large: over the limit of %zu bytes",
 		         lim->max_input);
 		return reject(in, bytes, len, reason);
 	}
-	if (h->reject != NULL)
-		return reject(in, bytes, len, h->reject);
 	if (len == 0)
 		return reject(in, bytes, len, "empty input");
 	if (gz_is_gzip(bytes, len) || looks_like_json(bytes, len)) {
@@ -237,7 +276,7 @@ prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
 
 		if (raw == NULL || add_item(in, raw, len) != 0)
 			return -1;
-		return parse_item(in, lim, &rh, NULL);
+		return parse_item(in, lim, &rh, NULL, NULL);
 	}
 	if (mime_looks_like_message(bytes, len))
 		return prepare_message(in, bytes, len, h, lim);

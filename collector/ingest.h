@@ -52,6 +52,7 @@ struct ingest_limits {
 	size_t max_input;   /* LIMIT_INPUT_SIZE */
 	size_t max_report;  /* LIMIT_REPORT_SIZE */
 	unsigned max_ratio; /* LIMIT_INFLATE_RATIO */
+	size_t max_total;   /* LIMIT_MESSAGE_INFLATED: a message's reports */
 };
 
 /* Fills limits with the defaults of limits.h. */

@@ -60,6 +60,14 @@
 #define LIMIT_REPORT_STORED (4 * MIB)
 #define LIMIT_STORED_ROW    64 /* the charge for one row beyond its text */
 
+/* The decompressed reports of one message in all, beside each report's
+ * own bound: 64 report parts of 20 MiB each took the milter to 1.46 GB
+ * (issue 15 §2). A message past it is rejected whole, "decompressed total
+ * over N bytes". --max-decompressed for the milter (1 MiB .. 1 GiB). */
+#define LIMIT_MESSAGE_INFLATED     (40 * MIB)
+#define LIMIT_MESSAGE_INFLATED_MIN (1 * MIB)
+#define LIMIT_MESSAGE_INFLATED_MAX (1024 * MIB)
+
 /* MIME (fixed). */
 #define LIMIT_MIME_DEPTH          16
 #define LIMIT_MIME_PARTS          256

@@ -47,9 +47,15 @@ static const char usage[] =
     "                        with the reason (default), or 550 5.6.0\n"
     "  --max-message BYTES   larger messages are invalid, \"too large\"\n"
     "                        (default 10485760; 65536 to 536870912)\n"
-    "  --authserv-id ID      trust Authentication-Results from this host\n"
+    "  --max-decompressed BYTES   a message whose reports inflate to more\n"
+    "                        in all is invalid (default 41943040;\n"
+    "                        1048576 to 1073741824)\n"
+    "  --authserv-id ID      trust the topmost Authentication-Results\n"
+    "                        of this host (the MTA must remove inbound\n"
+    "                        ones with this id)\n"
     "  --require-dkim        a report needs a passing DKIM signature from\n"
-    "                        the submitter's domain\n"
+    "                        the submitter's organizational domain (needs\n"
+    "                        --authserv-id)\n"
     "  --busy-timeout MS     wait this long for other writers (default\n"
     "                        10000); then 451 4.3.0, the MTA retries\n"
     "  -u, --user USER       drop to USER after binding the socket\n"
@@ -70,6 +76,7 @@ parse_args(int argc, char **argv)
 	    {"on-stored", required_argument, NULL, 'S'},
 	    {"on-invalid", required_argument, NULL, 'I'},
 	    {"max-message", required_argument, NULL, 'm'},
+	    {"max-decompressed", required_argument, NULL, 'z'},
 	    {"authserv-id", required_argument, NULL, 'a'},
 	    {"require-dkim", no_argument, NULL, 'k'},
 	    {"busy-timeout", required_argument, NULL, 'b'},
@@ -116,6 +123,14 @@ parse_args(int argc, char **argv)
 				           "bytes, not '%s'",
 				           optarg);
 			cfg.limits.max_input = (size_t)v;
+			break;
+		case 'z':
+			if (optnum_parse(optarg, LIMIT_MESSAGE_INFLATED_MIN,
+			                 LIMIT_MESSAGE_INFLATED_MAX, &v))
+				return bad("--max-decompressed: 1048576 to "
+				           "1073741824 bytes, not '%s'",
+				           optarg);
+			cfg.limits.max_total = (size_t)v;
 			break;
 		case 'a':
 			cfg.authserv_id = optarg;

@@ -159,6 +159,34 @@ check "no --rcpt: nothing quarantined" 0 "$(sqlite3 "$db" 'SELECT count(*) FROM 
 start small --rcpt tls-reports@example.com --max-message 65536
 { message big-1 three.example 1 0; head -c 70000 /dev/zero | tr '\0' 'x' | fold -w 76; } >"$work/big.eml"
 expect "too large" "$work/big.eml" a "invalid; reason=too large"
+"$TLSRPT" --db "$db" quarantine retry >"$work/retry-size.out" 2>&1
+check "retry: the milter's size rejection left alone" "0 stored" "$(tail -1 "$work/retry-size.out" | cut -d, -f1)"
+check "retry: big-1 not stored" 0 "$(sqlite3 "$db" "SELECT count(*) FROM report WHERE report_id = 'big-1'")"
+
+# 4b. Issue 15 §2: report parts that each fit (15 MiB of JSON, 100:1) but
+#     together pass --max-decompressed (default 40 MiB): the message is
+#     invalid, "decompressed total over", nothing of it stored, and the
+#     milter's peak memory stays bounded.
+head -c 2000 /dev/urandom | tr '\000-\377' '[ *64][\t*64][\n*64][\r*64]' >"$work/pad"
+for _ in $(seq 7500); do cat "$work/pad"; done >"$work/pad15"
+{
+	printf 'From: noreply@reporter.example\nTLS-Report-Domain: six.example\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=tlsrpt; boundary="XX"\n\n'
+	for i in 1 2 3 4; do
+		printf -- '--XX\nContent-Type: application/tlsrpt+gzip\nContent-Transfer-Encoding: base64\n\n'
+		{ printf '{'; cat "$work/pad15"; report "Big Org" "bomb-$i" six.example 1 0 | cut -c2-; } | gzip -c | base64
+	done
+	printf -- '--XX--\n'
+} >"$work/total.eml"
+start total --rcpt tls-reports@example.com
+expect "four 15 MiB parts: over the total" "$work/total.eml" a "invalid; reason=decompressed total over 41943040 bytes"
+check "over the total: nothing stored" 0 "$(sqlite3 "$db" "SELECT count(*) FROM report")"
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status")
+[ "${hwm:-0}" -gt 0 ] && [ "$hwm" -lt 700000 ] && ok "peak RSS bounded: ${hwm} kB < 700 MB" ||
+	not_ok "peak RSS ${hwm:-?} kB (bound 700 MB)"
+start total2 --rcpt tls-reports@example.com --max-decompressed 104857600
+expect "--max-decompressed 100 MiB: all four stored" "$work/total.eml" a "stored; org=Big Org"
+"$MILTER_BIN" --max-decompressed 1000 >/dev/null 2>&1
+check "--max-decompressed below its bound: exit 64" 64 "$?"
 
 # 5. --require-dkim: only a pass from the submitter's domain stores.
 start dkim --rcpt tls-reports@example.com --require-dkim --authserv-id mx.example.com
