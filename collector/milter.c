@@ -217,11 +217,19 @@ on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 		return SMFIS_TEMPFAIL;
 	if (!m->too_large && msg_append(m, chunk, len) != 0)
 		return SMFIS_TEMPFAIL;
+	/* A maybe over --max-message cannot be shown to be a report: it is
+	 * someone's large mail, accepted untouched (issue 15 §3). */
+	if (m->too_large && m->candidate == CANDIDATE_MAYBE) {
+		msg_free(m);
+		c->msg = NULL;
+		return SMFIS_ACCEPT;
+	}
 	return SMFIS_CONTINUE;
 }
 
-/* With no --rcpt, a multipart is taken only if it holds a report part;
- * a message that cannot be parsed is left to ingest to reject. */
+/* With no --rcpt, a multipart is taken only when it is positively a
+ * report message; one that cannot be parsed is someone's mail, not a
+ * report (issue 15 §3: an SQL dump of "--" lines was quarantined). */
 static int
 holds_report(const struct msg *m)
 {
@@ -230,8 +238,8 @@ holds_report(const struct msg *m)
 	int yes;
 
 	if (mime_report_parts(m->buf, m->len, &mm, &eb) != 0)
-		return 1;
-	yes = mm->nparts > 0;
+		return 0;
+	yes = milter_is_report_message(mm);
 	mime_message_free(mm);
 	return yes;
 }
@@ -326,9 +334,12 @@ on_eom(SMFICTX *ctx)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	if (m->candidate == CANDIDATE_MAYBE && !m->too_large &&
-	    !holds_report(m))
+	if (m->candidate == CANDIDATE_MAYBE &&
+	    (m->too_large || !holds_report(m))) {
+		msg_free(m);
+		c->msg = NULL;
 		return SMFIS_ACCEPT;
+	}
 	submitter_domain(m, domain, sizeof(domain));
 	snprintf(source, sizeof(source), "%s %s", qid ? qid : "-", c->client);
 	h.channel = "milter";

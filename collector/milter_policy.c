@@ -76,6 +76,22 @@ milter_candidate(const char *content_type, int has_report_domain)
 	return CANDIDATE_NO;
 }
 
+int
+milter_is_report_message(const struct mime_message *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return 0;
+	if (m->is_tlsrpt_report)
+		return 1;
+	/* With no file name, only the tlsrpt media types are report parts. */
+	for (i = 0; i < m->nparts; i++)
+		if (mime_is_report_part(m->parts[i].media_type, NULL))
+			return 1;
+	return 0;
+}
+
 /* Whether two domains are the same or one is under the other. */
 static int
 related_domain(const char *a, const char *b)

@@ -155,7 +155,39 @@ expect "no --rcpt: report taken" "$work/b64.eml" a "stored; org=Reporter"
 expect "no --rcpt: plain mail untouched" "$work/plain.eml" a ""
 check "no --rcpt: nothing quarantined" 0 "$(sqlite3 "$db" 'SELECT count(*) FROM quarantine' 2>/dev/null)"
 
-# 4. Over --max-message: invalid, "too large", quarantined.
+# 3b. Issue 15 §3: with no --rcpt only a message positively a report is
+#     touched. Ordinary mail over --max-message, an SQL dump of "--" lines
+#     (past the MIME pre-scan's bound) and a .json attachment that is
+#     someone's file are accepted untouched, even with --on-invalid reject;
+#     a report in a plain multipart/mixed is still taken.
+mixed() { # mixed FILE: a multipart/mixed from a person, body on stdin
+	{
+		printf 'From: alice@example.org\nSubject: the dump\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="P"\n\n--P\nContent-Type: text/plain\n\n'
+		cat
+		printf '\n--P--\n'
+	} >"$1"
+}
+head -c 70000 /dev/zero | tr '\0' 'x' | fold -w 76 | mixed "$work/person-big.eml"
+for i in $(seq 5000); do echo "-- row $i"; done | mixed "$work/person-sql.eml"
+printf 'see attached\n--P\nContent-Type: application/json\nContent-Disposition: attachment; filename="data.json"\n\n{"not": "a report"}\n' |
+	mixed "$work/person-json.eml"
+message mx-1 mixed.example 2 0 | sed -e '/^TLS-Report-Domain:/d' \
+	-e 's|^Content-Type: multipart/report; report-type=tlsrpt;|Content-Type: multipart/mixed;|' >"$work/report-mixed.eml"
+start open2 --on-invalid reject --max-message 65536
+for m in big sql json; do
+	expect "no --rcpt: a person's $m mail untouched" "$work/person-$m.eml" a ""
+done
+expect "no --rcpt: a report in multipart/mixed taken" "$work/report-mixed.eml" a "stored; org=Reporter; report-id=mx-1"
+check "no --rcpt: nothing of theirs quarantined" 0 "$(sqlite3 "$db" 'SELECT count(*) FROM quarantine' 2>/dev/null)"
+start rcpt2 --rcpt tls-reports@example.com --on-invalid reject --max-message 65536
+for m in big sql json; do
+	expect "--rcpt: a person's $m mail to someone else untouched" "$work/person-$m.eml" a "" "<bob@example.com>"
+	expect "--rcpt: the same to the report address rejected" "$work/person-$m.eml" y ""
+done
+
+# 4. Over --max-message: invalid, "too large", quarantined; a retry keeps
+#    the milter's verdict (issue 15 §4: with the CLI's larger limit the
+#    cut message parsed, and its unsigned report was stored).
 start small --rcpt tls-reports@example.com --max-message 65536
 { message big-1 three.example 1 0; head -c 70000 /dev/zero | tr '\0' 'x' | fold -w 76; } >"$work/big.eml"
 expect "too large" "$work/big.eml" a "invalid; reason=too large"
