@@ -79,6 +79,16 @@
 #define LIMIT_MIME_DASH_LINES   (16 * LIMIT_MIME_PARTS)
 #define LIMIT_MIME_HEADER_BYTES (1 * MIB)
 
+/* Authentication-Results, as the milter reads it (fixed; authres.h). A
+ * real header holds a handful of results (spf, dkim per signature, dmarc,
+ * arc) with a few properties each; a value is at most an address (64 +
+ * 1 + 253 bytes, RFC 5321 §4.5.3.1). Past a bound the header is unreadable
+ * and nothing in it passes. */
+#define LIMIT_AUTHRES_RESULTS       32
+#define LIMIT_AUTHRES_PROPS         16
+#define LIMIT_AUTHRES_VALUE         320
+#define LIMIT_AUTHRES_COMMENT_DEPTH 8
+
 /* The quarantine's bytes in all (fixed): a rejected input that would
  * take it past this is rejected and not kept (the oldest evidence stays;
  * SECURITY.md "The quarantine's quota"). The same bytes again still add

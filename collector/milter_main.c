@@ -161,6 +161,9 @@ parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
+	/* Without it any header, the sender's own, would be believed. */
+	if (cfg.require_dkim && cfg.authserv_id == NULL)
+		return bad("--require-dkim needs --authserv-id");
 	return -1;
 }
 

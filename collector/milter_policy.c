@@ -3,10 +3,14 @@
  * milter_policy.h).
  */
 #include <ctype.h>
+#include <libpsl.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "authres.h"
 #include "mime.h"
 #include "milter_policy.h"
 
@@ -92,81 +96,103 @@ milter_is_report_message(const struct mime_message *m)
 	return 0;
 }
 
-/* Whether two domains are the same or one is under the other. */
-static int
-related_domain(const char *a, const char *b)
-{
-	size_t na = strlen(a), nb = strlen(b);
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+static const psl_ctx_t *psl;
 
-	if (na == 0 || nb == 0)
-		return 0;
-	if (na == nb)
-		return strcasecmp(a, b) == 0;
-	if (na > nb)
-		return a[na - nb - 1] == '.' && strcasecmp(a + na - nb, b) == 0;
-	return b[nb - na - 1] == '.' && strcasecmp(b + nb - na, a) == 0;
+/* The newer of the system's list (Debian's publicsuffix package) and the
+ * one built into libpsl; loaded once, read-only after, never freed. */
+static void
+psl_load(void)
+{
+	psl = psl_latest(NULL);
+	if (psl == NULL)
+		psl = psl_builtin();
 }
 
-/* Copies the token at s (up to whitespace or ';') into buf. */
-static void
-token(const char *s, char *buf, size_t size)
+int
+milter_org_domain(const char *domain, char *out, size_t size)
 {
-	size_t n = strcspn(s, " \t\r\n;");
+	char lc[256];
+	const char *reg;
+	size_t n = 0;
 
-	if (n >= size)
-		n = size - 1;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-}
-
-/* Reads one "dkim=RESULT ... header.d=DOMAIN" resinfo. */
-static void
-dkim_resinfo(const char *s, char *result, size_t rsize, char *domain,
-             size_t dsize)
-{
-	const char *d = strstr(s, "header.d=");
-	const char *i = strstr(s, "header.i=");
-	const char *at;
-
-	token(s + 5, result, rsize);
-	domain[0] = '\0';
-	if (d != NULL) {
-		token(d + 9, domain, dsize);
-	} else if (i != NULL) {
-		token(i + 9, domain, dsize);
-		if ((at = strchr(domain, '@')) != NULL)
-			memmove(domain, at + 1, strlen(at + 1) + 1);
+	out[0] = '\0';
+	if (domain == NULL)
+		return -1;
+	for (; *domain != '\0' && n + 1 < sizeof(lc); domain++)
+		lc[n++] = (char)tolower((unsigned char)*domain);
+	if (*domain != '\0')
+		return -1;
+	while (n > 0 && lc[n - 1] == '.')
+		n--;
+	lc[n] = '\0';
+	pthread_once(&psl_once, psl_load);
+	/* An empty name, a single label or a public suffix itself has no
+	 * organizational domain: nothing signed can stand for it. */
+	if (psl == NULL || n == 0 || lc[0] == '.' ||
+	    (reg = psl_registrable_domain(psl, lc)) == NULL)
+		return -1;
+	if ((size_t)snprintf(out, size, "%s", reg) >= size) {
+		out[0] = '\0';
+		return -1;
 	}
+	return 0;
 }
 
-/* Scans one header value; returns 1 on a pass for domain. */
-static int
-dkim_header(const char *v, const char *authserv_id, const char *domain,
-            char *out, size_t size)
+/* The signing domain of a dkim result: header.d, else the domain of
+ * header.i (RFC 6376 §3.5: i= is an address in d= or below). */
+static const char *
+signing_domain(const struct authres_result *r)
 {
-	char id[256], result[32], d[256];
-	const char *p;
+	const char *d = authres_prop(r, "header.d"), *at;
 
-	while (isspace((unsigned char)*v))
-		v++;
-	token(v, id, sizeof(id));
-	if (authserv_id != NULL && strcasecmp(id, authserv_id) != 0)
-		return 0;
-	for (p = strchr(v, ';'); p != NULL; p = strchr(p + 1, ';')) {
-		const char *r = p + 1;
+	if (d != NULL && d[0] != '\0')
+		return d;
+	if ((d = authres_prop(r, "header.i")) == NULL)
+		return "";
+	return (at = strrchr(d, '@')) != NULL ? at + 1 : d;
+}
 
-		while (isspace((unsigned char)*r))
-			r++;
-		if (strncasecmp(r, "dkim=", 5) != 0)
+/* Our MTA's header: the topmost with authserv_id (MTAs prepend, RFC 8601
+ * §5, and the MTA removes inbound ones with that id); any topmost one when
+ * authserv_id is NULL. -1 when there is none; 1 when it is unreadable. */
+static int
+our_header(const char *const *ar, size_t n, const char *authserv_id,
+           struct authres *a, struct errbuf *eb)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++) {
+		rc = authres_parse(ar[i], strlen(ar[i]), a, eb);
+		if (authserv_id == NULL ||
+		    strcasecmp(a->authserv_id, authserv_id) == 0)
+			return rc == 0 ? 0 : 1;
+	}
+	return -1;
+}
+
+/* Judges the results of our header for the submitter's org domain. */
+static int
+dkim_results(const struct authres *a, const char *org, char *out, size_t size)
+{
+	char sorg[256];
+	size_t i;
+
+	for (i = 0; i < a->nresults; i++) {
+		const struct authres_result *r = &a->results[i];
+		const char *d = signing_domain(r);
+
+		if (strcmp(r->method, "dkim") != 0)
 			continue;
-		dkim_resinfo(r, result, sizeof(result), d, sizeof(d));
-		if (strcasecmp(result, "pass") == 0 &&
-		    (domain == NULL || related_domain(d, domain))) {
+		if (strcmp(r->result, "pass") == 0 && org[0] != '\0' &&
+		    milter_org_domain(d, sorg, sizeof(sorg)) == 0 &&
+		    strcmp(sorg, org) == 0) {
 			snprintf(out, size, "pass header.d=%s", d);
 			return 1;
 		}
-		if (out[0] == '\0' || strcmp(out, "none") == 0)
-			snprintf(out, size, "%s header.d=%s", result,
+		if (strcmp(out, "none") == 0)
+			snprintf(out, size, "%s header.d=%s", r->result,
 			         d[0] ? d : "-");
 	}
 	return 0;
@@ -176,14 +202,26 @@ int
 milter_dkim(const char *const *auth_results, size_t n, const char *authserv_id,
             const char *domain, char *out, size_t size)
 {
-	size_t i;
+	struct authres *a;
+	struct errbuf eb = {""};
+	char org[256];
+	int pass = 0;
 
 	snprintf(out, size, "none");
-	for (i = 0; i < n; i++)
-		if (dkim_header(auth_results[i], authserv_id, domain, out,
-		                size))
-			return 1;
-	return 0;
+	if ((a = calloc(1, sizeof(*a))) == NULL)
+		return 0;
+	if (milter_org_domain(domain, org, sizeof(org)) != 0)
+		org[0] = '\0';
+	switch (our_header(auth_results, n, authserv_id, a, &eb)) {
+	case 0:
+		pass = dkim_results(a, org, out, size);
+		break;
+	case 1:
+		snprintf(out, size, "none (%s)", eb.msg);
+		break;
+	}
+	free(a);
+	return pass;
 }
 
 /* Copies s into a header value: printable ASCII, at most max bytes. */

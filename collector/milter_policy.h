@@ -28,13 +28,21 @@ enum milter_candidate {
 enum milter_candidate milter_candidate(const char *content_type,
                                        int has_report_domain);
 
-/* The DKIM verdict for the submitter's domain from the
- * Authentication-Results headers whose authserv-id is authserv_id (all of
- * them when it is NULL): "pass" when a dkim=pass has header.d (or
- * header.i) equal to the domain or a parent or child of it (Mail.ru signs
- * as corp.mail.ru for mail.ru), else the first dkim= result seen, else
- * "none". Writes e.g. "pass header.d=google.com" into out. Returns 1 for a
- * pass, else 0. */
+/* The organizational domain of domain (any case, a trailing dot allowed)
+ * under the Public Suffix List: "google.com" for "mail.google.com". Into
+ * out, lower case. -1 (out "") for an empty name, a single label, a public
+ * suffix itself or a name too long: such a submitter never passes. */
+int milter_org_domain(const char *domain, char *out, size_t size);
+
+/* The DKIM verdict for the submitter's domain (RFC 8460 §3), from one
+ * Authentication-Results header: the topmost whose authserv-id is
+ * authserv_id (any topmost one when it is NULL), parsed per RFC 8601
+ * (authres.h). "pass" when one of its dkim=pass results has a signing
+ * domain (header.d, else header.i's domain) whose organizational domain is
+ * the submitter's (Mail.ru signs as corp.mail.ru for mail.ru); else the
+ * first dkim result seen, else "none" (with the reason when the header is
+ * unreadable). Writes e.g. "pass header.d=google.com" into out. Returns 1
+ * for a pass, else 0. */
 int milter_dkim(const char *const *auth_results, size_t n,
                 const char *authserv_id, const char *domain, char *out,
                 size_t size);

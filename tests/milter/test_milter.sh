@@ -226,6 +226,26 @@ start dkim --rcpt tls-reports@example.com --require-dkim --authserv-id mx.exampl
 { printf 'Authentication-Results: evil.example; dkim=pass header.d=reporter.example\n'; message dk-2 four.example 1 0; } >"$work/forged.eml"
 expect "dkim pass from the submitter" "$work/signed.eml" a "stored; org=Reporter; report-id=dk-1"
 expect "dkim from another authserv-id" "$work/forged.eml" a "invalid; reason=no passing DKIM signature from reporter.example"
+# Issue 15 §4, the five bypasses. A: the sender's own header, with our id
+# and a pass, below the MTA's fail (MTAs prepend: the topmost is ours).
+{ printf 'Authentication-Results: mx.example.com; dkim=fail header.d=reporter.example\nAuthentication-Results: mx.example.com; dkim=pass header.d=reporter.example\n'; message dk-a four.example 1 0; } >"$work/dk-a.eml"
+expect "A: a forged pass below the MTA's fail" "$work/dk-a.eml" a "invalid; reason=no passing DKIM signature"
+# B: MAIL FROM:<> and no TLS-Report-Submitter; C: TLS-Report-Submitter: <>;
+# D: a single label; each with a pass from the attacker's own domain.
+{ printf 'Authentication-Results: mx.example.com; dkim=pass header.d=attacker.example\n'; message dk-b four.example 1 0 | sed '/^TLS-Report-Submitter:/d'; } >"$work/dk-b.eml"
+FROM='<>' expect "B: an empty envelope sender, no submitter" "$work/dk-b.eml" a "invalid; reason=no passing DKIM signature"
+{ printf 'Authentication-Results: mx.example.com; dkim=pass header.d=attacker.example\n'; message dk-c four.example 1 0 | sed 's/^TLS-Report-Submitter: .*/TLS-Report-Submitter: <>/'; } >"$work/dk-c.eml"
+expect "C: TLS-Report-Submitter: <>" "$work/dk-c.eml" a "invalid; reason=no passing DKIM signature"
+{ printf 'Authentication-Results: mx.example.com; dkim=pass header.d=attacker.example\n'; message dk-d four.example 1 0 | sed 's/^TLS-Report-Submitter: .*/TLS-Report-Submitter: example/'; } >"$work/dk-d.eml"
+expect "D: a single-label submitter" "$work/dk-d.eml" a "invalid; reason=no passing DKIM signature"
+# E: a pass with the attacker's i= beside a fail for the submitter.
+{ printf 'Authentication-Results: mx.example.com; dkim=pass header.i=@attacker; dkim=fail header.d=reporter.example\n'; message dk-e four.example 1 0; } >"$work/dk-e.eml"
+expect "E: a pass does not borrow the next result's d=" "$work/dk-e.eml" a "invalid; reason=no passing DKIM signature"
+check "A-E: none stored" "dk-1" "$(sqlite3 "$db" "SELECT group_concat(report_id) FROM report WHERE report_id LIKE 'dk-%'")"
+"$TLSRPT" --db "$db" quarantine retry >/dev/null 2>&1
+check "A-E: a retry keeps the verdict" "dk-1" "$(sqlite3 "$db" "SELECT group_concat(report_id) FROM report WHERE report_id LIKE 'dk-%'")"
+"$MILTER_BIN" --require-dkim >/dev/null 2>&1
+check "--require-dkim without --authserv-id: exit 64" 64 "$?"
 
 # 6. Storage failure: a writer holds the database past the busy timeout:
 #    451 4.3.0; the retry after the lock goes stores the report once.
