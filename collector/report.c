@@ -30,8 +30,10 @@ const struct loc WALK_TOP = {-1, -1, NULL};
 void
 walk_loc_fmt(char *buf, size_t size, struct loc l, const char *key)
 {
+	/* A top-level key is never NULL in practice, but -O2 cannot see that
+	 * every caller with pi < 0 passes one (format-truncation). */
 	if (l.pi < 0)
-		snprintf(buf, size, "%s", key);
+		snprintf(buf, size, "%s", key ? key : "");
 	else if (l.fi >= 0)
 		snprintf(buf, size, "policies[%ld].failure-details[%ld]%s%s",
 		         l.pi, l.fi, key ? "." : "", key ? key : "");
