@@ -215,24 +215,6 @@ walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
 	return 0;
 }
 
-/* Lower case, trailing dots removed (RFC 8460 §4.4: domains are A-labels). */
-const char *
-walk_domain(struct walk *w, const char *s)
-{
-	size_t n = strlen(s), i;
-	char *d;
-
-	while (n > 0 && s[n - 1] == '.')
-		n--;
-	d = arena_strndup(w->a, s, n);
-	if (d == NULL)
-		return NULL;
-	for (i = 0; i < n; i++)
-		if (d[i] >= 'A' && d[i] <= 'Z')
-			d[i] += 'a' - 'A';
-	return d;
-}
-
 /* Canonical text of an IP address (RFC 5952 for IPv6); kept as sent with a
  * warning when it is not an address. */
 const char *

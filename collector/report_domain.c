@@ -7,12 +7,187 @@
  * the domain in an RFC 8460 §5.3 file name (Postfix's reporter leaves it
  * out on no-policy-found); only then is it stored empty. Each fallback is
  * recorded as a warning.
+ *
+ * Every domain of a report (policy-domain, mx-host, receiving-mx-hostname)
+ * is stored in one form, its A-labels (RFC 8460 §4.4), so that blanks,
+ * full-width letters or U-labels cannot split one domain into several.
  */
+#include <idn2.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report_walk.h"
+
+/* The length of the blank at s[0..n): ASCII white space, or the no-break
+ * (U+00A0) and ideographic (U+3000) spaces that copying from a web page or
+ * a CJK input method brings; 0 when there is none. */
+static size_t
+blank_at(const char *s, size_t n)
+{
+	if (n >= 1 && s[0] != '\0' && strchr(" \t\r\n\v\f", s[0]) != NULL)
+		return 1;
+	if (n >= 2 && memcmp(s, "\xc2\xa0", 2) == 0)
+		return 2;
+	if (n >= 3 && memcmp(s, "\xe3\x80\x80", 3) == 0)
+		return 3;
+	return 0;
+}
+
+/* The length of the blank that ends s[0..n); 0 when there is none. */
+static size_t
+blank_before(const char *s, size_t n)
+{
+	size_t k;
+
+	for (k = 1; k <= 3 && k <= n; k++)
+		if (blank_at(s + n - k, k) == k)
+			return k;
+	return 0;
+}
+
+/* Whether s[0..n) is an LDH name (RFC 5890 §2.3.1) with no empty label:
+ * what an A-label conversion must give. */
+static int
+is_ldh(const char *s, size_t n)
+{
+	size_t i, label = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		           c == '-') {
+			label++;
+		} else {
+			return 0;
+		}
+	}
+	return label > 0;
+}
+
+/* s[0..n) in the arena, lower case, trailing dots removed: the whole
+ * normalization of a plain ASCII domain. */
+static const char *
+ascii_fold(struct walk *w, const char *s, size_t n)
+{
+	size_t i;
+	char *d;
+
+	while (n > 0 && s[n - 1] == '.')
+		n--;
+	if ((d = arena_strndup(w->a, s, n)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (d[i] >= 'A' && d[i] <= 'Z')
+			d[i] += 'a' - 'A';
+	return d;
+}
+
+/*
+ * The A-label form of s[0..n), a domain with blanks around it or bytes
+ * that are not ASCII: 0 with *out in the arena, 1 with *why when it does
+ * not convert, -1 out of memory.
+ *
+ * UTS #46 nontransitional mapping (full-width letters and dots, upper case,
+ * U-labels; RFC 5895) by libidn2, but without IDN2_USE_STD3_ASCII_RULES:
+ * libidn2 2.3.3 then deletes a character STD3 disallows instead of failing
+ * ("exa_mple.bücher" became "example.xn--bcher-kva", another domain), so
+ * the LDH rule is checked on the result here.
+ */
+static int
+domain_convert(struct walk *w, const char *s, size_t n, const char **out,
+               const char **why)
+{
+	const char *wild = "";
+	char *in, *ascii = NULL;
+	size_t i, k;
+	int rc;
+
+	while ((k = blank_at(s, n)) > 0)
+		s += k, n -= k;
+	while ((k = blank_before(s, n)) > 0)
+		n -= k;
+	for (i = 0; i < n && (unsigned char)s[i] < 0x80; i++)
+		;
+	if (i == n)
+		return (*out = ascii_fold(w, s, n)) != NULL ? 0 : -1;
+	/* An mx-host pattern's wildcard label (RFC 8461 §3.2) is not mapped. */
+	if (n >= 2 && s[0] == '*' && s[1] == '.')
+		wild = "*.", s += 2, n -= 2;
+	if ((in = arena_strndup(w->a, s, n)) == NULL)
+		return -1;
+	rc = idn2_to_ascii_8z(in, &ascii, IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK) {
+		*why = idn2_strerror(rc);
+		return 1;
+	}
+	for (n = strlen(ascii); n > 0 && ascii[n - 1] == '.'; n--)
+		;
+	if (!is_ldh(ascii, n)) {
+		idn2_free(ascii);
+		*why = "not a host name of letters, digits and '-'";
+		return 1;
+	}
+	*out = arena_printf(w->a, "%s%.*s", wild, (int)n, ascii);
+	idn2_free(ascii);
+	return *out != NULL ? 0 : -1;
+}
+
+/* The stored form of domain s: 0 with *out, 1 with *why when it does not
+ * convert, -1 out of memory. *changed is set when more than case and
+ * trailing dots changed (blanks, full-width forms, U-labels): that is
+ * worth a warning, lower case is not (DESIGN.md "Normalized values"). */
+static int
+domain_norm(struct walk *w, const char *s, const char **out, const char **why,
+            int *changed)
+{
+	size_t i;
+
+	/* The hot path: a plain ASCII name needs no table look-up. */
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] >= 0x80 || blank_at(s + i, 1) != 0) {
+			*changed = 1;
+			return domain_convert(w, s, strlen(s), out, why);
+		}
+	*changed = 0;
+	return (*out = ascii_fold(w, s, i)) != NULL ? 0 : -1;
+}
+
+/*
+ * The stored form of a domain in the report at (l, key): lower case,
+ * trailing dots removed; blanks around it, full-width forms and U-labels
+ * converted to A-labels (RFC 8460 §4.4) with a warning naming the field.
+ * NULL with the reason in w->eb when it does not convert, or out of memory.
+ */
+const char *
+walk_domain(struct walk *w, struct loc l, const char *key, const char *s)
+{
+	const char *out = NULL, *why = NULL;
+	char what[160];
+	int changed, rc = domain_norm(w, s, &out, &why, &changed);
+
+	if (rc < 0) {
+		errbuf_set(w->eb, "out of memory");
+		return NULL;
+	}
+	if (rc > 0) {
+		snprintf(what, sizeof(what), "not a domain name (%s)", why);
+		walk_fail(w, l, key, what);
+		return NULL;
+	}
+	if (changed) {
+		snprintf(what, sizeof(what),
+		         "stored as \"%.80s\" (RFC 8460 §4.4: A-labels)", out);
+		walk_warn(w, l, key, what);
+	}
+	return out;
+}
 
 static int
 all_digits(const char *s, size_t n)
@@ -70,20 +245,28 @@ static const char *
 fallback_domain(struct walk *w, const struct report_hints *hints,
                 const char **how)
 {
-	const char *d;
+	const char *d, *out = NULL, *why = NULL;
 	size_t n;
 	char *s;
+	int changed, rc;
 
-	if (hints != NULL && hints->report_domain != NULL) {
+	/* A source that does not convert is passed over: the report itself
+	 * is not at fault for a header or a file name. */
+	if (hints != NULL && hints->report_domain != NULL &&
+	    (rc = domain_norm(w, hints->report_domain, &out, &why, &changed)) <=
+	        0) {
 		*how = "missing, taken from TLS-Report-Domain";
-		return walk_domain(w, hints->report_domain);
+		return rc == 0 ? out : NULL;
 	}
 	if (hints != NULL && hints->file_name != NULL &&
 	    file_name_domain(hints->file_name, &d, &n)) {
-		*how = "missing, taken from the file name (RFC 8460 §5.3)";
 		if ((s = arena_strndup(w->a, d, n)) == NULL)
 			return NULL;
-		return walk_domain(w, s);
+		if ((rc = domain_norm(w, s, &out, &why, &changed)) <= 0) {
+			*how = "missing, taken from the file name "
+			       "(RFC 8460 §5.3)";
+			return rc == 0 ? out : NULL;
+		}
 	}
 	*how = "missing, stored empty";
 	return "";

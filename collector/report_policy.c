@@ -195,8 +195,9 @@ norm_mx_hosts(struct walk *w, struct loc l, struct report_policy *p)
 		}
 		if (*s == '\0')
 			continue;
-		if ((p->mx_hosts[k++] = walk_domain(w, s)) == NULL)
-			return errbuf_set(w->eb, "out of memory");
+		if ((p->mx_hosts[k++] = walk_domain(w, l, "mx-host", s)) ==
+		    NULL)
+			return -1;
 	}
 	p->nmx_hosts = k;
 	return 0;
@@ -235,7 +236,7 @@ mx_hosts(struct walk *w, json_t *pol, struct loc l, struct report_policy *p)
 /* When the reporter sent no mx-host (Microsoft never does), the MX
  * patterns are the policy's own "mx:" lines (RFC 8461 §3.2). */
 static int
-mx_from_policy(struct walk *w, struct report_policy *p)
+mx_from_policy(struct walk *w, struct loc l, struct report_policy *p)
 {
 	size_t i, n = 0;
 
@@ -256,8 +257,9 @@ mx_from_policy(struct walk *w, struct report_policy *p)
 			;
 		if (*s == '\0')
 			continue;
-		if ((p->mx_hosts[p->nmx_hosts++] = walk_domain(w, s)) == NULL)
-			return errbuf_set(w->eb, "out of memory");
+		if ((p->mx_hosts[p->nmx_hosts++] =
+		         walk_domain(w, l, "policy-string", s)) == NULL)
+			return -1;
 	}
 	return 0;
 }
@@ -359,7 +361,9 @@ walk_detail(struct walk *w, json_t *d, struct loc l, struct report_failure *f)
 	f->receiving_ip = walk_ip(w, l, "receiving-ip", s);
 	if (walk_optional_str(w, d, l, "receiving-mx-hostname", &s))
 		return -1;
-	f->receiving_mx_hostname = s ? walk_domain(w, s) : NULL;
+	if (s != NULL && (f->receiving_mx_hostname = walk_domain(
+	                      w, l, "receiving-mx-hostname", s)) == NULL)
+		return -1;
 	if (walk_optional_str(w, d, l, "receiving-mx-helo",
 	                      &f->receiving_mx_helo) ||
 	    walk_optional_str(w, d, l, "additional-information",
@@ -445,10 +449,12 @@ walk_policy(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 	if (!is_one_of(p->policy_type, policy_types))
 		warn_unknown(w, l, "policy-type", p->policy_type);
 	if (policy_strings(w, pol, l, p) || mx_hosts(w, pol, l, p) ||
-	    mx_from_policy(w, p) ||
+	    mx_from_policy(w, l, p) ||
 	    walk_optional_str(w, pol, l, "policy-domain", &domain))
 		return -1;
-	p->policy_domain = domain ? walk_domain(w, domain) : NULL;
+	if (domain != NULL && (p->policy_domain = walk_domain(
+	                           w, l, "policy-domain", domain)) == NULL)
+		return -1;
 	p->policy_mode = policy_mode(p);
 	walk_keys(w, pol, l, NULL, policy_keys);
 	walk_keys(w, obj, (struct loc){pi, -1, NULL}, NULL, entry_keys);

@@ -57,7 +57,10 @@ int walk_optional_str(struct walk *w, json_t *obj, struct loc l,
                       const char *key, const char **out);
 int walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
                int required, int64_t *out);
-const char *walk_domain(struct walk *w, const char *s);
+/* The stored form of the domain s at (l, key), in A-labels (RFC 8460
+ * §4.4); NULL with the reason in w->eb (report_domain.c). */
+const char *walk_domain(struct walk *w, struct loc l, const char *key,
+                        const char *s);
 const char *walk_ip(struct walk *w, struct loc l, const char *key,
                     const char *s);
 

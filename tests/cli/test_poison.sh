@@ -158,5 +158,23 @@ report Mapped m-1 mapped.example 10 3 | sed 's/"192.0.2.1"/"::ffff:192.0.2.1"/' 
 "$TLSRPT" --db i.db import m.json >/dev/null 2>&1
 check "IPv4-mapped address as IPv4" 192.0.2.1 "$(sqlite3 i.db 'SELECT sending_mta_ip FROM failure')"
 
+# §7: RFC 8460 §4.4 says A-labels. A U-label, full-width letters or
+# blanks around the name are the same domain as its A-label form: one
+# summary row, not three; what cannot convert is rejected, naming the field.
+report Idn idn-1 "bücher.example" 10 1 >u.json
+report Idn idn-2 xn--bcher-kva.example 20 2 >a.json
+report Idn idn-3 "bücher.example" 30 3 |
+	sed "s/\"policy-domain\":\"[^\"]*\"/\"policy-domain\":\" $(printf '\357\275\202\303\274')cher.EXAMPLE\\\\t\"/" >w.json
+report Idn idn-4 "$(printf 'exa_mple.b\303\274cher')" 1 0 >bad.json
+"$TLSRPT" --db j.db import -v u.json a.json w.json bad.json >out 2>err
+check "IDN: exit 1 (one rejected)" 1 $?
+check "IDN: three reports stored" 3 "$(grep -c '^stored' out)"
+contains "the U-label's warning names the field" out "policies[0].policy.policy-domain: stored as \"xn--bcher-kva.example\""
+contains "what cannot convert is rejected" err "bad.json	policies[0].policy.mx-host: not a domain name"
+check "IDN: one summary row" "xn--bcher-kva.example,3,60,6" \
+	"$(csv "$TLSRPT" --db j.db summary | cut -d, -f1,2,4,5)"
+check "IDN: the MX hosts converted too" "mx2.xn--bcher-kva.example" \
+	"$(sqlite3 j.db 'SELECT DISTINCT receiving_mx_hostname FROM failure')"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -411,6 +411,138 @@ test_normalized_values(void **state)
 	report_free(r);
 }
 
+/* RFC 8460 §4.4: domains are stored as A-labels, whatever the sender
+ * wrote around them (issue 15 §7). where: 'p' policy-domain, 'm' the
+ * mx-host pattern, 'r' receiving-mx-hostname; json: the value as it
+ * appears in the JSON text; expect: the stored value, NULL when the report
+ * is rejected; why: a substring of the warning ("" for none) or reason. */
+static const struct domain_case {
+	char where;
+	const char *json;
+	const char *expect;
+	const char *why;
+} domain_cases[] = {
+    {'p', "example.com", "example.com", ""},
+    {'p', "Example.COM.", "example.com", ""},
+    {'p', " Example.COM\\t", "example.com",
+     "policies[0].policy.policy-domain: stored as \"example.com\""},
+    {'p',
+     "\xef\xbd\x85\xef\xbd\x98\xef\xbd\x81\xef\xbd\x8d\xef\xbd\x90"
+     "\xef\xbd\x8c\xef\xbd\x85.com",
+     "example.com", "policy-domain: stored as \"example.com\""},
+    {'p',
+     "\xef\xbd\x85xample\xef\xbc\x8e"
+     "com",
+     "example.com", "RFC 8460 §4.4"},
+    {'p',
+     "b\xc3\xbc"
+     "cher.example",
+     "xn--bcher-kva.example",
+     "policy-domain: stored as \"xn--bcher-kva.example\""},
+    {'p',
+     "B\xc3\x9c"
+     "CHER.Example.",
+     "xn--bcher-kva.example", "A-labels"},
+    {'p',
+     "\xc2\xa0"
+     "b\xc3\xbc"
+     "cher.example\xe3\x80\x80",
+     "xn--bcher-kva.example", "A-labels"},
+    {'p',
+     "\xcc\x81"
+     "example.com",
+     NULL, "policies[0].policy.policy-domain: not a domain name"},
+    {'p',
+     "exa_mple.b\xc3\xbc"
+     "cher",
+     NULL, "policy-domain: not a domain"},
+    {'p', "b\xc3\xbc cher.example", NULL, "not a domain name"},
+    {'p',
+     "x..b\xc3\xbc"
+     "cher",
+     NULL, "not a domain name"},
+    {'p', "\xc3\xbc.xn--zz", NULL, "not a domain name"},
+    {'m',
+     "*.b\xc3\xbc"
+     "cher.example",
+     "*.xn--bcher-kva.example", "policies[0].policy.mx-host: stored as"},
+    {'m', " MX.Example.com ", "mx.example.com", "mx-host: stored as"},
+    {'m', "*.\xcc\x81", NULL, "policies[0].policy.mx-host: not a domain"},
+    {'r',
+     "mx.b\xc3\xbc"
+     "cher.example",
+     "mx.xn--bcher-kva.example",
+     "policies[0].failure-details[0].receiving-mx-hostname: stored as"},
+    {'r', "mx.\xcc\x81x.example", NULL,
+     "failure-details[0].receiving-mx-hostname: not a domain name"},
+};
+
+static const char *
+domain_stored(const struct report *r, char where)
+{
+	const struct report_policy *p = &r->policies[0];
+
+	if (where == 'p')
+		return p->policy_domain;
+	if (where == 'm')
+		return p->mx_hosts[0];
+	return p->failures[0].receiving_mx_hostname;
+}
+
+static void
+test_domains_a_labels(void **state)
+{
+	size_t i, k;
+	char json[2048];
+
+	(void)state;
+	for (i = 0; i < sizeof(domain_cases) / sizeof(domain_cases[0]); i++) {
+		const struct domain_case *c = &domain_cases[i];
+		const char *pd = c->where == 'p' ? c->json : "example.com";
+		const char *mx = c->where == 'm' ? c->json : "mx.example.com";
+		const char *rx = c->where == 'r' ? c->json : "mx.example.com";
+		struct report_hints h = {NULL};
+		struct report *r = NULL;
+		struct errbuf eb = {""};
+		int found = c->why[0] == '\0', ret;
+
+		snprintf(json, sizeof(json),
+		         REPORT(HEAD,
+		                "{\"policy\":{\"policy-type\":\"sts\","
+		                "\"policy-string\":[\"version: STSv1\","
+		                "\"mode: testing\"],\"policy-domain\":"
+		                "\"%s\",\"mx-host\":[\"%s\"]}," SUMMARY(
+		                    1, 1) ",\"failure-details\":[{\"result-"
+		                          "type\":\"certificate-expired\","
+		                          "\"receiving-mx-hostname\":\"%s\","
+		                          "\"failed-session-count\":1}]}"),
+		         pd, mx, rx);
+		printf("# %c %s\n", c->where, c->json);
+		fflush(stdout);
+		ret = report_parse(json, strlen(json), &h, NULL, &r, &eb);
+		if (c->expect == NULL) {
+			assert_int_equal(ret, -1);
+			if (strstr(eb.msg, c->why) == NULL)
+				fail_msg("%s: reason '%s' lacks '%s'", c->json,
+				         eb.msg, c->why);
+			continue;
+		}
+		if (ret != 0)
+			fail_msg("%s: rejected: %s", c->json, eb.msg);
+		assert_string_equal(domain_stored(r, c->where), c->expect);
+		for (k = 0; k < r->nwarnings; k++) {
+			if (c->why[0] == '\0' &&
+			    strstr(r->warnings[k], "A-labels") != NULL)
+				fail_msg("%s: unexpected warning '%s'", c->json,
+				         r->warnings[k]);
+			found |= strstr(r->warnings[k], c->why) != NULL;
+		}
+		if (!found)
+			fail_msg("%s: no warning with '%s'", c->json, c->why);
+		report_free(r);
+	}
+}
+
 /* DESIGN.md "policy mode" for each policy type. */
 static void
 test_modes(void **state)
@@ -663,6 +795,7 @@ main(void)
 	    cmocka_unit_test(test_parse_table),
 	    cmocka_unit_test(test_times),
 	    cmocka_unit_test(test_normalized_values),
+	    cmocka_unit_test(test_domains_a_labels),
 	    cmocka_unit_test(test_modes),
 	    cmocka_unit_test(test_counts_for_domain),
 	    cmocka_unit_test(test_nested_tlsa_records),
