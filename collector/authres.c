@@ -41,6 +41,16 @@ peek(const struct cur *c)
 	return at_end(c) ? -1 : (unsigned char)*c->p;
 }
 
+/* RFC 5322 §3.2.4 qtext, §3.2.2 ctext and quoted-pair: no control
+ * character but folding whitespace. A NUL would end the value early when it
+ * is used as a string: "reporter.example\0.attacker.example". */
+static int
+is_ctl(int ch)
+{
+	return (ch < ' ' && ch != '\t' && ch != '\r' && ch != '\n') ||
+	       ch == 0x7f;
+}
+
 /* RFC 5322 §3.2.2: CFWS, comments nested, quoted-pairs inside them. */
 static int
 skip_cfws(struct cur *c)
@@ -61,6 +71,10 @@ skip_cfws(struct cur *c)
 				                  LIMIT_AUTHRES_COMMENT_DEPTH);
 			c->p++;
 		} else if (depth > 0) {
+			if (is_ctl(ch) || (ch == '\\' && c->p + 1 < c->end &&
+			                   is_ctl((unsigned char)c->p[1])))
+				return errbuf_set(c->eb, "a control character "
+				                         "in a comment");
 			if (ch == ')')
 				depth--;
 			else if (ch == '\\' && c->p + 1 < c->end)
@@ -122,6 +136,9 @@ read_quoted(struct cur *c, char *buf, size_t size)
 		}
 		if (ch == '\\' && c->p + 1 < c->end)
 			ch = (unsigned char)*++c->p;
+		if (is_ctl(ch))
+			return errbuf_set(c->eb, "a control character in a "
+			                         "quoted string");
 		if (put(c, buf, size, &n, ch) != 0)
 			return -1;
 	}
@@ -135,8 +152,13 @@ read_value(struct cur *c, char *buf, size_t size, int pvalue)
 {
 	size_t n = 0;
 
-	if (peek(c) == '"')
-		return read_quoted(c, buf, size);
+	if (peek(c) == '"') {
+		if (read_quoted(c, buf, size) != 0)
+			return -1;
+		if (buf[0] == '\0' && !pvalue)
+			return errbuf_set(c->eb, "a value expected");
+		return 0;
+	}
 	buf[0] = '\0';
 	while (!at_end(c) &&
 	       (pvalue ? is_pvalue_char(peek(c)) : is_token_char(peek(c)))) {

@@ -303,6 +303,11 @@ test_authres(void **state)
 	    {"mx; dkim=pass (((((((((deep)))))))))", 0, "mx", 0, NULL, NULL,
 	     NULL},
 	    {"mx dkim=pass", 0, "mx", 0, NULL, NULL, NULL},
+	    /* Found by fuzz_authres: an empty or NUL-holding quoted value. */
+	    {"\"\"; dkim=pass", 0, "", 0, NULL, NULL, NULL},
+	    {"\"\\\x01d\"; dkim=pass", 0, "", 0, NULL, NULL, NULL},
+	    {"mx; dkim=pass header.d=\"a.example\x7f.b.example\"", 0, "mx", 0,
+	     NULL, NULL, NULL},
 	};
 	struct authres *a = calloc(1, sizeof(*a));
 	struct errbuf eb;
