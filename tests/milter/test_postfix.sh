@@ -37,6 +37,11 @@ start_milter() {
 	for _ in $(seq 1 50); do [ -S "$work/milter.sock" ] && return; sleep 0.1; done
 	not_ok "milter did not start"; cat "$work/milter.log"
 }
+# contrib/postfix/main.cf.snippet: inbound Authentication-Results with our
+# authserv-id are removed by cleanup before any milter sees the message, so
+# the topmost one with that id is the DKIM verifier's (issue 15 §4).
+printf '%s\n' '/^Authentication-Results:[[:space:]]*mx\.test\.example([[:space:];(]|$)/ IGNORE' >"$etc/header_checks"
+postconf -c "$etc" "header_checks = regexp:$etc/header_checks"
 start_milter --busy-timeout 500
 if ! postfix -c "$etc" start >"$work/start.out" 2>&1; then
 	not_ok "postfix start"; sed 's/^/#   /' "$work/start.out" "$work/maillog" 2>/dev/null
@@ -123,5 +128,25 @@ wait_delivered tls-reports 4 && ok "after the flush: delivered" || not_ok "after
 check "after the flush: stored once" "eight.example,1,1,4,0" \
 	"$("$TLSRPT" --db "$work/db/t.db" summary --format csv | tr -d '\r' | grep '^eight.example,' | cut -d, -f1-5)"
 postqueue -c "$etc" -p | grep -q "Mail queue is empty" && ok "queue empty at the end" || not_ok "queue empty at the end"
+
+# A sender's own Authentication-Results with our authserv-id and a pass
+# (issue 15 §4, A): Postfix's header_checks removes it before the milter,
+# so with --require-dkim the report is not stored; another host's header
+# is kept and not trusted.
+kill "$mpid"
+wait "$mpid" 2>/dev/null
+rm -f "$work/milter.sock"
+start_milter --require-dkim --authserv-id mx.test.example
+{ printf 'Authentication-Results: mx.test.example; dkim=pass header.d=reporter.example\nAuthentication-Results: relay.example; dkim=pass header.d=reporter.example\n'; message pf-5 nine.example 1 0; } >"$work/r5.eml"
+check "forged Authentication-Results: accepted for delivery" 0 "$(send tls-reports@example.com "$work/r5.eml")"
+wait_delivered tls-reports 5 && ok "forged: delivered" || not_ok "forged: delivered"
+f5=$(grep -l 'report-id=pf-5\|nine.example' "$mail"/tls-reports/new/* 2>/dev/null | tail -1)
+grep -q '^X-TLSRPT: invalid; reason=no passing DKIM signature from reporter.example (none)' "$f5" 2>/dev/null &&
+	ok "forged: not stored, no DKIM result seen" ||
+	{ not_ok "forged: X-TLSRPT"; grep -i '^X-TLSRPT\|^Authentication-Results' "$f5" | sed 's/^/#   /'; }
+check "forged: the header with our id removed, the other kept" "0 1" \
+	"$(grep -c '^Authentication-Results: mx.test.example' "$f5") $(grep -c '^Authentication-Results: relay.example' "$f5")"
+check "forged: nothing stored" "" \
+	"$("$TLSRPT" --db "$work/db/t.db" summary --domain nine.example --format csv | tr -d '\r' | tail -n +2)"
 
 finish
