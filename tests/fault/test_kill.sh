@@ -74,15 +74,16 @@ fi
 db="$work/t.db"
 ref="$work/ref.db"
 
-# Inputs: each set over its own dates, so that no two share a report-id.
+# Inputs: each set over its own dates, so that no two share a report-id;
+# all in the past (a range starting more than a day ahead is rejected).
 for r in $(seq 1 "$ROUNDS"); do
 	"$GEN" --out "$work/imp$r" --count "$IMPORT_N" --seed "$r" --format mbox \
 		--start "$((2010 + r))-01-01" --quiet
 done
 [ "$web" = 1 ] && "$GEN" --out "$work/web" --count "$WEB_N" --seed 101 \
-	--start 2030-01-01 --quiet
+	--start 2020-01-01 --quiet
 [ "$mail" = 1 ] && "$GEN" --out "$work/mail" --count "$MAIL_N" --seed 102 \
-	--format eml --start 2031-01-01 --quiet
+	--format eml --start 2021-01-01 --quiet
 mboxes=$(for r in $(seq 1 "$ROUNDS"); do echo "$work/imp$r/reports.mbox"; done)
 sets=$mboxes
 [ "$web" = 1 ] && sets="$sets $work/web" && find "$work/web" -type f >"$work/web.list"
