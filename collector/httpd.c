@@ -28,6 +28,7 @@
 
 #include "httpd.h"
 #include "httpd_commit.h"
+#include "httpd_conn.h"
 #include "httpd_metrics.h"
 #include "log.h"
 
@@ -183,6 +184,7 @@ queue_post(struct MHD_Connection *c, struct request *rq)
 	h.media_type = MHD_lookup_connection_value(
 	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+	conn_request_read(c);
 	metrics_received(rq->len);
 	rq->job.in = ingest_prepare(rq->buf, rq->len, &h, &httpd_cfg.limits);
 	free(rq->buf); /* ingest keeps what it needs */
@@ -258,16 +260,89 @@ serve_metrics(struct MHD_Connection *c)
 	return ret;
 }
 
+struct framing {
+	const char *length; /* the first Content-Length */
+	int lengths_differ;
+	int transfer_encoding;
+};
+
+static enum MHD_Result
+framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+               const char *value)
+{
+	struct framing *fr = cls;
+
+	(void)kind;
+	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+		if (fr->length != NULL && value != NULL &&
+		    strcmp(fr->length, value) != 0)
+			fr->lengths_differ = 1;
+		if (fr->length == NULL)
+			fr->length = value;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+		fr->transfer_encoding = 1;
+	}
+	return MHD_YES;
+}
+
+/*
+ * What libmicrohttpd 0.9.75 lets through and a request smuggler relies on
+ * (RFC 9112 §6.3, §3.2): two different Content-Lengths, Content-Length
+ * beside Transfer-Encoding, an HTTP/1.1 request without Host, and an
+ * escaped NUL that cuts the path short. NULL when the request is sound.
+ */
+static const char *
+malformed(struct MHD_Connection *c, const char *version)
+{
+	struct framing fr = {NULL, 0, 0};
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &fr);
+	if (fr.lengths_differ)
+		return "bad request: conflicting Content-Length headers";
+	if (fr.length != NULL && fr.transfer_encoding)
+		return "bad request: Content-Length with Transfer-Encoding";
+	if (version != NULL && strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                MHD_HTTP_HEADER_HOST) == NULL)
+		return "bad request: no Host header";
+	if (conn_nul_in_uri(c))
+		return "bad request: NUL in the path";
+	return NULL;
+}
+
+/* A 400 for a malformed request, and the connection closed: what follows
+ * on it cannot be framed. */
+static enum MHD_Result
+reply_malformed(struct MHD_Connection *c, const char *text)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	char line[128];
+
+	metrics_request(MHD_HTTP_BAD_REQUEST);
+	snprintf(line, sizeof(line), "%s\n", text);
+	r = MHD_create_response_from_buffer(strlen(line), line,
+	                                    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	ret = MHD_queue_response(c, MHD_HTTP_BAD_REQUEST, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 /* The first call for a request: decides everything that does not need
  * the body. Returns MHD_YES with *con_cls set to go on reading. */
 static enum MHD_Result
 start_request(struct MHD_Connection *c, const char *url, const char *method,
-              void **con_cls)
+              const char *version, void **con_cls)
 {
-	const char *len_s;
+	const char *len_s, *bad;
 	struct errbuf eb;
 	struct request *rq;
 
+	if ((bad = malformed(c, version)) != NULL)
+		return reply_malformed(c, bad);
 	if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
 		return commit_check_writable(&eb) == 0
 		           ? reply(c, MHD_HTTP_OK, "ok")
@@ -315,7 +390,7 @@ httpd_handle(void *cls, struct MHD_Connection *c, const char *url,
 	size_t n = *upload_data_size;
 
 	if (rq == NULL)
-		return start_request(c, url, method, con_cls);
+		return start_request(c, url, method, version, con_cls);
 	if (n > 0) {
 		*upload_data_size = 0;
 		if (rq->refuse != 0) {
@@ -337,6 +412,11 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                 enum MHD_RequestTerminationCode toe)
 {
 	struct request *rq = *con_cls;
+
+	/* The keep-alive deadline runs from the reply, as the man page says,
+	 * not from the request line: a slow commit must not eat the time a
+	 * client has to send its next request. */
+	conn_request_done(c);
 
 	if (rq != NULL) {
 		ingest_input_free(rq->job.in);

@@ -7,9 +7,11 @@
  * (so one input's storage failure spoils only its own reply) and commits
  * once: with synchronous=FULL that is one fsync for the batch. While it
  * commits, the next batch gathers. Only then are the connections resumed,
- * so a 201 always follows a durable COMMIT.
+ * so a 201 always follows a durable COMMIT. Idle, it probes the database
+ * every HEALTH_PROBE_SECONDS for GET /healthz.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "httpd_commit.h"
@@ -22,9 +24,33 @@ static int stopping;
 static pthread_t thread;
 static struct store *store;
 static unsigned batch_max;
-/* Held while the store is in use: by the committer for a batch, by a
- * health check for its probe. */
+/* Held while the committer uses the store. */
 static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
+/* What GET /healthz answers: the outcome of the last commit or, when
+ * idle, of the committer's own probe; read without touching the store,
+ * so that no unauthenticated request waits on the database (issue 15
+ * §5: eight GETs behind an import's lock had kept /metrics waiting). */
+static pthread_mutex_t health_mu = PTHREAD_MUTEX_INITIALIZER;
+static char health_reason[256]; /* "" while writable */
+
+static void
+set_health(const char *reason)
+{
+	pthread_mutex_lock(&health_mu);
+	snprintf(health_reason, sizeof(health_reason), "%s", reason);
+	pthread_mutex_unlock(&health_mu);
+}
+
+/* The idle committer's probe: can the database be written now? */
+static void
+probe(void)
+{
+	struct errbuf eb = {""};
+
+	pthread_mutex_lock(&store_mu);
+	set_health(store_check_writable(store, &eb) == 0 ? "" : eb.msg);
+	pthread_mutex_unlock(&store_mu);
+}
 
 /* Writes and commits one batch; marks every job of a failed COMMIT. */
 static void
@@ -45,6 +71,7 @@ run_batch(struct commit_job *jobs)
 		ok = 0;
 	}
 	pthread_mutex_unlock(&store_mu);
+	set_health(ok ? "" : eb.msg);
 	/* Once, with the storage's reason; each request logs its 503. */
 	if (!ok)
 		log_warnx("tempfail: %s", eb.msg);
@@ -63,11 +90,21 @@ committer(void *arg)
 	struct commit_job *batch, **last;
 	unsigned n;
 
+	struct timespec wake;
+
 	(void)arg;
 	pthread_mutex_lock(&mu);
 	for (;;) {
-		while (head == NULL && !stopping)
-			pthread_cond_wait(&cv, &mu);
+		while (head == NULL && !stopping) {
+			clock_gettime(CLOCK_REALTIME, &wake);
+			wake.tv_sec += HEALTH_PROBE_SECONDS;
+			if (pthread_cond_timedwait(&cv, &mu, &wake) == 0 ||
+			    head != NULL || stopping)
+				continue;
+			pthread_mutex_unlock(&mu);
+			probe();
+			pthread_mutex_lock(&mu);
+		}
 		if (head == NULL)
 			break;
 		batch = head;
@@ -120,11 +157,12 @@ commit_submit(struct commit_job *job)
 int
 commit_check_writable(struct errbuf *eb)
 {
-	int r;
+	int r = 0;
 
-	pthread_mutex_lock(&store_mu);
-	r = store_check_writable(store, eb);
-	pthread_mutex_unlock(&store_mu);
+	pthread_mutex_lock(&health_mu);
+	if (health_reason[0] != '\0')
+		r = errbuf_set(eb, "%s", health_reason);
+	pthread_mutex_unlock(&health_mu);
 	return r;
 }
 

@@ -39,7 +39,13 @@ int commit_start(struct store *st, unsigned max_batch, struct errbuf *eb);
  */
 int commit_submit(struct commit_job *job);
 
-/* Whether the store can be written now (GET /healthz). */
+/* How often the idle committer probes whether the database can be
+ * written, for GET /healthz. */
+#define HEALTH_PROBE_SECONDS 10
+
+/* Whether the store could be written at the last commit or probe (GET
+ * /healthz): 0 yes, -1 with the reason in eb. Takes no lock on the store
+ * and never waits for the database. */
 int commit_check_writable(struct errbuf *eb);
 
 /* Commits what is queued, refuses further jobs and joins the thread. */

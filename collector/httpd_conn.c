@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -20,6 +21,7 @@ struct conn {
 	struct MHD_Connection *c;
 	int fd;
 	int64_t deadline; /* CLOCK_MONOTONIC seconds; INT64_MAX: none */
+	int nul_in_uri;   /* the last request line's URI holds "%00" */
 	struct conn *prev, *next;
 };
 
@@ -100,19 +102,55 @@ conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 	*socket_context = NULL;
 }
 
+/* An escaped NUL: libmicrohttpd unescapes the path into a C string, which
+ * then ends there ("/v1/report%00x" would be read as "/v1/report"). */
+static int
+has_escaped_nul(const char *uri)
+{
+	const char *p;
+
+	for (p = uri; (p = strchr(p, '%')) != NULL; p++)
+		if (p[1] == '0' && p[2] == '0')
+			return 1;
+	return 0;
+}
+
 void *
 conn_request_line(void *cls, const char *uri, struct MHD_Connection *c)
 {
+	struct conn *k = conn_of(c);
+
 	(void)cls;
-	(void)uri;
 	set_deadline(c);
+	if (k != NULL)
+		k->nul_in_uri = uri != NULL && has_escaped_nul(uri);
 	return NULL;
+}
+
+int
+conn_nul_in_uri(struct MHD_Connection *c)
+{
+	struct conn *k = conn_of(c);
+
+	return k != NULL && k->nul_in_uri;
 }
 
 void
 conn_request_done(struct MHD_Connection *c)
 {
 	set_deadline(c);
+}
+
+void
+conn_request_read(struct MHD_Connection *c)
+{
+	struct conn *k = conn_of(c);
+
+	if (k == NULL)
+		return;
+	pthread_mutex_lock(&mu);
+	k->deadline = INT64_MAX;
+	pthread_mutex_unlock(&mu);
 }
 
 static void *

@@ -25,7 +25,16 @@ void conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
  * (the request's context is made by the access handler). */
 void *conn_request_line(void *cls, const char *uri, struct MHD_Connection *c);
 
-/* A reply is complete: the connection may wait for its next request. */
+/* Whether the request line's URI held an escaped NUL ("%00"), which the
+ * unescaped path no longer shows. */
+int conn_nul_in_uri(struct MHD_Connection *c);
+
+/* The request is read whole: no deadline while the server works on it
+ * (a commit waiting for the database is not a slow client). */
+void conn_request_read(struct MHD_Connection *c);
+
+/* A reply is complete: the connection may wait for its next request,
+ * within the deadline from now (MHD_OPTION_NOTIFY_COMPLETED). */
 void conn_request_done(struct MHD_Connection *c);
 
 /* Connections cut off at their deadline so far. */

@@ -279,6 +279,23 @@ bind_listen(struct sockaddr_storage *ss)
 	return fd;
 }
 
+/* libmicrohttpd's own messages, which can quote a client's bytes (a URL
+ * with %0a): through the daemon's logger, which replaces control
+ * characters, never raw to stderr. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_warnx("libmicrohttpd: %s", line);
+}
+
 static struct MHD_Daemon *
 start(int fd)
 {
@@ -294,7 +311,9 @@ start(int fd)
 	else
 		tls[0].option = MHD_OPTION_END;
 	return MHD_start_daemon(
-	    flags, 0, NULL, NULL, httpd_handle, NULL, MHD_OPTION_LISTEN_SOCKET,
+	    flags, 0, NULL, NULL, httpd_handle, NULL,
+	    /* first, or libmicrohttpd's earliest messages bypass it */
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET,
 	    fd, MHD_OPTION_THREAD_POOL_SIZE, httpd_cfg.threads,
 	    MHD_OPTION_CONNECTION_LIMIT, httpd_cfg.connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, httpd_cfg.per_ip,

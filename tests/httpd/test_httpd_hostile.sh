@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# test_httpd_hostile.sh - what an attacker found in tlsrpt-httpd (issue 15),
+# against the real daemon on loopback (plain HTTP, --no-tls, so that raw
+# requests can be written byte for byte; the checks are above TLS):
+#   - request framing libmicrohttpd 0.9.75 lets through: two different
+#     Content-Lengths, Content-Length with Transfer-Encoding, an HTTP/1.1
+#     request without Host, an escaped NUL in the path: each 400 before the
+#     body is read, and nothing stored or quarantined;
+#   - libmicrohttpd's own messages go through the daemon's logger;
+#   - /healthz and /metrics answer at once while another process holds the
+#     database's write lock (they once waited out --busy-timeout);
+#   - a commit that waits for the database does not count against the
+#     request deadline, and the keep-alive deadline runs from the reply;
+#   - one report per request (RFC 8460 §5.4): a mail message is 415;
+#   - rejected inputs per client address are rate limited: 429.
+#
+# Usage: test_httpd_hostile.sh TLSRPT TLSRPT_HTTPD
+set -u
+. "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || { echo "python3 needed: skipped"; exit 0; }
+command -v sqlite3 >/dev/null || { echo "sqlite3 needed: skipped"; exit 0; }
+
+db="$work/t.db"
+# start ARGS...: the daemon on a new port, waiting until it answers.
+start() {
+	port=$((20000 + RANDOM % 20000))
+	"$HTTPD" -f --no-tls --listen "127.0.0.1:$port" --db "$db" "$@" \
+		2>>"$work/httpd.log" &
+	pid=$!
+	for _ in $(seq 1 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+stop() { kill "$pid"; wait "$pid"; pid=""; }
+# raw HEX: sends the bytes (given as a Python bytes literal), prints the
+# status line's code and the body's first line.
+raw() {
+	python3 - "$port" "$1" <<'EOF'
+import ast, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(ast.literal_eval(sys.argv[2]))
+s.settimeout(5)
+data = b""
+try:
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        data += b
+except socket.timeout:
+    pass
+head, _, body = data.partition(b"\r\n\r\n")
+code = head.split(b" ")[1].decode() if b" " in head else "none"
+print(code, body.decode(errors="replace").split("\n")[0])
+EOF
+}
+# lock_db SECONDS: another writer holds the database's write lock for that
+# long, in the background ($locker); returns once the lock is held.
+lock_db() {
+	rm -f "$work/locked"
+	python3 - "$db" "$1" "$work/locked" <<'EOF' &
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[3], "w").close()
+time.sleep(float(sys.argv[2]))
+c.execute("ROLLBACK")
+EOF
+	locker=$!
+	for _ in $(seq 1 100); do
+		[ -e "$work/locked" ] && return 0
+		sleep 0.05
+	done
+}
+rows() { sqlite3 "$db" "SELECT (SELECT count(*) FROM report), (SELECT count(*) FROM quarantine)"; }
+report() { # ORG ID
+	printf '{"organization-name":"%s","date-range":{"start-datetime":"2026-03-01T00:00:00Z","end-datetime":"2026-03-01T23:59:59Z"},"contact-info":"x@y","report-id":"%s","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: mx.e.example","max_age: 86400"],"policy-domain":"e.example"},"summary":{"total-successful-session-count":1,"total-failure-session-count":0}}]}' "$1" "$2"
+}
+
+start --path /v1/report || { not_ok "start"; finish; }
+
+# ---- Framing ----
+body=$(report Org f-1)
+len=${#body}
+check "two different Content-Lengths" "400 bad request: conflicting Content-Length headers" \
+	"$(raw "b'POST /v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: $len\r\nContent-Length: 2\r\n\r\n'")"
+check "Content-Length with Transfer-Encoding" "400 bad request: Content-Length with Transfer-Encoding" \
+	"$(raw "b'POST /v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'")"
+check "HTTP/1.1 without Host" "400 bad request: no Host header" \
+	"$(raw "b'POST /v1/report HTTP/1.1\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: 2\r\n\r\n{}'")"
+check "an escaped NUL in the path" "400 bad request: NUL in the path" \
+	"$(raw "b'POST /v1/report%00.x HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: 2\r\n\r\n{}'")"
+check "HTTP/1.0 without Host is fine (404 elsewhere)" "404 not found" \
+	"$(raw "b'GET /nothing HTTP/1.0\r\n\r\n'")"
+check "nothing stored or quarantined" "0|0" "$(rows)"
+
+# ---- libmicrohttpd's messages through the logger ----
+python3 - "$port" <<'EOF'
+import socket, struct, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /%0aJan 1 00:00:00 mx sshd[1]: Accepted password for root HTTP/1.1\r\nHost: x\r\n")
+time.sleep(0.3)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+EOF
+sleep 0.5
+contains "libmicrohttpd's message logged as the daemon's" "$work/httpd.log" "tlsrpt-httpd: libmicrohttpd: "
+check "every stderr line is the daemon's" "" "$(grep -v '^tlsrpt-httpd: ' "$work/httpd.log")"
+
+# ---- /healthz and /metrics while the database is locked ----
+# Another writer holds the write lock for 6 s (the busy timeout is 10 s).
+lock_db 6
+t_health=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/healthz")
+t_metrics=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/metrics")
+check "healthz answers at once under a held lock" "200 fast" \
+	"$(echo "$t_health" | awk '{ print $1, ($2 < 2 ? "fast" : "slow " $2) }')"
+check "metrics answers at once under a held lock" "200 fast" \
+	"$(echo "$t_metrics" | awk '{ print $1, ($2 < 2 ? "fast" : "slow " $2) }')"
+wait "$locker"
+stop
+
+# ---- Deadlines: the commit's wait, then keep-alive from the reply ----
+# --request-timeout 2; the lock is held 4 s, so the POST's commit waits
+# about 3.5 s, past the request line's deadline; then the next request
+# comes 1 s after the reply, on the same connection.
+start --request-timeout 2 --path /v1/report || { not_ok "start"; finish; }
+lock_db 4
+check "a slow commit answered, then keep-alive from the reply" "201 200" "$(
+	python3 - "$port" "$(report Org k-1)" <<'EOF'
+import http.client, sys, time
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=15)
+out = []
+try:
+    c.request("POST", "/v1/report", sys.argv[2], {"Content-Type": "application/tlsrpt+json"})
+    r = c.getresponse(); r.read(); out.append(str(r.status))
+    time.sleep(1)
+    c.request("GET", "/healthz")
+    r = c.getresponse(); r.read(); out.append(str(r.status))
+except Exception as e:
+    out.append(type(e).__name__)
+print(" ".join(out))
+EOF
+)"
+wait "$locker"
+stop
+
+finish
