@@ -797,8 +797,10 @@ reject_report(struct store *st, struct store_item *it,
 
 	if (!data_error(st))
 		return -1;
+	/* SQLite's own words, not eb's "database PATH: ...": the reason
+	 * goes back to an anonymous sender in the HTTPS reply. */
 	snprintf(it->note, sizeof(it->note), "cannot be stored: %s",
-	         eb ? eb->msg : sqlite3_errmsg(st->db));
+	         sqlite3_errmsg(st->db));
 	if (st->put_rid != 0 && drop_report(st, st->put_rid, eb) != 0)
 		return -1;
 	it->result = STORE_REJECTED;
@@ -815,7 +817,6 @@ store_put_input(struct store *st, struct store_item *items, size_t nitems,
                 const struct store_meta *meta, struct errbuf *eb)
 {
 	size_t i;
-
 	int kept;
 
 	if (input_begin(st, eb) != 0)

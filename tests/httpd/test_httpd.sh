@@ -128,14 +128,16 @@ report "Web Org" w-2 web2.example 5 0 >"$work/w2.json"
 (echo "BEGIN IMMEDIATE;"; sleep 3; echo "ROLLBACK;") | sqlite3 "$db" &
 lock=$!
 sleep 0.5
-check "locked: healthz 503" 503 "$(get /healthz)"
 hdr=$(curl -s -D - -o /dev/null --cacert "$work/server.pem" -H 'Content-Type: application/tlsrpt+json' \
 	--data-binary "@$work/w2.json" "$url" | tr -d '\r')
 check "locked: 503" "HTTP/1.1 503 Service Unavailable" "$(echo "$hdr" | head -1)"
 echo 503 >>"$work/codes"
 echo "$hdr" | grep -qi '^Retry-After: 60' && ok "503 carries Retry-After" || not_ok "Retry-After"
+# /healthz says what the last commit met, without waiting for the lock.
+check "locked: healthz 503 after the failed commit" 503 "$(get /healthz)"
 wait $lock
 check "after the lock: the retry is stored (201)" 201 "$(status "$(post application/tlsrpt+json "$work/w2.json")")"
+check "healthz 200 again after a good commit" 200 "$(get /healthz)"
 check "stored once" "web2.example,1,1,5,0" \
 	"$("$TLSRPT" --db "$db" summary --domain web2.example --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-5)"
 

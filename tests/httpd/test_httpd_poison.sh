@@ -74,6 +74,8 @@ check "the first report: 201" 201 "$(code first.out)"
 check "legit report in the poisoned batch: 201" 201 "$(code legit.out)"
 check "poison report: 400" 400 "$(code trap.out)"
 contains "poison: the reason says the store refused it" trap.out "cannot be stored"
+# The reply goes to an anonymous sender: no path of the server's in it.
+check "poison: the reply names no server path" 0 "$(grep -c "$work" trap.out)"
 
 # The database agrees with the replies.
 check "legit reports stored" "legit-0 legit-1" \
