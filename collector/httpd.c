@@ -8,8 +8,9 @@
  * body is ingested and committed before the reply: 201 stored, 200
  * duplicate, 400 with a one-line reason (the bytes quarantined), 503 with
  * Retry-After when storage fails. Other methods on a report path 405, other
- * media types 415, other paths 404; GET /healthz answers whether the
- * database can be written.
+ * media types and bodies that are not one report (gzip or JSON: a mail
+ * message is not) 415, other paths 404; GET /healthz answers whether the
+ * database could be written at the last commit.
  *
  * SECURITY: unauthenticated by design and internet-facing: every size is
  * bounded (httpd.h), connections in all and per IP and their time are
@@ -30,6 +31,7 @@
 #include "httpd_commit.h"
 #include "httpd_conn.h"
 #include "httpd_metrics.h"
+#include "httpd_rate.h"
 #include "log.h"
 
 struct httpd_config httpd_cfg;
@@ -102,7 +104,8 @@ reply(struct MHD_Connection *c, unsigned status, const char *text)
 	                        "text/plain; charset=utf-8");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "POST");
-	if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE ||
+	    status == MHD_HTTP_TOO_MANY_REQUESTS)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "60");
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
@@ -179,6 +182,17 @@ queue_post(struct MHD_Connection *c, struct request *rq)
 	struct ingest_hints h = {0};
 
 	client_of(c, rq->client, sizeof(rq->client));
+	/* RFC 8460 §5.4: one report a request. A mail message (up to 64
+	 * report parts, a minute of parsing) or other bytes are refused
+	 * unread, and not quarantined. */
+	if (rq->len > 0 && !ingest_is_report_bytes(rq->buf, rq->len)) {
+		log_warnx("%s: refused: not a report (gzip or JSON)",
+		          rq->client);
+		rate_reject(rq->client);
+		return reply(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+		             "one report per request, gzip or JSON "
+		             "(RFC 8460 section 5.4)");
+	}
 	h.channel = "https";
 	h.source = rq->client;
 	h.media_type = MHD_lookup_connection_value(
@@ -229,6 +243,7 @@ answer_post(struct MHD_Connection *c, struct request *rq)
 		status = MHD_HTTP_BAD_REQUEST;
 		snprintf(text, sizeof(text), "rejected: %s", o->reason);
 		log_warnx("%s: rejected: %s", rq->client, o->reason);
+		rate_reject(rq->client);
 		break;
 	default:
 		status = MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -340,6 +355,7 @@ start_request(struct MHD_Connection *c, const char *url, const char *method,
 	const char *len_s, *bad;
 	struct errbuf eb;
 	struct request *rq;
+	char client[80];
 
 	if ((bad = malformed(c, version)) != NULL)
 		return reply_malformed(c, bad);
@@ -355,6 +371,14 @@ start_request(struct MHD_Connection *c, const char *url, const char *method,
 	if (strcmp(method, "POST") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		             "POST a TLS report here");
+	/* Before the body is read: a flood of junk costs no parse and no
+	 * quarantine row (--max-rejects). */
+	client_of(c, client, sizeof(client));
+	if (rate_over(client)) {
+		log_warnx("%s: refused: over --max-rejects", client);
+		return reply(c, MHD_HTTP_TOO_MANY_REQUESTS,
+		             "too many rejected reports, try again later");
+	}
 	len_s = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	                                    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (len_s != NULL && strtoull(len_s, NULL, 10) > httpd_cfg.max_body)

@@ -45,6 +45,7 @@ struct httpd_config {
 	size_t max_body;
 	unsigned connections, per_ip, timeout, threads;
 	unsigned request_timeout, commit_batch;
+	unsigned max_rejects; /* rejected inputs a client address a minute */
 	int busy_timeout_ms;
 	const char *tls_priority; /* GnuTLS priority string */
 	struct ingest_limits limits;

@@ -20,6 +20,7 @@
 #include "httpd.h"
 #include "httpd_commit.h"
 #include "httpd_conn.h"
+#include "httpd_rate.h"
 #include "httpd_tls.h"
 #include "log.h"
 #include "optnum.h"
@@ -47,6 +48,8 @@ static const char usage[] =
     "  --max-body BYTES    largest body (default 10485760; 1024 to 536870912)\n"
     "  --connections N     connections in all (default 256)\n"
     "  --per-ip N          connections per client address (default 16)\n"
+    "  --max-rejects N     rejected inputs a client address may send a\n"
+    "                      minute; past it 429 (default 60)\n"
     "  --max-report-size BYTES  largest decompressed report (default\n"
     "                      20971520; 1 MiB to 512 MiB)\n"
     "  --max-ratio N       decompression ratio taken as a bomb (default\n"
@@ -114,6 +117,7 @@ parse_args(int argc, char **argv)
 	    {"max-body", required_argument, NULL, 'B'},
 	    {"connections", required_argument, NULL, 'C'},
 	    {"per-ip", required_argument, NULL, 'I'},
+	    {"max-rejects", required_argument, NULL, 'J'},
 	    {"timeout", required_argument, NULL, 'T'},
 	    {"threads", required_argument, NULL, 'N'},
 	    {"busy-timeout", required_argument, NULL, 'b'},
@@ -195,6 +199,10 @@ parse_args(int argc, char **argv)
 		case 'I':
 			r = num("per-ip", optarg, 1, HTTPD_CONNECTIONS_MAX,
 			        &httpd_cfg.per_ip);
+			break;
+		case 'J':
+			r = num("max-rejects", optarg, 1, RATE_REJECTS_MAX,
+			        &httpd_cfg.max_rejects);
 			break;
 		case 'T':
 			r = num("timeout", optarg, 1, HTTPD_TIMEOUT_MAX,
@@ -390,6 +398,7 @@ main(int argc, char **argv)
 	httpd_cfg.max_body = HTTPD_MAX_BODY;
 	httpd_cfg.connections = HTTPD_CONNECTIONS;
 	httpd_cfg.per_ip = HTTPD_PER_IP;
+	httpd_cfg.max_rejects = RATE_REJECTS;
 	httpd_cfg.timeout = HTTPD_TIMEOUT;
 	httpd_cfg.request_timeout = HTTPD_REQUEST_TIMEOUT;
 	httpd_cfg.threads = HTTPD_THREADS;
@@ -433,6 +442,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	rate_init(httpd_cfg.max_rejects);
 	if (commit_start(st, httpd_cfg.commit_batch, &eb) != 0 ||
 	    conn_start(httpd_cfg.request_timeout) != 0 ||
 	    (d = start(fd)) == NULL) {

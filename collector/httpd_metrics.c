@@ -9,7 +9,8 @@
 #include "httpd_metrics.h"
 
 /* The statuses the receiver answers with; the last slot is "other". */
-static const unsigned codes[] = {200, 201, 400, 404, 405, 413, 415, 503, 0};
+static const unsigned codes[] = {200, 201, 400, 404, 405,
+                                 413, 415, 429, 503, 0};
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
 static atomic_uint_fast64_t requests[NCODES];

@@ -251,6 +251,12 @@ looks_like_json(const unsigned char *p, size_t len)
 	return i < len && (p[i] == '{' || p[i] == '[');
 }
 
+int
+ingest_is_report_bytes(const void *bytes, size_t len)
+{
+	return gz_is_gzip(bytes, len) || looks_like_json(bytes, len);
+}
+
 static int
 prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
               const struct ingest_hints *h, const struct ingest_limits *lim)

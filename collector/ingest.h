@@ -74,6 +74,11 @@ struct ingest_outcome {
 	int64_t key; /* stored and duplicate: the stored report's number */
 };
 
+/* Whether bytes are one report as RFC 8460 §5.4 posts it (gzip, or JSON
+ * by its first character), not a mail message or anything else: what the
+ * HTTPS receiver takes. Looks at the first bytes only. */
+int ingest_is_report_bytes(const void *bytes, size_t len);
+
 /* The reports of one input (a message may hold several). */
 struct ingest_input;
 

@@ -85,12 +85,13 @@ check "different content: quarantined once, the reason names the stored report" 
 	"$(sqlite3 "$db" "SELECT count(*), max(reason) FROM quarantine WHERE reason LIKE 'duplicate, different content: organization Web Org %'" 2>/dev/null)"
 check "different content: the stored report unchanged" "web.example,1,1,8,2" \
 	"$("$TLSRPT" --db "$db" summary --domain web.example --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-5)"
-# A sender retrying the same junk: 400 each time, one quarantine row.
-printf 'not a report, sent three times' >"$work/junk"
+# A sender retrying the same junk (JSON, not a report object): 400 each
+# time, one quarantine row. Bytes that are not gzip or JSON are 415.
+printf '[1, 2, 3]' >"$work/junk"
 for _ in 1 2 3; do out=$(post application/tlsrpt+json "$work/junk"); status "$out" >/dev/null; done
 check "junk retried: 400" 400 "$(echo "$out" | awk '{ print $NF }')"
 check "junk retried: one quarantine row, count 3" "1|3" \
-	"$(sqlite3 "$db" "SELECT count(*), sum(count) FROM quarantine WHERE bytes = CAST('not a report, sent three times' AS BLOB)" 2>/dev/null)"
+	"$(sqlite3 "$db" "SELECT count(*), sum(count) FROM quarantine WHERE bytes = CAST('[1, 2, 3]' AS BLOB)" 2>/dev/null)"
 check "label not trusted: gzip sent as octet-stream" 200 \
 	"$(status "$(post application/octet-stream "$work/w1.gz")")"
 check "wrong media type: 415" 415 "$(status "$(post text/plain "$work/w1.json")")"

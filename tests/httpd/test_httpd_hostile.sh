@@ -96,6 +96,24 @@ check "HTTP/1.0 without Host is fine (404 elsewhere)" "404 not found" \
 	"$(raw "b'GET /nothing HTTP/1.0\r\n\r\n'")"
 check "nothing stored or quarantined" "0|0" "$(rows)"
 
+# ---- One report per request (RFC 8460 §5.4) ----
+# A mail message holding a valid report is refused unread: 415, nothing
+# stored or quarantined. The same report bare is stored.
+{
+	printf 'From: r@sender.example\r\nTo: tls@e.example\r\nSubject: Report\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=tlsrpt; boundary="B"\r\n\r\n--B\r\nContent-Type: application/tlsrpt+json\r\nContent-Disposition: attachment; filename="r.json"\r\n\r\n'
+	report Org m-1
+	printf '\r\n--B--\r\n'
+} >"$work/m.eml"
+post_file() { # FILE: the status and the first line of the body
+	curl -s -w ' %{http_code}' -H 'Content-Type: application/tlsrpt+json' \
+		--data-binary "@$1" "http://127.0.0.1:$port/v1/report" | tr '\n' ' '
+}
+check "a mail message over HTTPS: 415" \
+	"one report per request, gzip or JSON (RFC 8460 section 5.4)  415" "$(post_file "$work/m.eml")"
+check "the message: nothing stored or quarantined" "0|0" "$(rows)"
+report Org m-1 >"$work/m.json"
+check "the same report bare: 201" "stored  201" "$(post_file "$work/m.json")"
+
 # ---- libmicrohttpd's messages through the logger ----
 python3 - "$port" <<'EOF'
 import socket, struct, sys, time
@@ -144,6 +162,26 @@ print(" ".join(out))
 EOF
 )"
 wait "$locker"
+stop
+
+# ---- Rejected inputs per client address: --max-rejects 3 ----
+start --path /v1/report --max-rejects 3 || { not_ok "start"; finish; }
+for i in 1 2 3; do
+	printf '{"junk":%s}' "$i" >"$work/j$i.json"
+	echo "$(post_file "$work/j$i.json" | awk '{ print $NF }')" >>"$work/junk.codes"
+done
+printf '{"junk":4}' >"$work/j4.json"
+check "three rejects: 400 each" "400 400 400" "$(paste -sd' ' "$work/junk.codes")"
+hdr=$(curl -s -D - -o /dev/null -H 'Content-Type: application/tlsrpt+json' \
+	--data-binary "@$work/j4.json" "http://127.0.0.1:$port/v1/report" | tr -d '\r')
+check "the fourth: 429" "HTTP/1.1 429 Too Many Requests" "$(echo "$hdr" | head -1)"
+echo "$hdr" | grep -qi '^Retry-After: 60' && ok "429 carries Retry-After" || not_ok "429 Retry-After"
+check "a valid report from that client is held back too: 429" "429" \
+	"$(post_file "$work/m.json" | awk '{ print $NF }')"
+check "the fourth junk was not quarantined" "3" \
+	"$(sqlite3 "$db" "SELECT count(*) FROM quarantine WHERE reason LIKE '%junk%' OR reason LIKE 'organization-name%'")"
+check "/metrics counts the 429s" "2" \
+	"$(curl -s "http://127.0.0.1:$port/metrics" | sed -n 's/^tlsrpt_http_requests_total{code="429"} //p')"
 stop
 
 finish
