@@ -239,6 +239,27 @@ parse_again(const struct store_quarantine_row *q, void *arg)
 }
 
 /* Retries one input inside the open transaction. */
+
+/* One line of `quarantine retry`: the outcome, the quarantine key, then
+ * the reason or the report's identity, escaped as in `import` (they are
+ * a sender's text: output_escape). */
+static void
+retry_line(const struct ingest_outcome *o, long long key)
+{
+	printf("%s\tquarantine %lld\t",
+	       o->status == INGEST_REJECTED ? "rejected"
+	                                    : ingest_outcome_name(o),
+	       key);
+	if (o->status == INGEST_REJECTED) {
+		output_escape_fputs(o->reason, stdout);
+	} else {
+		output_escape_fputs(o->organization, stdout);
+		putchar('\t');
+		output_escape_fputs(o->report_id, stdout);
+	}
+	putchar('\n');
+}
+
 static int
 retry_one(struct store *st, struct retry *rt, int64_t key, struct errbuf *eb)
 {
@@ -260,8 +281,7 @@ retry_one(struct store *st, struct retry *rt, int64_t key, struct errbuf *eb)
 		    ingest_outcome(rt->in, i)->status != INGEST_REJECTED;
 	if (accepted == 0) {
 		o = ingest_outcome(rt->in, 0);
-		printf("rejected\tquarantine %lld\t%s\n", (long long)key,
-		       o->reason);
+		retry_line(o, key);
 		rt->n[INGEST_REJECTED]++;
 		ret = store_quarantine_set_reason(st, key, o->reason, eb);
 		goto out;
@@ -277,13 +297,7 @@ retry_one(struct store *st, struct retry *rt, int64_t key, struct errbuf *eb)
 	for (i = 0; i < n; i++) {
 		o = ingest_outcome(rt->in, i);
 		rt->n[o->status]++;
-		if (o->status == INGEST_REJECTED)
-			printf("rejected\tquarantine %lld\t%s\n",
-			       (long long)key, o->reason);
-		else
-			printf("%s\tquarantine %lld\t%s\t%s\n",
-			       ingest_outcome_name(o), (long long)key,
-			       o->organization, o->report_id);
+		retry_line(o, key);
 	}
 	ret = 0;
 out:

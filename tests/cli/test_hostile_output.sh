@@ -100,4 +100,13 @@ check "csv: summary numbers are not text" "b.example,7,7,28,0,0,sts,testing" \
 check "csv: a query without --format csv takes --csv-raw" 0 \
 	"$(q failures --csv-raw --format json >/dev/null; echo $?)"
 
+# quarantine retry prints each input's reason, which may quote a sender's
+# bytes (a date that cannot be read): escaped there too.
+rdb="$work/retry.db"
+printf '{"organization-name":"O","report-id":"r","date-range":{"start-datetime":"\\u001b[2Jx","end-datetime":"2026-01-01T00:00:00Z"},"policies":[{"policy":{"policy-type":"sts","policy-domain":"a.example"}}]}' >"$work/esc-date.json"
+"$TLSRPT" --db "$rdb" import -q "$work/esc-date.json" >/dev/null 2>&1
+"$TLSRPT" --db "$rdb" quarantine retry >"$work/retry.txt" 2>&1
+no_raw "quarantine retry: no raw escape" "$work/retry.txt"
+contains "quarantine retry: the reason escaped" "$work/retry.txt" 'cannot read "\x1b[2Jx"'
+
 finish
