@@ -49,7 +49,7 @@ static const char usage[] =
     "  --connections N     connections in all (default 256)\n"
     "  --per-ip N          connections per client address (default 16)\n"
     "  --max-rejects N     rejected inputs a client address may send a\n"
-    "                      minute; past it 429 (default 60)\n"
+    "                      minute; past it 429 (default 60; 1 to 1000000)\n"
     "  --max-report-size BYTES  largest decompressed report (default\n"
     "                      20971520; 1 MiB to 512 MiB)\n"
     "  --max-ratio N       decompression ratio taken as a bomb (default\n"
@@ -201,7 +201,8 @@ parse_args(int argc, char **argv)
 			        &httpd_cfg.per_ip);
 			break;
 		case 'J':
-			r = num("max-rejects", optarg, 1, RATE_REJECTS_MAX,
+			r = num("max-rejects", optarg, LIMIT_HTTPD_REJECTS_MIN,
+			        LIMIT_HTTPD_REJECTS_MAX,
 			        &httpd_cfg.max_rejects);
 			break;
 		case 'T':
@@ -398,7 +399,7 @@ main(int argc, char **argv)
 	httpd_cfg.max_body = HTTPD_MAX_BODY;
 	httpd_cfg.connections = HTTPD_CONNECTIONS;
 	httpd_cfg.per_ip = HTTPD_PER_IP;
-	httpd_cfg.max_rejects = RATE_REJECTS;
+	httpd_cfg.max_rejects = LIMIT_HTTPD_REJECTS;
 	httpd_cfg.timeout = HTTPD_TIMEOUT;
 	httpd_cfg.request_timeout = HTTPD_REQUEST_TIMEOUT;
 	httpd_cfg.threads = HTTPD_THREADS;

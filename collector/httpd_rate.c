@@ -2,65 +2,93 @@
  * httpd_rate.c - rejected inputs per client address and minute (see
  * httpd_rate.h).
  *
- * A fixed table of RATE_SLOTS windows, found by a hash of the address: no
- * memory grows with the number of clients. Two addresses that share a
- * slot take turns: the newer one starts a fresh window, which can only
- * let a flood through faster, never refuse an honest sender for long. An
- * IPv6 client counts by its /64, which one host usually holds whole.
+ * A fixed table of LIMIT_HTTPD_REJECT_SLOTS windows, found by a keyed hash
+ * of the address: no memory grows with the number of clients. Two
+ * addresses that share a slot take turns: the newer one starts a fresh
+ * window, which can only let a flood through faster, never refuse an
+ * honest sender for long; the key, drawn at start, keeps a sender from
+ * choosing addresses that share a slot on purpose.
+ *
+ * The address is compared as bytes, not as text: IPv6 text has many
+ * spellings of one address ("2001:db8::1", "2001:db8:0:0::1"), so a text
+ * prefix would have given one /64 as many budgets as it has spellings.
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
+#include "hash.h"
 #include "httpd_rate.h"
+#include "limits.h"
 
-#define RATE_SLOTS 4096
-#define KEY_MAX    48
+/* What counts as one client: a family byte, then 4 bytes of IPv4 or the
+ * 8 bytes of an IPv6 /64. */
+#define KEY_LEN 9
 
 struct slot {
-	char key[KEY_MAX];
+	unsigned char key[KEY_LEN];
+	int used;
 	int64_t start; /* CLOCK_MONOTONIC seconds of the window's start */
 	unsigned count;
 };
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static struct slot slots[RATE_SLOTS];
-static unsigned budget = RATE_REJECTS;
+static struct slot slots[LIMIT_HTTPD_REJECT_SLOTS];
+static unsigned budget = LIMIT_HTTPD_REJECTS;
+static unsigned char seed[16];
 
 void
 rate_init(unsigned max_rejects)
 {
+	struct timespec ts;
+
 	budget = max_rejects;
+	/* Without randomness the table still works, only its slots can be
+	 * predicted: the clock is the fallback. */
+	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed)) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		memcpy(seed, &ts,
+		       sizeof(ts) < sizeof(seed) ? sizeof(ts) : sizeof(seed));
+	}
 }
 
-/* The key of an address: IPv4 whole, IPv6 its first four groups. */
+/* The key of an address's text (RFC 4291 §2.5.5.2 for IPv4-mapped). */
 static void
-key_of(const char *client, char *key)
+key_of(const char *client, unsigned char key[KEY_LEN])
 {
-	size_t n = 0, colons = 0;
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+	                                         0, 0, 0, 0, 0xff, 0xff};
+	unsigned char a[16];
 
-	if (strchr(client, ':') != NULL)
-		while (client[n] != '\0' && n < KEY_MAX - 1 &&
-		       !(client[n] == ':' && ++colons == 4))
-			n++;
-	else
-		n = strnlen(client, KEY_MAX - 1);
-	memcpy(key, client, n);
-	key[n] = '\0';
+	memset(key, 0, KEY_LEN);
+	if (inet_pton(AF_INET, client, a) == 1) {
+		key[0] = 4;
+		memcpy(key + 1, a, 4);
+	} else if (inet_pton(AF_INET6, client, a) == 1) {
+		if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+			key[0] = 4;
+			memcpy(key + 1, a + 12, 4);
+		} else {
+			key[0] = 6;
+			memcpy(key + 1, a, 8);
+		}
+	}
 }
 
-/* FNV-1a. */
 static struct slot *
-slot_of(const char *key)
+slot_of(const unsigned char key[KEY_LEN])
 {
-	uint32_t h = 2166136261u;
-	const char *p;
+	unsigned char in[sizeof(seed) + KEY_LEN], h[HASH_SHA256_LEN];
+	uint32_t v;
 
-	for (p = key; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	return &slots[h % RATE_SLOTS];
+	memcpy(in, seed, sizeof(seed));
+	memcpy(in + sizeof(seed), key, KEY_LEN);
+	hash_sha256(in, sizeof(in), h);
+	memcpy(&v, h, sizeof(v));
+	return &slots[v % LIMIT_HTTPD_REJECT_SLOTS];
 }
 
 static int64_t
@@ -77,14 +105,16 @@ now_sec(void)
 static struct slot *
 window(const char *client)
 {
-	char key[KEY_MAX];
+	unsigned char key[KEY_LEN];
 	struct slot *s;
 	int64_t now = now_sec();
 
 	key_of(client, key);
 	s = slot_of(key);
-	if (strcmp(s->key, key) != 0 || now - s->start >= RATE_WINDOW) {
-		snprintf(s->key, sizeof(s->key), "%s", key);
+	if (!s->used || memcmp(s->key, key, KEY_LEN) != 0 ||
+	    now - s->start >= LIMIT_HTTPD_REJECT_WINDOW) {
+		memcpy(s->key, key, KEY_LEN);
+		s->used = 1;
 		s->start = now;
 		s->count = 0;
 	}

@@ -103,6 +103,19 @@
 #define LIMIT_BUSY_TIMEOUT_MS     10000
 #define LIMIT_BUSY_TIMEOUT_MS_MAX 600000
 
+/* tlsrpt-httpd: rejected inputs (400 or 415) one client address may send
+ * in a window of LIMIT_HTTPD_REJECT_WINDOW seconds, then 429 until the
+ * window ends; --max-rejects (1 .. 1000000). An IPv6 client counts by its
+ * /64, which one host usually holds whole; an IPv4-mapped one as IPv4.
+ * A junk flood made 239,632 quarantine rows in 15 s (issue 15 §2). The
+ * window table has LIMIT_HTTPD_REJECT_SLOTS slots (fixed), so memory does
+ * not grow with the number of clients. */
+#define LIMIT_HTTPD_REJECTS       60
+#define LIMIT_HTTPD_REJECTS_MIN   1
+#define LIMIT_HTTPD_REJECTS_MAX   1000000
+#define LIMIT_HTTPD_REJECT_WINDOW 60
+#define LIMIT_HTTPD_REJECT_SLOTS  4096
+
 /* Warnings kept per report; more are summarized as "and N more". */
 #define LIMIT_WARNINGS 32
 

@@ -12,7 +12,8 @@
 #   - a commit that waits for the database does not count against the
 #     request deadline, and the keep-alive deadline runs from the reply;
 #   - one report per request (RFC 8460 §5.4): a mail message is 415;
-#   - rejected inputs per client address are rate limited: 429.
+#   - rejected inputs per client address are rate limited: 429, an IPv6
+#     /64 or an IPv4 address one client however it is written.
 #
 # Usage: test_httpd_hostile.sh TLSRPT TLSRPT_HTTPD
 set -u
@@ -183,5 +184,28 @@ check "the fourth junk was not quarantined" "3" \
 check "/metrics counts the 429s" "2" \
 	"$(curl -s "http://127.0.0.1:$port/metrics" | sed -n 's/^tlsrpt_http_requests_total{code="429"} //p')"
 stop
+
+# ---- One client however its address is written ----
+# Behind a proxy (--trust-proxy) the address is text: an IPv6 /64 has many
+# spellings of its addresses, and an IPv4 client may come IPv4-mapped.
+# Each spelling once counted as another client, with a budget of its own.
+start --path /v1/report --max-rejects 3 --trust-proxy || { not_ok "start"; finish; }
+junk_from() { # ADDR: the status of a junk POST from ADDR
+	curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+json' \
+		-H "X-Forwarded-For: $1" --data-binary '{"junk":1}' "http://127.0.0.1:$port/v1/report"
+}
+codes=""
+for a in 2001:db8::1 2001:db8:0:0::2 2001:DB8:0000:0000:ffff::3 2001:db8::4 2001:db8:0:1::1; do
+	codes="$codes $(junk_from "$a")"
+done
+check "one IPv6 /64 however written: 429 at the fourth; the next /64 is another client" \
+	" 400 400 400 429 400" "$codes"
+codes=""
+for a in 192.0.2.7 192.0.2.7 ::ffff:192.0.2.7 ::FFFF:c000:207 192.0.2.8; do
+	codes="$codes $(junk_from "$a")"
+done
+check "an IPv4 client IPv4-mapped is the same client" " 400 400 400 429 400" "$codes"
+stop
+
 
 finish
