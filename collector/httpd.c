@@ -405,6 +405,27 @@ answer_refused(struct MHD_Connection *c, const struct request *rq)
 	return reply(c, rq->refuse, "report too large");
 }
 
+/* A request other than a POST that says it has no body (GET /healthz,
+ * /metrics): its reply waits for libmicrohttpd's second call, which comes
+ * once the request is read whole. libmicrohttpd 0.9.75 closes the
+ * connection after a reply queued on the first call, so no such request
+ * could be followed by another on its connection (keep-alive). */
+static char no_body;
+
+static int
+defer_reply(struct MHD_Connection *c, const char *method)
+{
+	const char *len;
+
+	if (strcmp(method, "POST") == 0 ||
+	    MHD_lookup_connection_value(
+	        c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+		return 0;
+	len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	                                  MHD_HTTP_HEADER_CONTENT_LENGTH);
+	return len == NULL || strcmp(len, "0") == 0;
+}
+
 enum MHD_Result
 httpd_handle(void *cls, struct MHD_Connection *c, const char *url,
              const char *method, const char *version, const char *upload_data,
@@ -413,6 +434,15 @@ httpd_handle(void *cls, struct MHD_Connection *c, const char *url,
 	struct request *rq = *con_cls;
 	size_t n = *upload_data_size;
 
+	if (*con_cls == &no_body) {
+		*con_cls = NULL;
+		*upload_data_size = 0;
+		return start_request(c, url, method, version, con_cls);
+	}
+	if (rq == NULL && defer_reply(c, method)) {
+		*con_cls = &no_body;
+		return MHD_YES;
+	}
 	if (rq == NULL)
 		return start_request(c, url, method, version, con_cls);
 	if (n > 0) {
@@ -442,7 +472,9 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	 * client has to send its next request. */
 	conn_request_done(c);
 
-	if (rq != NULL) {
+	if (*con_cls == &no_body) /* cut off before its second call */
+		*con_cls = NULL;
+	else if (rq != NULL) {
 		ingest_input_free(rq->job.in);
 		free(rq->buf);
 		free(rq);

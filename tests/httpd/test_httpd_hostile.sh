@@ -10,7 +10,8 @@
 #   - /healthz and /metrics answer at once while another process holds the
 #     database's write lock (they once waited out --busy-timeout);
 #   - a commit that waits for the database does not count against the
-#     request deadline, and the keep-alive deadline runs from the reply;
+#     request deadline, and the keep-alive deadline runs from the reply
+#     (a GET's connection is kept for the next request at all);
 #   - one report per request (RFC 8460 §5.4): a mail message is 415;
 #   - rejected inputs per client address are rate limited: 429, an IPv6
 #     /64 or an IPv4 address one client however it is written.
@@ -165,6 +166,48 @@ EOF
 wait "$locker"
 stop
 
+# ---- Keep-alive from the reply, not from the request line (§7) ----
+# --request-timeout 10. A client sends its request line, then its headers
+# over 5 s (within the deadline), is answered, and sends its next request
+# 7.5 s after the reply on the same connection: 12.5 s after the first
+# request line, so the connection was cut (between 9 and 11 s, the reaper
+# counting whole seconds) when the deadline ran from the request line;
+# from the reply it holds until at least 14 s.
+start --request-timeout 10 --path /v1/report || { not_ok "start"; finish; }
+check "the next request 7.5 s after a slow request's reply" "200 200" "$(
+	python3 - "$port" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.settimeout(20)
+def reply():
+    data = b""
+    while b"\r\n\r\n" not in data:
+        b = s.recv(4096)
+        if not b:
+            return "closed"
+        data += b
+    head, _, body = data.partition(b"\r\n\r\n")
+    n = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+    while len(body) < n:
+        body += s.recv(4096)
+    return head.split(b" ")[1].decode()
+out = []
+try:
+    s.sendall(b"GET /healthz HTTP/1.1\r\n")
+    for h in (b"Host: x\r\n", b"X-A: 1\r\n", b"X-B: 2\r\n", b"X-C: 3\r\n", b"\r\n"):
+        time.sleep(1.0)
+        s.sendall(h)
+    out.append(reply())
+    time.sleep(7.5)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    out.append(reply())
+except Exception as e:
+    out.append(type(e).__name__)
+print(" ".join(out))
+EOF
+)"
+stop
+
 # ---- Rejected inputs per client address: --max-rejects 3 ----
 start --path /v1/report --max-rejects 3 || { not_ok "start"; finish; }
 for i in 1 2 3; do
@@ -206,6 +249,5 @@ for a in 192.0.2.7 192.0.2.7 ::ffff:192.0.2.7 ::FFFF:c000:207 192.0.2.8; do
 done
 check "an IPv4 client IPv4-mapped is the same client" " 400 400 400 429 400" "$codes"
 stop
-
 
 finish
