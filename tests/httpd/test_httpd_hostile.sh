@@ -81,7 +81,9 @@ report() { # ORG ID
 	printf '{"organization-name":"%s","date-range":{"start-datetime":"2026-03-01T00:00:00Z","end-datetime":"2026-03-01T23:59:59Z"},"contact-info":"x@y","report-id":"%s","policies":[{"policy":{"policy-type":"sts","policy-string":["version: STSv1","mode: testing","mx: mx.e.example","max_age: 86400"],"policy-domain":"e.example"},"summary":{"total-successful-session-count":1,"total-failure-session-count":0}}]}' "$1" "$2"
 }
 
-start --path /v1/report || { not_ok "start"; finish; }
+# A second report path holding a newline, for the forged log line below.
+start --path /v1/report --path $'/r\nJan 1 00:00:00 mx sshd[1]: Accepted password for root' ||
+	{ not_ok "start"; finish; }
 
 # ---- Framing ----
 body=$(report Org f-1)
@@ -117,6 +119,12 @@ report Org m-1 >"$work/m.json"
 check "the same report bare: 201" "stored  201" "$(post_file "$work/m.json")"
 
 # ---- libmicrohttpd's messages through the logger ----
+# A half-sent request reset: libmicrohttpd says so. Then the attack of
+# issue 15 §6: libmicrohttpd quotes the unescaped path when it cannot send
+# a reply ("Failed to send the response headers for the request for
+# `/r<LF>Jan 1 ...'"), so a %0a in the path forged a journal line. The
+# path is a report path here, so that the reply waits for a commit (the
+# database held for 2 s) and the client can reset the connection first.
 python3 - "$port" <<'EOF'
 import socket, struct, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
@@ -125,15 +133,43 @@ time.sleep(0.3)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
 EOF
-sleep 0.5
+lock_db 2
+python3 - "$port" "$(report Org forged-1)" <<'EOF'
+import socket, struct, sys, time
+body = sys.argv[2].encode()
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /r%0aJan%201%2000:00:00%20mx%20sshd[1]:%20Accepted%20password%20for%20root HTTP/1.1\r\n"
+          b"Host: x\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: "
+          + str(len(body)).encode() + b"\r\n\r\n" + body)
+time.sleep(0.5)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+EOF
+wait "$locker"
+sleep 1
 contains "libmicrohttpd's message logged as the daemon's" "$work/httpd.log" "tlsrpt-httpd: libmicrohttpd: "
+contains "the path it quotes, its newline replaced" "$work/httpd.log" \
+	"request for \`/r?Jan 1 00:00:00 mx sshd[1]: Accepted password for root'"
+check "no forged line" "0" "$(grep -c '^Jan 1' "$work/httpd.log")"
 check "every stderr line is the daemon's" "" "$(grep -v '^tlsrpt-httpd: ' "$work/httpd.log")"
 
 # ---- /healthz and /metrics while the database is locked ----
 # Another writer holds the write lock for 6 s (the busy timeout is 10 s).
+# Eight /healthz at once, as the attacker sent them (more than the four
+# threads), then /metrics and one more /healthz: when /healthz waited for
+# the lock, the eight held every thread and /metrics waited with them.
 lock_db 6
-t_health=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/healthz")
+curls=""
+for i in 1 2 3 4 5 6 7 8; do
+	curl -s -o /dev/null -w '%{http_code} %{time_total}\n' "http://127.0.0.1:$port/healthz" >>"$work/h8" &
+	curls="$curls $!"
+done
+sleep 0.3
 t_metrics=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/metrics")
+t_health=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' "http://127.0.0.1:$port/healthz")
+wait $curls
+check "eight healthz at once: each answered at once" "8" \
+	"$(awk '$1 == 200 && $2 < 2' "$work/h8" | wc -l)"
 check "healthz answers at once under a held lock" "200 fast" \
 	"$(echo "$t_health" | awk '{ print $1, ($2 < 2 ? "fast" : "slow " $2) }')"
 check "metrics answers at once under a held lock" "200 fast" \
