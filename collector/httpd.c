@@ -346,19 +346,18 @@ reply_malformed(struct MHD_Connection *c, const char *text)
 	return ret;
 }
 
-/* The first call for a request: decides everything that does not need
- * the body. Returns MHD_YES with *con_cls set to go on reading. */
+/* The first call for a sound request (the second for one without a
+ * body): decides everything that does not need the body. Returns MHD_YES
+ * with *con_cls set to go on reading. */
 static enum MHD_Result
 start_request(struct MHD_Connection *c, const char *url, const char *method,
-              const char *version, void **con_cls)
+              void **con_cls)
 {
-	const char *len_s, *bad;
+	const char *len_s;
 	struct errbuf eb;
 	struct request *rq;
 	char client[80];
 
-	if ((bad = malformed(c, version)) != NULL)
-		return reply_malformed(c, bad);
 	if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
 		return commit_check_writable(&eb) == 0
 		           ? reply(c, MHD_HTTP_OK, "ok")
@@ -433,18 +432,23 @@ httpd_handle(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct request *rq = *con_cls;
 	size_t n = *upload_data_size;
+	const char *bad;
 
 	if (*con_cls == &no_body) {
 		*con_cls = NULL;
 		*upload_data_size = 0;
-		return start_request(c, url, method, version, con_cls);
+		return start_request(c, url, method, con_cls);
 	}
-	if (rq == NULL && defer_reply(c, method)) {
-		*con_cls = &no_body;
-		return MHD_YES;
+	if (rq == NULL) {
+		/* Before anything else, and before the body is read. */
+		if ((bad = malformed(c, version)) != NULL)
+			return reply_malformed(c, bad);
+		if (defer_reply(c, method)) {
+			*con_cls = &no_body;
+			return MHD_YES;
+		}
+		return start_request(c, url, method, con_cls);
 	}
-	if (rq == NULL)
-		return start_request(c, url, method, version, con_cls);
 	if (n > 0) {
 		*upload_data_size = 0;
 		if (rq->refuse != 0) {

@@ -96,6 +96,8 @@ check "HTTP/1.1 without Host" "400 bad request: no Host header" \
 	"$(raw "b'POST /v1/report HTTP/1.1\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: 2\r\n\r\n{}'")"
 check "an escaped NUL in the path" "400 bad request: NUL in the path" \
 	"$(raw "b'POST /v1/report%00.x HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: 2\r\n\r\n{}'")"
+check "a GET without Host too (answered before the defer of a GET's reply)" "400 bad request: no Host header" \
+	"$(raw "b'GET /healthz HTTP/1.1\r\n\r\n'")"
 check "HTTP/1.0 without Host is fine (404 elsewhere)" "404 not found" \
 	"$(raw "b'GET /nothing HTTP/1.0\r\n\r\n'")"
 check "nothing stored or quarantined" "0|0" "$(rows)"
