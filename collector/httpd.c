@@ -14,8 +14,12 @@
  *
  * SECURITY: unauthenticated by design and internet-facing: every size is
  * bounded (httpd.h), connections in all and per IP and their time are
- * limited by libmicrohttpd. Requests run on libmicrohttpd's threads; each
- * has its own context; the one store connection is shared under a mutex.
+ * limited by libmicrohttpd; framing libmicrohttpd would let through is 400
+ * before the body (malformed()), rejected inputs per client address are
+ * limited (--max-rejects, httpd_rate.c), and nothing a client can reach
+ * waits on the database but its own POST's commit. Requests run on
+ * libmicrohttpd's threads; each has its own context; the one store
+ * connection is the committer's (httpd_commit.c).
  * Started as root with --user, it binds and reads the key, then drops
  * (privdrop.c verifies it) before opening the database; TLS 1.2 and 1.3
  * only unless --tls-priority says otherwise. See SECURITY.md.
@@ -278,7 +282,9 @@ serve_metrics(struct MHD_Connection *c)
 struct framing {
 	const char *length; /* the first Content-Length */
 	int lengths_differ;
-	int transfer_encoding;
+	unsigned transfer_encodings, hosts;
+	int not_chunked; /* a Transfer-Encoding other than "chunked" alone */
+	int blank_in_name;
 };
 
 static enum MHD_Result
@@ -288,6 +294,8 @@ framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
 	struct framing *fr = cls;
 
 	(void)kind;
+	if (strpbrk(key, " \t") != NULL)
+		fr->blank_in_name = 1;
 	if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
 		if (fr->length != NULL && value != NULL &&
 		    strcmp(fr->length, value) != 0)
@@ -295,7 +303,11 @@ framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
 		if (fr->length == NULL)
 			fr->length = value;
 	} else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
-		fr->transfer_encoding = 1;
+		fr->transfer_encodings++;
+		if (value == NULL || strcasecmp(value, "chunked") != 0)
+			fr->not_chunked = 1;
+	} else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+		fr->hosts++;
 	}
 	return MHD_YES;
 }
@@ -303,23 +315,34 @@ framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
 /*
  * What libmicrohttpd 0.9.75 lets through and a request smuggler relies on
  * (RFC 9112 §6.3, §3.2): two different Content-Lengths, Content-Length
- * beside Transfer-Encoding, an HTTP/1.1 request without Host, and an
- * escaped NUL that cuts the path short. NULL when the request is sound.
+ * beside Transfer-Encoding, an HTTP/1.1 request without Host or with two,
+ * and an escaped NUL that cuts the path short. Also what would frame the
+ * body otherwise than a proxy in front may: white space before a header's
+ * colon ("Content-Length : 2" is no Content-Length to libmicrohttpd, so
+ * the body was read as the next request; RFC 9112 §5.1 says 400), and a
+ * transfer coding other than "chunked" alone, the one libmicrohttpd
+ * decodes (it waited on "gzip" with no reply; RFC 9112 §6.1, §7). NULL
+ * when the request is sound.
  */
 static const char *
 malformed(struct MHD_Connection *c, const char *version)
 {
-	struct framing fr = {NULL, 0, 0};
+	struct framing fr = {NULL, 0, 0, 0, 0, 0};
 
 	MHD_get_connection_values(c, MHD_HEADER_KIND, framing_header, &fr);
+	if (fr.blank_in_name)
+		return "bad request: white space in a header name";
 	if (fr.lengths_differ)
 		return "bad request: conflicting Content-Length headers";
-	if (fr.length != NULL && fr.transfer_encoding)
+	if (fr.length != NULL && fr.transfer_encodings > 0)
 		return "bad request: Content-Length with Transfer-Encoding";
+	if (fr.transfer_encodings > 1 || fr.not_chunked)
+		return "bad request: a transfer coding other than chunked";
 	if (version != NULL && strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
-	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	                                MHD_HTTP_HEADER_HOST) == NULL)
+	    fr.hosts == 0)
 		return "bad request: no Host header";
+	if (fr.hosts > 1)
+		return "bad request: more than one Host header";
 	if (conn_nul_in_uri(c))
 		return "bad request: NUL in the path";
 	return NULL;

@@ -4,8 +4,10 @@
 # requests can be written byte for byte; the checks are above TLS):
 #   - request framing libmicrohttpd 0.9.75 lets through: two different
 #     Content-Lengths, Content-Length with Transfer-Encoding, an HTTP/1.1
-#     request without Host, an escaped NUL in the path: each 400 before the
-#     body is read, and nothing stored or quarantined;
+#     request without Host or with two, an escaped NUL in the path, a
+#     transfer coding other than chunked, white space before a header's
+#     colon: each 400 before the body is read, nothing stored or
+#     quarantined;
 #   - libmicrohttpd's own messages go through the daemon's logger;
 #   - /healthz and /metrics answer at once while another process holds the
 #     database's write lock (they once waited out --busy-timeout);
@@ -92,6 +94,18 @@ check "two different Content-Lengths" "400 bad request: conflicting Content-Leng
 	"$(raw "b'POST /v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: $len\r\nContent-Length: 2\r\n\r\n'")"
 check "Content-Length with Transfer-Encoding" "400 bad request: Content-Length with Transfer-Encoding" \
 	"$(raw "b'POST /v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'")"
+# What would frame the body otherwise than a proxy in front might: a
+# transfer coding libmicrohttpd does not decode (it waited, no reply),
+# chunked twice, two Hosts, white space before a header's colon (not a
+# Content-Length to libmicrohttpd: the body was read as the next request).
+check "a transfer coding other than chunked" "400 bad request: a transfer coding other than chunked" \
+	"$(raw "b'POST /v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nTransfer-Encoding: gzip\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n'")"
+check "Transfer-Encoding twice" "400 bad request: a transfer coding other than chunked" \
+	"$(raw "b'POST /v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n'")"
+check "two Host headers" "400 bad request: more than one Host header" \
+	"$(raw "b'POST /v1/report HTTP/1.1\r\nHost: x\r\nHost: y\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: 2\r\n\r\n{}'")"
+check "white space before a header's colon" "400 bad request: white space in a header name" \
+	"$(raw "b'POST /v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: application/tlsrpt+json\r\nContent-Length : 2\r\n\r\n{}'")"
 check "HTTP/1.1 without Host" "400 bad request: no Host header" \
 	"$(raw "b'POST /v1/report HTTP/1.1\r\nContent-Type: application/tlsrpt+json\r\nContent-Length: 2\r\n\r\n{}'")"
 check "an escaped NUL in the path" "400 bad request: NUL in the path" \
