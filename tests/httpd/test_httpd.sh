@@ -121,6 +121,21 @@ case "$out" in *"gzip: truncated stream"*) ok "truncated: the reason says so" ;;
 check "GET on the report path: 405" 405 "$(get /v1/report)"
 check "unknown path: 404" 404 "$(get /nope)"
 check "healthz: 200" 200 "$(get /healthz)"
+# GETs keep their connection over TLS too (libmicrohttpd 0.9.75 closed it
+# after a reply given on the request's first call).
+check "two GETs on one connection" 1 "$(curl -sv --cacert "$work/server.pem" -o /dev/null -o /dev/null \
+	"https://localhost:$port/healthz" "https://localhost:$port/metrics" 2>&1 | grep -ci 're-using')"
+printf '200\n200\n' >>"$work/codes" # for the /metrics check below
+# One report a request (RFC 8460 §5.4): the same report in a mail message
+# is 415 over TLS, and not kept.
+{
+	printf 'From: r@sender.example\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=tlsrpt; boundary="B"\r\n\r\n--B\r\nContent-Type: application/tlsrpt+json\r\n\r\n'
+	cat "$work/w1.json"
+	printf '\r\n--B--\r\n'
+} >"$work/w1.eml"
+q0=$(sqlite3 "$db" "SELECT count(*) FROM quarantine")
+check "a mail message: 415" 415 "$(status "$(post application/tlsrpt+json "$work/w1.eml")")"
+check "a mail message: not quarantined" "$q0" "$(sqlite3 "$db" "SELECT count(*) FROM quarantine")"
 check "rejected bodies quarantined (bomb, truncated)" 2 \
 	"$(sqlite3 "$db" "SELECT count(*) FROM quarantine WHERE channel = 'https' AND reason LIKE 'gzip:%'" 2>/dev/null)"
 
