@@ -420,10 +420,18 @@ start_request(struct MHD_Connection *c, const char *url, const char *method,
 static enum MHD_Result
 answer_refused(struct MHD_Connection *c, const struct request *rq)
 {
-	if (rq->refuse == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE)
+	char client[80];
+
+	/* A 415 counts against --max-rejects as the man page says, as the
+	 * 415 of a body that is not a report does: a client sending junk
+	 * under another label is the same client. */
+	if (rq->refuse == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE) {
+		client_of(c, client, sizeof(client));
+		rate_reject(client);
 		return reply(c, rq->refuse,
 		             "expected application/tlsrpt+gzip or "
 		             "application/tlsrpt+json");
+	}
 	return reply(c, rq->refuse, "report too large");
 }
 

@@ -300,6 +300,13 @@ for a in 192.0.2.7 192.0.2.7 ::ffff:192.0.2.7 ::FFFF:c000:207 192.0.2.8; do
 	codes="$codes $(junk_from "$a")"
 done
 check "an IPv4 client IPv4-mapped is the same client" " 400 400 400 429 400" "$codes"
+# A wrong label (415) counts too, as the man page says.
+codes=""
+for ct in text/plain message/rfc822 application/json application/json; do
+	codes="$codes $(curl -s -o /dev/null -w '%{http_code}' -H "Content-Type: $ct" \
+		-H "X-Forwarded-For: 198.51.100.9" --data-binary '{"junk":2}' "http://127.0.0.1:$port/v1/report")"
+done
+check "415 for a wrong label counts against --max-rejects" " 415 415 400 429" "$codes"
 stop
 
 finish
