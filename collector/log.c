@@ -5,19 +5,38 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include "log.h"
 
 static const char *log_name = "tlsrpt";
 static int log_foreground = 1;
+static int log_journal; /* stderr is the journal's stream */
+
+/* systemd sets JOURNAL_STREAM to "DEV:INODE" of the stream it connects to
+ * stderr (systemd.exec(5)); a line there may start with "<N>", the
+ * syslog priority the journal then gives it. */
+static int
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	       fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(const char *name, int foreground)
 {
 	log_name = name;
 	log_foreground = foreground;
+	log_journal = foreground && stderr_is_journal();
 	if (!foreground)
 		openlog(name, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
@@ -40,9 +59,13 @@ vlog(int pri, const char *fmt, va_list ap, const char *err)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	defang(line);
 	if (log_foreground) {
-		/* One fprintf: lines of different threads do not mix. */
-		fprintf(stderr, "%s: %s%s%s\n", log_name, line, err ? ": " : "",
-		        err ? err : "");
+		/* One fprintf: lines of different threads do not mix. The
+		 * level as Postfix writes it: a warning says so, information
+		 * says nothing. */
+		fprintf(stderr, "%s%s: %s%s%s%s\n",
+		        log_journal ? (pri == LOG_INFO ? "<6>" : "<4>") : "",
+		        log_name, pri == LOG_INFO ? "" : "warning: ", line,
+		        err ? ": " : "", err ? err : "");
 		return;
 	}
 	syslog(pri, "%s%s%s", line, err ? ": " : "", err ? err : "");

@@ -2,6 +2,12 @@
  * log.h - the daemons' log: stderr in the foreground (-f), syslog LOG_MAIL
  * otherwise; one line per event. log_warn adds strerror(errno), log_warnx
  * does not (OpenSMTPD's habit). The core library never logs.
+ *
+ * On stderr a line is "NAME: text" for information and "NAME: warning:
+ * text" for a warning (Postfix's form); when stderr is the journal's
+ * stream (systemd's JOURNAL_STREAM), each line also starts with "<6>" or
+ * "<4>", which the journal takes as the line's priority and removes.
+ * Control characters in a line become '?'.
  */
 #ifndef TLSRPT_LOG_H
 #define TLSRPT_LOG_H

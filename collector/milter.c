@@ -9,7 +9,14 @@
  * (ingest.h); the answer follows milter_policy.c: stored reports are
  * delivered with an X-TLSRPT header or discarded, messages without a valid
  * report are delivered with the reason or rejected 550 5.6.0, a storage
- * failure answers 451 4.3.0 so that the MTA keeps the message.
+ * failure answers 451 4.3.0 (the same words whatever failed: the reason,
+ * which names the database, goes to the log) so that the MTA keeps the
+ * message.
+ *
+ * X-TLSRPT is this milter's word: every X-TLSRPT a message comes with is
+ * removed, from any message (issue 16 §3: a forged "stored; org=Google
+ * Inc." was delivered above the real one). A message that is not taken
+ * but carries one is held to its end for that, its body not kept.
  *
  * SECURITY: reads mail from anyone (RFC 8460 §7), bounded by --max-message
  * and the ingest limits; binds its socket as root when started so, then
@@ -21,6 +28,7 @@
 #include <libmilter/mfapi.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +62,8 @@ struct msg {
 	unsigned char *buf; /* the message as received, headers and body */
 	size_t len, cap;
 	int too_large;
+	int nforged;      /* X-TLSRPT headers it came with */
+	int pass_through; /* not taken: held only to remove those */
 };
 
 struct conn {
@@ -177,6 +187,10 @@ on_header(SMFICTX *ctx, char *name, char *value)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
+	/* smfi_chgheader's index is a 32-bit int; the MTA bounds the
+	 * header (Postfix: header_size_limit) far below that. */
+	if (strcasecmp(name, MILTER_HEADER) == 0 && m->nforged < INT32_MAX)
+		m->nforged++;
 	if (note_header(m, name, value) != 0 ||
 	    msg_append(m, name, strlen(name)) != 0 ||
 	    msg_append(m, ": ", 2) != 0 ||
@@ -184,6 +198,47 @@ on_header(SMFICTX *ctx, char *name, char *value)
 	    msg_append(m, "\r\n", 2) != 0)
 		return SMFIS_TEMPFAIL;
 	return SMFIS_CONTINUE;
+}
+
+/* A message that is not taken: accepted at once, or, when it came with an
+ * X-TLSRPT header, held to its end to remove it, its bytes dropped. */
+static sfsistat
+pass(struct conn *c)
+{
+	struct msg *m = c->msg;
+
+	if (m->nforged == 0) {
+		msg_free(m);
+		c->msg = NULL;
+		return SMFIS_ACCEPT;
+	}
+	m->pass_through = 1;
+	free(m->buf);
+	m->buf = NULL;
+	m->len = m->cap = 0;
+	return SMFIS_CONTINUE;
+}
+
+/* Removes every X-TLSRPT the message came with. smfi_chgheader counts the
+ * occurrences of a name from 1; deleting from the last leaves the lower
+ * ones where they were, however the MTA counts a deleted one. */
+static void
+remove_forged(SMFICTX *ctx, const struct msg *m, const char *source)
+{
+	int i;
+
+	for (i = m->nforged; i >= 1; i--)
+		if (smfi_chgheader(ctx, (char *)MILTER_HEADER, i, NULL) ==
+		    MI_FAILURE) {
+			log_warnx("%s: cannot remove an X-TLSRPT header the "
+			          "message came with",
+			          source);
+			return;
+		}
+	if (m->nforged > 0)
+		log_info("%s: removed %d X-TLSRPT header%s the message came "
+		         "with",
+		         source, m->nforged, m->nforged == 1 ? "" : "s");
 }
 
 static sfsistat
@@ -196,13 +251,13 @@ on_eoh(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	if (cfg.nrcpt > 0) {
 		if (!m->rcpt_matched)
-			return SMFIS_ACCEPT; /* not the report mailbox */
+			return pass(c); /* not the report mailbox */
 		m->candidate = CANDIDATE_YES;
 	} else {
 		m->candidate =
 		    milter_candidate(m->content_type, m->report_domain != NULL);
 		if (m->candidate == CANDIDATE_NO)
-			return SMFIS_ACCEPT;
+			return pass(c);
 	}
 	return msg_append(m, "\r\n", 2) == 0 ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
 }
@@ -215,15 +270,14 @@ on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
+	if (m->pass_through)
+		return SMFIS_CONTINUE;
 	if (!m->too_large && msg_append(m, chunk, len) != 0)
 		return SMFIS_TEMPFAIL;
 	/* A maybe over --max-message cannot be shown to be a report: it is
 	 * someone's large mail, accepted untouched (issue 15 §3). */
-	if (m->too_large && m->candidate == CANDIDATE_MAYBE) {
-		msg_free(m);
-		c->msg = NULL;
-		return SMFIS_ACCEPT;
-	}
+	if (m->too_large && m->candidate == CANDIDATE_MAYBE)
+		return pass(c);
 	return SMFIS_CONTINUE;
 }
 
@@ -299,10 +353,12 @@ tally(const struct ingest_input *in, const char *source, struct milter_tally *t)
 }
 
 static sfsistat
-answer(SMFICTX *ctx, const struct milter_reply *r)
+answer(SMFICTX *ctx, const struct msg *m, const char *source,
+       const struct milter_reply *r)
 {
 	switch (r->action) {
 	case MILTER_ACCEPT:
+		remove_forged(ctx, m, source);
 		if (r->header[0] != '\0')
 			smfi_addheader(ctx, MILTER_HEADER, (char *)r->header);
 		return SMFIS_ACCEPT;
@@ -334,14 +390,15 @@ on_eom(SMFICTX *ctx)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	if (m->candidate == CANDIDATE_MAYBE &&
-	    (m->too_large || !holds_report(m))) {
+	snprintf(source, sizeof(source), "%s %s", qid ? qid : "-", c->client);
+	if (m->pass_through || (m->candidate == CANDIDATE_MAYBE &&
+	                        (m->too_large || !holds_report(m)))) {
+		remove_forged(ctx, m, source);
 		msg_free(m);
 		c->msg = NULL;
 		return SMFIS_ACCEPT;
 	}
 	submitter_domain(m, domain, sizeof(domain));
-	snprintf(source, sizeof(source), "%s %s", qid ? qid : "-", c->client);
 	h.channel = "milter";
 	h.source = source;
 	h.submitter = m->report_submitter ? m->report_submitter : m->sender;
@@ -363,7 +420,7 @@ on_eom(SMFICTX *ctx)
 	tally(in, source, &t);
 	milter_reply_for(&t, &cfg.reply, &r);
 	ingest_input_free(in);
-	ret = answer(ctx, &r);
+	ret = answer(ctx, m, source, &r);
 	msg_free(c->msg);
 	c->msg = NULL;
 	/* glibc keeps freed arenas; a large message's megabytes go back to
@@ -397,7 +454,17 @@ on_close(SMFICTX *ctx)
 }
 
 struct smfiDesc milter_desc = {
-    MILTER_NAME, SMFI_VERSION, SMFIF_ADDHDRS, on_connect, NULL,   on_envfrom,
-    on_envrcpt,  on_header,    on_eoh,        on_body,    on_eom, on_abort,
-    on_close,    NULL,         NULL,          NULL,
+    .xxfi_name = MILTER_NAME,
+    .xxfi_version = SMFI_VERSION,
+    /* SMFIF_CHGHDRS: to remove the X-TLSRPT headers a message came with */
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS,
+    .xxfi_connect = on_connect,
+    .xxfi_envfrom = on_envfrom,
+    .xxfi_envrcpt = on_envrcpt,
+    .xxfi_header = on_header,
+    .xxfi_eoh = on_eoh,
+    .xxfi_body = on_body,
+    .xxfi_eom = on_eom,
+    .xxfi_abort = on_abort,
+    .xxfi_close = on_close,
 };

@@ -5,13 +5,16 @@
  * flight; the database is closed after that.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "limits.h"
@@ -167,15 +170,101 @@ parse_args(int argc, char **argv)
 	return -1;
 }
 
+/* The path of a unix socket (libmilter: "unix:", "local:", or no type at
+ * all), else NULL. */
+static const char *
+socket_path(const char *sock)
+{
+	if (strncmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	return strchr(sock, ':') == NULL ? sock : NULL;
+}
+
+static void
+socket_dir(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, size, ".");
+	else if (slash == path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
+}
+
+/* The name of who will own the socket, for the fix in a message. */
+static const char *
+owner_name(void)
+{
+	struct passwd *pw;
+
+	if (cfg.user != NULL)
+		return cfg.user;
+	return (pw = getpwuid(geteuid())) != NULL ? pw->pw_name : "tlsrpt";
+}
+
+/*
+ * libmilter tells only syslog why it could not make its socket; the
+ * reasons an admin meets are looked for here first, each said with the
+ * path and the fix (issue 16 §1: a missing /run/tlsrpt was "cannot listen
+ * on unix:..." alone). Returns 0 when none is seen, else -1 with the
+ * message printed.
+ */
+static int
+socket_check(const char *path)
+{
+	struct sockaddr_un sun;
+	char dir[4096];
+	struct stat st;
+	int err;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return fprintf(stderr,
+		               MILTER_NAME ": cannot listen on %s: a unix "
+		                           "socket's path has at most %zu "
+		                           "bytes; name a shorter one\n",
+		               cfg.socket, sizeof(sun.sun_path) - 1),
+		       -1;
+	socket_dir(path, dir, sizeof(dir));
+	if (stat(dir, &st) != 0)
+		err = errno;
+	else if (!S_ISDIR(st.st_mode))
+		err = ENOTDIR;
+	else if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) != 0)
+		err = errno;
+	else if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return fprintf(stderr,
+		               MILTER_NAME ": cannot listen on %s: %s is there "
+		                           "and is not a socket; remove it\n",
+		               cfg.socket, path),
+		       -1;
+	else
+		return 0;
+	fprintf(stderr,
+	        MILTER_NAME ": cannot listen on %s: directory %s: %s; create "
+	                    "(or fix) it owned by %s, group the MTA's (postfix "
+	                    "for Postfix), mode 2750: install -d -o %s -g "
+	                    "postfix -m 2750 %s\n",
+	        cfg.socket, dir, strerror(err), owner_name(), owner_name(),
+	        dir);
+	return -1;
+}
+
 /* Binds the socket (a stale unix socket removed) and, with --user, hands
  * it to that user and becomes them. */
 static int
 bind_and_drop(void)
 {
 	uid_t uid;
-	gid_t gid;
+	gid_t gid, sock_gid;
 	struct errbuf eb;
-	const char *path = NULL;
+	const char *path = socket_path(cfg.socket);
+	char dir[4096];
+	struct stat st;
+	int err;
 
 	if (cfg.user != NULL && privdrop_lookup(cfg.user, &uid, &gid, &eb) != 0)
 		return fprintf(stderr, MILTER_NAME ": %s\n", eb.msg), -1;
@@ -184,23 +273,36 @@ bind_and_drop(void)
 		return fprintf(stderr, MILTER_NAME ": bad socket '%s'\n",
 		               cfg.socket),
 		       -1;
+	if (path != NULL && socket_check(path) != 0)
+		return -1;
 	umask(007); /* the MTA's group may connect, others not */
-	if (smfi_opensocket(1) == MI_FAILURE)
-		return fprintf(stderr, MILTER_NAME ": cannot listen on %s\n",
-		               cfg.socket),
+	errno = 0;
+	if (smfi_opensocket(1) == MI_FAILURE) {
+		err = errno;
+		return fprintf(stderr,
+		               MILTER_NAME
+		               ": cannot listen on %s: %s (libmilter "
+		               "logs its reason to syslog, "
+		               "facility mail)\n",
+		               cfg.socket, err ? strerror(err) : "failed"),
 		       -1;
-	if (strncmp(cfg.socket, "unix:", 5) == 0)
-		path = cfg.socket + 5;
-	else if (strncmp(cfg.socket, "local:", 6) == 0)
-		path = cfg.socket + 6;
-	else if (cfg.socket[0] == '/')
-		path = cfg.socket;
+	}
 	if (cfg.user == NULL)
 		return 0;
-	if (path != NULL && chown(path, uid, gid) != 0)
-		return fprintf(stderr, MILTER_NAME ": chown %s: %s\n", path,
-		               strerror(errno)),
-		       -1;
+	/* Made by root: the socket becomes USER's. A setgid directory
+	 * (/var/spool/postfix/tlsrpt, group postfix) gave it the group the
+	 * MTA connects with: that group is kept; elsewhere it takes USER's
+	 * group rather than root's. */
+	if (path != NULL) {
+		socket_dir(path, dir, sizeof(dir));
+		sock_gid = stat(dir, &st) == 0 && (st.st_mode & S_ISGID)
+		               ? (gid_t)-1
+		               : gid;
+		if (chown(path, uid, sock_gid) != 0)
+			return fprintf(stderr, MILTER_NAME ": chown %s: %s\n",
+			               path, strerror(errno)),
+			       -1;
+	}
 	if (privdrop_to(uid, gid, &eb) != 0)
 		return fprintf(stderr, MILTER_NAME ": %s\n", eb.msg), -1;
 	return 0;

@@ -249,11 +249,12 @@ milter_reply_for(const struct milter_tally *t,
 	header_safe(why, sizeof(why), t->reason ? t->reason : "no report",
 	            sizeof(why) - 1);
 	if (t->tempfail > 0) {
+		/* The reason names the database's path and SQLite's words:
+		 * it goes to the log, never to the remote sender. */
 		r->action = MILTER_TEMPFAIL;
 		r->rcode = "451";
 		r->xcode = "4.3.0";
-		snprintf(r->text, sizeof(r->text),
-		         "TLS report not stored, try again later: %s", why);
+		snprintf(r->text, sizeof(r->text), "%s", MILTER_TEMPFAIL_TEXT);
 		return;
 	}
 	if (t->stored + t->duplicate > 0) {

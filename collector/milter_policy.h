@@ -84,10 +84,16 @@ struct milter_reply {
 	char header[640];  /* X-TLSRPT value; "" for none */
 };
 
-/* Maps an outcome to the answer: any tempfail 451 4.3.0 (the MTA keeps the
- * message and retries); a stored or duplicate report accept (with the
- * X-TLSRPT header) or discard; nothing valid accept with the reason in the
- * header, or 550 5.6.0 with it. */
+/* The text of every 451: the same whatever failed, so that no path or
+ * database error reaches the sender (the log has them). */
+#define MILTER_TEMPFAIL_TEXT                                                   \
+	"TLS report not stored: storage temporarily unavailable, try again "   \
+	"later"
+
+/* Maps an outcome to the answer: any tempfail 451 4.3.0 with
+ * MILTER_TEMPFAIL_TEXT (the MTA keeps the message and retries); a stored or
+ * duplicate report accept (with the X-TLSRPT header) or discard; nothing valid
+ * accept with the reason in the header, or 550 5.6.0 with it. */
 void milter_reply_for(const struct milter_tally *t,
                       const struct milter_options_reply *o,
                       struct milter_reply *r);

@@ -67,11 +67,11 @@ sleep 1
 plain=$(run plain)
 
 # With it (synchronous=FULL: each report committed before the reply).
-postconf -c "$etc" -e "smtpd_milters = unix:$work/milter.sock"
-"$BUILD_DIR/tlsrpt-milter" -f -u postfix -p "unix:$work/milter.sock" \
+postconf -c "$etc" -e "smtpd_milters = unix:tlsrpt/milter.sock"
+"$BUILD_DIR/tlsrpt-milter" -f -u postfix -p "unix:$msock" \
 	--db "$work/db/t.db" --rcpt tls-reports@example.com 2>"$work/milter.log" &
 mpid=$!
-for _ in $(seq 1 50); do [ -S "$work/milter.sock" ] && break; sleep 0.1; done
+for _ in $(seq 1 50); do [ -S "$msock" ] && break; sleep 0.1; done
 postfix -c "$etc" reload >/dev/null 2>&1
 sleep 1
 withm=$(run milter)

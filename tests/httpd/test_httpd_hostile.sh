@@ -163,7 +163,7 @@ s.close()
 EOF
 wait "$locker"
 sleep 1
-contains "libmicrohttpd's message logged as the daemon's" "$work/httpd.log" "tlsrpt-httpd: libmicrohttpd: "
+contains "libmicrohttpd's message logged as the daemon's warning" "$work/httpd.log" "tlsrpt-httpd: warning: libmicrohttpd: "
 contains "the path it quotes, its newline replaced" "$work/httpd.log" \
 	"request for \`/r?Jan 1 00:00:00 mx sshd[1]: Accepted password for root'"
 check "no forged line" "0" "$(grep -c '^Jan 1' "$work/httpd.log")"

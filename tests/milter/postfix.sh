@@ -1,14 +1,23 @@
 # postfix.sh - a private Postfix instance for tests and benchmarks: its own
 # config_directory, queue and Maildirs under $work, smtpd on 127.0.0.1:$port
-# with smtpd_milters and non_smtpd_milters at unix:$work/milter.sock,
+# with smtpd_milters and non_smtpd_milters at unix:tlsrpt/milter.sock,
 # virtual delivery of example.com to $mail/<user>/. Sourced after
 # tests/cli/lib.sh (which makes $work); needs root.
+#
+# The services run as Debian's default master.cf says, chrooted in the
+# queue directory (smtpd and cleanup among them; the smtpd on the test's
+# port is a copy of the smtp/inet line), the chroot prepared by Debian's
+# own /usr/lib/postfix/configure-instance.sh as postfix.service does. So
+# the milter's socket is where a Debian admin puts it: $msock, that is
+# $queue/tlsrpt/milter.sock, the directory owned by the milter's user with
+# group postfix, mode 2750 (setgid).
 #
 # Postfix refuses `-c DIR` unless DIR is listed in alternate_config_directories
 # of /etc/postfix/main.cf: pf_init adds it there and the EXIT trap puts the
 # file back as it was.
 
-# pf_init PORT: writes the instance's configuration.
+# pf_init PORT [MILTER_USER]: writes the instance's configuration; the
+# socket's directory is MILTER_USER's (default postfix).
 pf_init() {
 	port=$1
 	chmod 755 "$work"
@@ -47,16 +56,22 @@ pf_init() {
 	virtual_mailbox_maps = texthash:$etc/vmailbox
 	virtual_uid_maps = static:$(id -u nobody)
 	virtual_gid_maps = static:$(id -g nobody)
-	smtpd_milters = unix:$work/milter.sock
+	smtpd_milters = unix:tlsrpt/milter.sock
 	milter_protocol = 6
 	milter_default_action = tempfail
 	milter_end_of_data_macros = i
 	non_smtpd_milters = \$smtpd_milters
 	EOF
 	printf 'tls-reports@example.com tls-reports/\nadmin@example.com admin/\n' >"$etc/vmailbox"
-	# No chroot (the socket and files are outside the queue directory), and
-	# smtpd on a loopback port instead of 25.
-	postconf -c "$etc" -F '*/*/chroot = n'
+	# smtpd on a loopback port instead of 25, with smtp/inet's columns
+	# (Debian: chroot y).
+	smtpd_line=$(postconf -c "$etc" -M smtp/inet | awk -v s="127.0.0.1:$port" '{ $1 = s; print }')
 	postconf -c "$etc" -MX smtp/inet
-	postconf -c "$etc" -M "127.0.0.1:$port/inet=127.0.0.1:$port inet n - n - - smtpd"
+	postconf -c "$etc" -M "127.0.0.1:$port/inet=$smtpd_line"
+	# The chroot's /etc files and libraries, as Debian's service makes them.
+	MAIL_CONFIG=$etc /usr/lib/postfix/configure-instance.sh - >/dev/null
+	msock="$queue/tlsrpt/milter.sock"
+	mkdir -p "$queue/tlsrpt"
+	chown "${2:-postfix}:postfix" "$queue/tlsrpt"
+	chmod 2750 "$queue/tlsrpt"
 }

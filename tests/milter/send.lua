@@ -2,8 +2,12 @@
 -- tlsrpt-milter and prints what the milter answered.
 --
 -- Environment: MILTER (socket), MSG (message file), FROM, RCPT (envelope),
--- QID (queue id macro). Prints "reply=<c>" (a accept, d discard, r reject,
--- t tempfail, y a custom reply code) and "header=<X-TLSRPT value>".
+-- QID (queue id macro), REPLY (optional: "CODE XCODE TEXT", the custom
+-- reply expected). Prints "reply=<c>" (a accept, d discard, r reject,
+-- t tempfail, y a custom reply code), "header=<X-TLSRPT value>" (the first
+-- one the milter added), "added=<n>" (how many it added), "deleted=<yes|
+-- no>" (whether it removed an X-TLSRPT the message came with) and, with
+-- REPLY, "replytext=<yes|no>" (whether the custom reply is exactly that).
 --
 -- miltertest overflows a fixed buffer on header values near 1 KB: long
 -- header values are sent unfolded and cut at 900 bytes.
@@ -39,6 +43,7 @@ local function reply()
 end
 
 local done = nil
+local eom = false
 -- Unfold, then send each header field.
 head = head:gsub("\n[ \t]+", " ")
 for line in (head .. "\n"):gmatch("([^\n]*)\n") do
@@ -62,9 +67,20 @@ if done == nil then
 		i = i + 65535
 	end
 	mt.eom(conn)
+	eom = true
 	done = reply()
 end
 print("reply=" .. done)
 local h = mt.getheader(conn, "X-TLSRPT", 0)
 print("header=" .. (h or ""))
+local added = 0
+while mt.getheader(conn, "X-TLSRPT", added) ~= nil do added = added + 1 end
+print("added=" .. added)
+-- Accepted before the end of the message, it changed nothing.
+print("deleted=" .. ((eom and mt.eom_check(conn, MT_HDRDELETE, "X-TLSRPT")) and "yes" or "no"))
+local want = os.getenv("REPLY")
+if want ~= nil and want ~= "" then
+	local code, xcode, text = want:match("^(%d+) ([%d.]+) (.*)$")
+	print("replytext=" .. (mt.eom_check(conn, MT_SMTPREPLY, code, xcode, text) and "yes" or "no"))
+end
 mt.disconnect(conn)

@@ -6,7 +6,10 @@
 # message, however often it came); then the
 # options: --on-stored discard, --on-invalid reject, no --rcpt, a message
 # over --max-message, --require-dkim, and storage failure as 451 with the
-# report stored once after the retry.
+# report stored once after the retry: the 451's words the same whatever
+# failed (no path, no SQLite error: those go to the log), with a lock and,
+# as root, a full disk. Then the X-TLSRPT headers a message comes with:
+# every one removed, from any message; and the socket's errors at start.
 #
 # Usage: test_milter.sh TLSRPT TLSRPT_MILTER
 set -u
@@ -255,11 +258,51 @@ expect "before the lock" "$work/b64.eml" a "stored"
 (echo "BEGIN IMMEDIATE;"; sleep 3; echo "ROLLBACK;") | sqlite3 "$db" &
 lockpid=$!
 sleep 0.5
-expect "locked: tempfail" "$work/busy.eml" y ""
+# The 451 is the same whatever failed (issue 16 §2: a sender was told
+# "attempt to write a readonly database" and the database's path); the
+# reason goes to the log.
+generic="451 4.3.0 TLS report not stored: storage temporarily unavailable, try again later"
+out=$(REPLY=$generic send "$work/busy.eml")
+check "locked: tempfail" "reply=y" "$(echo "$out" | grep '^reply=')"
+check "locked: the 451's text is the generic one, no path, no SQLite words" \
+	"replytext=yes" "$(echo "$out" | grep '^replytext=')"
+contains "locked: the log has the path and SQLite's reason" "$work/busy.log" \
+	"tempfail: database $db: BEGIN IMMEDIATE: database is locked"
 wait $lockpid
 expect "after the lock: stored" "$work/busy.eml" a "stored; org=Reporter; report-id=bz-1"
 check "stored once" "1,3,0" "$(sessions five.example)"
 grep -q "tempfail" "$work/busy.log" && ok "tempfail logged" || not_ok "tempfail logged"
+
+# 6b. A database the milter cannot write at all: on a 2 MiB tmpfs filled
+#     after the milter started (a file made read-only after the start is
+#     no test: the milter writes through the descriptor it opened). Root
+#     only, for the mount.
+if [ "$(id -u)" -eq 0 ]; then
+	stop_milter
+	mkdir "$work/full"
+	if mount -t tmpfs -o size=2m tmpfs "$work/full"; then
+		trap 'stop_milter; umount "$work/full" 2>/dev/null; rm -rf "$work"' EXIT
+		sock="unix:$work/full.sock"
+		db="$work/full/t.db"
+		"$MILTER_BIN" -f -p "$sock" --db "$db" --rcpt tls-reports@example.com 2>>"$work/full.log" &
+		pid=$!
+		for _ in $(seq 1 50); do [ -S "$work/full.sock" ] && break; sleep 0.1; done
+		dd if=/dev/zero of="$work/full/filler" bs=64k 2>/dev/null
+		out=$(REPLY=$generic send "$work/busy.eml")
+		check "disk full: tempfail" "reply=y" "$(echo "$out" | grep '^reply=')"
+		check "disk full: the generic 451" "replytext=yes" "$(echo "$out" | grep '^replytext=')"
+		grep -qE "tempfail: database $db: .*(database or disk is full|No space left on device)" "$work/full.log" &&
+			ok "disk full: the log has the path and SQLite's reason" ||
+			{ not_ok "disk full: the log has the path and the reason"; sed 's/^/#   /' "$work/full.log"; }
+		stop_milter
+		umount "$work/full"
+	else
+		not_ok "mount a tmpfs"
+	fi
+	start busy --rcpt tls-reports@example.com
+else
+	echo "# not root: the full disk left out"
+fi
 
 # 7. A socket left behind by a killed milter does not stop the next one.
 kill -9 "$pid"
@@ -269,7 +312,83 @@ pid=""
 start busy --rcpt tls-reports@example.com
 expect "stale socket replaced" "$work/busy.eml" a "duplicate; org=Reporter; report-id=bz-1"
 
-# 8. SIGTERM stops it cleanly.
+# 7b. X-TLSRPT is the milter's word (issue 16 §3): every X-TLSRPT a message
+#     comes with, in any case, is removed (smfi_chgheader with no value,
+#     counted by miltertest -vvv as "cmd m" lines), from any message: a
+#     report (then the milter's own is the one left), a message to the
+#     report mailbox without a report, mail to someone else, and with no
+#     --rcpt mail that is no report. A message without one is accepted
+#     at the end of its headers, as before.
+forge() { # forge FILE N: N forged X-TLSRPT headers, then the message on stdin
+	{
+		printf 'X-TLSRPT: stored; org=Google Inc.; report-id=forged\n'
+		[ "$2" -ge 2 ] && printf 'x-tlsrpt: stored; org=Evil\n'
+		[ "$2" -ge 3 ] && printf 'X-Tlsrpt: duplicate\n'
+		cat
+	} >"$1"
+}
+# forged NAME FILE RCPT REPLY DELETIONS ADDED HEADER-PREFIX
+forged() {
+	local out
+	out=$(MILTER="$sock" MSG="$2" RCPT="$3" miltertest -vvv -s "$here/send.lua" 2>&1)
+	check "$1: reply, removals, headers added" "reply=$4 $5 added=$6" \
+		"$(echo "$out" | grep '^reply=') $(echo "$out" | grep -c 'cmd m,') $(echo "$out" | grep '^added=')"
+	case "$(echo "$out" | grep '^header=')" in
+	"header=$7"*) ok "$1: X-TLSRPT '$7'" ;;
+	*) not_ok "$1: X-TLSRPT should start '$7'"; echo "$out" | grep -v '^miltertest:' | sed 's/^/#   /' ;;
+	esac
+}
+start forge --rcpt tls-reports@example.com
+message fg-1 forged.example 2 0 | forge "$work/fg-report.eml" 3
+forge "$work/fg-plain.eml" 1 <"$work/plain.eml"
+forged "a report with three (X-TLSRPT, x-tlsrpt, X-Tlsrpt)" "$work/fg-report.eml" \
+	"<tls-reports@example.com>" a 3 1 "stored; org=Reporter; report-id=fg-1"
+forged "no report, to the report address" "$work/fg-plain.eml" \
+	"<tls-reports@example.com>" a 1 1 "invalid; reason=no report in the message"
+forged "mail to someone else" "$work/fg-plain.eml" "<alice@example.com>" a 1 0 ""
+forged "mail to someone else without one: untouched" "$work/plain.eml" "<alice@example.com>" a 0 0 ""
+check "the report stored, the forged org not" "Reporter" \
+	"$(sqlite3 "$db" "SELECT organization FROM report WHERE report_id = 'fg-1'")"
+contains "removals logged" "$work/forge.log" "removed 3 X-TLSRPT headers the message came with"
+start forge-open
+head -n 2 "$work/fg-report.eml" >"$work/fg-report2.eml"
+tail -n +4 "$work/fg-report.eml" >>"$work/fg-report2.eml"
+forged "no --rcpt: a report with two" "$work/fg-report2.eml" "<tls-reports@example.com>" a 2 1 \
+	"stored; org=Reporter; report-id=fg-1"
+forged "no --rcpt: mail that is no report" "$work/fg-plain.eml" "<alice@example.com>" a 1 0 ""
+out=$(MILTER="$sock" MSG="$work/fg-plain.eml" RCPT="<alice@example.com>" miltertest -s "$here/send.lua" 2>&1)
+check "no --rcpt: the removal is a deletion (MT_HDRDELETE)" "deleted=yes" "$(echo "$out" | grep '^deleted=')"
+
+# 7c. A socket the milter cannot make: the error names the path, the
+#     reason and the fix, and the exit status is 1 (issue 16 §1, §6).
+"$MILTER_BIN" -f -p "unix:$work/nodir/m.sock" --db "$work/x.db" 2>"$work/nodir.err"
+check "missing directory: exit 1" 1 "$?"
+contains "missing directory: path and reason" "$work/nodir.err" \
+	"cannot listen on unix:$work/nodir/m.sock: directory $work/nodir: No such file or directory"
+contains "missing directory: the fix" "$work/nodir.err" "install -d -o $(id -un) -g postfix -m 2750 $work/nodir"
+mkdir "$work/ro" && chmod 555 "$work/ro"
+if [ "$(id -u)" -eq 0 ]; then
+	# Root may write anywhere: the milter runs as nobody here (the build
+	# directory must be searchable by nobody).
+	chmod 755 "$work"
+	as_other() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	ro_user=nobody
+else
+	as_other() { "$@"; }
+	ro_user=$(id -un)
+fi
+as_other "$MILTER_BIN" -f -p "unix:$work/ro/m.sock" --db "$work/x.db" 2>"$work/ro.err"
+check "directory not writable: exit 1" 1 "$?"
+contains "directory not writable: path and reason" "$work/ro.err" \
+	"directory $work/ro: Permission denied; create (or fix) it owned by $ro_user"
+touch "$work/plainfile"
+"$MILTER_BIN" -f -p "unix:$work/plainfile" --db "$work/x.db" 2>"$work/file.err"
+check "a file where the socket goes: exit 1" 1 "$?"
+contains "a file where the socket goes: said" "$work/file.err" "$work/plainfile is there and is not a socket; remove it"
+
+# 8. SIGTERM stops it cleanly (once serving: a message answered first).
+start busy --rcpt tls-reports@example.com
+expect "serving" "$work/busy.eml" a "duplicate; org=Reporter; report-id=bz-1"
 kill "$pid"
 wait "$pid"
 rc=$?
