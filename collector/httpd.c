@@ -10,7 +10,10 @@
  * Retry-After when storage fails. Other methods on a report path 405, other
  * media types and bodies that are not one report (gzip or JSON: a mail
  * message is not) 415, other paths 404; GET /healthz answers whether the
- * database could be written at the last commit.
+ * database could be written at the last commit. With --admin-listen,
+ * /healthz and /metrics are served on that loopback listener alone and
+ * are 404 here; the 503's words are the same whatever failed (the reason,
+ * which names the database, goes to the log).
  *
  * SECURITY: unauthenticated by design and internet-facing: every size is
  * bounded (httpd.h), connections in all and per IP and their time are
@@ -39,6 +42,7 @@
 #include "log.h"
 
 struct httpd_config httpd_cfg;
+const int httpd_admin = 1;
 
 /* One POST on a report path, from its headers to its reply. */
 struct request {
@@ -373,22 +377,25 @@ reply_malformed(struct MHD_Connection *c, const char *text)
  * body): decides everything that does not need the body. Returns MHD_YES
  * with *con_cls set to go on reading. */
 static enum MHD_Result
-start_request(struct MHD_Connection *c, const char *url, const char *method,
-              void **con_cls)
+start_request(struct MHD_Connection *c, int admin, const char *url,
+              const char *method, void **con_cls)
 {
 	const char *len_s;
 	struct errbuf eb;
 	struct request *rq;
 	char client[80];
 
-	if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
-		return commit_check_writable(&eb) == 0
-		           ? reply(c, MHD_HTTP_OK, "ok")
-		           : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-		                   "database not writable");
-	if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0)
-		return serve_metrics(c);
-	if (!is_report_path(url))
+	/* On the admin listener when there is one, else here. */
+	if (admin || httpd_cfg.admin_listen == NULL) {
+		if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
+			return commit_check_writable(&eb) == 0
+			           ? reply(c, MHD_HTTP_OK, "ok")
+			           : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			                   "database not writable");
+		if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0)
+			return serve_metrics(c);
+	}
+	if (admin || !is_report_path(url))
 		return reply(c, MHD_HTTP_NOT_FOUND, "not found");
 	if (strcmp(method, "POST") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED,
@@ -464,11 +471,12 @@ httpd_handle(void *cls, struct MHD_Connection *c, const char *url,
 	struct request *rq = *con_cls;
 	size_t n = *upload_data_size;
 	const char *bad;
+	int admin = cls == &httpd_admin;
 
 	if (*con_cls == &no_body) {
 		*con_cls = NULL;
 		*upload_data_size = 0;
-		return start_request(c, url, method, con_cls);
+		return start_request(c, admin, url, method, con_cls);
 	}
 	if (rq == NULL) {
 		/* Before anything else, and before the body is read. */
@@ -478,7 +486,7 @@ httpd_handle(void *cls, struct MHD_Connection *c, const char *url,
 			*con_cls = &no_body;
 			return MHD_YES;
 		}
-		return start_request(c, url, method, con_cls);
+		return start_request(c, admin, url, method, con_cls);
 	}
 	if (n > 0) {
 		*upload_data_size = 0;

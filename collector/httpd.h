@@ -24,17 +24,21 @@
 #define HTTPD_CONNECTIONS     256 /* --connections */
 #define HTTPD_CONNECTIONS_MAX 65536
 #define HTTPD_PER_IP          16 /* --per-ip */
-#define HTTPD_TIMEOUT         30 /* --timeout: seconds idle */
-#define HTTPD_TIMEOUT_MAX     3600
-#define HTTPD_THREADS         4 /* --threads */
-#define HTTPD_THREADS_MAX     256
+/* Connections to the --admin-listen listener, in all (a monitoring agent
+ * or two on this host). */
+#define HTTPD_ADMIN_CONNECTIONS 8
+#define HTTPD_TIMEOUT           30 /* --timeout: seconds idle */
+#define HTTPD_TIMEOUT_MAX       3600
+#define HTTPD_THREADS           4 /* --threads */
+#define HTTPD_THREADS_MAX       256
 /* --request-timeout: seconds from a request line's first byte... */
 #define HTTPD_REQUEST_TIMEOUT     60
 #define HTTPD_REQUEST_TIMEOUT_MAX 3600
 
 struct httpd_config {
 	const char *listen;
-	const char *cert, *key; /* files; NULL with --no-tls */
+	const char *admin_listen; /* /healthz and /metrics; NULL: on listen */
+	const char *cert, *key;   /* files; NULL with --no-tls */
 	int no_tls;
 	int trust_proxy; /* X-Forwarded-For names the client */
 	const char *paths[HTTPD_MAX_PATHS];
@@ -52,6 +56,10 @@ struct httpd_config {
 };
 
 extern struct httpd_config httpd_cfg;
+
+/* The access handler's cls on the --admin-listen listener, which serves
+ * GET /healthz and GET /metrics alone; NULL on the public one. */
+extern const int httpd_admin;
 
 /* The libmicrohttpd access handler and completion callback. */
 enum MHD_Result httpd_handle(void *cls, struct MHD_Connection *c,

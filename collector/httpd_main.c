@@ -4,6 +4,8 @@
  * database, then libmicrohttpd's threads until SIGTERM or SIGINT (SIGHUP
  * reloads the certificate and key). On stop, new connections are refused,
  * requests under way are finished and committed, then the threads end.
+ * With --admin-listen a second libmicrohttpd daemon, plain HTTP on a
+ * loopback address, serves /healthz and /metrics.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -36,6 +38,10 @@ static const char usage[] =
     "\n"
     "  --listen ADDR:PORT  127.0.0.1:8443, [::1]:8443 (default " DEFAULT_LISTEN
     ")\n"
+    "  --admin-listen ADDR:PORT  serve GET /healthz and /metrics there\n"
+    "                      alone, plain HTTP, a loopback address only\n"
+    "                      (127.0.0.1:8026); without it they are served\n"
+    "                      on --listen\n"
     "  --cert FILE, --key FILE   PEM certificate chain and key\n"
     "  --no-tls            plain HTTP, behind a reverse proxy\n"
     "  --tls-priority STR  GnuTLS priority string (default\n"
@@ -103,6 +109,7 @@ parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"listen", required_argument, NULL, 'l'},
+	    {"admin-listen", required_argument, NULL, 'A'},
 	    {"cert", required_argument, NULL, 'c'},
 	    {"key", required_argument, NULL, 'k'},
 	    {"no-tls", no_argument, NULL, 'n'},
@@ -134,6 +141,9 @@ parse_args(int argc, char **argv)
 		switch (opt) {
 		case 'l':
 			httpd_cfg.listen = optarg;
+			break;
+		case 'A':
+			httpd_cfg.admin_listen = optarg;
 			break;
 		case 'c':
 			httpd_cfg.cert = optarg;
@@ -268,6 +278,22 @@ parse_listen(const char *s, struct sockaddr_storage *ss)
 	return inet_pton(AF_INET, host, &in4->sin_addr) == 1 ? 0 : -1;
 }
 
+/* 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. */
+static int
+is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct in6_addr *a6 =
+	    &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	if (ss->ss_family == AF_INET)
+		return ntohl(
+		           ((const struct sockaddr_in *)ss)->sin_addr.s_addr) >>
+		           24 ==
+		       127;
+	return IN6_IS_ADDR_LOOPBACK(a6) ||
+	       (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
 /* The listening socket, bound while privileged. */
 static int
 bind_listen(struct sockaddr_storage *ss)
@@ -305,6 +331,18 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_warnx("libmicrohttpd: %s", line);
 }
 
+/* libmicrohttpd's panic (a broken invariant of its own) is printed raw to
+ * stderr by default: said through the daemon's log instead, then abort()
+ * as libmicrohttpd's own handler does. */
+static void
+mhd_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+	(void)cls;
+	log_warnx("libmicrohttpd: fatal error at %s:%u: %s", file ? file : "?",
+	          line, reason ? reason : "");
+	abort();
+}
+
 static struct MHD_Daemon *
 start(int fd)
 {
@@ -333,10 +371,26 @@ start(int fd)
 	    MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 }
 
+/* The --admin-listen daemon: one thread, a few connections (it is for a
+ * monitoring agent on this host), the same handler with httpd_admin as
+ * its cls, plain HTTP. */
+static struct MHD_Daemon *
+start_admin(int fd)
+{
+	return MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, httpd_handle, (void *)&httpd_admin,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET,
+	    fd, MHD_OPTION_CONNECTION_LIMIT, HTTPD_ADMIN_CONNECTIONS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, httpd_cfg.timeout,
+	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL, MHD_OPTION_END);
+}
+
 /* Stops as DESIGN.md asks: no new connections, requests under way
- * finished (for at most --request-timeout), their reports committed. */
+ * finished (for at most --request-timeout), their reports committed;
+ * the admin listener, which answers while they finish, last. */
 static void
-stop(struct MHD_Daemon *d)
+stop(struct MHD_Daemon *d, struct MHD_Daemon *admin)
 {
 	MHD_socket fd = MHD_quiesce_daemon(d);
 	unsigned i;
@@ -348,12 +402,14 @@ stop(struct MHD_Daemon *d)
 	MHD_stop_daemon(d);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
+	if (admin != NULL)
+		MHD_stop_daemon(admin); /* closes its listening socket */
 	conn_stop();
 }
 
 /* Waits for signals: SIGHUP reloads the certificate, the others stop. */
 static void
-serve(struct MHD_Daemon *d, const sigset_t *set)
+serve(struct MHD_Daemon *d, struct MHD_Daemon *admin, const sigset_t *set)
 {
 	struct errbuf eb;
 	int sig;
@@ -375,20 +431,20 @@ serve(struct MHD_Daemon *d, const sigset_t *set)
 	}
 	log_info("stopping on signal %d, %u requests under way", sig,
 	         httpd_active());
-	stop(d);
+	stop(d, admin);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct sockaddr_storage ss;
-	struct MHD_Daemon *d;
+	struct sockaddr_storage ss, admin_ss;
+	struct MHD_Daemon *d, *admin = NULL;
 	struct store *st;
 	uid_t uid;
 	gid_t gid;
 	struct errbuf eb;
 	sigset_t set;
-	int ret, fd;
+	int ret, fd, admin_fd = -1;
 
 	/* Nothing a parent left open is kept: the daemon holds only what it
 	 * opens itself (the listener, the key while reading it, the
@@ -412,6 +468,16 @@ main(int argc, char **argv)
 	if (parse_listen(httpd_cfg.listen, &ss) != 0)
 		return bad("--listen: ADDR:PORT or [ADDR6]:PORT, not '%s'",
 		           httpd_cfg.listen);
+	/* Plain HTTP and no authentication: this host's agents only. */
+	if (httpd_cfg.admin_listen != NULL &&
+	    (parse_listen(httpd_cfg.admin_listen, &admin_ss) != 0 ||
+	     !is_loopback(&admin_ss)))
+		return bad(
+		    "--admin-listen: a loopback ADDR:PORT (127.0.0.1:8026 "
+		    "or [::1]:8026), not '%s'; to scrape from another "
+		    "host, forward the port (ssh -L) or proxy it with TLS "
+		    "and access control",
+		    httpd_cfg.admin_listen);
 	httpd_cfg.limits.max_input = httpd_cfg.max_body;
 	if (!httpd_cfg.no_tls &&
 	    tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
@@ -422,6 +488,14 @@ main(int argc, char **argv)
 	if ((fd = bind_listen(&ss)) < 0)
 		return fprintf(stderr, HTTPD_NAME ": cannot listen on %s: %s\n",
 		               httpd_cfg.listen, strerror(errno)),
+		       1;
+	if (httpd_cfg.admin_listen != NULL &&
+	    (admin_fd = bind_listen(&admin_ss)) < 0)
+		return fprintf(stderr,
+		               HTTPD_NAME
+		               ": cannot listen on %s (--admin-listen): "
+		               "%s\n",
+		               httpd_cfg.admin_listen, strerror(errno)),
 		       1;
 	if (httpd_cfg.user != NULL && privdrop_to(uid, gid, &eb) != 0)
 		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
@@ -444,15 +518,20 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	rate_init(httpd_cfg.max_rejects);
+	MHD_set_panic_func(mhd_panic, NULL);
 	if (commit_start(st, httpd_cfg.commit_batch, &eb) != 0 ||
 	    conn_start(httpd_cfg.request_timeout) != 0 ||
-	    (d = start(fd)) == NULL) {
+	    (d = start(fd)) == NULL ||
+	    (admin_fd >= 0 && (admin = start_admin(admin_fd)) == NULL)) {
 		log_warnx("cannot start serving on %s", httpd_cfg.listen);
 		return 1;
 	}
 	log_info("listening on %s%s, database %s", httpd_cfg.listen,
 	         httpd_cfg.no_tls ? " (no TLS)" : "", httpd_cfg.db);
-	serve(d, &set);
+	if (admin != NULL)
+		log_info("/healthz and /metrics on http://%s only",
+		         httpd_cfg.admin_listen);
+	serve(d, admin, &set);
 	store_close(st);
 	tls_free();
 	return 0;
