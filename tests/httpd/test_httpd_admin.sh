@@ -54,7 +54,7 @@ report Org adm-3 admin.example 3 0 >"$work/r3.json"
 
 # ---- --admin-listen ----
 aport=$((20000 + RANDOM % 20000))
-start --admin-listen "127.0.0.1:$aport" || { not_ok "start"; finish; }
+start --admin-listen "127.0.0.1:$aport" || { not_ok "start"; finish; exit 1; }
 admin="http://127.0.0.1:$aport"
 check "admin: GET /healthz" "ok  200" "$(code "$admin/healthz")"
 m=$(curl -s "$admin/metrics")
@@ -75,14 +75,14 @@ for a in "0.0.0.0:$aport" "[::]:$aport" "192.0.2.1:$aport" "localhost:$aport"; d
 	"$HTTPD" -f --no-tls --listen "127.0.0.1:$aport" --admin-listen "$a" --db "$db" 2>"$work/bad.err"
 	check "--admin-listen $a: refused, exit 64" 64 "$?"
 done
-start --admin-listen "[::1]:$aport" || { not_ok "start"; finish; }
+start --admin-listen "[::1]:$aport" || { not_ok "start"; finish; exit 1; }
 check "--admin-listen [::1]:PORT: served there" "ok  200" "$(code "http://[::1]:$aport/healthz" -g)"
 stop
 contains "the refusal says what is taken and what to do" "$work/bad.err" \
 	"--admin-listen: a loopback ADDR:PORT (127.0.0.1:8026 or [::1]:8026), not 'localhost:$aport'; to scrape from another host, forward the port (ssh -L)"
 
 # Without the option, as before: both on the public listener.
-start || { not_ok "start"; finish; }
+start || { not_ok "start"; finish; exit 1; }
 check "no --admin-listen: /healthz on --listen" "ok  200" "$(code "https://localhost:$port/healthz")"
 check "no --admin-listen: /metrics on --listen" "200" \
 	"$(curl -s -o /dev/null -w '%{http_code}' --cacert "$work/server.pem" "https://localhost:$port/metrics")"
@@ -114,7 +114,7 @@ check "every stderr line is the daemon's" "" "$(grep -v '^tlsrpt-httpd: ' "$work
 # and inode; the journal takes a leading <N> as the line's priority.
 : >"$work/journal.log"
 JOURNAL_STREAM=$(stat -c '%d:%i' "$work/journal.log") LOG=journal.log start ||
-	{ not_ok "start"; finish; }
+	{ not_ok "start"; finish; exit 1; }
 provoke
 stop
 contains "journal: the handshake error at priority 4 (warning)" "$work/journal.log" \
@@ -123,13 +123,13 @@ contains "journal: information at priority 6" "$work/journal.log" "<6>tlsrpt-htt
 check "journal: every line has its priority" "" "$(grep -v '^<[46]>tlsrpt-httpd: ' "$work/journal.log")"
 # JOURNAL_STREAM naming another file: stderr is not the journal's.
 : >"$work/other.log"
-JOURNAL_STREAM=$(stat -c '%d:%i' "$work/journal.log") LOG=other.log start || { not_ok "start"; finish; }
+JOURNAL_STREAM=$(stat -c '%d:%i' "$work/journal.log") LOG=other.log start || { not_ok "start"; finish; exit 1; }
 stop
 check "JOURNAL_STREAM of another stream: no priorities" "" "$(grep '^<' "$work/other.log")"
 
 # ---- Storage failures: the sender is told nothing of the database ----
 generic="not stored, try again later  503"
-start || { not_ok "start"; finish; }
+start || { not_ok "start"; finish; exit 1; }
 (echo "BEGIN IMMEDIATE;"; sleep 3; echo "ROLLBACK;") | sqlite3 "$db" &
 locker=$!
 sleep 0.5
