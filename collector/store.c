@@ -258,17 +258,17 @@ write_errno(const char *path)
 static int
 configure_writer(struct store *st, int flags, struct errbuf *eb)
 {
+	/* SQLite opens a file it may not write read-only, silently: a
+	 * writer would fail at its first write, a daemon at every one. */
+	if (sqlite3_db_readonly(st->db, "main") == 1)
+		return store_write_refused("database", st->path, st->path,
+		                           write_errno(st->path), eb);
 	/* 8 KiB pages for a new database (an existing one keeps its own):
 	 * half the WAL frames of 4 KiB per report, and a report's 1-3 KB of
 	 * bytes as received pack better. */
 	if (store_exec(st, "PRAGMA page_size = 8192", eb) != 0 ||
 	    store_exec(st, "PRAGMA journal_mode = WAL", eb) != 0)
 		return -1;
-	/* SQLite opens a file it may not write read-only, silently: a
-	 * writer would fail at its first write, a daemon at every one. */
-	if (sqlite3_db_readonly(st->db, "main") == 1)
-		return store_write_refused("database", st->path, st->path,
-		                           write_errno(st->path), eb);
 	if ((flags & STORE_CHECK) && quick_check(st, eb) != 0)
 		return -1;
 	/* Savepoints journal the pages they change; in memory, not in temp
@@ -357,6 +357,10 @@ store_open(const char *path, int flags, int busy_timeout_ms, struct store **out,
 		    (code == SQLITE_CANTOPEN || code == SQLITE_IOERR))
 			ret = store_open_error(st, sqlite3_system_errno(st->db),
 			                       "cannot open", eb);
+		/* A writer whose -wal cannot be made (SQLite says the
+		 * database is read-only): which file, and the fix. */
+		else if (ret == -1 && code == SQLITE_READONLY && !st->readonly)
+			ret = store_open_error(st, EACCES, "cannot open", eb);
 		store_close(st);
 		return ret;
 	}

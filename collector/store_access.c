@@ -105,13 +105,26 @@ in_group(gid_t gid)
 	return 0;
 }
 
+/* The owner and group a fix gives path: a directory, its database's (the
+ * daemons' user and group) when it exists; a file, its directory's. Root
+ * is never the owner a fix names: this process's user stands instead. */
+static void
+fix_ids(const char *other, char *buf, size_t size)
+{
+	struct stat sb;
+
+	if (stat(other, &sb) != 0)
+		ids_of(geteuid(), getegid(), buf, size);
+	else
+		ids_of(sb.st_uid != 0 ? sb.st_uid : geteuid(), sb.st_gid, buf,
+		       size);
+}
+
 int
 store_write_refused(const char *what, const char *path, const char *db, int err,
                     struct errbuf *eb)
 {
 	char me[64], owner[160], fix[130], dir[PATH_BUF];
-	struct stat sb;
-	int is_dir = strcmp(what, "directory") == 0;
 
 	user_name(geteuid(), me, sizeof(me));
 	owner_of(path, owner, sizeof(owner));
@@ -123,36 +136,67 @@ store_write_refused(const char *what, const char *path, const char *db, int err,
 		           what, path, strerror(err));
 		return STORE_E_ACCESS;
 	}
-	/* A file belongs to the directory's owner (the daemons' user) and
-	 * group; a directory to this process's user, the one writing. */
 	store_dir_of(db, dir, sizeof(dir));
-	if (is_dir || stat(dir, &sb) != 0)
-		ids_of(geteuid(), getegid(), fix, sizeof(fix));
-	else
-		ids_of(sb.st_uid != 0 ? sb.st_uid : geteuid(), sb.st_gid, fix,
-		       sizeof(fix));
-	if (is_dir)
+	if (strcmp(what, "directory") == 0) {
+		fix_ids(db, fix, sizeof(fix));
 		errbuf_set(eb,
 		           "directory %s cannot be written by user %s (%s): "
 		           "it is %s, and SQLite makes %s-wal and -shm there; "
 		           "fix: chown %s %s && chmod 2770 %s",
 		           path, me, strerror(err), owner, db, fix, path, path);
-	else
+	} else {
+		fix_ids(dir, fix, sizeof(fix));
 		errbuf_set(eb,
 		           "%s %s cannot be written by user %s (%s): it is "
 		           "%s; fix: chown %s %s* && chmod 0660 %s*",
 		           what, path, me, strerror(err), owner, fix, db, db);
+	}
 	return STORE_E_ACCESS;
 }
 
-/* Permission denied to open path at all: whose it is, whether this user
- * is in its group, and the fix. */
+/* Whether this process may do mode (R_OK, W_OK...) on path. */
+static int
+may(const char *path, int mode)
+{
+	return faccessat(AT_FDCWD, path, mode, AT_EACCESS) == 0;
+}
+
+/* SQLite refused to write, or to make, the -wal or -shm of database db:
+ * names the first of them that exists and this process cannot write, else
+ * the directory when it cannot be written, else the database. */
+static int
+blame(const char *db, struct errbuf *eb)
+{
+	static const char *const ext[] = {"-wal", "-shm"};
+	char f[PATH_BUF], dir[PATH_BUF];
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(f, sizeof(f), "%s%s", db, ext[i]);
+		if (access(f, F_OK) == 0 && !may(f, W_OK))
+			return store_write_refused("file", f, db, EACCES, eb);
+	}
+	store_dir_of(db, dir, sizeof(dir));
+	if (!may(dir, W_OK | X_OK))
+		return store_write_refused("directory", dir, db, EACCES, eb);
+	return store_write_refused("database", db, db, EACCES, eb);
+}
+
+/* Permission denied to open path: when the file itself is readable, what
+ * was refused is its -wal or -shm (blame); a file of another owner than
+ * its directory's (made by root there) is to be given to that owner;
+ * else whose it is, whether this user is in its group, and the fix. */
 static int
 access_denied(const char *path, const char *dir, struct errbuf *eb)
 {
 	char me[64], file[160], d[160], group[64], owner[64];
-	struct stat sb;
+	struct stat sb, dsb;
 
+	if (may(path, R_OK))
+		return blame(path, eb);
+	if (stat(path, &sb) == 0 && stat(dir, &dsb) == 0 && dsb.st_uid != 0 &&
+	    sb.st_uid != dsb.st_uid)
+		return store_write_refused("database", path, path, EACCES, eb);
 	user_name(geteuid(), me, sizeof(me));
 	owner_of(path, file, sizeof(file));
 	owner_of(dir, d, sizeof(d));
@@ -211,11 +255,13 @@ store_precreate(const char *path, struct errbuf *eb)
 	store_dir_of(path, dir, sizeof(dir));
 	if (err == ENOENT && (ret = no_dir(dir, eb)) != 0)
 		return ret;
+	/* A directory this user may enter but not write; else whose the
+	 * directory is and whether this user is in its group. */
 	if (err == EACCES || err == EPERM)
-		return access(dir, W_OK | X_OK) == 0
-		           ? access_denied(path, dir, eb)
-		           : store_write_refused("directory", dir, path, err,
-		                                 eb);
+		return may(dir, X_OK) && !may(dir, W_OK)
+		           ? store_write_refused("directory", dir, path, err,
+		                                 eb)
+		           : access_denied(path, dir, eb);
 	if (err == EROFS)
 		return store_write_refused("directory", dir, path, err, eb);
 	/* EEXIST, the usual case, and whatever SQLite will say better. */
@@ -243,25 +289,6 @@ store_open_error(struct store *st, int err, const char *what, struct errbuf *eb)
 	return store_error(st, eb, what);
 }
 
-/* Which of the database's -wal and -shm this process cannot write, after
- * SQLite refused to write through them. */
-static int
-wal_refused(struct store *st, struct errbuf *eb)
-{
-	static const char *const ext[] = {"-wal", "-shm"};
-	char f[PATH_BUF];
-	size_t i;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(f, sizeof(f), "%s%s", st->path, ext[i]);
-		if (faccessat(AT_FDCWD, f, W_OK, AT_EACCESS) != 0 &&
-		    errno != ENOENT)
-			return store_write_refused("file", f, st->path, errno,
-			                           eb);
-	}
-	return store_write_refused("database", st->path, st->path, EACCES, eb);
-}
-
 int
 store_probe_write(struct store *st, struct errbuf *eb)
 {
@@ -277,7 +304,7 @@ store_probe_write(struct store *st, struct errbuf *eb)
 		case SQLITE_READONLY:
 		case SQLITE_CANTOPEN:
 		case SQLITE_PERM:
-			return wal_refused(st, eb);
+			return blame(st->path, eb);
 		case SQLITE_BUSY:
 		case SQLITE_LOCKED:
 			break; /* another writer: the write lock says nothing */
