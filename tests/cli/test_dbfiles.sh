@@ -39,11 +39,12 @@ quarantine-retry quarantine retry
 digest digest --period day
 upgrade upgrade
 EOF
-"$HTTPD" -f --no-tls --listen "127.0.0.1:$((20000 + RANDOM % 20000))" --db "$db" \
+# timeout: a daemon that does not refuse serves (124 then).
+timeout 20 "$HTTPD" -f --no-tls --listen "127.0.0.1:$((20000 + RANDOM % 20000))" --db "$db" \
 	>/dev/null 2>"$work/err"
 check "missing directory: httpd exits 73" 73 "$?"
 contains "missing directory: httpd says so" "$work/err" "$nodir does not exist"
-"$MILTER" -f -p "unix:$work/m.sock" --db "$db" >/dev/null 2>"$work/err"
+timeout 20 "$MILTER" -f -p "unix:$work/m.sock" --db "$db" >/dev/null 2>"$work/err"
 check "missing directory: milter exits 73" 73 "$?"
 contains "missing directory: milter says so" "$work/err" "$nodir does not exist"
 check "missing directory: nothing made" "no" "$([ -e "$work/missing" ] && echo yes || echo no)"

@@ -88,10 +88,11 @@ report "Org C" c-1 three.example 1 0 >"$work/c1.json"
 check "new import refuses: exit 78" 78 "$?"
 contains "new import names the command" "$work/err" "tlsrpt upgrade --db $db"
 port=$((20000 + RANDOM % 20000))
-"$HTTPD" -f --no-tls --listen "127.0.0.1:$port" --db "$db" >/dev/null 2>"$work/err"
+# timeout: a daemon that does not refuse serves (124 then).
+timeout 20 "$HTTPD" -f --no-tls --listen "127.0.0.1:$port" --db "$db" >/dev/null 2>"$work/err"
 check "new httpd refuses to start: exit 78" 78 "$?"
 contains "new httpd names the command" "$work/err" "tlsrpt upgrade --db $db"
-"$MILTER_BIN" -f -p "unix:$work/refused.sock" --db "$db" >/dev/null 2>"$work/err"
+timeout 20 "$MILTER_BIN" -f -p "unix:$work/refused.sock" --db "$db" >/dev/null 2>"$work/err"
 check "new milter refuses to start: exit 78" 78 "$?"
 contains "new milter names the command" "$work/err" "tlsrpt upgrade --db $db"
 check "refused: still schema 4" 4 "$(ver "$db")"
@@ -124,7 +125,7 @@ contains "the old tlsrpt says why" "$work/err" "newer than this program's"
 
 # 4. A running tlsrpt-httpd whose database is upgraded under it.
 post() { # post FILE: the HTTP status
-	curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+json' \
+	curl -s -m 30 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+json' \
 		--data-binary "@$1" "http://127.0.0.1:$port/"
 }
 nreports() { sqlite3 "$db" 'SELECT count(*) FROM report'; }

@@ -79,7 +79,7 @@ start_as_unit() {
 }
 stop() { kill "$pid"; wait "$pid"; pid=""; }
 post() {
-	curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+json' \
+	curl -s -m 30 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/tlsrpt+json' \
 		--data-binary "@$1" "http://127.0.0.1:$port/"
 }
 summary() { # summary USER: the summary's domains and sessions, as USER
@@ -133,13 +133,14 @@ check "root: no file of root's left" "" "$(find "$lib" -user root)"
 
 # 6. The daemons' start-up check. refused NAME DB TEXT: each daemon, as
 # root with -u D, exits 77 before "listening", saying TEXT.
+# timeout: a daemon that does not refuse serves (124 then).
 refused() {
-	"$HTTPD" -f --no-tls --listen "127.0.0.1:$port" --db "$2" -u "$D" \
+	timeout 20 "$HTTPD" -f --no-tls --listen "127.0.0.1:$port" --db "$2" -u "$D" \
 		>"$work/out" 2>&1
 	check "$1: httpd exits 77" 77 "$?"
 	contains "$1: httpd says why" "$work/out" "$3"
 	check "$1: httpd never listened" 0 "$(grep -c listening "$work/out")"
-	"$MILTER" -f -p "unix:$work/m.sock" --db "$2" -u "$D" >"$work/out" 2>&1
+	timeout 20 "$MILTER" -f -p "unix:$work/m.sock" --db "$2" -u "$D" >"$work/out" 2>&1
 	check "$1: milter exits 77" 77 "$?"
 	contains "$1: milter says why" "$work/out" "$3"
 	check "$1: milter never listened" 0 "$(grep -c listening "$work/out")"
