@@ -247,7 +247,7 @@ root_refuses(const char *path, const char *cmd, enum cli_open_mode mode)
 	char tmp[1024];
 	struct stat sb;
 
-	if (geteuid() != 0 || mode < CLI_CREATE ||
+	if (geteuid() != 0 || (mode != CLI_CREATE && mode != CLI_UPGRADE) ||
 	    (mode == CLI_CREATE && lstat(path, &sb) == 0))
 		return 0;
 	dir_of(path, dir, sizeof(dir));

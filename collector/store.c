@@ -9,13 +9,10 @@
  * transaction, or a savepoint inside the caller's batch.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
-#include <unistd.h>
 
 #include "hash.h"
 #include "limits.h"
@@ -240,18 +237,6 @@ store_prepare(struct store *st, struct errbuf *eb)
 	return 0;
 }
 
-/* Why path cannot be opened for writing: what open(2) says. */
-static int
-write_errno(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC), err = errno;
-
-	if (fd < 0)
-		return err;
-	close(fd);
-	return EACCES; /* SQLite's reason, whatever it was */
-}
-
 /* What a writer sets up on its connection: the first read (a file that
  * is not a database is told here) and, before anything is written, the
  * check of a damaged file. */
@@ -261,8 +246,7 @@ configure_writer(struct store *st, int flags, struct errbuf *eb)
 	/* SQLite opens a file it may not write read-only, silently: a
 	 * writer would fail at its first write, a daemon at every one. */
 	if (sqlite3_db_readonly(st->db, "main") == 1)
-		return store_write_refused("database", st->path, st->path,
-		                           write_errno(st->path), eb);
+		return store_readonly_refused(st->path, eb);
 	/* 8 KiB pages for a new database (an existing one keeps its own):
 	 * half the WAL frames of 4 KiB per report, and a report's 1-3 KB of
 	 * bytes as received pack better. */
@@ -366,20 +350,6 @@ store_open(const char *path, int flags, int busy_timeout_ms, struct store **out,
 	}
 	*out = st;
 	return 0;
-}
-
-int
-store_exit_status(int ret)
-{
-	switch (ret) {
-	case STORE_E_SCHEMA:
-		return EX_CONFIG;
-	case STORE_E_NODIR:
-		return EX_CANTCREAT;
-	case STORE_E_ACCESS:
-		return EX_NOPERM;
-	}
-	return 1;
 }
 
 void

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "store_impl.h"
@@ -323,4 +324,31 @@ store_probe_write(struct store *st, struct errbuf *eb)
 	close(fd);
 	unlink(probe);
 	return 0;
+}
+
+int
+store_readonly_refused(const char *path, struct errbuf *eb)
+{
+	/* What open(2) says is the reason (EACCES, EROFS, ...). */
+	int fd = open(path, O_RDWR | O_CLOEXEC), err = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		err = EACCES; /* SQLite's reason, whatever it was */
+	}
+	return store_write_refused("database", path, path, err, eb);
+}
+
+int
+store_exit_status(int ret)
+{
+	switch (ret) {
+	case STORE_E_SCHEMA:
+		return EX_CONFIG;
+	case STORE_E_NODIR:
+		return EX_CANTCREAT;
+	case STORE_E_ACCESS:
+		return EX_NOPERM;
+	}
+	return 1;
 }

@@ -90,6 +90,10 @@ int store_precreate(const char *path, struct errbuf *eb);
 int store_open_error(struct store *st, int err, const char *what,
                      struct errbuf *eb);
 
+/* STORE_E_ACCESS for a writer whose database SQLite opened read-only
+ * (silently, when the file may not be written): why, whose, the fix. */
+int store_readonly_refused(const char *path, struct errbuf *eb);
+
 /* STORE_E_ACCESS: path, the database db itself or a file or directory
  * it needs (what: "database", "file", "directory"), cannot be written by
  * this process (errno err): its owner and mode, and the fix. */

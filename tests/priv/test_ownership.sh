@@ -40,15 +40,29 @@ G=tlsrpt-g$n D=tlsrpt-d$n A=tlsrpt-a$n O=tlsrpt-o$n
 pid=""
 cleanup() {
 	[ -n "$pid" ] && { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
-	for u in "$D" "$A" "$O"; do userdel "$u" 2>/dev/null; done
-	groupdel "$G" 2>/dev/null
+	for u in "$D" "$A" "$O"; do
+		getent passwd "$u" >/dev/null && retry userdel "$u"
+	done
+	getent group "$G" >/dev/null && retry groupdel "$G"
 	[ -n "${TLSRPT_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-groupadd "$G" &&
-	useradd -M -N -d /nonexistent -s /usr/sbin/nologin -g "$G" "$D" &&
-	useradd -M -N -d /nonexistent -s /usr/sbin/nologin -g nogroup -G "$G" "$A" &&
-	useradd -M -N -d /nonexistent -s /usr/sbin/nologin -g nogroup "$O" ||
+# retry CMD...: a test run beside this one (a package's postinst) may
+# hold the lock on /etc/passwd for a moment.
+retry() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		"$@" && return 0
+		sleep 1
+	done
+	return 1
+}
+nologin="-M -N -d /nonexistent -s /usr/sbin/nologin"
+# shellcheck disable=SC2086 # $nologin is words
+retry groupadd "$G" &&
+	retry useradd $nologin -g "$G" "$D" &&
+	retry useradd $nologin -g nogroup -G "$G" "$A" &&
+	retry useradd $nologin -g nogroup "$O" ||
 	{ echo "not ok - cannot make the test's users"; exit 1; }
 
 chmod 711 "$work"
