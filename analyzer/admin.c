@@ -67,8 +67,8 @@ cmd_prune(struct cli *c, int argc, char **argv)
 	if (days == 0)
 		return cli_usage_error(argv[0],
 		                       "--older-than DAYS is required");
-	if ((st = cli_open_for_query(c, argv[0])) == NULL)
-		return EXIT_TEMPFAIL;
+	if ((st = cli_open(c, argv[0], CLI_WRITE, &r)) == NULL)
+		return r;
 	before = (int64_t)c->now - (int64_t)days * 86400;
 	r = store_prune(st, before, dry, &nrep, &nquar, &eb);
 	store_close(st);
@@ -399,7 +399,11 @@ cmd_quarantine(struct cli *c, int argc, char **argv)
 	if ((ret = quarantine_args(c, &q, &rt, action, argc, argv, &key)) >= 0)
 		goto out;
 	ret = 1;
-	if ((st = cli_open_for_query(c, "quarantine")) == NULL)
+	if ((st = cli_open(c, "quarantine",
+	                   strcmp(action, "list") && strcmp(action, "show")
+	                       ? CLI_WRITE
+	                       : CLI_READ,
+	                   &ret)) == NULL)
 		goto out;
 	if (strcmp(action, "retry") == 0) {
 		ret = quarantine_retry(st, &q, &rt);

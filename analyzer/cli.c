@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -220,27 +222,100 @@ query_option(struct query_opts *q, const struct cli *c, const char *cmd,
 	return 0;
 }
 
-struct store *
-cli_open_for_query(const struct cli *c, const char *cmd)
+/* The directory of path into buf. */
+static void
+dir_of(const char *path, char *buf, size_t size)
 {
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(buf, size, ".");
+	else
+		snprintf(buf, size, "%.*s",
+		         slash == path ? 1 : (int)(slash - path), path);
+}
+
+/* Run as root, a database made, or upgraded with its backup, in another
+ * user's directory (the daemons') would have files of root's there, which
+ * the daemons cannot write; the model is in README "Who owns the
+ * database". Says so, with the fix, and returns 1. */
+static int
+root_refuses(const char *path, const char *cmd, enum cli_open_mode mode)
+{
+	char dir[4096], user[64];
+	struct passwd pw, *p = NULL;
+	char tmp[1024];
+	struct stat sb;
+
+	if (geteuid() != 0 || (mode != CLI_CREATE && mode != CLI_UPGRADE) ||
+	    (mode == CLI_CREATE && lstat(path, &sb) == 0))
+		return 0;
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &sb) != 0 || sb.st_uid == 0)
+		return 0;
+	if (getpwuid_r(sb.st_uid, &pw, tmp, sizeof(tmp), &p) == 0 && p != NULL)
+		snprintf(user, sizeof(user), "%s", p->pw_name);
+	else
+		snprintf(user, sizeof(user), "%lu", (unsigned long)sb.st_uid);
+	fprintf(stderr,
+	        "tlsrpt %s: refused to %s %s as root: %s belongs to %s, "
+	        "whose daemons could not write files of root's there; run "
+	        "it as %s: runuser -u %s -- tlsrpt %s --db %s\n",
+	        cmd, mode == CLI_CREATE ? "create" : "upgrade", path, dir, user,
+	        user, user, cmd, path);
+	return 1;
+}
+
+struct store *
+cli_open(const struct cli *c, const char *cmd, enum cli_open_mode mode,
+         int *status)
+{
+	static const int flags[] = {
+	    [CLI_READ] = STORE_READONLY,
+	    [CLI_WRITE] = STORE_MUST_EXIST,
+	    [CLI_CREATE] = 0,
+	    [CLI_UPGRADE] = STORE_MUST_EXIST | STORE_ANY_VERSION,
+	};
 	const char *path = cli_db_path(c);
+	char dir[4096];
 	struct store *st;
 	struct errbuf eb;
+	int r;
 
-	if (access(path, F_OK) != 0) {
+	if (root_refuses(path, cmd, mode)) {
+		*status = EXIT_NOPERM;
+		return NULL;
+	}
+	dir_of(path, dir, sizeof(dir));
+	if (mode != CLI_CREATE && access(path, F_OK) != 0 && errno == ENOENT &&
+	    access(dir, F_OK) == 0) {
 		fprintf(stderr,
 		        "tlsrpt %s: no database at %s (import reports "
 		        "first, or name one with --db or $TLSRPT_DB)\n",
 		        cmd, path);
+		*status = 1;
 		return NULL;
 	}
-	if (store_open(path, STORE_MUST_EXIST, c->busy_timeout_ms, &st, &eb) !=
+	if ((r = store_open(path, flags[mode], c->busy_timeout_ms, &st, &eb)) ==
 	    0) {
-		fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb.msg);
-		return NULL;
+		store_set_explain(st, c->explain);
+		return st;
 	}
-	store_set_explain(st, c->explain);
-	return st;
+	fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb.msg);
+	*status = mode == CLI_READ ? 1 : EXIT_TEMPFAIL;
+	if (r == STORE_E_SCHEMA)
+		*status = EXIT_SCHEMA;
+	else if (r == STORE_E_NODIR)
+		*status = EXIT_NODIR;
+	else if (r == STORE_E_ACCESS)
+		*status = EXIT_NOPERM;
+	return NULL;
+}
+
+struct store *
+cli_open_for_query(const struct cli *c, const char *cmd, int *status)
+{
+	return cli_open(c, cmd, CLI_READ, status);
 }
 
 int

@@ -18,6 +18,10 @@
 #define EXIT_REJECTED 1           /* something was rejected */
 #define EXIT_USAGE    EX_USAGE    /* 64: bad command line */
 #define EXIT_TEMPFAIL EX_TEMPFAIL /* 75: the database could not be written */
+/* What trying again will not mend (the man page's EXIT STATUS): */
+#define EXIT_NODIR  EX_CANTCREAT /* 73: the database's directory is missing */
+#define EXIT_NOPERM EX_NOPERM    /* 77: permission denied, or root refused */
+#define EXIT_SCHEMA EX_CONFIG    /* 78: the database is at another version */
 
 #define DEFAULT_DB "/var/lib/tlsrpt/tlsrpt.db"
 
@@ -121,8 +125,25 @@ struct table *query_table(const struct query_opts *q, const struct column *cols,
 int query_finish(struct table *t, const struct query_opts *q, int qret,
                  struct errbuf *eb, const char *cmd);
 
-/* Opens the database for queries: it must exist. Prints why on failure. */
-struct store *cli_open_for_query(const struct cli *c, const char *cmd);
+/* How a command opens the database (cli_open). */
+enum cli_open_mode {
+	CLI_READ,   /* read-only; it must exist (the queries) */
+	CLI_WRITE,  /* it must exist (prune, quarantine retry and delete) */
+	CLI_CREATE, /* made at the latest version when missing (import) */
+	CLI_UPGRADE /* any older version too (upgrade) */
+};
+
+/* Opens the database for cmd. On failure prints why, with the fix, and
+ * sets *status (left alone on success) to the exit status to return
+ * (EXIT_SCHEMA, EXIT_NODIR, EXIT_NOPERM, else 1 for a reader and EXIT_TEMPFAIL
+ * for a writer). Run as root, refuses to create or upgrade a database in a
+ * directory that belongs to another user (README "Who owns the database"). */
+struct store *cli_open(const struct cli *c, const char *cmd,
+                       enum cli_open_mode mode, int *status);
+
+/* cli_open(c, cmd, CLI_READ, status). */
+struct store *cli_open_for_query(const struct cli *c, const char *cmd,
+                                 int *status);
 
 /* The width the table format must fit: $COLUMNS when set, else the
  * terminal's on stdout, else 0 (no limit). */
@@ -141,5 +162,6 @@ int cmd_show(struct cli *c, int argc, char **argv);
 int cmd_prune(struct cli *c, int argc, char **argv);
 int cmd_quarantine(struct cli *c, int argc, char **argv);
 int cmd_digest(struct cli *c, int argc, char **argv);
+int cmd_upgrade(struct cli *c, int argc, char **argv);
 
 #endif

@@ -243,7 +243,7 @@ cmd_digest(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	ret = 1;
-	if ((st = cli_open_for_query(c, argv[0])) == NULL)
+	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL)
 		goto out;
 	if (digest_gather(st, (enum digest_period)o.period, at,
 	                  q.filter.domains, q.filter.ndomains, &d, &eb) != 0) {

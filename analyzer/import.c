@@ -251,10 +251,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 	im.progress =
 	    isatty(STDERR_FILENO) && (im.quiet || !isatty(STDOUT_FILENO));
 	im.started = im.last_progress = time(NULL);
-	if (store_open(cli_db_path(c), 0, c->busy_timeout_ms, &st, &eb) != 0) {
-		fprintf(stderr, "tlsrpt import: %s\n", eb.msg);
-		return EXIT_TEMPFAIL;
-	}
+	if ((st = cli_open(c, "import", CLI_CREATE, &ret)) == NULL)
+		return ret;
 	if ((im.pl = pipeline_new(st, jobs, &im.hints, &im.limits, on_outcome,
 	                          &im)) == NULL) {
 		fprintf(stderr, "tlsrpt import: cannot start threads\n");

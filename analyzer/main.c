@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -30,6 +31,7 @@ static const char main_help[] =
     "  quarantine [list|show KEY|retry]\n"
     "                       rejected inputs; parse them again\n"
     "  digest --period P    the day's, week's or month's digest mail\n"
+    "  upgrade              migrate the database to this tlsrpt's schema\n"
     "\n"
     "Options (also accepted after the command):\n"
     "  --db PATH            the database (default $TLSRPT_DB, else\n"
@@ -47,7 +49,7 @@ static const struct {
     {"failures", cmd_failures}, {"readiness", cmd_readiness},
     {"reports", cmd_reports},   {"show", cmd_show},
     {"prune", cmd_prune},       {"quarantine", cmd_quarantine},
-    {"digest", cmd_digest},
+    {"digest", cmd_digest},     {"upgrade", cmd_upgrade},
 };
 
 int
@@ -62,6 +64,10 @@ main(int argc, char **argv)
 	size_t i;
 	int opt, r;
 
+	/* What tlsrpt makes (the database, whose -wal and -shm SQLite gives
+	 * its mode; a backup) stays group-writable and is not
+	 * world-readable: README "Who owns the database". */
+	umask(007);
 	/* "+": stop at the command name; its options are its own. */
 	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (opt == 'h') {

@@ -150,7 +150,7 @@ cmd_summary(struct cli *c, int argc, char **argv)
 	                            NULL)) >= 0)
 		goto out;
 	ret = 1;
-	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
+	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL ||
 	    (sink.t = query_table(&q, summary_cols, NSUMMARY_COLS)) == NULL)
 		goto out;
 	sink.limit = q.limit;
@@ -275,7 +275,7 @@ cmd_failures(struct cli *c, int argc, char **argv)
 	cols[n++] = (struct column){"failed_sessions", "FAILED", COL_INT};
 	cols[n++] = (struct column){"reports", "REPORTS", COL_INT};
 	ret = 1;
-	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
+	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL ||
 	    (sink.t = query_table(&q, cols, n)) == NULL)
 		goto out;
 	ret = query_finish(sink.t, &q,
@@ -426,7 +426,7 @@ cmd_readiness(struct cli *c, int argc, char **argv)
 	                            readiness_opts, take_readiness, &ro)) >= 0)
 		goto out;
 	ret = 1;
-	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
+	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL ||
 	    (sink.t = query_table(&q, readiness_cols, NREADINESS_COLS)) == NULL)
 		goto out;
 	sink.limit = q.limit;

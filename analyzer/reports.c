@@ -100,7 +100,7 @@ cmd_reports(struct cli *c, int argc, char **argv)
 	                            NULL)) >= 0)
 		goto out;
 	ret = 1;
-	if ((st = cli_open_for_query(c, argv[0])) == NULL ||
+	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL ||
 	    (t = query_table(&q, reports_cols, NREPORTS_COLS)) == NULL)
 		goto out;
 	ret = query_finish(
@@ -281,8 +281,8 @@ cmd_show(struct cli *c, int argc, char **argv)
 		return cli_usage_error(argv[0], optind == argc
 		                                    ? "no KEY given"
 		                                    : "more than one KEY");
-	if ((st = cli_open_for_query(c, argv[0])) == NULL)
-		return 1;
+	if ((st = cli_open_for_query(c, argv[0], &r)) == NULL)
+		return r;
 	r = store_report_find(st, argv[optind], org, show_match, &s, &eb);
 	store_close(st);
 	if (r < 0)

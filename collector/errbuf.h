@@ -9,7 +9,7 @@
 
 #include <stdarg.h>
 
-#define ERRBUF_SIZE 256
+#define ERRBUF_SIZE 512
 
 struct errbuf {
 	char msg[ERRBUF_SIZE];

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "httpd.h"
 #include "httpd_commit.h"
 #include "log.h"
 
@@ -59,10 +60,10 @@ run_batch(struct commit_job *jobs)
 	struct commit_job *j, *next;
 	struct errbuf eb = {""};
 	int64_t now = time(NULL);
-	int ok;
+	int ok, begun;
 
 	pthread_mutex_lock(&store_mu);
-	ok = store_begin(store, &eb) == 0;
+	ok = (begun = store_begin(store, &eb)) == 0;
 	for (j = jobs; ok && j != NULL; j = j->next)
 		if (ingest_commit(store, j->in, now, &eb) != 0)
 			j->failed = 1; /* its savepoint is rolled back */
@@ -72,8 +73,14 @@ run_batch(struct commit_job *jobs)
 	}
 	pthread_mutex_unlock(&store_mu);
 	set_health(ok ? "" : eb.msg);
-	/* Once, with the storage's reason; each request logs its 503. */
-	if (!ok)
+	/* Once, with the storage's reason; each request logs its 503. A
+	 * schema upgraded under this daemon is no passing trouble: only a
+	 * restart (of the binary that knows the schema) ends it. */
+	if (begun == STORE_E_SCHEMA)
+		log_warnx("tempfail: %s: restart " HTTPD_NAME
+		          "; until then every report is answered 503",
+		          eb.msg);
+	else if (!ok)
 		log_warnx("tempfail: %s", eb.msg);
 	/* Once resumed, a job may be answered and freed at once. */
 	for (j = jobs; j != NULL; j = next) {

@@ -499,11 +499,15 @@ main(int argc, char **argv)
 		       1;
 	if (httpd_cfg.user != NULL && privdrop_to(uid, gid, &eb) != 0)
 		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
-	/* A database that cannot be opened, is not one or is damaged:
-	 * refuse to serve. */
-	if (store_open(httpd_cfg.db, STORE_DURABLE | STORE_CHECK,
-	               httpd_cfg.busy_timeout_ms, &st, &eb) != 0)
-		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
+	/* A database that cannot be opened, is not one, is damaged, is of
+	 * another schema version or cannot be written: refuse to serve. */
+	if ((ret = store_open(httpd_cfg.db, STORE_DURABLE | STORE_CHECK,
+	                      httpd_cfg.busy_timeout_ms, &st, &eb)) != 0 ||
+	    (ret = store_probe_write(st, &eb)) != 0) {
+		fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg);
+		store_close(st);
+		return store_exit_status(ret);
+	}
 	/* Detach before any thread starts: threads do not survive fork. */
 	if (!httpd_cfg.foreground && daemon(0, 0) != 0)
 		return fprintf(stderr, HTTPD_NAME ": daemon: %s\n",

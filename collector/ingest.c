@@ -430,6 +430,7 @@ ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
 	struct store_item *si = calloc(in->n, sizeof(*si));
 	struct errbuf local = {""};
 	size_t i;
+	int ret;
 
 	if (si == NULL)
 		return errbuf_set(eb, "out of memory");
@@ -440,7 +441,7 @@ ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
 		si[i].reason = in->items[i].reason;
 		si[i].digest = in->items[i].digest;
 	}
-	if (store_put_input(st, si, in->n, &meta, &local) != 0) {
+	if ((ret = store_put_input(st, si, in->n, &meta, &local)) != 0) {
 		free(si);
 		free(in->tempfail_reason);
 		in->tempfail_reason = dup_or_null(local.msg);
@@ -448,7 +449,8 @@ ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
 			in->outcomes[i].status = INGEST_TEMPFAIL;
 			in->outcomes[i].reason = in->tempfail_reason;
 		}
-		return errbuf_set(eb, "%s", local.msg);
+		errbuf_set(eb, "%s", local.msg);
+		return ret;
 	}
 	for (i = 0; i < in->n; i++)
 		note_outcome(in, i, &si[i]);

@@ -96,7 +96,8 @@ struct ingest_input *ingest_prepare(const void *bytes, size_t len,
 /*
  * Stores a prepared input all-or-nothing. Returns 0 when it is stored
  * (its outcomes say stored, duplicate or rejected-and-quarantined), -1 on a
- * storage failure: then nothing of it is kept, every outcome becomes
+ * storage failure (STORE_E_SCHEMA when the schema was upgraded since the
+ * store was opened): then nothing of it is kept, every outcome becomes
  * INGEST_TEMPFAIL with the reason, and eb holds it too.
  */
 int ingest_commit(struct store *st, struct ingest_input *in, int64_t now,

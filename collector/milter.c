@@ -415,7 +415,12 @@ on_eom(SMFICTX *ctx)
 	if ((in = ingest_prepare(m->buf, m->len, &h, &cfg.limits)) == NULL)
 		return SMFIS_TEMPFAIL;
 	pthread_mutex_lock(&store_mu);
-	ingest_commit(milter_store, in, time(NULL), &eb);
+	/* A schema upgraded under the milter is no passing trouble: only a
+	 * restart (of the binary that knows the schema) ends it. */
+	if (ingest_commit(milter_store, in, time(NULL), &eb) == STORE_E_SCHEMA)
+		log_warnx("%s: restart " MILTER_NAME "; until then every "
+		          "report is answered 451",
+		          eb.msg);
 	pthread_mutex_unlock(&store_mu);
 	tally(in, source, &t);
 	milter_reply_for(&t, &cfg.reply, &r);

@@ -332,12 +332,14 @@ main(int argc, char **argv)
 		return ret;
 	if (bind_and_drop() != 0)
 		return 1;
-	/* A database that cannot be opened, is not one or is damaged:
-	 * refuse to serve. */
-	if (store_open(cfg.db, STORE_DURABLE | STORE_CHECK, cfg.busy_timeout_ms,
-	               &milter_store, &eb) != 0) {
+	/* A database that cannot be opened, is not one, is damaged, is of
+	 * another schema version or cannot be written: refuse to serve. */
+	if ((ret = store_open(cfg.db, STORE_DURABLE | STORE_CHECK,
+	                      cfg.busy_timeout_ms, &milter_store, &eb)) != 0 ||
+	    (ret = store_probe_write(milter_store, &eb)) != 0) {
 		fprintf(stderr, MILTER_NAME ": %s\n", eb.msg);
-		return 1;
+		store_close(milter_store);
+		return store_exit_status(ret);
 	}
 	if (!cfg.foreground && daemon(0, 0) != 0) {
 		fprintf(stderr, MILTER_NAME ": daemon: %s\n", strerror(errno));

@@ -1,8 +1,9 @@
 /*
  * schema.h - the schema files compiled into the binary.
  *
- * schema/NNN-name.sql becomes step NNN; the store applies, in one
- * transaction each, every step above the database's PRAGMA user_version.
+ * schema/NNN-name.sql becomes step NNN; the store (store_schema.c) makes a
+ * new database with every step and, for tlsrpt upgrade alone, applies the
+ * steps above the database's PRAGMA user_version, all in one transaction.
  */
 #ifndef TLSRPT_SCHEMA_H
 #define TLSRPT_SCHEMA_H

@@ -1,13 +1,14 @@
 /*
- * store.c - the SQLite store: open, schema upgrades, writes.
+ * store.c - the SQLite store: open, writes.
  *
  * One struct store is one connection, used by one thread at a time. The
- * schema files are compiled in (schema.h) and applied in order above the
- * database's PRAGMA user_version, each in its own transaction, so a newer
- * binary upgrades an older database. Writes go through prepared statements
- * only. An input is stored all-or-nothing: its own transaction, or a
- * savepoint inside the caller's batch.
+ * schema's version is settled at open (store_schema.c): a new database is
+ * made at the latest, another version is refused, and each write
+ * transaction checks that it has not changed since. Writes go through
+ * prepared statements only. An input is stored all-or-nothing: its own
+ * transaction, or a savepoint inside the caller's batch.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_QUARANTINE_AGAIN] = "UPDATE quarantine SET count = count + 1,"
                             " last_seen = max(last_seen, ?1), reason = ?2"
                             " WHERE digest = tlsrpt_sha256(?3)",
+    [ST_USER_VERSION] = "PRAGMA user_version",
 };
 
 int
@@ -115,32 +117,6 @@ step(struct store *st, enum store_stmt s, struct errbuf *eb)
 	return 0;
 }
 
-int
-store_schema_version(struct store *st)
-{
-	sqlite3_stmt *stmt;
-	int v = -1;
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
-	                       NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	return v;
-}
-
-/* What a schema step needs beyond its SQL: the rollups of 002 are filled
- * from the reports already stored, and refilled by 003, which changed which
- * policies count for their domain (a key of the rollups). */
-static int
-schema_fill(struct store *st, int version, struct errbuf *eb)
-{
-	if (version == 2 || version == 3)
-		return store_rollup_rebuild(st, INT64_MIN, INT64_MAX, eb);
-	return 0;
-}
-
 /* tlsrpt_sha256(bytes): the quarantine's digest of an input, in SQL so
  * that schema/004 can fill it for the rows stored before it. */
 static void
@@ -151,47 +127,6 @@ sql_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 	hash_sha256(p ? p : "", (size_t)sqlite3_value_bytes(argv[0]), d);
 	sqlite3_result_blob(ctx, d, sizeof(d), SQLITE_TRANSIENT);
-}
-
-static int
-apply_schema(struct store *st, struct errbuf *eb)
-{
-	int have = store_schema_version(st), latest = 0;
-	char sql[64];
-	size_t i;
-
-	if (have < 0)
-		return store_error(st, eb, "cannot read the schema version");
-	for (i = 0; i < schema_nsteps; i++)
-		if (schema_steps[i].version > latest)
-			latest = schema_steps[i].version;
-	if (have > latest)
-		return errbuf_set(eb,
-		                  "database %s: schema version %d is newer "
-		                  "than this program's (%d)",
-		                  st->path, have, latest);
-	for (i = 0; i < schema_nsteps; i++) {
-		if (schema_steps[i].version <= have)
-			continue;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-		         schema_steps[i].version);
-		if (store_exec(st, "BEGIN IMMEDIATE", eb) != 0)
-			return -1;
-		/* Another process may have upgraded while we waited. */
-		if (store_schema_version(st) >= schema_steps[i].version) {
-			store_exec(st, "ROLLBACK", NULL);
-			continue;
-		}
-		if (store_exec(st, schema_steps[i].sql, eb) != 0 ||
-		    schema_fill(st, schema_steps[i].version, eb) != 0 ||
-		    store_exec(st, sql, eb) != 0 ||
-		    store_exec(st, "COMMIT", eb) != 0) {
-			errbuf_prefix(eb, "schema %s", schema_steps[i].name);
-			store_exec(st, "ROLLBACK", NULL);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* PRAGMA quick_check(1): every page of every b-tree read and its
@@ -284,48 +219,14 @@ configure_wal(struct store *st, int flags, struct errbuf *eb)
 	return 0;
 }
 
-static int
-configure(struct store *st, int flags, int busy_timeout_ms, struct errbuf *eb)
+int
+store_prepare(struct store *st, struct errbuf *eb)
 {
 	size_t i;
 
-	sqlite3_extended_result_codes(st->db, 1);
-	if (sqlite3_busy_timeout(st->db, busy_timeout_ms) != SQLITE_OK)
-		return store_error(st, eb, "busy timeout");
-	/* 8 KiB pages for a new database (an existing one keeps its own):
-	 * half the WAL frames of 4 KiB per report, and a report's 1-3 KB of
-	 * bytes as received pack better. The first read also tells a file
-	 * that is not a database. */
-	if (store_exec(st, "PRAGMA page_size = 8192", eb) != 0 ||
-	    store_exec(st, "PRAGMA journal_mode = WAL", eb) != 0)
-		return -1;
-	/* Before the schema is brought up to date: nothing is written to a
-	 * damaged file. */
-	if ((flags & STORE_CHECK) && quick_check(st, eb) != 0)
-		return -1;
-	/* Savepoints journal the pages they change; in memory, not in temp
-	 * files (that was 4 of 5 writes of an import). A batch writer
-	 * (import) also trades memory for fewer page writes: a larger cache,
-	 * and checkpoints only when the WAL passes LIMIT_WAL_BYTES instead
-	 * of every 4 MB (wal_hook). */
-	if (store_exec(st, "PRAGMA temp_store = MEMORY", eb) != 0 ||
-	    store_exec(st,
-	               flags & STORE_DURABLE ? "PRAGMA synchronous = FULL"
-	                                     : "PRAGMA synchronous = NORMAL;"
-	                                       " PRAGMA cache_size = -16384",
-	               eb) != 0 ||
-	    store_rollup_functions(st, eb) != 0)
-		return -1;
-	if (sqlite3_create_function(st->db, "tlsrpt_sha256", 1,
-	                            SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-	                            sql_sha256, NULL, NULL) != SQLITE_OK)
-		return store_error(st, eb, "tlsrpt_sha256");
-	if (apply_schema(st, eb) != 0)
-		return -1;
-	if (configure_wal(st, flags, eb) != 0)
-		return -1;
 	for (i = 0; i < ST_COUNT; i++)
-		if (sqlite3_prepare_v3(
+		if (st->stmt[i] == NULL &&
+		    sqlite3_prepare_v3(
 		        st->db,
 		        i >= ST_ROLLUP_POLICY
 		            ? store_rollup_add_sql[i - ST_ROLLUP_POLICY]
@@ -334,6 +235,62 @@ configure(struct store *st, int flags, int busy_timeout_ms, struct errbuf *eb)
 		        NULL) != SQLITE_OK)
 			return store_error(st, eb, "prepare");
 	return 0;
+}
+
+/* What a writer sets up on its connection: the first read (a file that
+ * is not a database is told here) and, before anything is written, the
+ * check of a damaged file. */
+static int
+configure_writer(struct store *st, int flags, struct errbuf *eb)
+{
+	/* SQLite opens a file it may not write read-only, silently: a
+	 * writer would fail at its first write, a daemon at every one. */
+	if (sqlite3_db_readonly(st->db, "main") == 1)
+		return store_readonly_refused(st->path, eb);
+	/* 8 KiB pages for a new database (an existing one keeps its own):
+	 * half the WAL frames of 4 KiB per report, and a report's 1-3 KB of
+	 * bytes as received pack better. */
+	if (store_exec(st, "PRAGMA page_size = 8192", eb) != 0 ||
+	    store_exec(st, "PRAGMA journal_mode = WAL", eb) != 0)
+		return -1;
+	if ((flags & STORE_CHECK) && quick_check(st, eb) != 0)
+		return -1;
+	/* Savepoints journal the pages they change; in memory, not in temp
+	 * files (that was 4 of 5 writes of an import). A batch writer
+	 * (import) also trades memory for fewer page writes: a larger cache,
+	 * and checkpoints only when the WAL passes LIMIT_WAL_BYTES instead
+	 * of every 4 MB (wal_hook). */
+	return store_exec(st,
+	                  flags & STORE_DURABLE ? "PRAGMA synchronous = FULL"
+	                                        : "PRAGMA synchronous = NORMAL;"
+	                                          " PRAGMA cache_size = -16384",
+	                  eb);
+}
+
+static int
+configure(struct store *st, int flags, int busy_timeout_ms, struct errbuf *eb)
+{
+	int ret;
+
+	sqlite3_extended_result_codes(st->db, 1);
+	if (sqlite3_busy_timeout(st->db, busy_timeout_ms) != SQLITE_OK)
+		return store_error(st, eb, "busy timeout");
+	if (!st->readonly && configure_writer(st, flags, eb) != 0)
+		return -1;
+	if (store_exec(st, "PRAGMA temp_store = MEMORY", eb) != 0 ||
+	    store_rollup_functions(st, eb) != 0)
+		return -1;
+	if (sqlite3_create_function(st->db, "tlsrpt_sha256", 1,
+	                            SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+	                            sql_sha256, NULL, NULL) != SQLITE_OK)
+		return store_error(st, eb, "tlsrpt_sha256");
+	if ((ret = store_schema_open(st, flags, eb)) != 0)
+		return ret;
+	if (st->readonly)
+		return 0;
+	if (configure_wal(st, flags, eb) != 0)
+		return -1;
+	return st->version == store_schema_latest() ? store_prepare(st, eb) : 0;
 }
 
 /* SQLite counts every allocation under a global mutex unless told not
@@ -350,29 +307,46 @@ store_open(const char *path, int flags, int busy_timeout_ms, struct store **out,
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct store *st;
-	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, ret, code;
 
 	pthread_once(&once, sqlite_setup);
 
 	*out = NULL;
-	if (!(flags & STORE_MUST_EXIST))
+	if (flags & STORE_READONLY)
+		oflags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	else if (!(flags & STORE_MUST_EXIST)) {
 		oflags |= SQLITE_OPEN_CREATE;
+		if ((ret = store_precreate(path, eb)) != 0)
+			return ret;
+	}
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL) {
 		free(st);
 		return errbuf_set(eb, "out of memory");
 	}
+	st->readonly = (flags & STORE_READONLY) != 0;
 	if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
-		if (st->db == NULL)
-			errbuf_set(eb, "database %s: out of memory", path);
-		else
-			store_error(st, eb, "cannot open");
+		ret = st->db == NULL
+		          ? errbuf_set(eb, "database %s: out of memory", path)
+		          : store_open_error(st, sqlite3_system_errno(st->db),
+		                             "cannot open", eb);
 		store_close(st);
-		return -1;
+		return ret;
 	}
-	if (configure(st, flags, busy_timeout_ms, eb) != 0) {
+	if ((ret = configure(st, flags, busy_timeout_ms, eb)) != 0) {
+		/* The first read may be where the file (read-only opens
+		 * open it then) or its -wal or -shm was refused. */
+		code = sqlite3_errcode(st->db) & 0xff;
+		if (ret == -1 &&
+		    (code == SQLITE_CANTOPEN || code == SQLITE_IOERR))
+			ret = store_open_error(st, sqlite3_system_errno(st->db),
+			                       "cannot open", eb);
+		/* A writer whose -wal cannot be made (SQLite says the
+		 * database is read-only): which file, and the fix. */
+		else if (ret == -1 && code == SQLITE_READONLY && !st->readonly)
+			ret = store_open_error(st, EACCES, "cannot open", eb);
 		store_close(st);
-		return -1;
+		return ret;
 	}
 	*out = st;
 	return 0;
@@ -396,13 +370,46 @@ store_close(struct store *st)
 }
 
 int
-store_begin(struct store *st, struct errbuf *eb)
+store_write_begin(struct store *st, struct errbuf *eb)
 {
+	sqlite3_stmt *s = st->stmt[ST_USER_VERSION];
+	int rc, v = -1;
+
 	/* IMMEDIATE: take the write lock now (waiting up to the busy
 	 * timeout), not at the first insert, where a lock upgrade could fail
 	 * without waiting. */
+	if (s == NULL)
+		return errbuf_set(eb, "database %s: not open for writing",
+		                  st->path);
 	if (store_exec(st, "BEGIN IMMEDIATE", eb) != 0)
 		return -1;
+	/* The version as of this transaction, which holds the write lock:
+	 * it cannot change before the COMMIT. One step of a prepared
+	 * statement reading the header page the BEGIN has just read. */
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_reset(s);
+	if (v == st->version)
+		return 0;
+	if (rc != SQLITE_ROW)
+		store_error(st, eb, "PRAGMA user_version");
+	else
+		errbuf_set(eb,
+		           "database %s was upgraded to schema version %d "
+		           "while this program was running (it writes "
+		           "version %d)",
+		           st->path, v, st->version);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc == SQLITE_ROW ? STORE_E_SCHEMA : -1;
+}
+
+int
+store_begin(struct store *st, struct errbuf *eb)
+{
+	int ret;
+
+	if ((ret = store_write_begin(st, eb)) != 0)
+		return ret;
 	st->in_batch = BATCH_SAVEPOINTS;
 	return 0;
 }
@@ -410,8 +417,10 @@ store_begin(struct store *st, struct errbuf *eb)
 int
 store_begin_bulk(struct store *st, struct errbuf *eb)
 {
-	if (store_begin(st, eb) != 0)
-		return -1;
+	int ret;
+
+	if ((ret = store_begin(st, eb)) != 0)
+		return ret;
 	st->in_batch = BATCH_BULK;
 	return 0;
 }
@@ -709,7 +718,7 @@ input_begin(struct store *st, struct errbuf *eb)
 {
 	switch (st->in_batch) {
 	case 0:
-		return store_exec(st, "BEGIN IMMEDIATE", eb);
+		return store_write_begin(st, eb);
 	case BATCH_SAVEPOINTS:
 		return step(st, ST_SAVEPOINT, eb);
 	}
@@ -817,10 +826,10 @@ store_put_input(struct store *st, struct store_item *items, size_t nitems,
                 const struct store_meta *meta, struct errbuf *eb)
 {
 	size_t i;
-	int kept;
+	int kept, ret;
 
-	if (input_begin(st, eb) != 0)
-		return -1;
+	if ((ret = input_begin(st, eb)) != 0)
+		return ret;
 	for (i = 0; i < nitems; i++) {
 		struct store_item *it = &items[i];
 
@@ -845,8 +854,10 @@ fail:
 int
 store_check_writable(struct store *st, struct errbuf *eb)
 {
-	if (store_exec(st, "BEGIN IMMEDIATE", eb) != 0)
-		return -1;
+	int ret;
+
+	if ((ret = store_write_begin(st, eb)) != 0)
+		return ret;
 	store_exec(st, "ROLLBACK", NULL);
 	return 0;
 }

@@ -3,14 +3,18 @@
  *
  * The interface speaks of reports, quarantined inputs and the questions the
  * analyzer asks, not of SQL, so that another backend can stand behind it.
- * This one is SQLite: the schema (schema/NNN-*.sql) is compiled in and
- * applied on open by PRAGMA user_version; WAL journal; a busy timeout so
- * that the milter, the HTTPS receiver and the CLI can write at once.
+ * This one is SQLite: the schema (schema/NNN-*.sql) is compiled in; a new
+ * database is made at the latest version by whichever writer opens it
+ * first, an existing one of another version is refused (STORE_E_SCHEMA)
+ * and only store_upgrade (tlsrpt upgrade) migrates it. WAL journal; a busy
+ * timeout so that the milter, the HTTPS receiver and the CLI can write at
+ * once.
  *
- * Every failure of a store function is a failure of the environment (locked
- * past the busy timeout, disk full, read-only, I/O): the caller answers
- * "try again later" (milter 4xx, HTTP 503, import exit 75). Bad input never
- * reaches the store: the parser rejects it first.
+ * Every failure of a store function returning -1 is a failure of the
+ * environment (locked past the busy timeout, disk full, read-only, I/O):
+ * the caller answers "try again later" (milter 4xx, HTTP 503, import exit
+ * 75). Bad input never reaches the store: the parser rejects it first.
+ * The STORE_E_* codes below name the failures that waiting will not mend.
  */
 #ifndef TLSRPT_STORE_H
 #define TLSRPT_STORE_H
@@ -29,6 +33,27 @@ struct store;
  * than served. It reads every page: for a million reports (3.5 GB) 3.6 s
  * from the page cache, 48 s from disk; so the daemons ask, at start. */
 #define STORE_CHECK 0x4
+/* Read-only: for the queries (implies STORE_MUST_EXIST). Needs read access
+ * to the database and write access to its -shm, or to its directory when
+ * the -shm is missing (SQLite's "read-only WAL databases"): what group
+ * tlsrpt's 0660 files in a 2770 directory give their members, with or
+ * without a writer running (README "Who owns the database"). */
+#define STORE_READONLY 0x8
+/* An older schema is not refused: the store opens for store_upgrade (and
+ * store_backup) alone, no write statement prepared. */
+#define STORE_ANY_VERSION 0x10
+
+/* Failures that are no "try again later" (store_open, and where said). */
+#define STORE_E_AGAIN -1 /* the storage, as above */
+/* The database is at another schema version than this program's: at
+ * open, an older one (tlsrpt upgrade migrates it) or a newer one (install
+ * the newer tlsrpt); at a write transaction, it was upgraded while this
+ * program ran (restart the program). */
+#define STORE_E_SCHEMA -2
+#define STORE_E_NODIR  -3 /* the database's directory does not exist */
+/* Permission denied on the database, its -wal or -shm, or its directory;
+ * the message says whose they are and the fix. */
+#define STORE_E_ACCESS -4
 
 /* Results of store_put_input, per report. STORE_DIFFERENT: a duplicate
  * (the identity is stored) whose content differs from the stored one's;
@@ -47,11 +72,22 @@ struct store;
 /* Room for the reason a STORE_DIFFERENT item was quarantined with. */
 #define STORE_NOTE_MAX 320
 
-/* Opens (creating when needed, unless STORE_MUST_EXIST) the database at path
- * and brings its schema up to date. busy_timeout_ms bounds waiting for
- * another writer. The caller closes *out with store_close(). */
+/* Opens (creating when needed, unless STORE_MUST_EXIST or STORE_READONLY)
+ * the database at path. A new database (no file, or one that holds nothing)
+ * is made at the latest schema version, as 0660 less the umask; an
+ * existing one must be at this program's version (else STORE_E_SCHEMA,
+ * unless STORE_ANY_VERSION). A writer is refused (STORE_E_ACCESS) when the
+ * file could be opened for reading only. busy_timeout_ms bounds waiting
+ * for another writer. Returns 0, or a negative STORE_E_* code with eb
+ * saying why. The caller closes *out with store_close(). */
 int store_open(const char *path, int flags, int busy_timeout_ms,
                struct store **out, struct errbuf *eb);
+
+/* The exit status (sysexits.h) of a program that cannot start after a
+ * store_open or store_probe_write failure ret: 78 (EX_CONFIG) for
+ * STORE_E_SCHEMA, 73 (EX_CANTCREAT) for STORE_E_NODIR, 77 (EX_NOPERM) for
+ * STORE_E_ACCESS, else 1. */
+int store_exit_status(int ret);
 
 /* Closes the store; NULL is accepted. A transaction still open is rolled
  * back. */
@@ -60,9 +96,32 @@ void store_close(struct store *st);
 /* Returns the schema version the database is at. */
 int store_schema_version(struct store *st);
 
+/* The schema version this program reads and writes: the newest step. */
+int store_schema_latest(void);
+
+/* Brings a store opened with STORE_ANY_VERSION to the latest schema, every
+ * step in one transaction: afterwards the database is at its old version
+ * or at the latest, never between. Prepares the writes. */
+int store_upgrade(struct store *st, struct errbuf *eb);
+
+/* Writes a consistent copy of the database to dest (VACUUM INTO), which
+ * must not exist. On failure nothing is left at dest. */
+int store_backup(struct store *st, const char *dest, struct errbuf *eb);
+
+/* For the daemons at start: whether this process can write the database
+ * (a write transaction begun and rolled back: the file, its -wal and
+ * -shm) and its directory (a file made and removed there: SQLite makes the
+ * -wal and -shm there when they are missing and removes them at the last
+ * close). STORE_E_ACCESS names the file, its owner and mode, and the fix;
+ * a database locked past the busy timeout is no failure here. */
+int store_probe_write(struct store *st, struct errbuf *eb);
+
 /* Batching: between store_begin and store_commit, each put is its own
  * savepoint (all-or-nothing per input) and one commit makes them durable.
- * Without store_begin, each store_put_input call commits by itself. */
+ * Without store_begin, each store_put_input call commits by itself. Every
+ * write transaction first checks, inside it, that the schema version is
+ * still the one opened: STORE_E_SCHEMA from store_begin, store_put_input
+ * and store_check_writable when tlsrpt upgrade changed it meanwhile. */
 int store_begin(struct store *st, struct errbuf *eb);
 
 /* A bulk batch: as store_begin, but inputs get no savepoint of their own

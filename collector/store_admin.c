@@ -169,10 +169,11 @@ store_prune(struct store *st, int64_t before, int dry_run, int64_t *reports,
 	    " (SELECT id FROM report WHERE start_time < ?1)",
 	};
 	size_t i;
+	int ret;
 
 	*reports = *quarantined = 0;
-	if (store_exec(st, "BEGIN IMMEDIATE", eb) != 0)
-		return -1;
+	if ((ret = store_write_begin(st, eb)) != 0)
+		return ret;
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		if (delete_before(st, steps[i], before, NULL, eb) != 0)
 			goto fail;

@@ -1,6 +1,7 @@
 /*
  * store_impl.h - the SQLite store's insides, shared by store.c (open,
- * schema, writes) and store_query.c (the analyzer's questions). Nothing
+ * writes), store_schema.c (versions, upgrades), store_access.c (files and
+ * permissions) and store_query.c (the analyzer's questions). Nothing
  * outside the store module includes this.
  */
 #ifndef TLSRPT_STORE_IMPL_H
@@ -22,6 +23,7 @@ enum store_stmt {
 	ST_ROLLBACK_TO,
 	ST_QUARANTINE_USAGE, /* the quarantine's bytes (schema/005) */
 	ST_QUARANTINE_AGAIN, /* the same bytes again, when nothing is added */
+	ST_USER_VERSION,     /* the version check of each write transaction */
 	ST_ROLLUP_POLICY,    /* store_rollup_add_sql[], by report */
 	ST_ROLLUP_FAILURE,
 	ST_ROLLUP_MX,
@@ -35,6 +37,8 @@ enum store_stmt {
 struct store {
 	sqlite3 *db;
 	char *path;
+	int version;  /* the schema version the database was opened at */
+	int readonly; /* STORE_READONLY: nothing prepared, nothing written */
 	int in_batch; /* 0, BATCH_SAVEPOINTS or BATCH_BULK */
 	int explain;  /* print each query's plan to stderr */
 	sqlite3_stmt *stmt[ST_COUNT];
@@ -53,6 +57,48 @@ int store_error(struct store *st, struct errbuf *eb, const char *what);
 
 /* Runs SQL without results; fills eb on failure and returns -1. */
 int store_exec(struct store *st, const char *sql, struct errbuf *eb);
+
+/* Begins a write transaction (BEGIN IMMEDIATE) and checks in it that the
+ * schema version is still st->version: STORE_E_SCHEMA, rolled back, when
+ * tlsrpt upgrade changed it since the open. */
+int store_write_begin(struct store *st, struct errbuf *eb);
+
+/* Prepares the write statements, for a database at the latest version. */
+int store_prepare(struct store *st, struct errbuf *eb);
+
+/* ---- Schema versions (store_schema.c) ---- */
+
+/* At open: reads the version into st->version; makes a new database's
+ * schema (unless read-only); refuses another version (STORE_E_SCHEMA)
+ * unless flags hold STORE_ANY_VERSION and it is older. */
+int store_schema_open(struct store *st, int flags, struct errbuf *eb);
+
+/* ---- Files and permissions (store_access.c) ---- */
+
+/* Writes the directory of path into buf ("." when it names none). */
+void store_dir_of(const char *path, char *buf, size_t size);
+
+/* Before SQLite opens path for writing: STORE_E_NODIR when its directory
+ * does not exist; a missing file is made 0660 less the umask (SQLite's
+ * own would be 0644 less the umask, and the -wal and -shm copy the
+ * database's mode). */
+int store_precreate(const char *path, struct errbuf *eb);
+
+/* After a failed open or first read: STORE_E_NODIR or STORE_E_ACCESS
+ * with whose the files are and the fix, when errno err says so; else
+ * store_error(st, eb, what). */
+int store_open_error(struct store *st, int err, const char *what,
+                     struct errbuf *eb);
+
+/* STORE_E_ACCESS for a writer whose database SQLite opened read-only
+ * (silently, when the file may not be written): why, whose, the fix. */
+int store_readonly_refused(const char *path, struct errbuf *eb);
+
+/* STORE_E_ACCESS: path, the database db itself or a file or directory
+ * it needs (what: "database", "file", "directory"), cannot be written by
+ * this process (errno err): its owner and mode, and the fix. */
+int store_write_refused(const char *what, const char *path, const char *db,
+                        int err, struct errbuf *eb);
 
 /* ---- Rollups (store_rollup.c, schema/002-rollups.sql) ---- */
 

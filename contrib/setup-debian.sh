@@ -3,7 +3,8 @@
 # Debian 12, only what is missing. Run as root or with sudo available.
 #
 # Usage: contrib/setup-debian.sh [--test]
-#   --test  also what the test suite uses (valgrind, sqlite3, clang-format,
+#   --test  also what the test suite uses (valgrind, sqlite3, git (the
+#           upgrade test builds an older commit), clang-format,
 #           postfix, headless chromium and the fonts it draws the digest with,
 #           clang and libFuzzer)
 set -eu
@@ -12,7 +13,7 @@ pkgs=(build-essential cmake pkg-config gzip
       libmicrohttpd-dev libgnutls28-dev nettle-dev zlib1g-dev libjansson-dev libsqlite3-dev
       libmilter-dev libcmocka-dev libgmime-3.0-dev libidn2-dev libpsl-dev)
 if [ "${1:-}" = "--test" ]; then
-	pkgs+=(sqlite3 valgrind clang-format time miltertest postfix swaks openssl curl python3
+	pkgs+=(sqlite3 git valgrind clang-format time miltertest postfix swaks openssl curl python3
 	       chromium fonts-liberation clang libclang-rt-14-dev)
 fi
 

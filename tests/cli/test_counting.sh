@@ -156,6 +156,11 @@ PRAGMA user_version = 2;"
 check "the old database's rollups (old rule)" \
 	"g.example|0|10;m.example|110|10;s.example|12|0" \
 	"$(sqlite3 "$old" "SELECT policy_domain, sum(successful_sessions * counts_for_domain), sum(failed_sessions * counts_for_domain) FROM rollup_policy GROUP BY 1" | paste -sd';')"
+# Only tlsrpt upgrade migrates (issue 16 §5); a query refuses first.
+"$TLSRPT" --db "$old" summary >/dev/null 2>&1
+check "a query refuses the old database" 78 "$?"
+"$TLSRPT" --db "$old" upgrade --no-backup >/dev/null
+check "tlsrpt upgrade" 0 "$?"
 check "summary after the upgrade" "$want_summary" \
 	"$(sums "$TLSRPT" --db "$old" summary)"
 check "schema upgraded past 2" 1 \

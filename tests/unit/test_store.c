@@ -1,9 +1,12 @@
 /*
  * test_store.c - the SQLite store: schema on open and reopen, dedup,
  * all-or-nothing inputs (alone and inside a batch), quarantine (one row per
- * distinct bytes, rows of an older schema merged), a duplicate with
- * different content, a database from the future, a file that is not a
- * database, and two processes writing one database at once.
+ * distinct bytes, rows of an older schema merged by the upgrade), a
+ * duplicate with different content, a database from the future, a file
+ * that is not a database, two processes writing one database at once; an
+ * older schema refused until store_upgrade, which is all-or-nothing; the
+ * version checked inside each write transaction; read-only opens; the
+ * mode of a new database, a missing directory; the backup.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -347,8 +351,12 @@ test_quarantine_upgrade(void **state)
 	           "CAST('junk' AS BLOB)), (2, 20, 'import', 'other reason', "
 	           "CAST('other' AS BLOB)), (3, 30, 'milter', 'new reason', "
 	           "CAST('junk' AS BLOB))");
-	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
-	assert_true(store_schema_version(st) >= 4);
+	assert_int_equal(store_open(f->path,
+	                            STORE_MUST_EXIST | STORE_ANY_VERSION, 1000,
+	                            &st, &eb),
+	                 0);
+	assert_int_equal(store_upgrade(st, &eb), 0);
+	assert_int_equal(store_schema_version(st), store_schema_latest());
 	store_close(st);
 	assert_int_equal(
 	    tu_db_count(f->path, "SELECT count(*) FROM quarantine"), 2);
@@ -444,8 +452,14 @@ test_refuses_future_and_garbage(void **state)
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
 	store_close(st);
 	tu_db_exec(f->path, "PRAGMA user_version = 99");
-	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), -1);
-	assert_non_null(strstr(eb.msg, "schema version 99 is newer"));
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb),
+	                 STORE_E_SCHEMA);
+	assert_non_null(strstr(eb.msg, "the database is at 99: install the "
+	                               "newer tlsrpt"));
+	assert_int_equal(store_open(f->path, STORE_ANY_VERSION, 1000, &st, &eb),
+	                 STORE_E_SCHEMA);
+	assert_int_equal(store_open(f->path, STORE_READONLY, 1000, &st, &eb),
+	                 STORE_E_SCHEMA);
 	unlink(f->path);
 	fp = fopen(f->path, "w");
 	fputs("SQLite format 2\nnot really", fp);
@@ -499,6 +513,209 @@ test_two_writers(void **state)
 	                 300);
 }
 
+/* An older schema is refused by every open but the upgrade's, and nothing
+ * is written to it; the upgrade runs every step in one transaction: a
+ * failing step (005's table made beforehand) leaves the database as it
+ * was, 004's changes included; once the obstacle is gone it succeeds. */
+static void
+test_upgrade_explicit(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	int latest = store_schema_latest();
+
+	old_schema(f->path, 4); /* steps 1-3: version 3 */
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb),
+	                 STORE_E_SCHEMA);
+	assert_null(st);
+	assert_non_null(strstr(eb.msg, "tlsrpt upgrade --db "));
+	assert_non_null(strstr(eb.msg, f->path));
+	assert_non_null(strstr(eb.msg, "schema version 3; this program needs"));
+	assert_int_equal(
+	    store_open(f->path, STORE_DURABLE | STORE_CHECK, 1000, &st, &eb),
+	    STORE_E_SCHEMA);
+	assert_int_equal(store_open(f->path, STORE_READONLY, 1000, &st, &eb),
+	                 STORE_E_SCHEMA);
+	assert_int_equal(tu_db_count(f->path, "PRAGMA user_version"), 3);
+
+	tu_db_exec(f->path, "CREATE TABLE quarantine_usage (x)");
+	assert_int_equal(store_open(f->path,
+	                            STORE_MUST_EXIST | STORE_ANY_VERSION, 1000,
+	                            &st, &eb),
+	                 0);
+	assert_int_equal(store_schema_version(st), 3);
+	assert_int_equal(store_upgrade(st, &eb), -1);
+	assert_non_null(strstr(eb.msg, "005-identity-quota.sql"));
+	store_close(st);
+	assert_int_equal(tu_db_count(f->path, "PRAGMA user_version"), 3);
+	/* 004 added the quarantine's digest: rolled back with 005. */
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM "
+	                                      "pragma_table_info('quarantine') "
+	                                      "WHERE name = 'digest'"),
+	                 0);
+
+	tu_db_exec(f->path, "DROP TABLE quarantine_usage");
+	assert_int_equal(store_open(f->path,
+	                            STORE_MUST_EXIST | STORE_ANY_VERSION, 1000,
+	                            &st, &eb),
+	                 0);
+	assert_int_equal(store_upgrade(st, &eb), 0);
+	store_close(st);
+	assert_int_equal(tu_db_count(f->path, "PRAGMA user_version"), latest);
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	store_close(st);
+}
+
+/* The version is read inside every write transaction: set one higher
+ * under an open writer (as tlsrpt upgrade by a newer tlsrpt would), each
+ * kind of write refuses with STORE_E_SCHEMA and stores nothing; set back,
+ * writes go on. */
+static void
+test_schema_changed_under_writer(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct report *r1 = make_report("Org", "r-1", "a.example", 1, 0);
+	struct report *r2 = make_report("Org", "r-2", "a.example", 1, 0);
+	int64_t nrep, nquar;
+	char sql[64];
+
+	assert_int_equal(store_open(f->path, STORE_DURABLE, 1000, &st, &eb), 0);
+	assert_int_equal(put(st, r1, &eb), STORE_STORED);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	         store_schema_latest() + 1);
+	tu_db_exec(f->path, sql);
+	assert_int_equal(put(st, r2, &eb), -1);
+	assert_non_null(strstr(eb.msg, "was upgraded to schema version"));
+	assert_int_equal(store_begin(st, &eb), STORE_E_SCHEMA);
+	assert_int_equal(store_begin_bulk(st, &eb), STORE_E_SCHEMA);
+	assert_int_equal(store_check_writable(st, &eb), STORE_E_SCHEMA);
+	assert_int_equal(store_prune(st, INT64_MAX, 0, &nrep, &nquar, &eb),
+	                 STORE_E_SCHEMA);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
+	                 1);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	         store_schema_latest());
+	tu_db_exec(f->path, sql);
+	assert_int_equal(put(st, r2, &eb), STORE_STORED);
+	store_close(st);
+	report_free(r1);
+	report_free(r2);
+}
+
+/* store_put_input's own transaction returns the kind too. */
+static void
+test_put_returns_schema(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct report *r = make_report("Org", "r-1", "a.example", 1, 0);
+	struct store_item it = {.report = r, .raw = "raw", .rawlen = 3};
+	struct store_meta m = {"test", "src", NULL, NULL, 1767225600};
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	tu_db_exec(f->path, "PRAGMA user_version = 1000");
+	assert_int_equal(store_put_input(st, &it, 1, &m, &eb), STORE_E_SCHEMA);
+	store_close(st);
+	report_free(r);
+}
+
+/* Read-only: queries answer, nothing is written (no write is prepared);
+ * an empty file and a missing one are refused, neither is made. */
+static void
+test_readonly(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct report *r = make_report("Org", "r-1", "a.example", 1, 0);
+	char empty[600];
+	FILE *fp;
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(put(st, r, &eb), STORE_STORED);
+	store_close(st);
+	assert_int_equal(store_open(f->path, STORE_READONLY, 1000, &st, &eb),
+	                 0);
+	assert_int_equal(store_schema_version(st), store_schema_latest());
+	assert_int_equal(put(st, r, &eb), -1);
+	assert_non_null(strstr(eb.msg, "not open for writing"));
+	assert_int_equal(store_check_writable(st, &eb), -1);
+	store_close(st);
+
+	snprintf(empty, sizeof(empty), "%s/empty.db", f->dir);
+	fp = fopen(empty, "w");
+	fclose(fp);
+	assert_int_equal(store_open(empty, STORE_READONLY, 1000, &st, &eb), -1);
+	assert_non_null(strstr(eb.msg, "is empty"));
+	assert_int_equal(
+	    tu_db_count(empty, "SELECT count(*) FROM sqlite_master"), 0);
+	unlink(empty);
+	assert_int_equal(store_open(empty, STORE_READONLY, 1000, &st, &eb), -1);
+	assert_int_equal(access(empty, F_OK), -1);
+	report_free(r);
+}
+
+/* A new database is 0660 less the umask, and its -wal the same (SQLite
+ * alone would make 0644 less the umask: 0640, not group-writable); a
+ * missing directory is STORE_E_NODIR, named. */
+static void
+test_new_file_mode(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	char wal[600], nodir[600];
+	struct stat sb;
+	mode_t old = umask(007);
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(stat(f->path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0660);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0660);
+	store_close(st);
+	umask(old);
+
+	snprintf(nodir, sizeof(nodir), "%s/missing/t.db", f->dir);
+	assert_int_equal(store_open(nodir, 0, 1000, &st, &eb), STORE_E_NODIR);
+	assert_non_null(strstr(eb.msg, "/missing does not exist"));
+	assert_int_equal(store_open(nodir, STORE_READONLY, 1000, &st, &eb),
+	                 STORE_E_NODIR);
+	assert_int_equal(store_exit_status(STORE_E_NODIR), 73);
+	assert_int_equal(store_exit_status(STORE_E_SCHEMA), 78);
+	assert_int_equal(store_exit_status(STORE_E_ACCESS), 77);
+	assert_int_equal(store_exit_status(-1), 1);
+}
+
+/* The backup: a database at the same version with the same reports; a
+ * file already there is refused and left alone. */
+static void
+test_backup(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct report *r = make_report("Org", "r-1", "a.example", 1, 0);
+	char dest[600];
+
+	snprintf(dest, sizeof(dest), "%s/backup.db", f->dir);
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(put(st, r, &eb), STORE_STORED);
+	assert_int_equal(store_backup(st, dest, &eb), 0);
+	assert_int_equal(store_backup(st, dest, &eb), -1);
+	assert_non_null(strstr(eb.msg, "exists already"));
+	store_close(st);
+	assert_int_equal(tu_db_count(dest, "SELECT count(*) FROM report"), 1);
+	assert_int_equal(tu_db_count(dest, "PRAGMA user_version"),
+	                 store_schema_latest());
+	report_free(r);
+}
+
 int
 main(void)
 {
@@ -517,6 +734,16 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_refuses_future_and_garbage,
 	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_upgrade_explicit, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_schema_changed_under_writer,
+	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_put_returns_schema, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_new_file_mode, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
