@@ -5,10 +5,14 @@
  * Paths are walked by source.c, parsed on every core and written in
  * batches by pipeline.c. One line per report: stored and duplicate on
  * stdout, rejected (with the reason) on stderr, then the totals. Exit 0
- * when nothing was rejected, 1 when something was, 64 on a usage error,
- * 75 when the database could not be written (run again later: what was
- * stored comes back as duplicates).
+ * when nothing new was rejected, 1 when something was, 64 on a usage error,
+ * 66 when an input could not be read (an environment error: nothing of it
+ * quarantined), 75 when the database could not be written (run again
+ * later: what was stored comes back as duplicates). An input rejected
+ * before (its bytes in the quarantine already) is no news: with --quiet
+ * it prints nothing, and it never makes the exit status 1 (issue 16 §7).
  */
+#include <sysexits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +35,23 @@ static const char import_help[] =
     "are kept in the quarantine with their reason.\n"
     "\n"
     "Output: 'stored' or 'duplicate', the path, organization and report-id\n"
-    "on stdout, one line per report; 'rejected' with the reason on stderr;\n"
-    "then 'N stored, N duplicate, N rejected'. A report stored already\n"
-    "but sent again with other content is 'duplicate, different content'\n"
-    "(its bytes are quarantined, to compare with 'tlsrpt show KEY').\n"
-    "Exit: 0 nothing rejected, 1 something rejected (the rest is stored),\n"
-    "64 usage error, 75 the database could not be written (try again).\n"
+    "on stdout, one line per report; 'rejected' with the reason on stderr\n"
+    "('rejected-before' when the same bytes are in the quarantine already;\n"
+    "--quiet leaves those out); then 'N stored, N duplicate, N rejected'\n"
+    "(' (N before)', ', N unreadable' when there are). A report stored\n"
+    "already but sent again with other content is 'duplicate, different\n"
+    "content' (its bytes are quarantined, to compare with 'tlsrpt show\n"
+    "KEY'). A file or directory that cannot be read is said on stderr as\n"
+    "'cannot read PATH: REASON' and not quarantined; the rest goes on.\n"
+    "Exit: 0 nothing new rejected, 1 something new rejected (the rest is\n"
+    "stored), 64 usage error, 66 an input could not be read, 75 the\n"
+    "database could not be written (try again).\n"
     "\n"
     "  --channel NAME     recorded with each report (default: import)\n"
     "  -j, --jobs N       parser threads (default: the number of CPUs)\n"
     "  --max-input BYTES  largest input read (default 10485760)\n"
     "  --max-report BYTES largest decompressed report (default 20971520)\n"
-    "  -q, --quiet        print only the totals and rejections\n"
+    "  -q, --quiet        print only the totals and new rejections\n"
     "  -v, --verbose      also print each report's warnings, one line each\n"
     "                     under its report: 'warning', the path, the text\n"
     "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
@@ -54,8 +63,9 @@ struct import {
 	struct ingest_hints hints;
 	struct ingest_limits limits;
 	int quiet, verbose, progress;
-	size_t n[4]; /* by enum ingest_status */
-	size_t unreadable;
+	size_t n[4];       /* by enum ingest_status */
+	size_t unreadable; /* inputs that could not be read */
+	size_t again;      /* rejected before: already in the quarantine */
 	time_t last_progress, started;
 };
 
@@ -113,6 +123,16 @@ on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
 			print_warnings(name, o->warnings);
 		break;
 	case INGEST_REJECTED:
+		if (o->again) {
+			im->again++;
+			if (!im->quiet)
+				print_line(stderr,
+				           (const char *[]){"rejected-before",
+				                            name, o->reason},
+				           3);
+			break;
+		}
+		/* FALLTHROUGH */
 	case INGEST_TEMPFAIL:
 		print_line(stderr,
 		           (const char *[]){o->status == INGEST_REJECTED
@@ -138,13 +158,14 @@ on_unreadable(void *arg, const char *name, const char *reason)
 {
 	struct import *im = arg;
 
-	char *r = NULL;
-
+	/* Not a bad report but the environment (permissions, a missing
+	 * path): said as such, never quarantined, exit 66 (issue 16 §8). */
 	im->unreadable++;
-	if (asprintf(&r, "cannot read: %s", reason) < 0)
-		r = NULL;
-	print_line(stderr, (const char *[]){"rejected", name, r}, 3);
-	free(r);
+	fputs("tlsrpt import: cannot read ", stderr);
+	output_escape_fputs(name, stderr);
+	fputs(": ", stderr);
+	output_escape_fputs(reason, stderr);
+	fputc('\n', stderr);
 }
 
 static int
@@ -265,8 +286,13 @@ cmd_import(struct cli *c, int argc, char **argv)
 	store_close(st);
 	if (im.progress)
 		fputs("\r\033[K", stderr);
-	printf("%zu stored, %zu duplicate, %zu rejected\n", im.n[INGEST_STORED],
-	       im.n[INGEST_DUPLICATE], im.n[INGEST_REJECTED] + im.unreadable);
+	printf("%zu stored, %zu duplicate, %zu rejected", im.n[INGEST_STORED],
+	       im.n[INGEST_DUPLICATE], im.n[INGEST_REJECTED]);
+	if (im.again > 0)
+		printf(" (%zu before)", im.again);
+	if (im.unreadable > 0)
+		printf(", %zu unreadable", im.unreadable);
+	putchar('\n');
 	if (failed) {
 		fprintf(stderr,
 		        "tlsrpt import: stopped: %s; what was not "
@@ -274,5 +300,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 		        eb.msg[0] ? eb.msg : "out of memory");
 		return EXIT_TEMPFAIL;
 	}
-	return im.n[INGEST_REJECTED] + im.unreadable > 0 ? EXIT_REJECTED : 0;
+	if (im.unreadable > 0)
+		return EX_NOINPUT;
+	return im.n[INGEST_REJECTED] > im.again ? EXIT_REJECTED : 0;
 }

@@ -397,6 +397,7 @@ note_outcome(struct ingest_input *in, size_t i, const struct store_item *si)
 {
 	struct ingest_outcome *o = &in->outcomes[i];
 
+	o->again = si->again;
 	if (si->report == NULL) {
 		/* A rejected input: the quarantine may have had no room. */
 		if (si->result == STORE_NOT_KEPT)

@@ -72,6 +72,9 @@ struct ingest_outcome {
 	 * report's key. */
 	int different;
 	int64_t key; /* stored and duplicate: the stored report's number */
+	/* INGEST_REJECTED: the same bytes were in the quarantine already,
+	 * rejected before (a cron import of the same mailbox). */
+	int again;
 };
 
 /* Whether bytes are one report as RFC 8460 §5.4 posts it (gzip, or JSON

@@ -45,7 +45,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         " VALUES (?1, ?1, 1, ?2, ?3, ?4, ?5, ?6, tlsrpt_sha256(?6))"
         " ON CONFLICT (digest) DO UPDATE SET count = count + 1,"
         " last_seen = max(last_seen, excluded.last_seen),"
-        " reason = excluded.reason",
+        " reason = excluded.reason RETURNING count",
     [ST_FIND_REPORT] = "SELECT id, digest FROM report WHERE"
                        " coalesce(org_key, organization) = ?1"
                        " AND report_id = ?2",
@@ -561,16 +561,19 @@ quarantine_room(struct store *st, size_t rawlen, struct errbuf *eb)
 
 /* Into the quarantine: a new row, or one more arrival of the same bytes.
  * *kept is set to 0 when the bytes are new and the quarantine is full:
- * then nothing is added (the oldest evidence stays; SECURITY.md). */
+ * then nothing is added (the oldest evidence stays; SECURITY.md). *again
+ * is set to 1 when the same bytes were there already (a cron import of
+ * the same mailbox: issue 16 §7). */
 static int
 put_quarantine(struct store *st, const void *raw, size_t rawlen,
                const char *reason, const struct store_meta *m, int *kept,
-               struct errbuf *eb)
+               int *again, struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_INSERT_QUARANTINE];
-	int room = quarantine_room(st, rawlen, eb);
+	int room = quarantine_room(st, rawlen, eb), rc;
 
 	*kept = 1;
+	*again = 0;
 	if (room < 0)
 		return -1;
 	if (room == 0) {
@@ -581,7 +584,7 @@ put_quarantine(struct store *st, const void *raw, size_t rawlen,
 		                    SQLITE_STATIC);
 		if (step(st, ST_QUARANTINE_AGAIN, eb) != 0)
 			return -1;
-		*kept = sqlite3_changes(st->db) > 0;
+		*kept = *again = sqlite3_changes(st->db) > 0;
 		return 0;
 	}
 
@@ -591,7 +594,16 @@ put_quarantine(struct store *st, const void *raw, size_t rawlen,
 	bind_text(s, 4, m->submitter);
 	bind_text(s, 5, reason ? reason : "rejected");
 	sqlite3_bind_blob64(s, 6, raw ? raw : "", rawlen, SQLITE_STATIC);
-	return step(st, ST_INSERT_QUARANTINE, eb);
+	/* One row back (RETURNING count): above 1, the bytes were there. */
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		*again = sqlite3_column_int64(s, 0) > 1;
+		rc = sqlite3_step(s);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return store_error(st, eb, "write");
+	return 0;
 }
 
 /* A report whose identity is stored already: a plain duplicate when its
@@ -628,7 +640,8 @@ put_duplicate(struct store *st, struct store_item *it,
 	         "duplicate, different content: organization %.100s "
 	         "report-id %.100s (stored as report %lld)",
 	         r->organization, r->report_id, (long long)it->key);
-	return put_quarantine(st, it->raw, it->rawlen, it->note, m, &same, eb);
+	return put_quarantine(st, it->raw, it->rawlen, it->note, m, &same,
+	                      &it->again, eb);
 }
 
 static int
@@ -814,7 +827,8 @@ reject_report(struct store *st, struct store_item *it,
 		return -1;
 	it->result = STORE_REJECTED;
 	it->key = 0;
-	if (put_quarantine(st, it->raw, it->rawlen, it->note, m, &kept, eb))
+	if (put_quarantine(st, it->raw, it->rawlen, it->note, m, &kept,
+	                   &it->again, eb))
 		return -1;
 	if (!kept)
 		not_kept(it);
@@ -835,10 +849,15 @@ store_put_input(struct store *st, struct store_item *items, size_t nitems,
 
 		it->result = STORE_STORED;
 		st->put_rid = 0;
-		if (it->report ? put_report(st, it, meta, eb) != 0 &&
-		                     reject_report(st, it, meta, eb) != 0
-		               : put_quarantine(st, it->raw, it->rawlen,
-		                                it->reason, meta, &kept, eb))
+		if (it->report != NULL)
+			ret = put_report(st, it, meta, eb) != 0
+			          ? reject_report(st, it, meta, eb)
+			          : 0;
+		else
+			ret =
+			    put_quarantine(st, it->raw, it->rawlen, it->reason,
+			                   meta, &kept, &it->again, eb);
+		if (ret != 0)
 			goto fail;
 		if (it->report == NULL && !kept)
 			not_kept(it);

@@ -153,7 +153,10 @@ struct store_item {
 	/* The SHA-256 (HASH_SHA256_LEN bytes) of the report's JSON as
 	 * inflated, or NULL: then a duplicate is never told different. */
 	const unsigned char *digest;
-	int64_t key;               /* out: the stored report's number */
+	int64_t key; /* out: the stored report's number */
+	/* out: the bytes it quarantined were in the quarantine already (the
+	 * same input rejected before: its count went up, nothing new). */
+	int again;
 	char note[STORE_NOTE_MAX]; /* out: the reason of STORE_DIFFERENT,
 	                            * _REJECTED and _NOT_KEPT */
 };

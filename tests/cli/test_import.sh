@@ -85,8 +85,8 @@ check "unknown option: exit 64" 64 "$(cat "$work/badopt.rc")"
 # 8. Missing paths are reported and the rest still imported.
 report "Org C" c-1 six.example 1 0 >"$work/c.json"
 run missing "$work/nope.json" "$work/c.json"
-check "missing path: exit 1" 1 "$(cat "$work/missing.rc")"
-check "missing path: the rest stored" "1 stored, 0 duplicate, 1 rejected" "$(tail -n 1 "$work/missing.out")"
+check "missing path: exit 66 (an input not read)" 66 "$(cat "$work/missing.rc")"
+check "missing path: the rest stored" "1 stored, 0 duplicate, 0 rejected, 1 unreadable" "$(tail -n 1 "$work/missing.out")"
 
 # 9. The database cannot be written: 75, and nothing is half-stored.
 db_saved=$db

@@ -35,8 +35,10 @@ run first "$work/in"
 run second "$work/in"
 run third "$work/in"
 check "first import: 1 stored, 4 rejected" "1 stored, 0 duplicate, 4 rejected" "$(tail -n 1 "$work/first.out")"
-check "third import: the report a duplicate, 4 rejected again" "0 stored, 1 duplicate, 4 rejected" "$(tail -n 1 "$work/third.out")"
-check "third import: exit 1 (something rejected)" 1 "$(cat "$work/third.rc")"
+check "first import: exit 1 (something new rejected)" 1 "$(cat "$work/first.rc")"
+check "third import: the report a duplicate, 4 rejected, all before" "0 stored, 1 duplicate, 4 rejected (4 before)" "$(tail -n 1 "$work/third.out")"
+check "third import: each named rejected-before" 4 "$(grep -c '^rejected-before' "$work/third.err")"
+check "third import: exit 0 (nothing new rejected)" 0 "$(cat "$work/third.rc")"
 check "quarantine: 4 rows, not 12" 4 "$(sqlite3 "$db" 'SELECT count(*) FROM quarantine')"
 q quarantine --format json >"$work/list.json"
 check "quarantine list: each input seen 3 times" "3 3 3 3" \
@@ -121,5 +123,60 @@ sed -n 's/^warning	[^	]*	//p' "$work/want" >"$work/want.show"
 cmp -s "$work/want.show" "$work/show.out" && ok "show --warnings: the same four lines" ||
 	{ not_ok "show --warnings: the same four lines"; sed 's/^/#   /' "$work/show.out"; }
 check "show --warnings of a report without: nothing, exit 0" "|0" "$(q show q-1 --warnings)|$?"
+
+# 4. The hourly cron import with --quiet (issue 16 §7): a Maildir with a
+#    report and a mail that holds none. First run: the mail is new, its
+#    one 'rejected' line printed, exit 1. Second run: the same bytes are
+#    in the quarantine, nothing printed but the totals "0 stored, 1
+#    duplicate, 1 rejected (1 before)", exit 0 (cron mails nothing).
+#    Third run, one new bad mail beside: only its line, exit 1.
+db="$work/cron.db"
+md="$work/cron-md"
+mkdir -p "$md/cur" "$md/new" "$md/tmp"
+report "Org C" c-1 c.example 5 0 >"$md/new/1.eml"
+printf 'From: a@b.example\nSubject: hello\n\nno report here\n' >"$md/new/2.eml"
+run cron1 --quiet "$md"
+run cron2 --quiet "$md"
+printf 'From: a@b.example\nSubject: other\n\nnone here either\n' >"$md/new/3.eml"
+run cron3 --quiet "$md"
+check "cron 1: one rejected line" 1 "$(grep -c '^rejected	' "$work/cron1.err")"
+check "cron 1: exit 1" 1 "$(cat "$work/cron1.rc")"
+check "cron 2: nothing on stderr" "" "$(cat "$work/cron2.err")"
+check "cron 2: the totals" "0 stored, 1 duplicate, 1 rejected (1 before)" "$(cat "$work/cron2.out")"
+check "cron 2: exit 0" 0 "$(cat "$work/cron2.rc")"
+check "cron 3: only the new mail's line" "rejected	$md/new/3.eml" "$(cut -f1,2 "$work/cron3.err")"
+check "cron 3: exit 1" 1 "$(cat "$work/cron3.rc")"
+check "cron 3: the totals" "0 stored, 1 duplicate, 2 rejected (1 before)" "$(cat "$work/cron3.out")"
+
+# 5. What cannot be read is the environment, not a bad report (issue 16
+#    §8): a Maildir folder of mode 0700 and a file of mode 0000, owned by
+#    root, read by the unprivileged user nobody (root reads everything).
+#    Each is said as "cannot read PATH: Permission denied", counted as
+#    unreadable (not rejected), nothing quarantined, the readable report
+#    stored, exit 66.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	u="$work/unread"
+	mkdir -p "$u/md/cur" "$u/md/new" "$u/md/tmp" "$u/db"
+	report "Org U" u-1 u.example 5 0 >"$u/ok.json"
+	report "Org U" u-2 u.example 5 0 >"$u/secret.json"
+	report "Org U" u-3 u.example 5 0 >"$u/md/new/1.eml"
+	chmod 0000 "$u/secret.json"
+	chmod 0700 "$u/md"
+	chmod 0755 "$work" "$u"
+	chown nobody "$u/db" "$u/ok.json"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$TLSRPT" --db "$u/db/u.db" import "$u/ok.json" "$u/secret.json" "$u/md" \
+		>"$work/unread.out" 2>"$work/unread.err"
+	check "unreadable: exit 66" 66 "$?"
+	check "unreadable: the totals" "1 stored, 0 duplicate, 0 rejected, 2 unreadable" "$(tail -n 1 "$work/unread.out")"
+	check "unreadable: the file named with its reason" 1 \
+		"$(grep -cx "tlsrpt import: cannot read $u/secret.json: Permission denied" "$work/unread.err")"
+	check "unreadable: the Maildir named" 1 "$(grep -c "^tlsrpt import: cannot read $u/md.*Permission denied" "$work/unread.err")"
+	check "unreadable: no 'rejected' line" 0 "$(grep -c '^rejected' "$work/unread.err")"
+	check "unreadable: nothing quarantined" 0 \
+		"$("$TLSRPT" --db "$u/db/u.db" quarantine list --format json | json 'len(d)')"
+else
+	echo "# skipped: unreadable inputs need root (to read as nobody) and setpriv"
+fi
 
 finish
