@@ -14,18 +14,73 @@
 #include "optnum.h"
 
 static const char prune_help[] =
-    "Usage: tlsrpt prune --older-than DAYS [OPTIONS]\n"
+    "Usage: tlsrpt prune --older-than AGE [OPTIONS]\n"
     "\n"
-    "Deletes the reports that start more than DAYS days ago and the\n"
-    "quarantined inputs last seen more than DAYS days ago, in one\n"
-    "transaction, and says how many. Exit 75 when the database could not\n"
-    "be written (nothing was deleted).\n"
+    "Deletes the reports that start before AGE and the quarantined inputs\n"
+    "last seen before it, in one transaction, and says how many. Exit 75\n"
+    "when the database could not be written (nothing was deleted).\n"
     "\n"
-    "  --older-than DAYS  the age limit, 1 to 36500 days (required)\n"
-    "  -n, --dry-run      count what would go, delete nothing\n"
+    "  --older-than AGE   the age limit (required): 90d, 12w, 6m back from\n"
+    "                     now, as --since takes them, or a date YYYY-MM-DD\n"
+    "                     (UTC); a bare number is days; at least one day\n"
+    "  --vacuum           then give the freed pages back to the file\n"
+    "                     system (SQLite's VACUUM, which needs free space\n"
+    "                     for a copy of the database) and print the bytes\n"
+    "                     of the file before and after\n"
+    "  -n, --dry-run      count what would go, delete nothing (no vacuum)\n"
     "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
     ")\n"
     "  --busy-timeout MS  wait this long for other writers (default 10000)\n";
+
+/* --older-than: what --since takes (cli_parse_when), or a bare number of
+ * days as before 90d was taken; at least a day back, so that no slip
+ * (0d, today's date) empties the database. */
+static int
+older_than(const char *s, time_t now, int64_t *before)
+{
+	struct errbuf eb = {""};
+	char days[32];
+	const char *v = s;
+	size_t n = strspn(s, "0123456789");
+
+	if (n > 0 && s[n] == '\0' && n < sizeof(days) - 1) {
+		snprintf(days, sizeof(days), "%sd", s);
+		v = days;
+	}
+	if (cli_parse_when(v, 0, now, before, &eb) != 0)
+		return cli_usage_error("prune", "--older-than: %s", eb.msg);
+	if (*before > (int64_t)now - 86400)
+		return cli_usage_error("prune",
+		                       "--older-than: at least one day back "
+		                       "(1d), got '%s'",
+		                       s);
+	return 0;
+}
+
+/* Runs the vacuum after a prune and says what it gave back: 0, or
+ * EXIT_TEMPFAIL. */
+static int
+prune_vacuum(struct store *st)
+{
+	struct errbuf eb = {""};
+	int64_t before, after;
+	int held;
+
+	if (store_vacuum(st, &before, &after, &held, &eb) != 0) {
+		fprintf(stderr,
+		        "tlsrpt prune: the reports were pruned, but the "
+		        "vacuum failed: %s; run 'tlsrpt prune --older-than "
+		        "AGE --vacuum' again when there is room\n",
+		        eb.msg);
+		return EXIT_TEMPFAIL;
+	}
+	printf("vacuumed: %lld bytes before, %lld after%s\n", (long long)before,
+	       (long long)after,
+	       held ? " (a reader holds the WAL: it shrinks at the next "
+	              "checkpoint)"
+	            : "");
+	return 0;
+}
 
 int
 cmd_prune(struct cli *c, int argc, char **argv)
@@ -34,28 +89,27 @@ cmd_prune(struct cli *c, int argc, char **argv)
 	    CLI_COMMON_OPTIONS,
 	    {"older-than", required_argument, NULL, 'o'},
 	    {"dry-run", no_argument, NULL, 'n'},
+	    {"vacuum", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	struct store *st;
 	struct errbuf eb = {""};
-	int64_t before, nrep, nquar;
-	uint64_t days = 0;
+	int64_t before = 0, nrep, nquar;
 	char when[32];
-	int opt, r, dry = 0;
+	int opt, r, dry = 0, vacuum = 0, given = 0;
 
 	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
-	while ((opt = getopt_long(argc, argv, "hn", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argv[0], argc, argv, "hn", opts)) != -1) {
 		if (opt == 'h')
 			return fputs(prune_help, stdout), 0;
 		if (opt == 'n')
 			dry = 1;
+		else if (opt == 'V')
+			vacuum = 1;
 		else if (opt == 'o') {
-			if (optnum_parse(optarg, 1, 36500, &days) != 0)
-				return cli_usage_error(argv[0],
-				                       "--older-than: expected "
-				                       "1 to 36500 days, got "
-				                       "'%s'",
-				                       optarg);
+			if (older_than(optarg, c->now, &before) != 0)
+				return EXIT_USAGE;
+			given = 1;
 		} else if ((r = cli_common_option(c, opt, optarg)) <= 0)
 			return r < 0
 			           ? EXIT_USAGE
@@ -64,15 +118,13 @@ cmd_prune(struct cli *c, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(argv[0], "unexpected argument '%s'",
 		                       argv[optind]);
-	if (days == 0)
-		return cli_usage_error(argv[0],
-		                       "--older-than DAYS is required");
+	if (!given)
+		return cli_usage_error(argv[0], "--older-than AGE is required");
 	if ((st = cli_open(c, argv[0], CLI_WRITE, &r)) == NULL)
 		return r;
-	before = (int64_t)c->now - (int64_t)days * 86400;
 	r = store_prune(st, before, dry, &nrep, &nquar, &eb);
-	store_close(st);
 	if (r != 0) {
+		store_close(st);
 		fprintf(stderr, "tlsrpt prune: %s; nothing was deleted\n",
 		        eb.msg);
 		return EXIT_TEMPFAIL;
@@ -81,12 +133,15 @@ cmd_prune(struct cli *c, int argc, char **argv)
 	printf("%s %lld reports and %lld quarantined inputs older than %s\n",
 	       dry ? "would prune" : "pruned", (long long)nrep,
 	       (long long)nquar, when);
-	return 0;
+	r = vacuum && !dry ? prune_vacuum(st) : 0;
+	store_close(st);
+	return r;
 }
 
 static const char quarantine_help[] =
     "Usage: tlsrpt quarantine [list] [OPTIONS]\n"
     "       tlsrpt quarantine show KEY\n"
+    "       tlsrpt quarantine delete KEY\n"
     "       tlsrpt quarantine retry [OPTIONS]\n"
     "\n"
     "Inputs that were rejected, kept with the reason so that nothing is\n"
@@ -97,6 +152,9 @@ static const char quarantine_help[] =
     "  list   (the default) key, first and last seen, count, channel,\n"
     "         source, submitter, size and reason, first seen first\n"
     "  show   the bytes of one input, decompressed when gzip\n"
+    "  delete removes one input, by the KEY that list shows (exit 1 when\n"
+    "         there is none, 75 when the database could not be written);\n"
+    "         the same bytes rejected again make a new row\n"
     "  retry  runs each input through the current parser again: the\n"
     "         reports it now accepts are stored and the input leaves the\n"
     "         quarantine; one still rejected stays, with today's reason.\n"
@@ -113,16 +171,18 @@ static const char quarantine_help[] =
     "  --format, --limit, --db\n"
     "                     as in 'tlsrpt summary --help'\n";
 
+/* In a narrow table the key, when last seen, the count and the reason
+ * (wrapping) stay; where the input came from goes first (struct column). */
 static const struct column quarantine_cols[] = {
-    {"key", "KEY", COL_INT},
-    {"first_seen", "FIRST SEEN", COL_TEXT},
-    {"last_seen", "LAST SEEN", COL_TEXT},
-    {"count", "COUNT", COL_INT},
-    {"channel", "CHANNEL", COL_TEXT},
-    {"source", "SOURCE", COL_TEXT},
-    {"submitter", "SUBMITTER", COL_TEXT},
-    {"bytes", "BYTES", COL_INT},
-    {"reason", "REASON", COL_TEXT},
+    {"key", "KEY", COL_INT, 0, 0},
+    {"first_seen", "FIRST SEEN", COL_TEXT, 4, 0},
+    {"last_seen", "LAST SEEN", COL_TEXT, 0, 0},
+    {"count", "COUNT", COL_INT, 1, 0},
+    {"channel", "CHANNEL", COL_TEXT, 5, 0},
+    {"source", "SOURCE", COL_TEXT, 3, 0},
+    {"submitter", "SUBMITTER", COL_TEXT, 6, 0},
+    {"bytes", "BYTES", COL_INT, 7, 0},
+    {"reason", "REASON", COL_TEXT, 0, 20},
 };
 #define NQUARANTINE_COLS (sizeof(quarantine_cols) / sizeof(quarantine_cols[0]))
 
@@ -348,34 +408,67 @@ take_all(void *arg, int opt, const char *optarg)
 	return 0;
 }
 
-/* Parses the options of a quarantine action; -1 to go on, else an exit
- * code. */
+/* Parses the options of a quarantine action (argv[1], unless the first
+ * argument is an option: then list); -1 to go on, else an exit code. */
 static int
-quarantine_args(struct cli *c, struct query_opts *q, struct retry *rt,
-                const char *action, int argc, char **argv, uint64_t *key)
+quarantine_args(struct cli *c, struct query_opts *q, struct retry *rt, int argc,
+                char **argv, const char **action, uint64_t *key)
 {
-	int ret;
+	int named = argc > 1 && argv[1][0] != '-', ret, haskey;
 
-	if (strcmp(action, "list") != 0 && strcmp(action, "retry") != 0 &&
-	    strcmp(action, "show") != 0)
+	*action = named ? argv[1] : "list";
+	if (strcmp(*action, "list") != 0 && strcmp(*action, "retry") != 0 &&
+	    strcmp(*action, "show") != 0 && strcmp(*action, "delete") != 0)
 		return cli_usage_error("quarantine",
-		                       "unknown action '%s' (list, show or "
-		                       "retry)",
-		                       action);
-	q->max_args = strcmp(action, "show") == 0 ? 1 : 0;
+		                       "unknown action '%s' (list, show, "
+		                       "delete or retry)",
+		                       *action);
+	haskey = strcmp(*action, "show") == 0 || strcmp(*action, "delete") == 0;
+	/* The action stays in argv, so that messages name the command; GNU
+	 * getopt moves it, and the KEY, after the options. */
+	q->max_args = named + haskey;
 	if ((ret = query_parse_args(c, q, argc, argv, quarantine_help,
-	                            retry_opts, take_all, rt)) >= 0)
+	                            strcmp(*action, "retry") == 0 ? retry_opts
+	                                                          : NULL,
+	                            take_all, rt)) >= 0)
 		return ret;
 	if (q->filter.ndomains || q->filter.organization)
 		return cli_usage_error("quarantine",
 		                       "--domain and --org do not apply: a "
 		                       "rejected input has none that can be "
 		                       "trusted");
-	if (q->max_args &&
-	    (q->nargs != 1 || optnum_parse(q->args[0], 1, INT64_MAX, key) != 0))
+	if (haskey &&
+	    (q->nargs != 2 || optnum_parse(q->args[1], 1, INT64_MAX, key) != 0))
 		return cli_usage_error("quarantine",
-		                       "show: give one KEY, as listed");
+		                       "%s: give one KEY, a number as "
+		                       "'tlsrpt quarantine list' shows",
+		                       *action);
 	return -1;
+}
+
+/* Deletes one quarantined input: 0, 1 when there is none of that key,
+ * EXIT_TEMPFAIL when the database could not be written. */
+static int
+quarantine_delete(struct store *st, uint64_t key)
+{
+	struct errbuf eb = {""};
+	int r = store_quarantine_remove(st, (int64_t)key, &eb);
+
+	if (r < 0) {
+		fprintf(stderr,
+		        "tlsrpt quarantine delete: %s; nothing was deleted\n",
+		        eb.msg);
+		return EXIT_TEMPFAIL;
+	}
+	if (r == 0) {
+		fprintf(stderr,
+		        "tlsrpt quarantine delete: no quarantined input %llu "
+		        "('tlsrpt quarantine list' shows the keys)\n",
+		        (unsigned long long)key);
+		return 1;
+	}
+	printf("deleted quarantined input %llu\n", (unsigned long long)key);
+	return 0;
 }
 
 int
@@ -387,16 +480,11 @@ cmd_quarantine(struct cli *c, int argc, char **argv)
 	struct store *st = NULL;
 	struct table *t = NULL;
 	struct errbuf eb = {""};
-	uint64_t key;
+	uint64_t key = 0;
 	int ret;
 
-	if (argc > 1 && argv[1][0] != '-') {
-		action = argv[1];
-		argv++;
-		argc--;
-	}
 	query_opts_init(&q);
-	if ((ret = quarantine_args(c, &q, &rt, action, argc, argv, &key)) >= 0)
+	if ((ret = quarantine_args(c, &q, &rt, argc, argv, &action, &key)) >= 0)
 		goto out;
 	ret = 1;
 	if ((st = cli_open(c, "quarantine",
@@ -405,7 +493,9 @@ cmd_quarantine(struct cli *c, int argc, char **argv)
 	                       : CLI_READ,
 	                   &ret)) == NULL)
 		goto out;
-	if (strcmp(action, "retry") == 0) {
+	if (strcmp(action, "delete") == 0) {
+		ret = quarantine_delete(st, key);
+	} else if (strcmp(action, "retry") == 0) {
 		ret = quarantine_retry(st, &q, &rt);
 	} else if (strcmp(action, "show") == 0) {
 		if (store_quarantine(st, NULL, (int64_t)key, 1, quarantine_show,

@@ -1,6 +1,7 @@
 /*
  * cli.c - option handling shared by the tlsrpt subcommands.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +49,8 @@ cli_common_option(struct cli *c, int opt, const char *arg)
 	uint64_t v;
 
 	switch (opt) {
+	case CLI_OPT_BAD:
+		return -1;
 	case CLI_OPT_DB:
 		c->db = arg;
 		return 1;
@@ -66,6 +69,68 @@ cli_common_option(struct cli *c, int opt, const char *arg)
 		return 1;
 	}
 	return 0;
+}
+
+/* How many long options start with the n bytes of name; *one is the
+ * option of that name, else the last that starts so. */
+static int
+long_matches(const struct option *opts, const char *name, size_t n,
+             const struct option **one)
+{
+	int k = 0;
+
+	*one = NULL;
+	for (; opts->name != NULL; opts++) {
+		if (strncmp(opts->name, name, n) != 0)
+			continue;
+		if (opts->name[n] == '\0')
+			return *one = opts, 1;
+		*one = opts;
+		k++;
+	}
+	return k;
+}
+
+int
+cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+           const struct option *longopts)
+{
+	const struct option *o = NULL;
+	char sopts[64];
+	const char *arg, *eq;
+	int opt, plus = shortopts[0] == '+', k = 0;
+	size_t n = 0;
+
+	/* ':' first (after a '+'): a missing value returns ':', not '?'. */
+	snprintf(sopts, sizeof(sopts), "%s:%s", plus ? "+" : "",
+	         shortopts + plus);
+	opterr = 0;
+	opt = getopt_long(argc, argv, sopts, longopts, NULL);
+	if (opt != '?' && opt != ':')
+		return opt;
+	/* A long option has moved optind past itself (optopt: 0 when it is
+	 * unknown, else its val); a short one is known by optopt. */
+	arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	if (strncmp(arg, "--", 2) == 0) {
+		n = (eq = strchr(arg, '=')) != NULL ? (size_t)(eq - arg)
+		                                    : strlen(arg);
+		k = long_matches(longopts, arg + 2, n - 2, &o);
+	}
+	if (optopt == 0 && k > 1)
+		cli_usage_error(cmd, "option '%.*s' is ambiguous", (int)n, arg);
+	else if (optopt == 0)
+		cli_usage_error(cmd, "unknown option '%.*s'", (int)n, arg);
+	else if (k != 1 || o->val != optopt)
+		cli_usage_error(cmd,
+		                opt == ':' ? "option '-%c' needs a value"
+		                           : "unknown option '-%c'",
+		                optopt);
+	else
+		cli_usage_error(cmd,
+		                opt == ':' ? "option '--%s' needs a value"
+		                           : "option '--%s' takes no value",
+		                o->name);
+	return CLI_OPT_BAD;
 }
 
 /* Goes back n months from the UTC day of now, keeping the day of month
@@ -140,9 +205,13 @@ query_opts_init(struct query_opts *q)
 void
 query_opts_free(struct query_opts *q)
 {
+	size_t i;
+
 	while (q->ndomains > 0)
 		free((char *)q->domains[--q->ndomains]);
 	free(q->domains);
+	for (i = 0; i < sizeof(q->details) / sizeof(q->details[0]); i++)
+		free(q->details[i]);
 }
 
 /* Keeps a --domain value as the store keeps domains (DESIGN.md
@@ -169,6 +238,56 @@ add_domain(struct query_opts *q, const char *d)
 	q->filter.domains = q->domains;
 	q->filter.ndomains = q->ndomains;
 	return 0;
+}
+
+/* A failure filter's value as the store keeps it (DESIGN.md "Normalized
+ * values"): "(none)" is the missing value, "", hostnames lower case
+ * without a trailing dot, IP addresses in RFC 5952 form, an IPv4-mapped
+ * IPv6 address as IPv4. Returns a malloc'd string, or NULL. */
+static char *
+detail_normalized(int opt, const char *v)
+{
+	unsigned char bin[16];
+	char text[INET6_ADDRSTRLEN];
+	size_t n = strlen(v), i;
+	char *out;
+
+	if (strcmp(v, TABLE_NONE) == 0)
+		return strdup("");
+	if ((opt == CLI_OPT_MTA || opt == CLI_OPT_IP) &&
+	    inet_pton(AF_INET6, v, bin) == 1) {
+		if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin))
+			inet_ntop(AF_INET, bin + 12, text, sizeof(text));
+		else
+			inet_ntop(AF_INET6, bin, text, sizeof(text));
+		return strdup(text);
+	}
+	if (opt != CLI_OPT_MX)
+		return strdup(v);
+	if (n > 1 && v[n - 1] == '.')
+		n--;
+	if ((out = strndup(v, n)) != NULL)
+		for (i = 0; out[i] != '\0'; i++)
+			if (out[i] >= 'A' && out[i] <= 'Z')
+				out[i] = (char)(out[i] - 'A' + 'a');
+	return out;
+}
+
+/* Sets a failure filter (CLI_FAILURE_FILTERS): 1, or -1. */
+static int
+failure_filter(struct query_opts *q, int opt, const char *arg)
+{
+	const char **field[] = {&q->filter.policy_mode, &q->filter.result_type,
+	                        &q->filter.sending_mta_ip,
+	                        &q->filter.receiving_mx_hostname,
+	                        &q->filter.receiving_ip};
+	size_t i = (size_t)(opt - CLI_OPT_MODE);
+
+	free(q->details[i]);
+	if ((q->details[i] = detail_normalized(opt, arg)) == NULL)
+		return -1;
+	*field[i] = q->details[i];
+	return 1;
 }
 
 int
@@ -208,6 +327,12 @@ query_option(struct query_opts *q, const struct cli *c, const char *cmd,
 	case CLI_OPT_CSV_RAW:
 		q->csv_raw = 1;
 		return 1;
+	case CLI_OPT_MODE:
+	case CLI_OPT_TYPE:
+	case CLI_OPT_MTA:
+	case CLI_OPT_MX:
+	case CLI_OPT_IP:
+		return failure_filter(q, opt, arg);
 	case CLI_OPT_LIMIT:
 		if (optnum_parse(arg, 1, 100000000, &v) != 0) {
 			cli_usage_error(cmd,
@@ -338,7 +463,7 @@ query_parse_args(struct cli *c, struct query_opts *q, int argc, char **argv,
 			opts[n++] = extra[i];
 	opts[n] = (struct option){NULL, 0, NULL, 0};
 	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argv[0], argc, argv, "h", opts)) != -1) {
 		if (opt == 'h') {
 			fputs(help, stdout);
 			return 0;

@@ -41,8 +41,18 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Handles an option common to all commands (--db, --busy-timeout);
- * returns 1 when it was one, 0 when not, -1 on a bad value. */
+ * returns 1 when it was one, 0 when not, -1 on a bad value (after
+ * printing why; CLI_OPT_BAD, from cli_getopt, is always one). */
 int cli_common_option(struct cli *c, int opt, const char *arg);
+
+/* getopt_long without getopt's own messages: an unknown option, a missing
+ * value or a value given to an option that takes none is told in one line
+ * naming the option, plus the hint to --help (cli_usage_error; cmd NULL
+ * for the global options), and returned as CLI_OPT_BAD, which
+ * cli_common_option takes as a bad value (exit EXIT_USAGE). */
+#define CLI_OPT_BAD 999
+int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+               const struct option *longopts);
 
 #define CLI_OPT_DB           1000
 #define CLI_OPT_BUSY_TIMEOUT 1001
@@ -71,6 +81,7 @@ struct query_opts {
 	int max_args; /* positional arguments the command takes */
 	char **args;  /* out: them */
 	int nargs;
+	char *details[5]; /* the failure filters' values, normalized */
 };
 
 #define CLI_OPT_SINCE   1100
@@ -91,6 +102,38 @@ struct query_opts {
 		"limit", required_argument, NULL, CLI_OPT_LIMIT                \
 	}
 
+/*
+ * The filters on failure details that `failures` and `reports` share, one
+ * for each --by key but the domain and organization (--domain, --org) and
+ * the day (--since D --until D), so that a row of `failures` names the
+ * reports behind it. Commands that take them list CLI_FAILURE_FILTERS
+ * among query_parse_args's extra options; query_option sets them. A
+ * value of "" or "(none)" matches a detail without that field; --mx is
+ * matched as the store keeps hostnames (lower case, no trailing dot),
+ * --mta and --ip as it keeps addresses (RFC 5952).
+ */
+#define CLI_OPT_MODE 1107
+#define CLI_OPT_TYPE 1108
+#define CLI_OPT_MTA  1109
+#define CLI_OPT_MX   1110
+#define CLI_OPT_IP   1111
+#define CLI_FAILURE_FILTERS                                                    \
+	{"mode", required_argument, NULL, CLI_OPT_MODE},                       \
+	    {"type", required_argument, NULL, CLI_OPT_TYPE},                   \
+	    {"mta", required_argument, NULL, CLI_OPT_MTA},                     \
+	    {"mx", required_argument, NULL, CLI_OPT_MX},                       \
+	{                                                                      \
+		"ip", required_argument, NULL, CLI_OPT_IP                      \
+	}
+#define CLI_FAILURE_FILTERS_HELP                                               \
+	"  --mode M           only failures under policies of mode M\n"        \
+	"                     (testing, enforce, none)\n"                      \
+	"  --type T           only result type T (certificate-expired, ...)\n" \
+	"  --mta IP           only failures from sending MTA IP\n"             \
+	"  --mx HOST          only failures at receiving MX HOST\n"            \
+	"  --ip IP            only failures at receiving IP\n"                 \
+	"                     ('' or (none): a failure without that field)\n"
+
 /* Sets defaults: everything, table on a terminal and JSON otherwise. */
 void query_opts_init(struct query_opts *q);
 void query_opts_free(struct query_opts *q);
@@ -105,7 +148,8 @@ int query_option(struct query_opts *q, const struct cli *c, const char *cmd,
  * (prints help: returns 0), and the command's own extra options (a NULL
  * terminated array, at most QUERY_EXTRA_MAX, whose val is a character
  * below CLI_OPT_DB) handed to take(), which returns 0, or -1 after printing
- * why. Returns -1 to go on, else an exit code.
+ * why; CLI_FAILURE_FILTERS may be among them. Returns -1 to go on, else an
+ * exit code.
  */
 #define QUERY_EXTRA_MAX 8
 int query_parse_args(struct cli *c, struct query_opts *q, int argc, char **argv,

@@ -195,7 +195,7 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 	int opt, r;
 
 	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
-	while ((opt = getopt_long(argc, argv, "hj:qv", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argv[0], argc, argv, "hj:qv", opts)) != -1) {
 		switch (opt) {
 		case 'h':
 			fputs(import_help, stdout);

@@ -27,8 +27,9 @@ static const char main_help[] =
     "  readiness            can each MTA-STS domain move to mode: enforce?\n"
     "  reports              the stored reports, newest first\n"
     "  show KEY             a stored report's JSON\n"
-    "  prune --older-than D delete reports older than D days\n"
-    "  quarantine [list|show KEY|retry]\n"
+    "  prune --older-than AGE\n"
+    "                       delete reports older than AGE (90d, 12m)\n"
+    "  quarantine [list|show KEY|delete KEY|retry]\n"
     "                       rejected inputs; parse them again\n"
     "  digest --period P    the day's, week's or month's digest mail\n"
     "  upgrade              migrate the database to this tlsrpt's schema\n"
@@ -69,7 +70,7 @@ main(int argc, char **argv)
 	 * world-readable: README "Who owns the database". */
 	umask(007);
 	/* "+": stop at the command name; its options are its own. */
-	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(NULL, argc, argv, "+h", opts)) != -1) {
 		if (opt == 'h') {
 			fputs(main_help, stdout);
 			return 0;

@@ -120,6 +120,7 @@ struct table {
 	enum output_format format;
 	size_t written; /* rows written to the stream */
 	int error;      /* a write to the stream failed */
+	char *empty;    /* the line of a table without rows, or NULL */
 };
 
 struct table *
@@ -157,6 +158,7 @@ table_free(struct table *t)
 		return;
 	free_cells(t);
 	free(t->cells);
+	free(t->empty);
 	free(t);
 }
 
@@ -439,6 +441,18 @@ table_set_width(struct table *t, size_t width)
 	t->width = width;
 }
 
+int
+table_set_empty(struct table *t, const char *text)
+{
+	char *e = strdup(text);
+
+	if (e == NULL)
+		return -1;
+	free(t->empty);
+	t->empty = e;
+	return 0;
+}
+
 void
 table_set_csv_raw(struct table *t, int raw)
 {
@@ -462,104 +476,292 @@ escape_cells(struct table *t)
 	return 0;
 }
 
-/* Narrows columns, widest first, until the table fits its width: text
- * down to 4 characters, numbers down to their widest value (a title may
- * be cut, a number never). */
-static void
-fit_width(const struct table *t, size_t *w, const size_t *num)
+/* The columns s takes on a terminal: one a character (the cells are
+ * escaped, so UTF-8; wide characters are not told apart). */
+static size_t
+text_width(const char *s, size_t len)
 {
-	size_t total = 0, k, widest;
+	size_t n = 0, i;
+
+	for (i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return n;
+}
+
+/* The next line of s wrapped at w columns: its length in bytes, and in
+ * *rest where the line after it starts. It breaks after the last comma or
+ * at the last space that leaves it within w (the space is dropped), else,
+ * for a word longer than w, after w characters. */
+static size_t
+wrap_line(const char *s, size_t w, const char **rest)
+{
+	size_t i, cols = 0, brk = 0, next = 0;
+
+	if (w == 0)
+		w = 1; /* a line takes a character at least */
+	for (i = 0; s[i] != '\0'; i++) {
+		if (((unsigned char)s[i] & 0xC0) == 0x80)
+			continue;
+		if (cols == w) {
+			if (s[i] == ' ')
+				brk = i, next = i + 1; /* fits to the end */
+			break;
+		}
+		cols++;
+		if (s[i] == ' ' && i > 0)
+			brk = i, next = i + 1;
+		else if (s[i] == ',')
+			brk = next = i + 1;
+	}
+	while (s[i] != '\0' && ((unsigned char)s[i] & 0xC0) == 0x80)
+		i++;
+	if (s[i] == '\0' || brk == 0)
+		brk = next = i;
+	while (s[next] == ' ')
+		next++;
+	*rest = s + next;
+	return brk;
+}
+
+/* The widest word of s (the pieces wrap_line keeps whole). */
+static size_t
+longest_word(const char *s)
+{
+	size_t n, most = 0;
+
+	while (*s != '\0') {
+		n = strcspn(s, " ,");
+		if (text_width(s, n) + (s[n] == ',') > most)
+			most = text_width(s, n) + (s[n] == ',');
+		s += n + (s[n] != '\0');
+	}
+	return most;
+}
+
+static const char *
+cell_text(const struct table *t, size_t r, size_t k)
+{
+	const struct cell *c = &t->cells[r * t->ncols + k];
+
+	return c->null ? TABLE_NONE : c->text;
+}
+
+/* The width of the shown columns, two spaces apart. */
+static size_t
+shown_total(const struct table *t, const size_t *w, const int *shown)
+{
+	size_t k, total = 0, n = 0;
 
 	for (k = 0; k < t->ncols; k++)
-		if (t->cols[k].kind != COL_JSON)
-			total += w[k] + (total ? 2 : 0);
-	while (t->width > 0 && total > t->width) {
-		widest = t->ncols;
-		for (k = 0; k < t->ncols; k++)
-			if (t->cols[k].kind != COL_JSON && w[k] > 4 &&
-			    w[k] > num[k] &&
-			    (widest == t->ncols || w[k] > w[widest]))
-				widest = k;
-		if (widest == t->ncols)
-			return; /* nothing left to narrow */
-		w[widest]--;
-		total--;
+		if (shown[k])
+			total += w[k] + (n++ ? 2 : 0);
+	return total;
+}
+
+/* The width each column needs with its text unwrapped (w), and, for a
+ * wrapping column, the least it takes before columns are left out (want:
+ * its wrap, title or longest word) and at all (least: its title or
+ * longest word); for the others all three are the same. */
+static void
+widths(const struct table *t, size_t *w, size_t *want, size_t *least)
+{
+	size_t r, k, n;
+
+	for (k = 0; k < t->ncols; k++) {
+		w[k] = least[k] =
+		    text_width(t->cols[k].title, strlen(t->cols[k].title));
+		for (r = 0; r < t->nrows; r++) {
+			n = text_width(cell_text(t, r, k),
+			               strlen(cell_text(t, r, k)));
+			if (n > w[k])
+				w[k] = n;
+			if (t->cols[k].wrap > 0 &&
+			    (n = longest_word(cell_text(t, r, k))) > least[k])
+				least[k] = n;
+		}
+		if (t->cols[k].wrap == 0)
+			least[k] = w[k];
+		want[k] =
+		    least[k] > t->cols[k].wrap ? least[k] : t->cols[k].wrap;
+		if (want[k] > w[k])
+			want[k] = w[k];
 	}
 }
 
-/* Writes s in w columns (left or right aligned); a longer s is cut at a
- * character boundary and ends in '~'. */
+/*
+ * Lays the table out in its width (struct column): w[k] the width of each
+ * column, shown[k] whether it is shown. Columns are left out, the largest
+ * drop first, until the others fit with each wrapping column at the width
+ * it wants; then the wrapping columns are narrowed, widest first, only as
+ * far as the width asks and never below a word.
+ */
 static void
-put_cell(FILE *fp, const char *s, size_t w, int right, int last)
+layout(const struct table *t, size_t *w, size_t *want, size_t *least,
+       int *shown)
 {
-	size_t n = strlen(s);
+	size_t k, n, drop;
 
-	if (n > w) {
-		n = w - 1;
-		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-			n--; /* not inside a UTF-8 sequence */
-		fprintf(fp, "%.*s~%*s", (int)n, s, last ? 0 : (int)(w - 1 - n),
-		        "");
+	widths(t, w, want, least);
+	for (k = 0; k < t->ncols; k++)
+		shown[k] = t->cols[k].kind != COL_JSON;
+	if (t->width == 0)
 		return;
+	while (shown_total(t, want, shown) > t->width) {
+		for (k = 0, drop = t->ncols; k < t->ncols; k++)
+			if (shown[k] && t->cols[k].drop > 0 &&
+			    (drop == t->ncols ||
+			     t->cols[k].drop > t->cols[drop].drop))
+				drop = k;
+		if (drop == t->ncols)
+			break; /* nothing more may go */
+		shown[drop] = 0;
 	}
-	if (right)
-		fprintf(fp, "%*s", (int)w, s);
-	else
-		fprintf(fp, "%-*s", last ? 0 : (int)w, s);
+	while (shown_total(t, w, shown) > t->width) {
+		for (k = 0, n = t->ncols; k < t->ncols; k++)
+			if (shown[k] && w[k] > least[k] &&
+			    (n == t->ncols || w[k] > w[n]))
+				n = k;
+		if (n == t->ncols)
+			break; /* it cannot fit: wider, words whole */
+		w[n]--;
+	}
+}
+
+/* Writes a line of cells: texts[k] (NULL: nothing) in w[k] columns, two
+ * spaces apart. The blanks are written only before text, so that no
+ * line ends in blanks. */
+static void
+put_line(const struct table *t, FILE *fp, const char *const *texts,
+         const size_t *lens, const size_t *w, const int *shown, int titles)
+{
+	size_t k, pad = 0, n, tw;
+	int right;
+
+	for (k = 0, n = 0; k < t->ncols; k++) {
+		if (!shown[k])
+			continue;
+		pad += n++ ? 2 : 0;
+		tw = texts[k] ? text_width(texts[k], lens[k]) : 0;
+		right = !titles && (t->cols[k].kind == COL_INT ||
+		                    t->cols[k].kind == COL_RATE);
+		if (right)
+			pad += w[k] > tw ? w[k] - tw : 0;
+		if (tw > 0) {
+			fprintf(fp, "%*s%.*s", (int)pad, "", (int)lens[k],
+			        texts[k]);
+			pad = 0;
+		}
+		if (!right)
+			pad += w[k] > tw ? w[k] - tw : 0;
+	}
+	fputc('\n', fp);
+}
+
+/* Writes one row, its wrapping cells onto as many lines as they need. */
+static void
+put_row(const struct table *t, FILE *fp, size_t r, const size_t *w,
+        const int *shown, const char **rest, const char **texts, size_t *lens)
+{
+	size_t k;
+	int more;
+
+	for (k = 0; k < t->ncols; k++)
+		rest[k] = cell_text(t, r, k);
+	do {
+		more = 0;
+		for (k = 0; k < t->ncols; k++) {
+			texts[k] = rest[k];
+			if (!shown[k] || *rest[k] == '\0') {
+				lens[k] = 0;
+				continue;
+			}
+			if (t->cols[k].wrap == 0 || t->width == 0)
+				lens[k] = strlen(rest[k]), rest[k] += lens[k];
+			else
+				lens[k] = wrap_line(rest[k], w[k], &rest[k]);
+			more |= *rest[k] != '\0';
+		}
+		put_line(t, fp, texts, lens, w, shown, 0);
+	} while (more);
+}
+
+/* Writes text in parentheses, wrapped at the width. */
+static void
+put_note(const struct table *t, FILE *fp, const char *text)
+{
+	char *s;
+	const char *p, *next;
+	size_t n;
+
+	if (asprintf(&s, "(%s)", text) < 0)
+		return;
+	for (p = s; *p != '\0'; p = next) {
+		if (t->width > 0) {
+			n = wrap_line(p, t->width, &next);
+		} else {
+			n = strlen(p);
+			next = p + n;
+		}
+		fprintf(fp, "%.*s\n", (int)n, p);
+	}
+	free(s);
+}
+
+/* The line under a table that left columns out, naming them. */
+static void
+put_dropped(const struct table *t, FILE *fp, const int *shown)
+{
+	char text[1024] = "columns ";
+	size_t k, len, n = 0;
+
+	for (k = 0; k < t->ncols; k++) {
+		if (shown[k] || t->cols[k].kind == COL_JSON)
+			continue;
+		len = strlen(text);
+		snprintf(text + len, sizeof(text) - len, "%s%s",
+		         n++ ? ", " : "", t->cols[k].title);
+	}
+	if (n == 0)
+		return;
+	len = strlen(text);
+	snprintf(text + len, sizeof(text) - len,
+	         " not shown at %zu columns: widen the terminal or use "
+	         "--format csv",
+	         t->width);
+	put_note(t, fp, text);
 }
 
 static int
 print_table(struct table *t, FILE *fp)
 {
-	size_t *w = calloc(2 * t->ncols, sizeof(*w)), *num = w + t->ncols;
-	size_t r, k, last = 0;
+	size_t nc = t->ncols ? t->ncols : 1, *want, *least, *lens, r, k;
+	size_t *w = calloc(nc, 4 * sizeof(size_t));
+	const char **rest = calloc(nc, 2 * sizeof(char *)), **texts;
+	int *shown = calloc(nc, sizeof(int)), ret = -1;
 
-	if (w == NULL || escape_cells(t) != 0) {
-		free(w);
-		return -1;
-	}
+	if (w == NULL || rest == NULL || shown == NULL || escape_cells(t) != 0)
+		goto out;
+	want = w + nc;
+	least = w + 2 * nc;
+	lens = w + 3 * nc;
+	texts = rest + nc;
+	layout(t, w, want, least, shown);
 	for (k = 0; k < t->ncols; k++) {
-		w[k] = strlen(t->cols[k].title);
-		if (t->cols[k].kind != COL_JSON)
-			last = k;
+		texts[k] = t->cols[k].title;
+		lens[k] = strlen(texts[k]);
 	}
+	put_line(t, fp, texts, lens, w, shown, 1);
 	for (r = 0; r < t->nrows; r++)
-		for (k = 0; k < t->ncols; k++) {
-			const struct cell *c = &t->cells[r * t->ncols + k];
-			size_t n = strlen(c->null ? TABLE_NONE : c->text);
-
-			if (n > w[k])
-				w[k] = n;
-			if ((t->cols[k].kind == COL_INT ||
-			     t->cols[k].kind == COL_RATE) &&
-			    n > num[k])
-				num[k] = n;
-		}
-	fit_width(t, w, num);
-	for (k = 0; k < t->ncols; k++)
-		if (t->cols[k].kind != COL_JSON) {
-			fputs(k ? "  " : "", fp);
-			put_cell(fp, t->cols[k].title, w[k], 0, k == last);
-		}
-	fputc('\n', fp);
-	for (r = 0; r < t->nrows; r++) {
-		for (k = 0; k < t->ncols; k++) {
-			const struct cell *c = &t->cells[r * t->ncols + k];
-
-			if (t->cols[k].kind == COL_JSON)
-				continue;
-			fputs(k ? "  " : "", fp);
-			put_cell(fp, c->null ? TABLE_NONE : c->text, w[k],
-			         t->cols[k].kind == COL_INT ||
-			             t->cols[k].kind == COL_RATE,
-			         k == last);
-		}
-		fputc('\n', fp);
-	}
+		put_row(t, fp, r, w, shown, rest, texts, lens);
 	if (t->nrows == 0)
-		fputs("(no rows)\n", fp);
+		put_note(t, fp, t->empty ? t->empty : "no rows");
+	put_dropped(t, fp, shown);
+	ret = 0;
+out:
 	free(w);
-	return 0;
+	free(rest);
+	free(shown);
+	return ret;
 }
 
 int

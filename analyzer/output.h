@@ -24,10 +24,20 @@ enum output_format { FORMAT_TABLE, FORMAT_JSON, FORMAT_CSV };
  * JSON, as a one-line text in CSV, left out of the table. */
 enum col_kind { COL_TEXT, COL_INT, COL_RATE, COL_LIST, COL_JSON };
 
+/* How a column gives way when the table is wider than its width
+ * (table_set_width). A column is never cut: one whose drop is not 0 is
+ * left out (the largest drop first, named in a line under the table)
+ * until the others fit, with each wrapping column at its narrowest; then
+ * wrapping columns take the room there is. */
 struct column {
 	const char *key;   /* JSON and CSV */
 	const char *title; /* table */
 	enum col_kind kind;
+	unsigned drop; /* 0: always shown; else the order it is left out in */
+	/* 0: never narrowed (numbers, keys, domains, dates); else its text
+	 * wraps onto continuation lines at spaces and after commas, words
+	 * whole, down to this many columns (or its title or longest word) */
+	unsigned wrap;
 };
 
 struct table;
@@ -47,9 +57,15 @@ int table_list(struct table *t, const char *const *v, size_t n);
  * failure); text is its CSV form. */
 int table_json(struct table *t, json_t *v, const char *text);
 
-/* Makes the aligned table fit `width` columns (0: no limit) by cutting
- * long texts, marked with '~'; numbers are never cut. */
+/* Makes the aligned table fit `width` columns (0: no limit) as struct
+ * column says: by leaving columns out and wrapping texts, never by cutting
+ * one. A table that cannot fit (its columns that stay are wider) is wider.
+ * Characters count one column each. */
 void table_set_width(struct table *t, size_t width);
+
+/* The line the table shows when it has no rows, in parentheses (default
+ * "no rows"); copied. Returns 0, or -1 when out of memory. */
+int table_set_empty(struct table *t, const char *text);
 
 /* CSV text cells as they are, even when a spreadsheet would run them as
  * a formula (default: such a cell starts with "'"). */

@@ -31,7 +31,9 @@ static const char summary_help[] =
     "  --domain D         only policy domain D (repeatable)\n"
     "  --org NAME         only reports from this organization\n"
     "  --format F         table, json or csv (default: table on a terminal,\n"
-    "                     json otherwise)\n"
+    "                     json otherwise); a table fits the terminal, or\n"
+    "                     $COLUMNS, by leaving columns out (named under\n"
+    "                     it) and wrapping long text, never cutting one\n"
     "  --csv-raw          CSV text cells as stored; by default a cell that\n"
     "                     starts with = + - @ tab or CR (a formula to a\n"
     "                     spreadsheet) is quoted and starts with '\n"
@@ -42,32 +44,39 @@ static const char summary_help[] =
 static const char failures_help[] =
     "Usage: tlsrpt failures [--by KEYS] [OPTIONS]\n"
     "\n"
-    "Failed sessions grouped by KEYS, largest first. KEYS is a comma list of\n"
+    "Failed sessions grouped by KEYS, largest first; with day among the\n"
+    "keys, by day (oldest first), then largest first. KEYS is a comma list\n"
     "  domain  policy domain           mode  policy mode\n"
     "  type    result type             mta   sending MTA IP\n"
     "  mx      receiving MX hostname   ip    receiving IP\n"
     "  org     reporting organization  day   report day (UTC)\n"
     "The default, mta,type,mode, answers which sending MTAs fail to reach\n"
-    "us, why, and under which policy mode. With mode among the keys each\n"
-    "policy counts as sent; without it, the policies that count for their\n"
-    "domain, as in 'tlsrpt summary --help'. A detail without a sending MTA\n"
-    "IP (Microsoft, 2025) is the mta (none) in the table, null in JSON.\n"
+    "us, why, and under which policy mode. With mode among the keys (or\n"
+    "--mode) each policy counts as sent; without it, the policies that\n"
+    "count for their domain, as in 'tlsrpt summary --help'. A detail\n"
+    "without a sending MTA IP (Microsoft, 2025) is the mta (none) in the\n"
+    "table, null in JSON. Each key has a filter of its name (day: --since\n"
+    "DAY --until DAY), which 'tlsrpt reports' takes too: the reports behind\n"
+    "a row, and how many of its failed sessions each holds.\n"
     "\n"
-    "  --by KEYS          grouping (default mta,type,mode)\n"
+    "  --by KEYS          grouping (default "
+    "mta,type,mode)\n" CLI_FAILURE_FILTERS_HELP
     "  --since, --until, --domain, --org, --format, --csv-raw, --limit,\n"
     "  --db               as in 'tlsrpt summary --help'\n";
 
+/* In a narrow table, the failures and their rate stay with the domain;
+ * the types, modes and days go first (struct column). */
 static const struct column summary_cols[] = {
-    {"policy_domain", "DOMAIN", COL_TEXT},
-    {"reports", "REPORTS", COL_INT},
-    {"organizations", "ORGS", COL_INT},
-    {"successful_sessions", "SUCCESSFUL", COL_INT},
-    {"failed_sessions", "FAILED", COL_INT},
-    {"failure_rate", "FAIL-RATE", COL_RATE},
-    {"policy_types", "TYPES", COL_LIST},
-    {"policy_modes", "MODES", COL_LIST},
-    {"first_day", "FIRST", COL_TEXT},
-    {"last_day", "LAST", COL_TEXT},
+    {"policy_domain", "DOMAIN", COL_TEXT, 0, 0},
+    {"reports", "REPORTS", COL_INT, 2, 0},
+    {"organizations", "ORGS", COL_INT, 3, 0},
+    {"successful_sessions", "SUCCESSFUL", COL_INT, 1, 0},
+    {"failed_sessions", "FAILED", COL_INT, 0, 0},
+    {"failure_rate", "FAIL-RATE", COL_RATE, 0, 0},
+    {"policy_types", "TYPES", COL_LIST, 7, 0},
+    {"policy_modes", "MODES", COL_LIST, 6, 0},
+    {"first_day", "FIRST", COL_TEXT, 5, 0},
+    {"last_day", "LAST", COL_TEXT, 4, 0},
 };
 #define NSUMMARY_COLS (sizeof(summary_cols) / sizeof(summary_cols[0]))
 
@@ -164,20 +173,24 @@ out:
 	return ret;
 }
 
-/* The --by keys: name, flag, and the column each adds. */
+/* The --by keys: name, flag, and the column each adds. A key column is
+ * never left out of a narrow table (its rows would look alike); only the
+ * organization, free text, wraps. */
 static const struct {
 	const char *name;
 	unsigned flag;
 	struct column col;
 } by_keys[] = {
-    {"domain", FAILURE_BY_DOMAIN, {"policy_domain", "DOMAIN", COL_TEXT}},
-    {"mode", FAILURE_BY_MODE, {"policy_mode", "MODE", COL_TEXT}},
-    {"type", FAILURE_BY_TYPE, {"result_type", "RESULT-TYPE", COL_TEXT}},
-    {"mta", FAILURE_BY_MTA, {"sending_mta_ip", "SENDING-MTA", COL_TEXT}},
-    {"mx", FAILURE_BY_MX, {"receiving_mx_hostname", "RECEIVING-MX", COL_TEXT}},
-    {"ip", FAILURE_BY_IP, {"receiving_ip", "RECEIVING-IP", COL_TEXT}},
-    {"org", FAILURE_BY_ORG, {"organization", "ORGANIZATION", COL_TEXT}},
-    {"day", FAILURE_BY_DAY, {"day", "DAY", COL_TEXT}},
+    {"domain", FAILURE_BY_DOMAIN, {"policy_domain", "DOMAIN", COL_TEXT, 0, 0}},
+    {"mode", FAILURE_BY_MODE, {"policy_mode", "MODE", COL_TEXT, 0, 0}},
+    {"type", FAILURE_BY_TYPE, {"result_type", "RESULT-TYPE", COL_TEXT, 0, 0}},
+    {"mta", FAILURE_BY_MTA, {"sending_mta_ip", "SENDING-MTA", COL_TEXT, 0, 0}},
+    {"mx",
+     FAILURE_BY_MX,
+     {"receiving_mx_hostname", "RECEIVING-MX", COL_TEXT, 0, 0}},
+    {"ip", FAILURE_BY_IP, {"receiving_ip", "RECEIVING-IP", COL_TEXT, 0, 0}},
+    {"org", FAILURE_BY_ORG, {"organization", "ORGANIZATION", COL_TEXT, 0, 12}},
+    {"day", FAILURE_BY_DAY, {"day", "DAY", COL_TEXT, 0, 0}},
 };
 #define NBY (sizeof(by_keys) / sizeof(by_keys[0]))
 
@@ -240,6 +253,7 @@ failure_row(const struct store_failure_row *r, void *arg)
 }
 
 static const struct option by_opt[] = {{"by", required_argument, NULL, 'b'},
+                                       CLI_FAILURE_FILTERS,
                                        {NULL, 0, NULL, 0}};
 
 static int
@@ -272,8 +286,8 @@ cmd_failures(struct cli *c, int argc, char **argv)
 	}
 	for (i = 0; i < sink.norder; i++)
 		cols[n++] = by_keys[sink.order[i]].col;
-	cols[n++] = (struct column){"failed_sessions", "FAILED", COL_INT};
-	cols[n++] = (struct column){"reports", "REPORTS", COL_INT};
+	cols[n++] = (struct column){"failed_sessions", "FAILED", COL_INT, 0, 0};
+	cols[n++] = (struct column){"reports", "REPORTS", COL_INT, 1, 0};
 	ret = 1;
 	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL ||
 	    (sink.t = query_table(&q, cols, n)) == NULL)
@@ -294,7 +308,8 @@ static const char readiness_help[] =
     "\n"
     "For each policy domain with an MTA-STS policy: can it move from\n"
     "mode: testing to mode: enforce, and what to do next. Counted over the\n"
-    "domain's STS policies in the period (default: the last 30 days):\n"
+    "domain's STS policies in the period (default: the last 30 days; when\n"
+    "it holds none, the table says so):\n"
     "  enforced           the newest policy seen is in enforce mode (the\n"
     "                     failed sessions are mail that enforce stopped)\n"
     "  not-ready          the failure rate is above the limit, or a failure\n"
@@ -312,17 +327,19 @@ static const char readiness_help[] =
     "  --since, --until, --domain, --org, --format, --csv-raw, --limit,\n"
     "  --db               as in 'tlsrpt summary --help'\n";
 
+/* In a narrow table the verdict and next step stay with the domain, the
+ * next step wrapping; the counts behind them go first (struct column). */
 static const struct column readiness_cols[] = {
-    {"policy_domain", "DOMAIN", COL_TEXT},
-    {"policy_mode", "MODE", COL_TEXT},
-    {"verdict", "VERDICT", COL_TEXT},
-    {"days", "DAYS", COL_INT},
-    {"organizations", "ORGS", COL_INT},
-    {"successful_sessions", "SUCCESSFUL", COL_INT},
-    {"failed_sessions", "FAILED", COL_INT},
-    {"failure_rate", "FAIL-RATE", COL_RATE},
-    {"blockers", "BLOCKERS", COL_JSON},
-    {"next_step", "NEXT STEP", COL_TEXT},
+    {"policy_domain", "DOMAIN", COL_TEXT, 0, 0},
+    {"policy_mode", "MODE", COL_TEXT, 3, 0},
+    {"verdict", "VERDICT", COL_TEXT, 0, 0},
+    {"days", "DAYS", COL_INT, 5, 0},
+    {"organizations", "ORGS", COL_INT, 6, 0},
+    {"successful_sessions", "SUCCESSFUL", COL_INT, 4, 0},
+    {"failed_sessions", "FAILED", COL_INT, 2, 0},
+    {"failure_rate", "FAIL-RATE", COL_RATE, 1, 0},
+    {"blockers", "BLOCKERS", COL_JSON, 0, 0},
+    {"next_step", "NEXT STEP", COL_TEXT, 0, 40},
 };
 #define NREADINESS_COLS (sizeof(readiness_cols) / sizeof(readiness_cols[0]))
 
@@ -409,9 +426,14 @@ readiness_row(const struct readiness_row *r, void *arg)
 	       table_text(t, r->next_step);
 }
 
+#define READINESS_NONE                                                         \
+	"no domain with an MTA-STS policy in the last 30 days, the default "   \
+	"period; --since 90d, or --since YYYY-MM-DD, looks further back"
+
 int
 cmd_readiness(struct cli *c, int argc, char **argv)
 {
+	const int64_t since = (int64_t)c->now - 30 * 86400;
 	struct query_opts q;
 	struct readiness_opts ro;
 	struct store *st = NULL;
@@ -421,7 +443,7 @@ cmd_readiness(struct cli *c, int argc, char **argv)
 
 	query_opts_init(&q);
 	readiness_opts_default(&ro);
-	q.filter.since = (int64_t)c->now - 30 * 86400; /* the default period */
+	q.filter.since = since; /* the default period */
 	if ((ret = query_parse_args(c, &q, argc, argv, readiness_help,
 	                            readiness_opts, take_readiness, &ro)) >= 0)
 		goto out;
@@ -429,11 +451,19 @@ cmd_readiness(struct cli *c, int argc, char **argv)
 	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL ||
 	    (sink.t = query_table(&q, readiness_cols, NREADINESS_COLS)) == NULL)
 		goto out;
+	/* Nothing in the default period: say which it was, and how to look
+	 * further back (in the table; beside JSON or CSV, on stderr). */
+	if (q.filter.since == since &&
+	    table_set_empty(sink.t, READINESS_NONE) != 0)
+		goto out;
 	sink.limit = q.limit;
 	ret = query_finish(
 	    sink.t, &q,
 	    readiness_run(st, &q.filter, &ro, readiness_row, &sink, &eb), &eb,
 	    argv[0]);
+	if (ret == 0 && sink.rows == 0 && q.filter.since == since &&
+	    q.format != FORMAT_TABLE)
+		fprintf(stderr, "tlsrpt readiness: %s\n", READINESS_NONE);
 out:
 	table_free(sink.t);
 	store_close(st);

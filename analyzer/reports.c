@@ -22,22 +22,34 @@ static const char reports_help[] =
     "warnings recorded when it was normalized. A report is in the period\n"
     "that holds its start time; --domain matches any of its domains.\n"
     "\n"
+    "With --failed, or a filter of 'tlsrpt failures' (--mode, --type, --mta,\n"
+    "--mx, --ip), only the reports with failures that pass the filters\n"
+    "(and --domain, --org, --since, --until), and in matching_failed_sessions\n"
+    "(MATCHING) how many of its failed sessions do, counted as failures\n"
+    "counts them: the reports of a failures row, given its keys as filters,\n"
+    "add up to the row.\n"
+    "\n"
+    "  --failed           only reports with failures\n" CLI_FAILURE_FILTERS_HELP
     "  --since, --until, --domain, --org, --format, --csv-raw, --limit,\n"
     "  --db               as in 'tlsrpt summary --help'\n";
 
+/* In a narrow table the key, start and domains stay (the domains one a
+ * line if need be); the receiving details go first (struct column). */
 static const struct column reports_cols[] = {
-    {"key", "KEY", COL_INT},
-    {"start_time", "START", COL_TEXT},
-    {"organization", "ORGANIZATION", COL_TEXT},
-    {"report_id", "REPORT-ID", COL_TEXT},
-    {"policy_domains", "DOMAINS", COL_LIST},
-    {"successful_sessions", "SUCCESSFUL", COL_INT},
-    {"failed_sessions", "FAILED", COL_INT},
-    {"channel", "CHANNEL", COL_TEXT},
-    {"received_time", "RECEIVED", COL_TEXT},
-    {"warnings", "WARNINGS", COL_LIST},
+    {"key", "KEY", COL_INT, 0, 0},
+    {"start_time", "START", COL_TEXT, 0, 0},
+    {"organization", "ORGANIZATION", COL_TEXT, 3, 12},
+    {"report_id", "REPORT-ID", COL_TEXT, 5, 0},
+    {"policy_domains", "DOMAINS", COL_LIST, 0, 1},
+    {"successful_sessions", "SUCCESSFUL", COL_INT, 4, 0},
+    {"failed_sessions", "FAILED", COL_INT, 1, 0},
+    {"channel", "CHANNEL", COL_TEXT, 7, 0},
+    {"received_time", "RECEIVED", COL_TEXT, 8, 0},
+    {"warnings", "WARNINGS", COL_LIST, 6, 20},
 };
 #define NREPORTS_COLS (sizeof(reports_cols) / sizeof(reports_cols[0]))
+static const struct column matching_col = {"matching_failed_sessions",
+                                           "MATCHING", COL_INT, 0, 0};
 
 /* Splits s at sep into at most max pieces of buf; returns how many. */
 static size_t
@@ -82,26 +94,53 @@ report_line(const struct store_report_row *r, void *arg)
 	       table_text(t, r->organization) || table_text(t, r->report_id) ||
 	       list_cell(t, r->domains, ',') ||
 	       table_int(t, r->successful_sessions) ||
-	       table_int(t, r->failed_sessions) || table_text(t, r->channel) ||
-	       table_text(t, received) || list_cell(t, r->warnings, '\n');
+	       table_int(t, r->failed_sessions) ||
+	       (r->matching_failed_sessions >= 0 &&
+	        table_int(t, r->matching_failed_sessions)) ||
+	       table_text(t, r->channel) || table_text(t, received) ||
+	       list_cell(t, r->warnings, '\n');
+}
+
+static const struct option reports_opts[] = {CLI_FAILURE_FILTERS,
+                                             {"failed", no_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
+
+static int
+take_failed(void *arg, int opt, const char *optarg)
+{
+	(void)opt;
+	(void)optarg;
+	*(int *)arg = 1;
+	return 0;
 }
 
 int
 cmd_reports(struct cli *c, int argc, char **argv)
 {
+	struct column cols[NREPORTS_COLS + 1];
 	struct query_opts q;
 	struct store *st = NULL;
 	struct table *t = NULL;
 	struct errbuf eb = {""};
+	size_t i, n = 0;
 	int ret;
 
 	query_opts_init(&q);
-	if ((ret = query_parse_args(c, &q, argc, argv, reports_help, NULL, NULL,
-	                            NULL)) >= 0)
+	if ((ret =
+	         query_parse_args(c, &q, argc, argv, reports_help, reports_opts,
+	                          take_failed, &q.filter.failed_only)) >= 0)
 		goto out;
+	/* With a failure filter, after failed_sessions: the part of them
+	 * that passes it. */
+	for (i = 0; i < NREPORTS_COLS; i++) {
+		cols[n++] = reports_cols[i];
+		if (strcmp(reports_cols[i].key, "failed_sessions") == 0 &&
+		    store_filter_failures(&q.filter))
+			cols[n++] = matching_col;
+	}
 	ret = 1;
 	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL ||
-	    (t = query_table(&q, reports_cols, NREPORTS_COLS)) == NULL)
+	    (t = query_table(&q, cols, n)) == NULL)
 		goto out;
 	ret = query_finish(
 	    t, &q, store_reports(st, &q.filter, q.limit, report_line, t, &eb),
@@ -263,7 +302,7 @@ cmd_show(struct cli *c, int argc, char **argv)
 	int opt, r, raw = 0, warnings = 0, ret = 1;
 
 	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argv[0], argc, argv, "h", opts)) != -1) {
 		if (opt == 'h')
 			return fputs(show_help, stdout), 0;
 		if (opt == 'o')

@@ -87,7 +87,7 @@ cmd_upgrade(struct cli *c, int argc, char **argv)
 	int opt, r, from, to, no_backup = 0;
 
 	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((opt = cli_getopt(argv[0], argc, argv, "h", opts)) != -1) {
 		if (opt == 'h')
 			return fputs(upgrade_help, stdout), 0;
 		if (opt == 'b')

@@ -189,6 +189,18 @@ struct store_filter {
 	size_t ndomains;
 	const char *organization;
 	const char *policy_type; /* only policies of this type; NULL: all */
+	/* Failure details (store_failures, store_reports; the other queries
+	 * ignore them): each, when not NULL, must equal the detail's value
+	 * as stored (normalized), "" matching a detail that lacks it;
+	 * policy_mode is that of the detail's policy. */
+	const char *policy_mode;
+	const char *result_type;
+	const char *sending_mta_ip;
+	const char *receiving_mx_hostname;
+	const char *receiving_ip;
+	/* store_reports: only reports with failure details in the filter
+	 * (implied by any of the five above). */
+	int failed_only;
 };
 
 /* Makes each query below print its SQLite plan (EXPLAIN QUERY PLAN) to
@@ -198,6 +210,10 @@ void store_set_explain(struct store *st, int on);
 
 /* Sets a filter that matches everything. */
 void store_filter_init(struct store_filter *f);
+
+/* Whether the filter selects failure details: failed_only, or one of the
+ * detail values. */
+int store_filter_failures(const struct store_filter *f);
 
 struct store_summary_row {
 	const char *policy_domain;
@@ -245,11 +261,12 @@ struct store_failure_row {
 	int64_t reports;
 };
 
-/* Calls cb once per group of failure details, largest failed_sessions first,
- * at most limit rows (0: all). When the keys hold FAILURE_BY_MODE, each
- * policy counts as sent; otherwise only the policies that count for their
- * domain, so a Microsoft tlsa+sts pair is not counted twice and the groups
- * add up to store_summary's totals. */
+/* Calls cb once per group of failure details, largest failed_sessions first
+ * (with FAILURE_BY_DAY among the keys: by day, oldest first, then largest
+ * first), at most limit rows (0: all). When the keys hold FAILURE_BY_MODE,
+ * or the filter a policy_mode, each policy counts as sent; otherwise only
+ * the policies that count for their domain, so a Microsoft tlsa+sts pair
+ * is not counted twice and the groups add up to store_summary's totals. */
 typedef int (*store_failure_cb)(const struct store_failure_row *row, void *arg);
 int store_failures(struct store *st, const struct store_filter *f,
                    unsigned keys, size_t limit, store_failure_cb cb, void *arg,
@@ -286,12 +303,19 @@ struct store_report_row {
 	int64_t failed_sessions;
 	const char *channel;
 	const char *warnings; /* one a line; "" when none */
+	/* With a failure filter (failed_only or a detail): the failed
+	 * sessions of its details in the filter, counted as store_failures
+	 * counts them (by the same code); else -1. */
+	int64_t matching_failed_sessions;
 };
 
 /* Calls cb once per report in the filter (a domain filter matches a report
  * that names the domain in any policy; policy_type is ignored), newest start
- * first, at most limit (0: all). The row is valid during the call; a
- * non-zero return from cb stops and is returned. */
+ * first, at most limit (0: all). With a failure filter (failed_only or a
+ * detail of store_filter), only the reports that store_failures counts
+ * failure details of under that filter, with how many (so that the listed
+ * reports of a failures row add up to it). The row is valid during the
+ * call; a non-zero return from cb stops and is returned. */
 typedef int (*store_report_cb)(const struct store_report_row *row, void *arg);
 int store_reports(struct store *st, const struct store_filter *f, size_t limit,
                   store_report_cb cb, void *arg, struct errbuf *eb);
@@ -346,5 +370,18 @@ int store_quarantine_set_reason(struct store *st, int64_t key,
 /* Removes a quarantined input: inside a batch, with the reports a retry
  * made of it, so that both or neither stay. */
 int store_quarantine_delete(struct store *st, int64_t key, struct errbuf *eb);
+
+/* Removes one quarantined input, in a transaction of its own outside a
+ * batch (tlsrpt quarantine delete): 1 when it was there, 0 when no input
+ * has that key, -1 on failure. */
+int store_quarantine_remove(struct store *st, int64_t key, struct errbuf *eb);
+
+/* Gives the pages that deletions freed back to the file system (VACUUM,
+ * then a checkpoint that empties the WAL), outside any transaction. Says
+ * the bytes of the file and its WAL before and after; *held is 1 when a
+ * reader kept the checkpoint from finishing (the WAL then shrinks at a
+ * later one). */
+int store_vacuum(struct store *st, int64_t *before, int64_t *after, int *held,
+                 struct errbuf *eb);
 
 #endif

@@ -4,9 +4,12 @@
  * the store.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "store_impl.h"
+#include "tally.h"
 
 #define ADMIN_SQL_MAX 1024
 
@@ -21,11 +24,19 @@
 	" FROM policy WHERE report = r.id),"                                   \
 	" r.channel, r.warnings"
 
+/* A report's failed sessions under a failure filter. */
+struct matched {
+	int64_t id;
+	int64_t failed;
+};
+
 struct report_ctx {
 	store_report_cb cb;
 	store_raw_cb raw_cb;
 	void *arg;
 	int n;
+	const struct matched *m; /* sorted by id; NULL: no failure filter */
+	size_t nm;
 };
 
 static void
@@ -41,6 +52,15 @@ report_row(sqlite3_stmt *s, struct store_report_row *row)
 	row->failed_sessions = sqlite3_column_int64(s, 7);
 	row->channel = store_col_text(s, 8);
 	row->warnings = store_col_text(s, 9);
+	row->matching_failed_sessions = -1;
+}
+
+static int
+cmp_matched(const void *a, const void *b)
+{
+	const struct matched *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
 }
 
 static int
@@ -50,6 +70,12 @@ report_one(sqlite3_stmt *s, void *arg)
 	struct store_report_row row;
 
 	report_row(s, &row);
+	if (x->m != NULL) {
+		struct matched key = {row.key, 0}, *m;
+
+		m = bsearch(&key, x->m, x->nm, sizeof(*m), cmp_matched);
+		row.matching_failed_sessions = m ? m->failed : 0;
+	}
 	x->n++;
 	if (x->raw_cb != NULL)
 		return x->raw_cb(&row, sqlite3_column_blob(s, 10),
@@ -57,38 +83,95 @@ report_one(sqlite3_stmt *s, void *arg)
 	return x->cb(&row, x->arg);
 }
 
+/* The reports that store_failures counts failure details of under the
+ * filter, grouped by report through the same tally, with their failed
+ * sessions: *out sorted by id, and the ids as a JSON array for SQL. */
+static int
+matched_reports(struct store *st, const struct store_filter *f,
+                struct matched **out, size_t *n, char **ids, struct errbuf *eb)
+{
+	struct tally *t;
+	struct matched *m = NULL;
+	size_t i, size, at;
+
+	*out = NULL;
+	*ids = NULL;
+	if (store_failure_tally(st, f, FAILURE_BY_REPORT, &t, eb) != 0)
+		return -1;
+	*n = tally_sort(t);
+	/* "[", then each id (at most 20 characters) and a comma, "]". */
+	size = *n * 21 + 3;
+	if ((m = calloc(*n ? *n : 1, sizeof(*m))) == NULL ||
+	    (*ids = malloc(size)) == NULL) {
+		free(m);
+		tally_free(t);
+		return errbuf_set(eb, "reports: out of memory");
+	}
+	at = (size_t)snprintf(*ids, size, "[");
+	for (i = 0; i < *n; i++) {
+		m[i].id = strtoll(tally_keys(t, i)[0], NULL, 10);
+		m[i].failed = tally_failed(t, i);
+		at += (size_t)snprintf(*ids + at, size - at, "%s%lld",
+		                       i ? "," : "", (long long)m[i].id);
+	}
+	snprintf(*ids + at, size - at, "]");
+	qsort(m, *n, sizeof(*m), cmp_matched);
+	tally_free(t);
+	*out = m;
+	return 0;
+}
+
 int
 store_reports(struct store *st, const struct store_filter *f, size_t limit,
               store_report_cb cb, void *arg, struct errbuf *eb)
 {
-	struct report_ctx x = {cb, NULL, arg, 0};
+	struct report_ctx x = {cb, NULL, arg, 0, NULL, 0};
 	char sql[ADMIN_SQL_MAX];
 	sqlite3_stmt *s = NULL;
-	char *dj = NULL;
-	int ret = -1;
+	struct matched *m = NULL;
+	char *dj = NULL, *ids = NULL;
+	int ret = -1, rc;
 
-	/* Newest first by the report_start index; LIMIT stops the walk. */
-	snprintf(sql, sizeof(sql),
-	         "SELECT " REPORT_COLUMNS " FROM report r"
-	         " WHERE r.start_time >= ?1 AND r.start_time < ?2%s%s"
-	         " ORDER BY r.start_time DESC, r.id DESC LIMIT %lld",
-	         f->ndomains ? " AND r.id IN (SELECT report FROM policy"
-	                       " WHERE policy_domain IN"
-	                       " (SELECT value FROM json_each(?3)))"
-	                     : "",
-	         f->organization ? " AND r.organization = ?4" : "",
-	         limit > 0 ? (long long)limit : -1LL);
+	if (store_filter_failures(f)) {
+		/* The reports come from the failures' own count; their
+		 * domain, organization and time are in it. */
+		if (matched_reports(st, f, &m, &x.nm, &ids, eb) != 0)
+			return -1;
+		x.m = m;
+		snprintf(sql, sizeof(sql),
+		         "SELECT " REPORT_COLUMNS " FROM report r"
+		         " WHERE r.id IN (SELECT value FROM json_each(?1))"
+		         " ORDER BY r.start_time DESC, r.id DESC LIMIT %lld",
+		         limit > 0 ? (long long)limit : -1LL);
+	} else {
+		/* Newest first by the report_start index; LIMIT stops the
+		 * walk. */
+		snprintf(sql, sizeof(sql),
+		         "SELECT " REPORT_COLUMNS " FROM report r"
+		         " WHERE r.start_time >= ?1 AND r.start_time < ?2%s%s"
+		         " ORDER BY r.start_time DESC, r.id DESC LIMIT %lld",
+		         f->ndomains ? " AND r.id IN (SELECT report FROM policy"
+		                       " WHERE policy_domain IN"
+		                       " (SELECT value FROM json_each(?3)))"
+		                     : "",
+		         f->organization ? " AND r.organization = ?4" : "",
+		         limit > 0 ? (long long)limit : -1LL);
+	}
 	if (st->explain)
 		store_explain(st, sql, f);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		store_error(st, eb, "reports");
 		goto out;
 	}
-	if (store_bind_filter(s, f, &dj, eb) == 0)
+	rc = ids != NULL ? (sqlite3_bind_text(s, 1, ids, -1, SQLITE_STATIC), 0)
+	                 : store_bind_filter(s, f, &dj, eb);
+	if (rc == 0)
 		ret = store_each_row(st, s, "reports", report_one, &x, eb);
 out:
 	sqlite3_finalize(s);
 	store_json_free(dj);
+	free(ids);
+	free(m);
 	return ret;
 }
 
@@ -119,7 +202,7 @@ store_report_find(struct store *st, const char *key, const char *organization,
 	    " WHERE (r.report_id = ?1 OR r.id = ?2)"
 	    " AND (?3 IS NULL OR r.organization = ?3)"
 	    " ORDER BY r.id";
-	struct report_ctx x = {NULL, cb, arg, 0};
+	struct report_ctx x = {NULL, cb, arg, 0, NULL, 0};
 	sqlite3_stmt *s = NULL;
 	int ret;
 
@@ -246,7 +329,8 @@ store_quarantine(struct store *st, const struct store_filter *f, int64_t key,
 	return ret;
 }
 
-/* Runs "... WHERE id = ?1" with an optional text ?2. */
+/* Runs "... WHERE id = ?1" with an optional text ?2; returns the rows it
+ * changed, or -1. */
 static int
 quarantine_change(struct store *st, const char *sql, int64_t key,
                   const char *text, struct errbuf *eb)
@@ -263,7 +347,7 @@ quarantine_change(struct store *st, const char *sql, int64_t key,
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)
 		return store_error(st, eb, "quarantine");
-	return 0;
+	return sqlite3_changes(st->db);
 }
 
 int
@@ -271,13 +355,68 @@ store_quarantine_set_reason(struct store *st, int64_t key, const char *reason,
                             struct errbuf *eb)
 {
 	return quarantine_change(
-	    st, "UPDATE quarantine SET reason = ?2 WHERE id = ?1", key, reason,
-	    eb);
+	           st, "UPDATE quarantine SET reason = ?2 WHERE id = ?1", key,
+	           reason, eb) < 0
+	           ? -1
+	           : 0;
 }
 
 int
 store_quarantine_delete(struct store *st, int64_t key, struct errbuf *eb)
 {
+	return store_quarantine_remove(st, key, eb) < 0 ? -1 : 0;
+}
+
+int
+store_quarantine_remove(struct store *st, int64_t key, struct errbuf *eb)
+{
+	/* One statement: its own transaction outside a batch. The
+	 * quarantine_usage trigger gives back its bytes. */
 	return quarantine_change(st, "DELETE FROM quarantine WHERE id = ?1",
 	                         key, NULL, eb);
+}
+
+/* The bytes of the database file and its WAL. */
+static int64_t
+file_bytes(const char *path)
+{
+	struct stat sb;
+	char *wal;
+	int64_t n = 0;
+
+	if (stat(path, &sb) == 0)
+		n += sb.st_size;
+	if (asprintf(&wal, "%s-wal", path) < 0)
+		return n;
+	if (stat(wal, &sb) == 0)
+		n += sb.st_size;
+	free(wal);
+	return n;
+}
+
+int
+store_vacuum(struct store *st, int64_t *before, int64_t *after, int *held,
+             struct errbuf *eb)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*before = file_bytes(st->path);
+	/* VACUUM keeps INTEGER PRIMARY KEYs: the keys that `reports` and
+	 * `quarantine` list stay the same. In WAL mode it writes the new
+	 * pages to the WAL; the checkpoint then copies them and cuts the
+	 * file, and TRUNCATE empties the WAL. */
+	if (store_exec(st, "VACUUM", eb) != 0)
+		return -1;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", -1,
+	                       &s, NULL) != SQLITE_OK)
+		return store_error(st, eb, "vacuum");
+	rc = sqlite3_step(s);
+	/* Column 0 is 1 when a reader kept the checkpoint from finishing. */
+	*held = rc == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(st, eb, "vacuum");
+	*after = file_bytes(st->path);
+	return 0;
 }

@@ -136,13 +136,25 @@ int store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
                    int (*row)(sqlite3_stmt *s, void *arg), void *arg,
                    struct errbuf *eb);
 
+/* A grouping key of the failures query that only the store uses: the
+ * report (its id as text), so that store_reports counts each report's
+ * failures the way store_failures counts a group's. */
+#define FAILURE_BY_REPORT 0x100
+
+/* The failures query of store_failures summed in a new tally (tally.h),
+ * unsorted: *out, which the caller frees with tally_free. */
+struct tally;
+int store_failure_tally(struct store *st, const struct store_filter *f,
+                        unsigned keys, struct tally **out, struct errbuf *eb);
+
 /* Prints the plan of sql, with the filter bound, to stderr. */
 void store_explain(struct store *st, const char *sql,
                    const struct store_filter *f);
 
 /* Binds a filter's values to ?1 (since), ?2 (until), ?3 (the domains as
  * a JSON array, in *domains_json: free it with store_json_free), ?4
- * (organization) and ?5 (policy type). */
+ * (organization), ?5 (policy type) and ?12 to ?16 (the failure details:
+ * policy mode, result type, sending MTA, receiving MX and IP). */
 int store_bind_filter(sqlite3_stmt *s, const struct store_filter *f,
                       char **domains_json, struct errbuf *eb);
 

@@ -166,6 +166,35 @@ detail_branches(char *sql, size_t size, const struct store_filter *f,
 	}
 }
 
+/* The filter's failure details: the grouping key each is a value of
+ * (its SQL and rollup columns are the key's), bound as ?12 onwards. */
+#define DETAIL_PARAM 12
+static const unsigned detail_keys[] = {FAILURE_BY_MODE, FAILURE_BY_TYPE,
+                                       FAILURE_BY_MTA, FAILURE_BY_MX,
+                                       FAILURE_BY_IP};
+#define NDETAIL_FILTERS (sizeof(detail_keys) / sizeof(detail_keys[0]))
+
+static const char *
+detail_value(const struct store_filter *f, size_t i)
+{
+	const char *const v[NDETAIL_FILTERS] = {
+	    f->policy_mode, f->result_type, f->sending_mta_ip,
+	    f->receiving_mx_hostname, f->receiving_ip};
+
+	return v[i];
+}
+
+int
+store_filter_failures(const struct store_filter *f)
+{
+	size_t i;
+
+	for (i = 0; i < NDETAIL_FILTERS; i++)
+		if (detail_value(f, i) != NULL)
+			return 1;
+	return f->failed_only;
+}
+
 int
 store_bind_filter(sqlite3_stmt *s, const struct store_filter *f,
                   char **domains_json, struct errbuf *eb)
@@ -190,6 +219,11 @@ store_bind_filter(sqlite3_stmt *s, const struct store_filter *f,
 		sqlite3_bind_text(s, 4, f->organization, -1, SQLITE_STATIC);
 	if (f->policy_type)
 		sqlite3_bind_text(s, 5, f->policy_type, -1, SQLITE_STATIC);
+	for (i = 0; i < NDETAIL_FILTERS; i++)
+		if (detail_value(f, i) != NULL)
+			sqlite3_bind_text(s, DETAIL_PARAM + (int)i,
+			                  detail_value(f, i), -1,
+			                  SQLITE_STATIC);
 	return 0;
 }
 
@@ -377,8 +411,47 @@ static const struct {
     {FAILURE_BY_IP, "coalesce(f.receiving_ip, '')"},
     {FAILURE_BY_ORG, "r.organization"},
     {FAILURE_BY_DAY, "date(p.start_time, 'unixepoch')"},
+    {FAILURE_BY_REPORT, "p.report"},
 };
 #define NFAILURE_KEYS (sizeof(failure_keys) / sizeof(failure_keys[0]))
+
+/* The index of a key in failure_keys. */
+static size_t
+key_index(unsigned flag)
+{
+	size_t k;
+
+	for (k = 0; k < NFAILURE_KEYS && failure_keys[k].flag != flag; k++)
+		;
+	return k;
+}
+
+/* Whether each policy counts as sent (the mode is a key or a filter; or
+ * one policy type is asked for), rather than only the policies that count
+ * for their domain. */
+static int
+as_sent(const struct store_filter *f, unsigned keys)
+{
+	return (keys & FAILURE_BY_MODE) || f->policy_mode || f->policy_type;
+}
+
+/* Appends the filter's failure details as conditions on col[] (indexed as
+ * failure_keys; a rollup's columns) or, when col is NULL, on the detail
+ * rows. */
+static void
+detail_terms(char *sql, size_t size, const struct store_filter *f,
+             const char *const *col)
+{
+	size_t i, k;
+
+	for (i = 0; i < NDETAIL_FILTERS; i++) {
+		if (detail_value(f, i) == NULL)
+			continue;
+		k = key_index(detail_keys[i]);
+		cat(sql, size, " AND %s = ?%d",
+		    col ? col[k] : failure_keys[k].expr, DETAIL_PARAM + (int)i);
+	}
+}
 
 /*
  * The failure rollups, and the groupings each answers exactly: it must
@@ -437,6 +510,10 @@ pick_rollup(const struct store_filter *f, unsigned keys)
 		    (f->organization && !r->org) ||
 		    (f->policy_type && !r->type))
 			ok = 0;
+		for (k = 0; k < NDETAIL_FILTERS; k++)
+			if (detail_value(f, k) != NULL &&
+			    r->col[key_index(detail_keys[k])] == NULL)
+				ok = 0;
 		if (r->one_domain && !(keys & FAILURE_BY_DOMAIN) &&
 		    f->ndomains != 1)
 			ok = 0;
@@ -469,10 +546,11 @@ failure_detail_sql(char *sql, size_t size, const struct store_filter *f,
 	        : "",
 	    lo, lo + 1);
 	/* Without the mode among the keys, the policies that count. */
-	if (!(keys & FAILURE_BY_MODE) && !f->policy_type)
+	if (!as_sent(f, keys))
 		cat(sql, size, " AND p.counts_for_domain > 0");
 	filter_terms(sql, size, f, "p.policy_domain", "r.organization",
 	             "p.policy_type");
+	detail_terms(sql, size, f, NULL);
 	cat(sql, size, " ORDER BY p.start_time, p.id");
 }
 
@@ -491,11 +569,12 @@ failure_rollup_sql(char *sql, size_t size, const struct store_filter *f,
 			cat(sql, size, "%s, ", ru->col[i]);
 	cat(sql, size, "failed_sessions, reports, 0 FROM %s x", ru->table);
 	bucket_terms(sql, size, sp);
-	if (!(keys & FAILURE_BY_MODE) && !f->policy_type)
+	if (!as_sent(f, keys))
 		cat(sql, size, " AND x.counts_for_domain > 0");
 	if (ru->pooled && !f->policy_type)
 		cat(sql, size, " AND x.policy_type = ''");
 	filter_terms(sql, size, f, ru->domain, ru->org, ru->type);
+	detail_terms(sql, size, f, ru->col);
 }
 
 /* Adds each row of a statement to the tally: the key texts, then
@@ -534,46 +613,76 @@ failure_branch(struct store *st, const char *sql, const struct store_filter *f,
 	return ret;
 }
 
-/* Calls cb for the tally's first `limit` groups (0: all). */
+/* Orders group indexes by day, oldest first, then as tally_sort left
+ * them (largest first). */
+struct by_day {
+	const struct tally *t;
+	size_t col; /* of the day among the keys */
+};
+
+static int
+cmp_day(const void *a, const void *b, void *arg)
+{
+	const struct by_day *d = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c =
+	    strcmp(tally_keys(d->t, x)[d->col], tally_keys(d->t, y)[d->col]);
+
+	return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+/* Calls cb for the tally's first `limit` groups (0: all), in the order
+ * store_failures promises. */
 static int
 failure_emit(struct tally *t, unsigned keys, size_t limit, store_failure_cb cb,
              void *arg)
 {
 	struct store_failure_row row;
-	const char **slot[NFAILURE_KEYS] = {
-	    &row.policy_domain,         &row.policy_mode,
-	    &row.result_type,           &row.sending_mta_ip,
-	    &row.receiving_mx_hostname, &row.receiving_ip,
-	    &row.organization,          &row.day};
-	size_t n = tally_sort(t), g, i, col;
-	int ret;
+	const char **slot[NFAILURE_KEYS] = {&row.policy_domain,
+	                                    &row.policy_mode,
+	                                    &row.result_type,
+	                                    &row.sending_mta_ip,
+	                                    &row.receiving_mx_hostname,
+	                                    &row.receiving_ip,
+	                                    &row.organization,
+	                                    &row.day,
+	                                    NULL};
+	struct by_day d = {t, 0};
+	size_t n = tally_sort(t), g, i, col, *order;
+	int ret = 0;
 
+	if ((order = calloc(n ? n : 1, sizeof(*order))) == NULL)
+		return -1;
+	for (g = 0; g < n; g++)
+		order[g] = g;
+	if (keys & FAILURE_BY_DAY) {
+		for (i = 0; failure_keys[i].flag != FAILURE_BY_DAY; i++)
+			d.col += (keys & failure_keys[i].flag) != 0;
+		qsort_r(order, n, sizeof(*order), cmp_day, &d);
+	}
 	if (limit > 0 && limit < n)
 		n = limit;
-	for (g = 0; g < n; g++) {
-		const char *const *k = tally_keys(t, g);
+	for (g = 0; g < n && ret == 0; g++) {
+		const char *const *k = tally_keys(t, order[g]);
 
 		memset(&row, 0, sizeof(row));
 		for (i = 0, col = 0; i < NFAILURE_KEYS; i++)
-			if (keys & failure_keys[i].flag)
-				*slot[i] = k[col++];
-		row.failed_sessions = tally_failed(t, g);
-		row.reports = tally_reports(t, g);
-		if ((ret = cb(&row, arg)) != 0)
-			return ret;
+			if (keys & failure_keys[i].flag) {
+				if (slot[i] != NULL)
+					*slot[i] = k[col];
+				col++;
+			}
+		row.failed_sessions = tally_failed(t, order[g]);
+		row.reports = tally_reports(t, order[g]);
+		ret = cb(&row, arg);
 	}
-	return 0;
+	free(order);
+	return ret;
 }
 
-/*
- * The failures query in up to three statements, summed in a tally: the
- * rollup's whole buckets and the detail rows at each edge. Grouping in C
- * rather than in SQL: SQLite's GROUP BY sorts every detail row, which
- * took 60 of the 7-day query's 100 ms at a million reports.
- */
 int
-store_failures(struct store *st, const struct store_filter *f, unsigned keys,
-               size_t limit, store_failure_cb cb, void *arg, struct errbuf *eb)
+store_failure_tally(struct store *st, const struct store_filter *f,
+                    unsigned keys, struct tally **out, struct errbuf *eb)
 {
 	const struct failure_rollup *ru = pick_rollup(f, keys);
 	char sql[QUERY_SQL_MAX];
@@ -582,6 +691,7 @@ store_failures(struct store *st, const struct store_filter *f, unsigned keys,
 	size_t nkeys = 0, i;
 	int e, ret = 0;
 
+	*out = NULL;
 	for (i = 0; i < NFAILURE_KEYS; i++)
 		if (keys & failure_keys[i].flag)
 			nkeys++;
@@ -598,8 +708,32 @@ store_failures(struct store *st, const struct store_filter *f, unsigned keys,
 		failure_detail_sql(sql, sizeof(sql), f, keys, 8 + 2 * e);
 		ret = failure_branch(st, sql, f, &sp, t, eb);
 	}
-	if (ret == 0)
-		ret = failure_emit(t, keys, limit, cb, arg);
+	if (ret != 0) {
+		tally_free(t);
+		return ret;
+	}
+	*out = t;
+	return 0;
+}
+
+/*
+ * The failures query in up to three statements, summed in a tally: the
+ * rollup's whole buckets and the detail rows at each edge. Grouping in C
+ * rather than in SQL: SQLite's GROUP BY sorts every detail row, which
+ * took 60 of the 7-day query's 100 ms at a million reports.
+ */
+int
+store_failures(struct store *st, const struct store_filter *f, unsigned keys,
+               size_t limit, store_failure_cb cb, void *arg, struct errbuf *eb)
+{
+	struct tally *t;
+	int ret;
+
+	if ((ret = store_failure_tally(st, f, keys, &t, eb)) != 0)
+		return ret;
+	ret = failure_emit(t, keys, limit, cb, arg);
+	if (ret < 0 && eb != NULL && !eb->msg[0])
+		errbuf_set(eb, "failures: out of memory");
 	tally_free(t);
 	return ret;
 }

@@ -96,9 +96,18 @@ check "failures by domain,type (counted once)" \
 a.example,certificate-expired,7,2
 a.example,starttls-not-supported,2,1" "$(q failures --by domain,type --format csv | tr -d '\r')"
 
-check "failures by mx,day with limit 1" \
+# With day among the keys, by day (oldest first), then largest first; the
+# policies that count (no mode): 03-01 r1 mx2 3 and mx1 2, 03-02 r2's tlsa
+# mx2 4 (by count alone, the 4 would come first).
+check "failures by mx,day: by day, then largest" \
 "receiving_mx_hostname,day,failed_sessions,reports
-mx2.a.example,2026-03-02,4,1" "$(q failures --by mx,day --limit 1 --format csv | tr -d '\r')"
+mx2.a.example,2026-03-01,3,1
+mx1.a.example,2026-03-01,2,1
+mx2.a.example,2026-03-02,4,1" "$(q failures --by mx,day --format csv | tr -d '\r')"
+check "failures by day,mx with limit 2: the two oldest groups" \
+"day,receiving_mx_hostname,failed_sessions,reports
+2026-03-01,mx2.a.example,3,1
+2026-03-01,mx1.a.example,2,1" "$(q failures --by day,mx --limit 2 --format csv | tr -d '\r')"
 
 check "failures by org" "Google,5;Microsoft,4" \
 	"$(q failures --by org --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-2 | paste -sd';')"

@@ -168,7 +168,9 @@ check "--until 2026-03-01: enf.example still testing" "enf.example,testing,insuf
 "$TLSRPT" --db "$db" readiness --max-failure-rate 2 >/dev/null 2>&1
 check "--max-failure-rate 2: usage error" 64 "$?"
 "$TLSRPT" --db "$db" readiness --help | grep -q 'insufficient-data' && ok "--help" || not_ok "--help"
-# Default period: the last 30 days; these reports are older.
-check "default period: nothing from March 2026" "(no rows)" \
+# Default period: the last 30 days; these reports are older, and the
+# table says where it looked and how to look further back.
+check "default period: nothing from March 2026" \
+	"(no domain with an MTA-STS policy in the last 30 days, the default period; --since 90d, or --since YYYY-MM-DD, looks further back)" \
 	"$("$TLSRPT" --db "$db" readiness --format table | tail -1)"
 finish

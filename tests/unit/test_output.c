@@ -69,10 +69,10 @@ test_escape(void **state)
 }
 
 static const struct column cols[] = {
-    {"org", "ORG", COL_TEXT},
-    {"n", "N", COL_INT},
-    {"rate", "RATE", COL_RATE},
-    {"list", "LIST", COL_LIST},
+    {"org", "ORG", COL_TEXT, 0, 0},
+    {"n", "N", COL_INT, 0, 0},
+    {"rate", "RATE", COL_RATE, 0, 0},
+    {"list", "LIST", COL_LIST, 0, 0},
 };
 
 /* Writes one row in fmt and returns the output, malloc'd. */
@@ -168,13 +168,152 @@ test_table(void **state)
 	free(out);
 }
 
+/* The layout cases (struct column): NAME a domain and N a number, never
+ * narrowed; X and L left out, X first; NOTE wraps, wanting 8 columns.
+ * Natural widths: NAME 16 (long.example.com), N 2, X 3, L 9 (a.ex,b.ex),
+ * NOTE 22 (fix the mx one.example), two spaces apart: 60 in all. NOTE's
+ * longest word, one.example, is 11: it wants max(11, 8) = 11 before
+ * columns go, and never narrows below 11. The third row's name is five
+ * Cyrillic letters (ten bytes), padded as five columns. */
+static const struct column fit_cols[] = {
+    {"name", "NAME", COL_TEXT, 0, 0}, {"n", "N", COL_INT, 0, 0},
+    {"x", "X", COL_TEXT, 2, 0},       {"l", "L", COL_LIST, 1, 0},
+    {"note", "NOTE", COL_TEXT, 0, 8},
+};
+
+static const struct {
+	const char *name;
+	size_t width;
+	const char *out;
+} fits[] = {
+    /* No limit, or room: as they are; no line ends in a blank. */
+    {"no limit", 0,
+     "NAME              N   X    L          NOTE\n"
+     "long.example.com  42  xyz  a.ex,b.ex  fix the mx one.example\n"
+     "b.ex               7  q    c.ex       ok\n"
+     "\xd0\x9f\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0"
+     "              7  q    c.ex       ok\n"},
+    {"wide enough", 60,
+     "NAME              N   X    L          NOTE\n"
+     "long.example.com  42  xyz  a.ex,b.ex  fix the mx one.example\n"
+     "b.ex               7  q    c.ex       ok\n"
+     "\xd0\x9f\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0"
+     "              7  q    c.ex       ok\n"},
+    /* 50: the columns at what they want take 16+2+3+9+11 + 4*2 = 49, so
+     * none goes; NOTE narrows from 22 to 12 (60 - 10) and wraps at its
+     * last space within 12: "fix the mx" / "one.example", under NOTE
+     * (16+2+2+2+3+2+9+2 = 38 columns in). */
+    {"NOTE wraps", 50,
+     "NAME              N   X    L          NOTE\n"
+     "long.example.com  42  xyz  a.ex,b.ex  fix the mx\n"
+     "                                      one.example\n"
+     "b.ex               7  q    c.ex       ok\n"
+     "\xd0\x9f\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0"
+     "              7  q    c.ex       ok\n"},
+    /* 40: 49 > 40, X goes (44), then L (33); NOTE narrows from 22 to
+     * 18 (16+2+2+2 + 18 = 40): "fix the mx" / "one.example" 22 columns
+     * in. The note names X and L, wrapped at 40 after "columns:". */
+    {"X and L left out", 40,
+     "NAME              N   NOTE\n"
+     "long.example.com  42  fix the mx\n"
+     "                      one.example\n"
+     "b.ex               7  ok\n"
+     "\xd0\x9f\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0"
+     "              7  ok\n"
+     "(columns X, L not shown at 40 columns:\n"
+     "widen the terminal or use --format csv)\n"},
+    /* 20: nothing more may go; NOTE stops at its longest word, 11: the
+     * table is 33 wide, no word cut. The note wraps at 20. */
+    {"cannot fit: wider, words whole", 20,
+     "NAME              N   NOTE\n"
+     "long.example.com  42  fix the mx\n"
+     "                      one.example\n"
+     "b.ex               7  ok\n"
+     "\xd0\x9f\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0"
+     "              7  ok\n"
+     "(columns X, L not\n"
+     "shown at 20 columns:\n"
+     "widen the terminal\n"
+     "or use --format csv)\n"},
+};
+
+static void
+test_fit(void **state)
+{
+	const char *l1[] = {"a.ex", "b.ex"}, *l2[] = {"c.ex"};
+	struct table *t;
+	char *buf;
+	size_t len, i;
+	FILE *fp;
+
+	(void)state;
+	for (i = 0; i < sizeof(fits) / sizeof(fits[0]); i++) {
+		buf = NULL;
+		assert_non_null(t = table_new(fit_cols, 5));
+		assert_non_null(fp = open_memstream(&buf, &len));
+		table_set_width(t, fits[i].width);
+		assert_int_equal(table_row(t), 0);
+		table_text(t, "long.example.com");
+		table_int(t, 42);
+		table_text(t, "xyz");
+		table_list(t, l1, 2);
+		table_text(t, "fix the mx one.example");
+		assert_int_equal(table_row(t), 0);
+		table_text(t, "b.ex");
+		table_int(t, 7);
+		table_text(t, "q");
+		table_list(t, l2, 1);
+		table_text(t, "ok");
+		assert_int_equal(table_row(t), 0);
+		table_text(t, "\xd0\x9f\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0");
+		table_int(t, 7);
+		table_text(t, "q");
+		table_list(t, l2, 1);
+		table_text(t, "ok");
+		assert_int_equal(table_print(t, FORMAT_TABLE, fp), 0);
+		table_free(t);
+		assert_int_equal(fclose(fp), 0);
+		if (strcmp(buf, fits[i].out) != 0)
+			fail_msg("%s: got\n%s\nexpected\n%s", fits[i].name, buf,
+			         fits[i].out);
+		free(buf);
+	}
+}
+
+/* A table without rows says so, in the caller's words, wrapped. */
+static void
+test_empty(void **state)
+{
+	struct table *t;
+	char *buf = NULL;
+	size_t len;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(t = table_new(fit_cols, 5));
+	assert_non_null(fp = open_memstream(&buf, &len));
+	table_set_width(t, 30);
+	assert_int_equal(table_set_empty(t, "nothing in the last 30 days: try "
+	                                    "--since 90d"),
+	                 0);
+	assert_int_equal(table_print(t, FORMAT_TABLE, fp), 0);
+	table_free(t);
+	assert_int_equal(fclose(fp), 0);
+	/* Titles at their own widths (4+2+1+2+1+2+1+2+4 = 19 <= 30), then
+	 * the line in parentheses, wrapped at 30 after "days:". */
+	assert_string_equal(buf, "NAME  N  X  L  NOTE\n"
+	                         "(nothing in the last 30 days:\n"
+	                         "try --since 90d)\n");
+	free(buf);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escape),
-	    cmocka_unit_test(test_csv),
-	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_escape), cmocka_unit_test(test_csv),
+	    cmocka_unit_test(test_table),  cmocka_unit_test(test_fit),
+	    cmocka_unit_test(test_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
