@@ -509,8 +509,31 @@ digest_free(struct digest *d)
 	memset(d, 0, sizeof(*d));
 }
 
+const struct digest_new *
+digest_first_news(const struct digest *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nnews; i++)
+		if (d->news[i].kind != NEW_MTA)
+			return &d->news[i];
+	return NULL;
+}
+
 int
 digest_eventful(const struct digest *d)
 {
-	return d->failed > 0 || d->nnews > 0 || d->nrose > 0 || d->nsilent > 0;
+	return d->ndomains == 0 || digest_first_news(d) != NULL ||
+	       d->nrose > 0 || d->nsilent > 0;
+}
+
+const struct digest_domain *
+digest_worst(const struct digest *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->ndomains; i++)
+		if (d->domains[i].failed > 0 && d->domains[i].next_step)
+			return &d->domains[i];
+	return NULL;
 }

@@ -88,9 +88,20 @@ void digest_free(struct digest *d);
 /* failed / (ok + failed), 0 when both are 0. */
 double digest_rate(int64_t ok, int64_t failed);
 
-/* Whether anything failed or changed: new things, a rising rate or a
- * silent organization. */
+/* Whether the period is news (issue 16 §10, §11): something new other
+ * than a sending MTA, a rising rate, a silent organization, or no report
+ * at all (what a broken intake looks like). A new sender address alone
+ * is not (a few failures from one more IP is the Internet, not a
+ * change: it stays in the body's list), nor are failures that go on as
+ * before (the weekly digest, sent always, lists them). */
 int digest_eventful(const struct digest *d);
+
+/* The first news that is not a sending MTA, or NULL. */
+const struct digest_new *digest_first_news(const struct digest *d);
+
+/* The domain with most failures that has failures and a next step (an
+ * STS policy), or NULL: the subject leads with its next step. */
+const struct digest_domain *digest_worst(const struct digest *d);
 
 /* The subject's headline, e.g. "3 domains, 0.40% failed, new:
  * certificate-expired on mx2.example.com", into buf. */

@@ -3,6 +3,7 @@
  * write the message; the exit status tells cron's alerting what it says.
  */
 #include <glib.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,8 @@ static const char digest_help[] =
     "  --from ADDR        the sender (default tlsrpt@HOST)\n"
     "  --subject-prefix T text before the subject (default '[tlsrpt]')\n"
     "  --domain D         only this policy domain (repeatable)\n"
-    "  --only-on-change   print nothing when nothing failed or changed\n"
+    "  --only-on-change   print nothing when nothing changed (a new\n"
+    "                     sending MTA alone is no change; no reports is)\n"
     "  --alert-rate X     exit 3 when a domain's failure rate is above X\n"
     "                     (a fraction: 0.01 is 1%) or something is new\n"
     "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
@@ -149,7 +151,7 @@ alerting(const struct digest *d, double limit)
 
 	if (limit < 0)
 		return 0;
-	if (d->nnews > 0)
+	if (digest_first_news(d) != NULL)
 		return 1;
 	for (i = 0; i < d->ndomains; i++) {
 		const struct digest_domain *x = &d->domains[i];
@@ -158,6 +160,32 @@ alerting(const struct digest *d, double limit)
 			return 1;
 	}
 	return 0;
+}
+
+/* The host's fully qualified name for the default From: (issue 16 §12:
+ * "tlsrpt@vm" is refused by receiving MTAs), as the resolver gives it
+ * (getaddrinfo's canonical name: /etc/hosts, then DNS). Without a
+ * domain in it, the short name stays and stderr says to give --from. */
+static void
+fqdn(char *host, size_t size)
+{
+	struct addrinfo hints, *res = NULL;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_flags = AI_CANONNAME;
+	if (strchr(host, '.') == NULL &&
+	    getaddrinfo(host, NULL, &hints, &res) == 0 && res != NULL &&
+	    res->ai_canonname != NULL && strchr(res->ai_canonname, '.'))
+		snprintf(host, size, "%s", res->ai_canonname);
+	if (res != NULL)
+		freeaddrinfo(res);
+	if (strchr(host, '.') == NULL)
+		fprintf(stderr,
+		        "tlsrpt digest: the host name '%s' has no domain: "
+		        "the From: address tlsrpt@%s may be refused; give "
+		        "--from\n",
+		        host, host);
 }
 
 /* Renders both bodies and writes the message. */
@@ -176,6 +204,8 @@ write_digest(const struct digest *d, const struct digest_opts *o,
 
 	if (gethostname(host, sizeof(host) - 1) != 0)
 		snprintf(host, sizeof(host), "localhost");
+	if (o->from == NULL)
+		fqdn(host, sizeof(host));
 	snprintf(from, sizeof(from), "tlsrpt@%s", host);
 	snprintf(to, sizeof(to), "root@%s", host);
 	digest_headline(d, head, sizeof(head));

@@ -75,9 +75,9 @@ more_news(const struct digest *d, size_t i, size_t end, char *buf, size_t size)
 		return 0;
 	for (k = i + DIGEST_LIST_MAX; k < end; k++)
 		failed += d->news[k].failed;
-	snprintf(buf, size, "and %zu more new %ss (%lld failed sessions)",
+	snprintf(buf, size, "and %zu more new %ss (%lld failed session%s)",
 	         end - i - DIGEST_LIST_MAX, kind_names[d->news[i].kind],
-	         (long long)failed);
+	         (long long)failed, failed == 1 ? "" : "s");
 	return 1;
 }
 
@@ -125,40 +125,65 @@ period_text(const struct digest *d, char *buf, size_t size)
 		         a, b);
 }
 
+/* "the day", "the week", "the month": what the period's figures are of. */
+static const char *
+period_word(const struct digest *d)
+{
+	return d->period == PERIOD_DAY    ? "the day"
+	       : d->period == PERIOD_WEEK ? "the week"
+	                                  : "the month";
+}
+
+/* The subject (issue 16 §10-§11): no reports at all says so first; else
+ * the worst domain's next step leads, then the figures and the first
+ * news (never a new sending MTA alone). */
 void
 digest_headline(const struct digest *d, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "%zu domain%s, %.2f%% failed", d->ndomains,
-	                 d->ndomains == 1 ? "" : "s",
-	                 100 * digest_rate(d->ok, d->failed));
-	const struct digest_new *x = d->nnews ? &d->news[0] : NULL;
-	size_t i;
+	const struct digest_domain *w = digest_worst(d);
+	const struct digest_new *x = digest_first_news(d);
+	size_t i, n = 0;
 
-	if (n < 0 || (size_t)n >= size)
+#define ADD(...)                                                               \
+	do {                                                                   \
+		int k_ = snprintf(buf + n, size - n, __VA_ARGS__);             \
+		if (k_ < 0 || (size_t)k_ >= size - n)                          \
+			return;                                                \
+		n += (size_t)k_;                                               \
+	} while (0)
+	buf[0] = '\0';
+	if (d->ndomains == 0) {
+		ADD("no reports received");
+		if (d->nsilent > 0)
+			ADD(", silent: %s%s", d->silent[0],
+			    d->nsilent > 1 ? " and more" : "");
 		return;
+	}
+	if (w != NULL)
+		ADD("%s: %s; ", w->domain, w->next_step);
+	ADD("%zu domain%s, %.2f%% failed", d->ndomains,
+	    d->ndomains == 1 ? "" : "s", 100 * digest_rate(d->ok, d->failed));
 	if (!digest_eventful(d)) {
-		snprintf(buf + n, size - n, ", no failures, nothing changed");
+		ADD(d->failed > 0 ? ", nothing changed"
+		                  : ", no failures, nothing changed");
 		return;
 	}
 	if (x != NULL && x->where != NULL)
-		snprintf(buf + n, size - n, ", new: %s on %s", x->value,
-		         x->where);
+		ADD(", new: %s on %s", x->value, x->where);
 	else if (x != NULL)
-		snprintf(buf + n, size - n, ", new %s: %s", kind_names[x->kind],
-		         *x->value ? x->value : "(none given)");
-	else
-		for (i = 0; i < d->ndomains; i++)
-			if (d->domains[i].rose) {
-				const struct digest_domain *m = &d->domains[i];
-
-				snprintf(buf + n, size - n,
-				         ", rising: %s %.2f%% -> %.2f%%",
-				         m->domain,
-				         100 * digest_rate(m->prev_ok,
-				                           m->prev_failed),
-				         100 * digest_rate(m->ok, m->failed));
-				break;
-			}
+		ADD(", new %s: %s", kind_names[x->kind],
+		    *x->value ? x->value : "(none given)");
+	else if (d->nrose > 0) {
+		for (i = 0; i < d->ndomains && !d->domains[i].rose; i++)
+			;
+		ADD(", rising: %s %.2f%% -> %.2f%%", d->domains[i].domain,
+		    100 * digest_rate(d->domains[i].prev_ok,
+		                      d->domains[i].prev_failed),
+		    100 * digest_rate(d->domains[i].ok, d->domains[i].failed));
+	} else if (d->nsilent > 0)
+		ADD(", silent: %s%s", d->silent[0],
+		    d->nsilent > 1 ? " and more" : "");
+#undef ADD
 }
 
 /* The bar of a rate, scaled so the period's highest rate is full. */
@@ -201,8 +226,9 @@ text_news(const struct digest *d, FILE *fp)
 			        *x->value ? x->value : "(none given)");
 			if (x->where)
 				fprintf(fp, " on %s", x->where);
-			fprintf(fp, " (%lld failed sessions)\n",
-			        (long long)x->failed);
+			fprintf(fp, " (%lld failed session%s)\n",
+			        (long long)x->failed,
+			        x->failed == 1 ? "" : "s");
 		}
 		if (more_news(d, i, end, more, sizeof(more)))
 			fprintf(fp, "  %s\n", more);
@@ -236,13 +262,16 @@ text_domains(const struct digest *d, FILE *fp)
 		const struct digest_domain *x = &d->domains[i];
 
 		fprintf(fp,
-		        "  %s: %lld sessions, %lld failed (%.2f%%), mode %s\n",
+		        "  %s: %lld sessions, %lld failed (%.2f%%) in %s, "
+		        "mode %s\n",
 		        x->domain, (long long)(x->ok + x->failed),
 		        (long long)x->failed,
-		        100 * digest_rate(x->ok, x->failed), x->modes);
+		        100 * digest_rate(x->ok, x->failed), period_word(d),
+		        x->modes);
 		if (x->verdict)
-			fprintf(fp, "    readiness: %s, %s\n", x->verdict,
-			        x->next_step);
+			fprintf(fp,
+			        "    readiness over the last 30 days: %s, %s\n",
+			        x->verdict, x->next_step);
 	}
 	if (more_domains(d, more, sizeof(more)))
 		fprintf(fp, "  %s\n", more);
@@ -310,8 +339,15 @@ digest_text(const struct digest *d, FILE *fp)
 	fprintf(fp, "%lld sessions, %lld failed (%.2f%%)\n\n",
 	        (long long)(d->ok + d->failed), (long long)d->failed,
 	        100 * digest_rate(d->ok, d->failed));
-	if (!digest_eventful(d))
-		fputs("Nothing failed and nothing changed.\n\n", fp);
+	if (d->ndomains == 0)
+		fputs("No reports received: check the intake (the milter, "
+		      "the receiver, the import).\n\n",
+		      fp);
+	else if (!digest_eventful(d))
+		fputs(d->failed > 0 ? "Nothing changed: the failures below go "
+		                      "on as before.\n\n"
+		                    : "Nothing failed and nothing changed.\n\n",
+		      fp);
 	text_news(d, fp);
 	text_domains(d, fp);
 	text_top(d, fp);
@@ -375,8 +411,9 @@ html_news(const struct digest *d, FILE *fp)
 				fputs(" on ", fp);
 				html_esc(fp, x->where);
 			}
-			fprintf(fp, " (%lld failed sessions)</li>\n",
-			        (long long)x->failed);
+			fprintf(fp, " (%lld failed session%s)</li>\n",
+			        (long long)x->failed,
+			        x->failed == 1 ? "" : "s");
 		}
 		if (more_news(d, i, end, more, sizeof(more)))
 			fprintf(fp, "<li>%s</li>\n", more);
@@ -406,13 +443,15 @@ html_domains(const struct digest *d, FILE *fp)
 	char more[160];
 	size_t i;
 
-	fputs(H2 "Domains</h2>\n<table cellspacing=\"0\" "
-	         "style=\"border-collapse:collapse\">\n<tr>" TD
-	         "<b>domain</b></td>" TDR "<b>sessions</b></td>" TDR
-	         "<b>failed</b></td>" TDR "<b>rate</b></td>" TD
-	         "<b>mode</b></td>" TD "<b>readiness and next step</b></td>"
-	         "</tr>\n",
-	      fp);
+	fprintf(fp,
+	        H2 "Domains</h2>\n<table cellspacing=\"0\" "
+	           "style=\"border-collapse:collapse\">\n<tr>" TD
+	           "<b>domain</b></td>" TDR "<b>sessions in %s</b></td>" TDR
+	           "<b>failed</b></td>" TDR "<b>rate</b></td>" TD
+	           "<b>mode</b></td>" TD "<b>readiness over the last 30 days "
+	           "and next step</b></td>"
+	           "</tr>\n",
+	        period_word(d));
 	for (i = 0; i < at_most(d->ndomains, DIGEST_LIST_MAX); i++) {
 		const struct digest_domain *x = &d->domains[i];
 
@@ -530,8 +569,15 @@ digest_html(const struct digest *d, FILE *fp)
 	        "(UTC)</h1>\n<p>%lld sessions, %lld failed (%.2f%%)</p>\n",
 	        when, (long long)(d->ok + d->failed), (long long)d->failed,
 	        100 * digest_rate(d->ok, d->failed));
-	if (!digest_eventful(d))
-		fputs("<p><b>Nothing failed and nothing changed.</b></p>\n",
+	if (d->ndomains == 0)
+		fputs("<p><b>No reports received:</b> check the intake (the "
+		      "milter, the receiver, the import).</p>\n",
+		      fp);
+	else if (!digest_eventful(d))
+		fputs(d->failed > 0 ? "<p><b>Nothing changed:</b> the failures "
+		                      "below go on as before.</p>\n"
+		                    : "<p><b>Nothing failed and nothing "
+		                      "changed.</b></p>\n",
 		      fp);
 	html_news(d, fp);
 	html_domains(d, fp);

@@ -71,7 +71,7 @@ EOF
 check "parsed by Python's email module" 0 "$?"
 facts="$work/week.facts"
 contains "subject: the headline" "$facts" \
-	"subject: [tlsrpt] 2 domains, 2.17% failed, new: certificate-host-mismatch on mx2.a.example"
+	"subject: [tlsrpt] a.example: add mx2.a.example to the policy's mx: lines; 2 domains, 2.17% failed, new: certificate-host-mismatch on mx2.a.example"
 contains "from" "$facts" "from: tlsrpt@example.org"
 contains "to: both" "$facts" "to: admin@example.org, ops@example.org"
 contains "date" "$facts" "date ok: True"
@@ -95,13 +95,13 @@ check "the old failure is not new" 0 \
 	"$(grep -c '^  new .*\(192\.0\.2\.1 \|mx1\.a\.example\|198\.51\.100\.1 \|certificate-expired\)' "$txt")"
 contains "rising rate" "$txt" "failure rate rose: a.example 0.66% -> 2.50%"
 check "b.example did not rise" 0 "$(grep -c 'rose: b.example' "$txt")"
-contains "a.example line" "$txt" "a.example: 2000 sessions, 50 failed (2.50%), mode testing"
-contains "a.example readiness" "$txt" "    readiness: not-ready, add mx2.a.example to the policy's mx: lines"
-contains "b.example line" "$txt" "b.example: 300 sessions, 0 failed (0.00%), mode enforce"
-contains "b.example readiness, the verdict once" "$txt" "  b.example: 300 sessions, 0 failed (0.00%), mode enforce
-    readiness: enforced, no failures: nothing to do"
+contains "a.example line, its period said" "$txt" "a.example: 2000 sessions, 50 failed (2.50%) in the week, mode testing"
+contains "a.example readiness, its window said" "$txt" "    readiness over the last 30 days: not-ready, add mx2.a.example to the policy's mx: lines"
+contains "b.example line" "$txt" "b.example: 300 sessions, 0 failed (0.00%) in the week, mode enforce"
+contains "b.example readiness, the verdict once" "$txt" "  b.example: 300 sessions, 0 failed (0.00%) in the week, mode enforce
+    readiness over the last 30 days: enforced, no failures: nothing to do"
 check "no readiness line names its verdict twice" 0 \
-	"$(grep -c 'readiness: \([a-z-]*\)[,:] .*\b\1\b' "$txt")"
+	"$(grep -c 'readiness over the last 30 days: \([a-z-]*\)[,:] .*\b\1\b' "$txt")"
 contains "top failure 1" "$txt" "      40  192.0.2.99       certificate-host-mismatch     testing"
 contains "top failure 2" "$txt" "      10  192.0.2.1        certificate-expired           testing"
 contains "silent organization" "$txt" "ORGANIZATIONS THAT FELL SILENT
@@ -125,10 +125,10 @@ check "alert: something new -> exit 3" 3 "$?"
 # The week after, a.example only: 95 ok, 5 failed = 5.00%, rising from
 # 2.50%, nothing new (the old failure), Google reported in both weeks.
 d --period week --at 2026-03-23 --domain a.example >"$work/after.eml"
-python3 -c 'import email,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb"))["Subject"])' \
+python3 -c 'import email,email.policy,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default)["Subject"])' \
 	"$work/after.eml" >"$work/after.subject"
 check "rising only: the headline" \
-	"[tlsrpt] 1 domain, 5.00% failed, rising: a.example 2.50% -> 5.00%" \
+	"[tlsrpt] a.example: add mx2.a.example to the policy's mx: lines; 1 domain, 5.00% failed, rising: a.example 2.50% -> 5.00%" \
 	"$(cat "$work/after.subject")"
 d --period week --at 2026-03-23 --domain a.example --alert-rate 0.1 >/dev/null
 check "alert: 5% under 10%, nothing new -> exit 0" 0 "$?"
@@ -157,8 +157,10 @@ contains "month: g0 alone" "$work/month.eml" "105 sessions, 5 failed (4.76%)"
 
 # contrib/cron/tlsrpt: each line's command, as cron runs it ('\%' is '%')
 # under /bin/sh, with sendmail a stub that keeps what it is given. Now
-# (not 2026-03) nothing is in the database's last day or week: the daily
-# line sends nothing, the weekly one its quiet message.
+# (not 2026-03) nothing is in the database's last day or week: no report
+# at all is what a broken intake looks like, news for both lines (issue
+# 16 §11): the daily line (--only-on-change) and the weekly one each send
+# a message whose subject says "no reports received".
 cron="$(dirname "$0")/../../contrib/cron/tlsrpt"
 mkdir -p "$work/bin"
 printf '#!/bin/sh\nexec "%s" --db "%s" "$@"\n' "$TLSRPT" "$db" >"$work/bin/tlsrpt"
@@ -169,9 +171,11 @@ grep -E '^[0-9*]' "$cron" | while read -r _ _ _ _ dow _ cmd; do
 	PATH="$work/bin:$PATH" sh -c "$cmd" || echo "failed: $cmd"
 done >"$work/cron.out"
 check "cron: each line exits 0" "" "$(cat "$work/cron.out")"
-check "cron: one message sent (the weekly)" 1 "$(ls "$work" | grep -c '^sent\.')"
-check "cron: the weekly says all is quiet" 1 \
-	"$(cat "$work"/sent.* 2>/dev/null | grep -c '^Subject: \[tlsrpt\] 0 domains, 0.00% failed, no failures, nothing changed$')"
+check "cron: two messages sent (daily and weekly)" 2 "$(ls "$work" | grep -c '^sent\.')"
+check "cron: both say no reports were received" 2 \
+	"$(cat "$work"/sent.* 2>/dev/null | grep -c '^Subject: \[tlsrpt\] no reports received$')"
+check "cron: each From: the --from of the cron line" 2 \
+	"$(cat "$work"/sent.* 2>/dev/null | grep -c '^From: tlsrpt@example.com$')"
 
 # Many domains: every list stops at 20 lines (DIGEST_LIST_MAX) and sums up
 # the rest, the chart at 10 domains (DIGEST_CHART_MAX). dNN.example for NN
@@ -242,8 +246,8 @@ rep Google e1 2026-03-10 e.example enforce mx.e.example 95 5 \
 python3 -c 'import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); print(m.get_body(("plain",)).get_content()); print(m.get_body(("html",)).get_content())' \
 	"$work/enf.eml" >"$work/enf.txt"
 check "enforced with failures: the text line" \
-	"    readiness: enforced, 5 sessions stopped: renew the certificate on mx.e.example" \
-	"$(grep '^    readiness: ' "$work/enf.txt")"
+	"    readiness over the last 30 days: enforced, 5 sessions stopped: renew the certificate on mx.e.example" \
+	"$(grep '^    readiness over the last 30 days: ' "$work/enf.txt")"
 contains "enforced with failures: the HTML cell" "$work/enf.txt" \
 	"<b>enforced</b>, 5 sessions stopped: renew the certificate on mx.e.example"
 
@@ -275,6 +279,36 @@ check "a long prefix: every line ASCII, at most 76 octets" 0 \
 	"$(LC_ALL=C grep -c -e '[^ -~]' -e '^.\{77,\}' "$work/long.eml")"
 check "a long prefix: the subject as written" "$long" \
 	"$(python3 -c 'import email,email.policy,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default)["Subject"])' "$work/long.eml" | cut -d' ' -f1-2)"
+
+# A new sending IP alone is not news (issue 16 §10). n.example, enforce:
+# Google on 03-10 100 ok, 2 certificate-expired from 192.0.2.1 at
+# mx.n.example (2/102 = 1.96%); on 03-11 100 ok, 1 failed, the same type,
+# MX and receiving IP, from 192.0.2.2 (1/101 = 0.99%: lower, not rising).
+# The day 03-11 against 03-10: nothing new but the sending MTA, no rate
+# rose, Google reported both days. --only-on-change prints nothing; the
+# message lists the new MTA in its body ("1 failed session": one), and
+# its subject leads with the next step readiness gives n.example (30 days
+# to 03-12: 3 sessions stopped), never naming 192.0.2.2.
+ip="$work/ip"
+mkdir -p "$ip"
+dir=$ip
+rep Google n1 2026-03-10 n.example enforce mx.n.example 100 2 \
+	certificate-expired 192.0.2.1 mx.n.example 198.51.100.1
+rep Google n2 2026-03-11 n.example enforce mx.n.example 100 1 \
+	certificate-expired 192.0.2.2 mx.n.example 198.51.100.1
+"$TLSRPT" --db "$work/ip.db" import -q "$ip" >/dev/null 2>&1
+check "new MTA alone: --only-on-change prints nothing" "" \
+	"$("$TLSRPT" --db "$work/ip.db" digest --period day --at 2026-03-12 --only-on-change --from t@example.org)"
+"$TLSRPT" --db "$work/ip.db" digest --period day --at 2026-03-12 --from t@example.org >"$work/ip.eml"
+python3 -c 'import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); print("Subject:", m["Subject"]); print(m.get_body(("plain",)).get_content())' \
+	"$work/ip.eml" >"$work/ip.txt"
+check "new MTA alone: the subject leads with the next step, no IP" \
+	"Subject: [tlsrpt] n.example: 3 sessions stopped: renew the certificate on mx.n.example; 1 domain, 0.99% failed, nothing changed" \
+	"$(grep '^Subject:' "$work/ip.txt")"
+contains "new MTA alone: in the body, one failed session" "$work/ip.txt" \
+	"  new sending MTA: 192.0.2.2 (1 failed session)"
+contains "new MTA alone: the body says nothing changed" "$work/ip.txt" \
+	"Nothing changed: the failures below go on as before."
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -41,7 +41,8 @@
 #define PREFIX "[TLS-RPT f\xc3\xbcr c.example]"
 #define ORG_RU "\xd0\x9f\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0 Mail.ru"
 #define SUBJECT                                                                \
-	PREFIX " 1 domain, 10.00% failed, new: starttls-not-supported on "     \
+	PREFIX " c.example: add mx2.c.example to the policy's mx: lines; 1 "   \
+	       "domain, 10.00% failed, new: starttls-not-supported on "        \
 	       "mx2.c.example"
 
 static const char *tlsrpt_bin;
@@ -300,9 +301,10 @@ test_text_part(void **state)
 	    "  new sending MTA: 192.0.2.7 (100 failed sessions)\n",
 	    "  new receiving IP: 198.51.100.9 (100 failed sessions)\n",
 	    "  failure rate rose: c.example 0.67% -> 10.00%\n",
-	    "  c.example: 1000 sessions, 100 failed (10.00%), mode testing\n"
-	    "    readiness: not-ready, add mx2.c.example to the policy's "
-	    "mx: lines\n",
+	    "  c.example: 1000 sessions, 100 failed (10.00%) in the day, mode "
+	    "testing\n"
+	    "    readiness over the last 30 days: not-ready, add mx2.c.example "
+	    "to the policy's mx: lines\n",
 	    "       100  192.0.2.7        starttls-not-supported        "
 	    "testing\n",
 	    "ORGANIZATIONS THAT FELL SILENT\n  " ORG_RU "\n",
