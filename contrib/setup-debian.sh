@@ -6,7 +6,7 @@
 #   --test  also what the test suite uses (valgrind, sqlite3, git (the
 #           upgrade test builds an older commit), clang-format,
 #           postfix, headless chromium and the fonts it draws the digest with,
-#           clang and libFuzzer)
+#           clang and libFuzzer, debhelper for the package test)
 set -eu
 
 pkgs=(build-essential cmake pkg-config gzip
@@ -14,7 +14,7 @@ pkgs=(build-essential cmake pkg-config gzip
       libmilter-dev libcmocka-dev libgmime-3.0-dev libidn2-dev libpsl-dev)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(sqlite3 git valgrind clang-format time miltertest postfix swaks openssl curl python3
-	       chromium fonts-liberation clang libclang-rt-14-dev)
+	       chromium fonts-liberation clang libclang-rt-14-dev debhelper dpkg-dev fakeroot)
 fi
 
 missing=()
