@@ -164,8 +164,12 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	chmod 0700 "$u/md"
 	chmod 0755 "$work" "$u"
 	chown nobody "$u/db" "$u/ok.json"
+	# nobody runs a copy: the build directory may be under one only root
+	# can enter (a checkout in a mktemp -d).
+	cp "$TLSRPT" "$u/tlsrpt"
+	chmod 755 "$u/tlsrpt"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$TLSRPT" --db "$u/db/u.db" import "$u/ok.json" "$u/secret.json" "$u/md" \
+		"$u/tlsrpt" --db "$u/db/u.db" import "$u/ok.json" "$u/secret.json" "$u/md" \
 		>"$work/unread.out" 2>"$work/unread.err"
 	check "unreadable: exit 66" 66 "$?"
 	check "unreadable: the totals" "1 stored, 0 duplicate, 0 rejected, 2 unreadable" "$(tail -n 1 "$work/unread.out")"

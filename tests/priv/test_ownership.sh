@@ -58,6 +58,15 @@ retry() {
 	return 1
 }
 nologin="-M -N -d /nonexistent -s /usr/sbin/nologin"
+# The users run copies of the binaries: the build directory may sit under
+# a directory only root can enter (a checkout in a mktemp -d, as CI's).
+chmod 755 "$work"
+mkdir -p "$work/bin"
+cp "$TLSRPT" "$HTTPD" "$MILTER" "$work/bin/"
+chmod 755 "$work/bin" "$work/bin"/*
+TLSRPT=$work/bin/$(basename "$TLSRPT")
+HTTPD=$work/bin/$(basename "$HTTPD")
+MILTER=$work/bin/$(basename "$MILTER")
 # shellcheck disable=SC2086 # $nologin is words
 retry groupadd "$G" &&
 	retry useradd $nologin -g "$G" "$D" &&
