@@ -312,7 +312,10 @@ on_cur(const struct store_failure_row *r, void *arg)
 	    add_new(g, NEW_MX, mx, NULL, n) != 0)
 		return -1;
 	if (mta && *mta && !set_has(&g->mtas, mta) &&
-	    add_new(g, NEW_MTA, mta, NULL, n) != 0)
+	    add_new(g, NEW_MTA, mta,
+	            r->organization && *r->organization ? r->organization
+	                                                : NULL,
+	            n) != 0)
 		return -1;
 	if (ip && *ip && !set_has(&g->ips, ip) &&
 	    add_new(g, NEW_IP, ip, NULL, n) != 0)
@@ -326,8 +329,11 @@ gather_news(struct gather *g, struct errbuf *eb)
 	static const unsigned hist_keys[] = {
 	    FAILURE_BY_MTA | FAILURE_BY_TYPE | FAILURE_BY_MODE,
 	    FAILURE_BY_DOMAIN | FAILURE_BY_TYPE | FAILURE_BY_MX, FAILURE_BY_IP};
+	/* A new sending MTA with the organization that reported it: the
+	 * body lists them grouped by organization (issue 16 §10). */
 	static const unsigned cur_keys[] = {FAILURE_BY_TYPE | FAILURE_BY_MX,
-	                                    FAILURE_BY_MTA, FAILURE_BY_IP};
+	                                    FAILURE_BY_MTA | FAILURE_BY_ORG,
+	                                    FAILURE_BY_IP};
 	size_t i;
 
 	g->f.since = INT64_MIN;
@@ -429,6 +435,12 @@ cmp_news(const void *a, const void *b)
 
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
+	/* Sending MTAs grouped by the organization that reported them. */
+	if (x->kind == NEW_MTA && (x->where || y->where) &&
+	    (!x->where || !y->where || strcmp(x->where, y->where) != 0))
+		return !x->where   ? 1
+		       : !y->where ? -1
+		                   : strcmp(x->where, y->where);
 	if (x->failed != y->failed)
 		return x->failed > y->failed ? -1 : 1;
 	return strcmp(x->value, y->value);

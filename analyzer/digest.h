@@ -46,7 +46,9 @@ const char *digest_new_kind_name(enum digest_new_kind k);
 struct digest_new {
 	enum digest_new_kind kind;
 	const char *value; /* "" when reporters left it out */
-	const char *where; /* result types: the MX with most of them */
+	/* result types: the MX with most of them; sending MTAs: the
+	 * organization that reported it (NULL: none given) */
+	const char *where;
 	int64_t failed;
 };
 

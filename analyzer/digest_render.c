@@ -225,7 +225,9 @@ text_news(const struct digest *d, FILE *fp)
 			fprintf(fp, "  new %s: %s", kind_names[x->kind],
 			        *x->value ? x->value : "(none given)");
 			if (x->where)
-				fprintf(fp, " on %s", x->where);
+				fprintf(fp, " %s %s",
+				        x->kind == NEW_MTA ? "from" : "on",
+				        x->where);
 			fprintf(fp, " (%lld failed session%s)\n",
 			        (long long)x->failed,
 			        x->failed == 1 ? "" : "s");
@@ -408,7 +410,8 @@ html_news(const struct digest *d, FILE *fp)
 			html_esc(fp, *x->value ? x->value : "(none given)");
 			fputs("</b>", fp);
 			if (x->where) {
-				fputs(" on ", fp);
+				fputs(x->kind == NEW_MTA ? " from " : " on ",
+				      fp);
 				html_esc(fp, x->where);
 			}
 			fprintf(fp, " (%lld failed session%s)</li>\n",

@@ -89,7 +89,7 @@ contains "text: totals" "$txt" "2300 sessions, 50 failed (2.17%)"
 contains "new result type" "$txt" \
 	"new result type: certificate-host-mismatch on mx2.a.example (40 failed sessions)"
 contains "new MX" "$txt" "new receiving MX: mx2.a.example (40 failed sessions)"
-contains "new MTA" "$txt" "new sending MTA: 192.0.2.99 (40 failed sessions)"
+contains "new MTA, with the organization that reported it" "$txt" "new sending MTA: 192.0.2.99 from Google (40 failed sessions)"
 contains "new IP" "$txt" "new receiving IP: 198.51.100.2 (40 failed sessions)"
 check "the old failure is not new" 0 \
 	"$(grep -c '^  new .*\(192\.0\.2\.1 \|mx1\.a\.example\|198\.51\.100\.1 \|certificate-expired\)' "$txt")"
@@ -208,7 +208,7 @@ contains "many: the one new result type" "$mt" \
 contains "many: 20 MXs, largest first, then the rest" "$mt" \
 	"  new receiving MX: mx.d04.example (8 failed sessions)
   and 3 more new receiving MXs (12 failed sessions)
-  new sending MTA: 192.0.2.23 (46 failed sessions)"
+  new sending MTA: 192.0.2.23 from Reporter (46 failed sessions)"
 contains "many: MTAs summed up" "$mt" "  and 3 more new sending MTAs (12 failed sessions)"
 contains "many: IPs summed up" "$mt" "  and 3 more new receiving IPs (12 failed sessions)"
 check "many: 20 news lines of each kind but the type" 60 \
@@ -283,12 +283,14 @@ check "a long prefix: the subject as written" "$long" \
 # A new sending IP alone is not news (issue 16 §10). n.example, enforce:
 # Google on 03-10 100 ok, 2 certificate-expired from 192.0.2.1 at
 # mx.n.example (2/102 = 1.96%); on 03-11 100 ok, 1 failed, the same type,
-# MX and receiving IP, from 192.0.2.2 (1/101 = 0.99%: lower, not rising).
-# The day 03-11 against 03-10: nothing new but the sending MTA, no rate
-# rose, Google reported both days. --only-on-change prints nothing; the
-# message lists the new MTA in its body ("1 failed session": one), and
-# its subject leads with the next step readiness gives n.example (30 days
-# to 03-12: 3 sessions stopped), never naming 192.0.2.2.
+# MX and receiving IP, from 192.0.2.2, and Acme (new) 100 ok, 1 failed
+# from 192.0.2.3: 2/202 = 0.99%, lower, not rising. The day 03-11 against
+# 03-10: nothing new but the two sending MTAs, no rate rose, Google
+# reported both days. --only-on-change prints nothing; the message lists
+# the new MTAs in its body, grouped by organization (Acme before Google),
+# "1 failed session" each, and its subject leads with the next step
+# readiness gives n.example (30 days to 03-12: 2 + 1 + 1 = 4 sessions
+# stopped), never naming either address.
 ip="$work/ip"
 mkdir -p "$ip"
 dir=$ip
@@ -296,6 +298,8 @@ rep Google n1 2026-03-10 n.example enforce mx.n.example 100 2 \
 	certificate-expired 192.0.2.1 mx.n.example 198.51.100.1
 rep Google n2 2026-03-11 n.example enforce mx.n.example 100 1 \
 	certificate-expired 192.0.2.2 mx.n.example 198.51.100.1
+rep Acme a1 2026-03-11 n.example enforce mx.n.example 100 1 \
+	certificate-expired 192.0.2.3 mx.n.example 198.51.100.1
 "$TLSRPT" --db "$work/ip.db" import -q "$ip" >/dev/null 2>&1
 check "new MTA alone: --only-on-change prints nothing" "" \
 	"$("$TLSRPT" --db "$work/ip.db" digest --period day --at 2026-03-12 --only-on-change --from t@example.org)"
@@ -303,10 +307,11 @@ check "new MTA alone: --only-on-change prints nothing" "" \
 python3 -c 'import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); print("Subject:", m["Subject"]); print(m.get_body(("plain",)).get_content())' \
 	"$work/ip.eml" >"$work/ip.txt"
 check "new MTA alone: the subject leads with the next step, no IP" \
-	"Subject: [tlsrpt] n.example: 3 sessions stopped: renew the certificate on mx.n.example; 1 domain, 0.99% failed, nothing changed" \
+	"Subject: [tlsrpt] n.example: 4 sessions stopped: renew the certificate on mx.n.example; 1 domain, 0.99% failed, nothing changed" \
 	"$(grep '^Subject:' "$work/ip.txt")"
-contains "new MTA alone: in the body, one failed session" "$work/ip.txt" \
-	"  new sending MTA: 192.0.2.2 (1 failed session)"
+contains "new MTA alone: in the body, by organization, one failed session" "$work/ip.txt" \
+	"  new sending MTA: 192.0.2.3 from Acme (1 failed session)
+  new sending MTA: 192.0.2.2 from Google (1 failed session)"
 contains "new MTA alone: the body says nothing changed" "$work/ip.txt" \
 	"Nothing changed: the failures below go on as before."
 

@@ -298,7 +298,7 @@ test_text_part(void **state)
 	    "  new result type: starttls-not-supported on mx2.c.example "
 	    "(100 failed sessions)\n",
 	    "  new receiving MX: mx2.c.example (100 failed sessions)\n",
-	    "  new sending MTA: 192.0.2.7 (100 failed sessions)\n",
+	    "  new sending MTA: 192.0.2.7 from Google (100 failed sessions)\n",
 	    "  new receiving IP: 198.51.100.9 (100 failed sessions)\n",
 	    "  failure rate rose: c.example 0.67% -> 10.00%\n",
 	    "  c.example: 1000 sessions, 100 failed (10.00%) in the day, mode "
