@@ -45,8 +45,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * printing why; CLI_OPT_BAD, from cli_getopt, is always one). */
 int cli_common_option(struct cli *c, int opt, const char *arg);
 
-/* getopt_long without getopt's own messages: an unknown option, a missing
- * value or a value given to an option that takes none is told in one line
+/* optnum_getopt, getopt_long without getopt's own messages: an unknown
+ * option, a missing value or a value given to an option that takes none
+ * is told in one line
  * naming the option, plus the hint to --help (cli_usage_error; cmd NULL
  * for the global options), and returned as CLI_OPT_BAD, which
  * cli_common_option takes as a bad value (exit EXIT_USAGE). */

@@ -134,10 +134,11 @@ parse_args(int argc, char **argv)
 	    {NULL, 0, NULL, 0}};
 	struct errbuf eb = {""};
 	unsigned v;
+	char msg[256] = "unknown option";
 	int opt, r = 0;
 
-	while (r == 0 &&
-	       (opt = getopt_long(argc, argv, "u:fh", opts, NULL)) != -1) {
+	while (r == 0 && (opt = optnum_getopt(argc, argv, "u:fh", opts, msg,
+	                                      sizeof(msg))) != -1) {
 		switch (opt) {
 		case 'l':
 			httpd_cfg.listen = optarg;
@@ -231,8 +232,8 @@ parse_args(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
-		default:
-			return bad("unknown option");
+		default: /* OPTNUM_BAD: why is in msg */
+			return bad("%s", msg);
 		}
 	}
 	if (r != 0)

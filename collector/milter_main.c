@@ -94,9 +94,11 @@ parse_args(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	uint64_t v;
+	char msg[256] = "unknown option";
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "p:u:fh", opts, NULL)) != -1) {
+	while ((opt = optnum_getopt(argc, argv, "p:u:fh", opts, msg,
+	                            sizeof(msg))) != -1) {
 		switch (opt) {
 		case 'p':
 			cfg.socket = optarg;
@@ -164,8 +166,8 @@ parse_args(int argc, char **argv)
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
-		default:
-			return bad("unknown option");
+		default: /* OPTNUM_BAD: why is in msg */
+			return bad("%s", msg);
 		}
 	}
 	if (optind < argc)

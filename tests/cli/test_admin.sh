@@ -5,9 +5,9 @@
 # when its default 30 days held nothing, and an unknown option is one
 # line of error and the hint, for every command.
 #
-# Usage: test_admin.sh TLSRPT
+# Usage: test_admin.sh TLSRPT MILTER HTTPD
 set -u
-TLSRPT=$(realpath "$1")
+TLSRPT=$(realpath "$1") MILTER=$(realpath "$2") HTTPD=$(realpath "$3")
 . "$(dirname "$0")/lib.sh"
 db="$work/t.db" in="$work/in"
 mkdir -p "$in"
@@ -15,11 +15,11 @@ q() { "$TLSRPT" --db "$db" "$@"; }
 day() { date -u -d "$1" +%Y-%m-%d; }
 
 # 1. An unknown option, a missing value, a value to a switch: one line
-# naming the option, then the hint; exit 64. Every command, and the
-# global options.
+# naming the option, then the hint; exit 64. Every command, the global
+# options and both daemons (getopt's own line before theirs made two).
 for cmd in import summary failures readiness reports show prune quarantine \
 	"quarantine list" "quarantine show" "quarantine delete" "quarantine retry" \
-	digest; do
+	digest upgrade; do
 	name=${cmd%% *}
 	# shellcheck disable=SC2086
 	q $cmd --bogus >"$work/out" 2>"$work/err"
@@ -33,6 +33,24 @@ check "global --bogus=1: exit 64" 64 "$?"
 check "global --bogus=1: named without its value" \
 	"tlsrpt: unknown option '--bogus'
 Try 'tlsrpt --help'." "$(cat "$work/err")"
+for d in "$MILTER" "$HTTPD"; do
+	name=$(basename "$d")
+	"$d" --bogus >/dev/null 2>"$work/err"
+	check "$name --bogus: exit 64" 64 "$?"
+	check "$name --bogus: one error line and the hint" \
+		"$name: unknown option '--bogus'
+Try '$name --help'." "$(cat "$work/err")"
+	"$d" -x >/dev/null 2>"$work/err"
+	check "$name -x: one error line and the hint" "$name: unknown option '-x'
+Try '$name --help'." "$(cat "$work/err")"
+	"$d" --db >/dev/null 2>"$work/err"
+	check "$name --db without a value: exit 64" 64 "$?"
+	check "$name --db without a value" "$name: option '--db' needs a value
+Try '$name --help'." "$(cat "$work/err")"
+	"$d" --foreground=yes >/dev/null 2>"$work/err"
+	check "$name a value to a switch" "$name: option '--foreground' takes no value
+Try '$name --help'." "$(cat "$work/err")"
+done
 q summary --since 2>"$work/err"
 check "missing value" "tlsrpt summary: option '--since' needs a value
 Try 'tlsrpt summary --help'." "$(cat "$work/err")"
