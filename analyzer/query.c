@@ -308,7 +308,8 @@ static const char readiness_help[] =
     "\n"
     "For each policy domain with an MTA-STS policy: can it move from\n"
     "mode: testing to mode: enforce, and what to do next. Counted over the\n"
-    "domain's STS policies in the period (default: the last 30 days; when\n"
+    "domain's STS policies in the period (default: the last 30 days, or\n"
+    "with --until alone the 30 days up to it, as the digest counts; when\n"
     "it holds none, the table says so):\n"
     "  enforced           the newest policy seen is in enforce mode (the\n"
     "                     failed sessions are mail that enforce stopped)\n"
@@ -426,44 +427,55 @@ readiness_row(const struct readiness_row *r, void *arg)
 	       table_text(t, r->next_step);
 }
 
+/* The default period: the 30 days up to --until, else up to now. */
+#define READINESS_DAYS 30
 #define READINESS_NONE                                                         \
 	"no domain with an MTA-STS policy in the last 30 days, the default "   \
 	"period; --since 90d, or --since YYYY-MM-DD, looks further back"
+#define READINESS_NONE_UNTIL                                                   \
+	"no domain with an MTA-STS policy in the 30 days up to --until, the "  \
+	"default period; --since YYYY-MM-DD looks further back"
 
 int
 cmd_readiness(struct cli *c, int argc, char **argv)
 {
-	const int64_t since = (int64_t)c->now - 30 * 86400;
 	struct query_opts q;
 	struct readiness_opts ro;
 	struct store *st = NULL;
 	struct sink sink = {NULL, 0, 0};
 	struct errbuf eb = {""};
+	const char *none = NULL; /* the default period's empty line */
 	int ret;
 
 	query_opts_init(&q);
 	readiness_opts_default(&ro);
-	q.filter.since = since; /* the default period */
 	if ((ret = query_parse_args(c, &q, argc, argv, readiness_help,
 	                            readiness_opts, take_readiness, &ro)) >= 0)
 		goto out;
+	if (q.filter.since == INT64_MIN) {
+		none = q.filter.until == INT64_MAX ? READINESS_NONE
+		                                   : READINESS_NONE_UNTIL;
+		q.filter.since =
+		    (q.filter.until == INT64_MAX ? (int64_t)c->now
+		                                 : q.filter.until) -
+		    READINESS_DAYS * 86400;
+	}
 	ret = 1;
 	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL ||
 	    (sink.t = query_table(&q, readiness_cols, NREADINESS_COLS)) == NULL)
 		goto out;
 	/* Nothing in the default period: say which it was, and how to look
 	 * further back (in the table; beside JSON or CSV, on stderr). */
-	if (q.filter.since == since &&
-	    table_set_empty(sink.t, READINESS_NONE) != 0)
+	if (none != NULL && table_set_empty(sink.t, none) != 0)
 		goto out;
 	sink.limit = q.limit;
 	ret = query_finish(
 	    sink.t, &q,
 	    readiness_run(st, &q.filter, &ro, readiness_row, &sink, &eb), &eb,
 	    argv[0]);
-	if (ret == 0 && sink.rows == 0 && q.filter.since == since &&
+	if (ret == 0 && sink.rows == 0 && none != NULL &&
 	    q.format != FORMAT_TABLE)
-		fprintf(stderr, "tlsrpt readiness: %s\n", READINESS_NONE);
+		fprintf(stderr, "tlsrpt readiness: %s\n", none);
 out:
 	table_free(sink.t);
 	store_close(st);

@@ -171,6 +171,18 @@ check "readiness: nothing in the default 30 days, said in the table" \
 check "readiness: with JSON, [] and the same words on stderr" \
 	"[] | tlsrpt readiness: no domain with an MTA-STS policy in the last 30 days, the default period; --since 90d, or --since YYYY-MM-DD, looks further back" \
 	"$(q readiness --domain none.example --format json 2>"$work/err") | $(cat "$work/err")"
+# --until alone: the 30 days up to it (as the digest counts), not the
+# last 30 days, which end after it and held nothing. The 'old' report
+# (100 days ago, a.example) is in the 30 days up to the end of 95 days
+# ago; 'new' (10 days ago) is not. The note wraps at 80 after "default"
+# (75 characters; " period;" would end at 83).
+check "readiness --until alone: the 30 days up to it" "a.example,1" \
+	"$(q readiness --until "$(day '95 days ago')" --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1,4)"
+check "readiness --until alone, nothing there: says which period" \
+"DOMAIN  MODE  VERDICT  DAYS  ORGS  SUCCESSFUL  FAILED  FAIL-RATE  NEXT STEP
+(no domain with an MTA-STS policy in the 30 days up to --until, the default
+period; --since YYYY-MM-DD looks further back)" \
+	"$(COLUMNS=80 q readiness --domain none.example --until "$(day '95 days ago')" --format table)"
 check "readiness: a period given, the plain note" \
 "DOMAIN  MODE  VERDICT  DAYS  ORGS  SUCCESSFUL  FAILED  FAIL-RATE  NEXT STEP
 (no rows)" "$(q readiness --since 2019-01-01 --until 2019-12-31 --format table)"
