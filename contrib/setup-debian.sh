@@ -6,15 +6,18 @@
 #   --test  also what the test suite uses (valgrind, sqlite3, git (the
 #           upgrade test builds an older commit), clang-format,
 #           postfix, headless chromium and the fonts it draws the digest with,
-#           clang and libFuzzer, debhelper for the package test)
+#           clang and libFuzzer, debhelper for the package test, dovecot
+#           for the IMAP fetch tests)
 set -eu
 
 pkgs=(build-essential cmake pkg-config gzip
       libmicrohttpd-dev libgnutls28-dev nettle-dev zlib1g-dev libjansson-dev libsqlite3-dev
-      libmilter-dev libcmocka-dev libgmime-3.0-dev libidn2-dev libpsl-dev)
+      libmilter-dev libcmocka-dev libgmime-3.0-dev libidn2-dev libpsl-dev
+      libcurl4-gnutls-dev)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(sqlite3 git valgrind clang-format time miltertest postfix swaks openssl curl python3
-	       chromium fonts-liberation clang libclang-rt-14-dev debhelper dpkg-dev fakeroot)
+	       chromium fonts-liberation clang libclang-rt-14-dev debhelper dpkg-dev fakeroot
+	       dovecot-imapd)
 fi
 
 missing=()
@@ -35,5 +38,15 @@ export DEBIAN_FRONTEND=noninteractive
 # the tests run their own instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
 	$sudo debconf-set-selections
+# Dovecot's package would start a system IMAP server on port 143: the
+# tests run their own instance, so no service starts during the install.
+rc=/usr/sbin/policy-rc.d
+own_rc=""
+if [ ! -e "$rc" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee "$rc" >/dev/null
+	$sudo chmod 755 "$rc"
+	own_rc=1
+fi
+trap '[ -z "$own_rc" ] || $sudo rm -f "$rc"' EXIT
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
