@@ -199,6 +199,7 @@ void cli_format_time(int64_t t, char *buf, size_t size);
 
 /* The subcommands; argv[0] is the command name. */
 int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_fetch(struct cli *c, int argc, char **argv);
 int cmd_summary(struct cli *c, int argc, char **argv);
 int cmd_failures(struct cli *c, int argc, char **argv);
 int cmd_readiness(struct cli *c, int argc, char **argv);

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "optnum.h"
 #include "limits.h"
+#include "outcome.h"
 #include "pipeline.h"
 #include "source.h"
 
@@ -62,88 +63,22 @@ struct import {
 	struct pipeline *pl;
 	struct ingest_hints hints;
 	struct ingest_limits limits;
-	int quiet, verbose, progress;
-	size_t n[4];       /* by enum ingest_status */
+	struct outcome_tally tally;
+	int progress;
 	size_t unreadable; /* inputs that could not be read */
-	size_t again;      /* rejected before: already in the quarantine */
 	time_t last_progress, started;
 };
-
-/* Writes one tab-separated line of fields, each escaped (output_escape):
- * a path, an organization or a reason from a stranger's report cannot
- * act on the terminal or forge a line or a field. */
-static void
-print_line(FILE *fp, const char *const *f, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			fputc('\t', fp);
-		if (output_escape_fputs(f[i], fp) != 0)
-			fputs("?", fp); /* out of memory: not the raw text */
-	}
-	fputc('\n', fp);
-}
-
-/* Prints a report's warnings, one line each; on stdout, so that they
- * stay under their report's line when both go to one file. */
-static void
-print_warnings(const char *name, const char *warnings)
-{
-	const char *p = warnings, *nl;
-	char *w;
-
-	while (p != NULL && *p != '\0') {
-		nl = strchr(p, '\n');
-		w = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
-		print_line(stdout, (const char *[]){"warning", name, w}, 3);
-		free(w);
-		p = nl ? nl + 1 : NULL;
-	}
-}
 
 static void
 on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
 {
 	struct import *im = arg;
+	const size_t *n = im->tally.n;
 	time_t now;
 
-	im->n[o->status]++;
-	switch (o->status) {
-	case INGEST_STORED:
-	case INGEST_DUPLICATE:
-		if (!im->quiet)
-			print_line(stdout,
-			           (const char *[]){ingest_outcome_name(o),
-			                            name, o->organization,
-			                            o->report_id},
-			           4);
-		if (im->verbose)
-			print_warnings(name, o->warnings);
-		break;
-	case INGEST_REJECTED:
-		if (o->again) {
-			im->again++;
-			if (!im->quiet)
-				print_line(stderr,
-				           (const char *[]){"rejected-before",
-				                            name, o->reason},
-				           3);
-			break;
-		}
-		/* FALLTHROUGH */
-	case INGEST_TEMPFAIL:
-		print_line(stderr,
-		           (const char *[]){o->status == INGEST_REJECTED
-		                                ? "rejected"
-		                                : "not-stored",
-		                            name, o->reason},
-		           3);
-		break;
-	}
+	outcome_print(&im->tally, name, o);
 	if (im->progress && (now = time(NULL)) != im->last_progress) {
-		size_t done = im->n[0] + im->n[1] + im->n[2];
+		size_t done = n[0] + n[1] + n[2];
 
 		im->last_progress = now;
 		fprintf(stderr, "\r%zu reports, %.0f/s ", done,
@@ -233,10 +168,10 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 			im->limits.max_report = (size_t)v;
 			break;
 		case 'q':
-			im->quiet = 1;
+			im->tally.quiet = 1;
 			break;
 		case 'v':
-			im->verbose = 1;
+			im->tally.verbose = 1;
 			break;
 		default:
 			if ((r = cli_common_option(c, opt, optarg)) < 0)
@@ -270,7 +205,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 		return ret;
 	sink.max_input = im.limits.max_input;
 	im.progress =
-	    isatty(STDERR_FILENO) && (im.quiet || !isatty(STDOUT_FILENO));
+	    isatty(STDERR_FILENO) && (im.tally.quiet || !isatty(STDOUT_FILENO));
 	im.started = im.last_progress = time(NULL);
 	if ((st = cli_open(c, "import", CLI_CREATE, &ret)) == NULL)
 		return ret;
@@ -286,10 +221,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	store_close(st);
 	if (im.progress)
 		fputs("\r\033[K", stderr);
-	printf("%zu stored, %zu duplicate, %zu rejected", im.n[INGEST_STORED],
-	       im.n[INGEST_DUPLICATE], im.n[INGEST_REJECTED]);
-	if (im.again > 0)
-		printf(" (%zu before)", im.again);
+	outcome_totals(&im.tally);
 	if (im.unreadable > 0)
 		printf(", %zu unreadable", im.unreadable);
 	putchar('\n');
@@ -302,5 +234,5 @@ cmd_import(struct cli *c, int argc, char **argv)
 	}
 	if (im.unreadable > 0)
 		return EX_NOINPUT;
-	return im.n[INGEST_REJECTED] > im.again ? EXIT_REJECTED : 0;
+	return outcome_new_rejections(&im.tally) ? EXIT_REJECTED : 0;
 }

@@ -22,6 +22,7 @@ static const char main_help[] =
     "\n"
     "Commands:\n"
     "  import PATH... | -   import report files, messages, mboxes, Maildirs\n"
+    "  fetch URL            the reports in a mailbox on an IMAP server\n"
     "  summary              sessions and failure rate per policy domain\n"
     "  failures [--by KEYS] failed sessions by sending MTA, type, mode, ...\n"
     "  readiness            can each MTA-STS domain move to mode: enforce?\n"
@@ -46,11 +47,17 @@ static const struct {
 	const char *name;
 	int (*run)(struct cli *, int, char **);
 } commands[] = {
-    {"import", cmd_import},     {"summary", cmd_summary},
-    {"failures", cmd_failures}, {"readiness", cmd_readiness},
-    {"reports", cmd_reports},   {"show", cmd_show},
-    {"prune", cmd_prune},       {"quarantine", cmd_quarantine},
-    {"digest", cmd_digest},     {"upgrade", cmd_upgrade},
+    {"import", cmd_import},
+    {"fetch", cmd_fetch},
+    {"summary", cmd_summary},
+    {"failures", cmd_failures},
+    {"readiness", cmd_readiness},
+    {"reports", cmd_reports},
+    {"show", cmd_show},
+    {"prune", cmd_prune},
+    {"quarantine", cmd_quarantine},
+    {"digest", cmd_digest},
+    {"upgrade", cmd_upgrade},
 };
 
 int

@@ -30,6 +30,13 @@
 #define LIMIT_INPUT_SIZE_MIN ((size_t)64 * 1024)
 #define LIMIT_INPUT_SIZE_MAX (1024 * MIB)
 
+/* One mail message, as the milter and tlsrpt fetch take it:
+ * --max-message (64 KiB .. 512 MiB). A larger message is not read: it is
+ * rejected as too large (the milter) or not downloaded (fetch). */
+#define LIMIT_MESSAGE_SIZE     (10 * MIB)
+#define LIMIT_MESSAGE_SIZE_MIN ((size_t)64 * 1024)
+#define LIMIT_MESSAGE_SIZE_MAX (512 * MIB)
+
 /* JSON structure (fixed: DESIGN.md "Normalization rules"). */
 #define LIMIT_JSON_DEPTH      64
 #define LIMIT_POLICIES        10000

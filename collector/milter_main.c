@@ -26,10 +26,6 @@
 
 #define DEFAULT_SOCKET "unix:/run/tlsrpt/milter.sock"
 #define DEFAULT_DB     "/var/lib/tlsrpt/tlsrpt.db"
-/* --max-message (bytes). */
-#define MAX_MESSAGE_DEFAULT (10 * MIB)
-#define MAX_MESSAGE_MIN     ((size_t)64 * 1024)
-#define MAX_MESSAGE_MAX     (512 * MIB)
 
 static const char usage[] =
     "Usage: tlsrpt-milter [OPTIONS]\n"
@@ -128,8 +124,8 @@ parse_args(int argc, char **argv)
 			cfg.reply.reject_invalid = !strcmp(optarg, "reject");
 			break;
 		case 'm':
-			if (optnum_parse(optarg, MAX_MESSAGE_MIN,
-			                 MAX_MESSAGE_MAX, &v))
+			if (optnum_parse(optarg, LIMIT_MESSAGE_SIZE_MIN,
+			                 LIMIT_MESSAGE_SIZE_MAX, &v))
 				return bad("--max-message: 65536 to 536870912 "
 				           "bytes, not '%s'",
 				           optarg);
@@ -329,7 +325,7 @@ main(int argc, char **argv)
 	cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
 	cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;
 	ingest_limits_default(&cfg.limits);
-	cfg.limits.max_input = MAX_MESSAGE_DEFAULT;
+	cfg.limits.max_input = LIMIT_MESSAGE_SIZE;
 	if ((ret = parse_args(argc, argv)) >= 0)
 		return ret;
 	if (bind_and_drop() != 0)

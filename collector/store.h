@@ -384,4 +384,24 @@ int store_quarantine_remove(struct store *st, int64_t key, struct errbuf *eb);
 int store_vacuum(struct store *st, int64_t *before, int64_t *after, int *held,
                  struct errbuf *eb);
 
+/* ---- Mailboxes read by tlsrpt fetch ---- */
+
+/* Where a fetch is in one mailbox: every message up to last_uid of the
+ * mailbox with this UIDVALIDITY has been taken. */
+struct store_fetch_mark {
+	int64_t uidvalidity;
+	int64_t last_uid;
+	int64_t updated; /* Unix seconds of the run that wrote it */
+};
+
+/* Reads the mark of mailbox (its URL without credentials): 1 when there
+ * is one, 0 when the mailbox was never read, -1 on failure. */
+int store_fetch_state(struct store *st, const char *mailbox,
+                      struct store_fetch_mark *mark, struct errbuf *eb);
+
+/* Writes the mark of mailbox; inside a batch, so that it is committed
+ * with the reports of the messages it covers, or not at all. */
+int store_fetch_mark(struct store *st, const char *mailbox,
+                     const struct store_fetch_mark *mark, struct errbuf *eb);
+
 #endif

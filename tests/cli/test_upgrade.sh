@@ -60,6 +60,9 @@ OLD=$work/old-build/tlsrpt
 
 db=$work/t.db
 ver() { sqlite3 "$1" 'PRAGMA user_version'; }
+# This tree's schema version (L, its newest step) and the one after it (N).
+L=$(find "$here/../../schema" -name '[0-9][0-9][0-9]-*.sql' | wc -l)
+N=$((L + 1))
 sum_csv() { "$@" summary --format csv | tr -d '\r'; }
 
 # 1. The old tlsrpt fills a database: by hand, one.example 2 reports of
@@ -82,7 +85,7 @@ before=$(sha256sum <"$db")
 "$TLSRPT" --db "$db" summary >"$work/out" 2>"$work/err"
 check "new summary refuses: exit 78" 78 "$?"
 contains "new summary names the command" "$work/err" "tlsrpt upgrade --db $db"
-contains "new summary names both versions" "$work/err" "schema version 4; this program needs version 5"
+contains "new summary names both versions" "$work/err" "schema version 4; this program needs version $L"
 report "Org C" c-1 three.example 1 0 >"$work/c1.json"
 "$TLSRPT" --db "$db" import "$work/c1.json" >"$work/out" 2>"$work/err"
 check "new import refuses: exit 78" 78 "$?"
@@ -101,9 +104,9 @@ check "refused: the file unchanged" "$before" "$(sha256sum <"$db")"
 # 3. The upgrade, its backup, and the summary of before.
 "$TLSRPT" --db "$db" upgrade >"$work/out" 2>"$work/err"
 check "upgrade: exit 0" 0 "$?"
-contains "upgrade: from which version to which" "$work/out" "upgraded $db from schema version 4 to 5"
+contains "upgrade: from which version to which" "$work/out" "upgraded $db from schema version 4 to $L"
 contains "upgrade: the backup named" "$work/out" "backup of version 4: $db.v4"
-check "upgrade: schema 5" 5 "$(ver "$db")"
+check "upgrade: schema $L" "$L" "$(ver "$db")"
 check "upgrade: the backup is at 4" 4 "$(ver "$db.v4")"
 check "upgrade: the old tlsrpt reads the backup as before" "$old_summary" \
 	"$(sum_csv "$OLD" --db "$db.v4")"
@@ -118,7 +121,7 @@ check "upgrade: an old report again is a duplicate" \
 	"$("$TLSRPT" --db "$db" import -q "$work/a1.json" "$work/c1.json" 2>&1 | tail -n 1)"
 "$TLSRPT" --db "$db" upgrade >"$work/out" 2>&1
 check "upgrade again: exit 0" 0 "$?"
-contains "upgrade again: nothing to do" "$work/out" "is at schema version 5, this tlsrpt's: nothing to do"
+contains "upgrade again: nothing to do" "$work/out" "is at schema version $L, this tlsrpt's: nothing to do"
 "$OLD" --db "$db" summary >/dev/null 2>"$work/err"
 check "the old tlsrpt refuses the upgraded database" 1 "$?"
 contains "the old tlsrpt says why" "$work/err" "newer than this program's"
@@ -137,15 +140,15 @@ for _ in $(seq 1 50); do
 done
 report "Org D" d-1 four.example 1 0 >"$work/d1.json"
 report "Org D" d-2 four.example 1 0 >"$work/d2.json"
-check "httpd: stored at schema 5" 201 "$(post "$work/d1.json")"
+check "httpd: stored at schema $L" 201 "$(post "$work/d1.json")"
 n=$(nreports)
-sqlite3 "$db" 'PRAGMA user_version = 6'
-check "httpd: schema 6 under it: 503" 503 "$(post "$work/d2.json")"
+sqlite3 "$db" "PRAGMA user_version = $N"
+check "httpd: schema $N under it: 503" 503 "$(post "$work/d2.json")"
 check "httpd: nothing stored" "$n" "$(nreports)"
-contains "httpd: the log says upgraded" "$work/httpd.log" "was upgraded to schema version 6 while this program was running (it writes version 5)"
+contains "httpd: the log says upgraded" "$work/httpd.log" "was upgraded to schema version $N while this program was running (it writes version $L)"
 contains "httpd: the log says restart" "$work/httpd.log" "restart tlsrpt-httpd"
-sqlite3 "$db" 'PRAGMA user_version = 5'
-check "httpd: schema 5 again: stored" 201 "$(post "$work/d2.json")"
+sqlite3 "$db" "PRAGMA user_version = $L"
+check "httpd: schema $L again: stored" 201 "$(post "$work/d2.json")"
 stop_daemons
 
 # 5. The same for a running tlsrpt-milter, through miltertest.
@@ -160,25 +163,25 @@ if command -v miltertest >/dev/null; then
 	}
 	message m-1 five.example 1 0 >"$work/m1.eml"
 	message m-2 five.example 1 0 >"$work/m2.eml"
-	check "milter: stored at schema 5" "reply=a" "$(send "$work/m1.eml")"
+	check "milter: stored at schema $L" "reply=a" "$(send "$work/m1.eml")"
 	n=$(nreports)
-	sqlite3 "$db" 'PRAGMA user_version = 6'
-	check "milter: schema 6 under it: 451 (a reply code)" "reply=y" "$(send "$work/m2.eml")"
+	sqlite3 "$db" "PRAGMA user_version = $N"
+	check "milter: schema $N under it: 451 (a reply code)" "reply=y" "$(send "$work/m2.eml")"
 	check "milter: nothing stored" "$n" "$(nreports)"
-	contains "milter: the log says upgraded" "$work/milter.log" "was upgraded to schema version 6 while this program was running"
+	contains "milter: the log says upgraded" "$work/milter.log" "was upgraded to schema version $N while this program was running"
 	contains "milter: the log says restart" "$work/milter.log" "restart tlsrpt-milter"
-	sqlite3 "$db" 'PRAGMA user_version = 5'
-	check "milter: schema 5 again: stored" "reply=a" "$(send "$work/m2.eml")"
+	sqlite3 "$db" "PRAGMA user_version = $L"
+	check "milter: schema $L again: stored" "reply=a" "$(send "$work/m2.eml")"
 	stop_daemons
 else
 	echo "# miltertest not installed: the milter's part skipped"
 fi
 
 # 6. A database newer than the binary: "install the newer tlsrpt".
-sqlite3 "$db" 'PRAGMA user_version = 6'
+sqlite3 "$db" "PRAGMA user_version = $N"
 "$TLSRPT" --db "$db" summary >/dev/null 2>"$work/err"
 check "newer database: summary exit 78" 78 "$?"
-contains "newer database: install the newer tlsrpt" "$work/err" "this tlsrpt knows schema 5, the database is at 6: install the newer tlsrpt"
+contains "newer database: install the newer tlsrpt" "$work/err" "this tlsrpt knows schema $L, the database is at $N: install the newer tlsrpt"
 "$TLSRPT" --db "$db" upgrade >/dev/null 2>"$work/err"
 check "newer database: upgrade exit 78" 78 "$?"
 

@@ -1,0 +1,776 @@
+/*
+ * fetch.c - `tlsrpt fetch`: the reports in a mailbox on an IMAP server
+ * (a hosted report address: Microsoft 365, Gmail, a provider's Dovecot),
+ * for cron or a systemd timer (DESIGN.md "tlsrpt fetch", issue 17).
+ *
+ * imap.c does the mailbox work; this is the front end, as import.c is
+ * for files. A run takes the messages above the mailbox's mark (the
+ * highest UID taken, kept in the database per mailbox and UIDVALIDITY) in
+ * batches: each message fetched, parsed and stored through the ingest
+ * core, then the batch's mark written and committed in one transaction,
+ * then \Seen put back and, when asked, the messages moved. So a run
+ * stopped anywhere (the database locked, the connection lost, killed)
+ * leaves every message either committed and marked or neither, and a
+ * message is never moved before its reports are committed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "imap.h"
+#include "limits.h"
+#include "optnum.h"
+#include "outcome.h"
+
+/* Messages per transaction: a commit per batch, a NOOP between. */
+#define FETCH_BATCH 100
+/* A secret file's first line, at most. */
+#define SECRET_MAX 16384
+
+static const char fetch_help[] =
+    "Usage: tlsrpt fetch [OPTIONS] URL\n"
+    "\n"
+    "Stores the TLS reports in a mailbox on an IMAP server. URL is\n"
+    "imaps://USER@HOST[:PORT]/MAILBOX (TLS from the start) or\n"
+    "imap://USER@HOST[:PORT]/MAILBOX (STARTTLS, required). Each run takes\n"
+    "the messages that arrived since the last (the mailbox's UIDVALIDITY\n"
+    "and highest UID taken are kept in the database), leaving the mailbox\n"
+    "as it was (\\Seen is put back) unless --move-to or --invalid-to say\n"
+    "otherwise. A message is moved only after its reports are committed.\n"
+    "\n"
+    "Output as import's: 'stored' or 'duplicate', URL;UID=N, organization\n"
+    "and report-id on stdout; 'rejected' with the reason on stderr; then\n"
+    "'N stored, N duplicate, N rejected'.\n"
+    "Exit: 0 nothing new rejected, 1 something new rejected, 64 usage\n"
+    "error, 66 a credential file cannot be read, 69 the server refused a\n"
+    "command (a mailbox missing), 75 the database could not be written or\n"
+    "the connection failed (run again: what was committed is kept),\n"
+    "76 no TLS to be had (certificate not verified, no STARTTLS),\n"
+    "77 the server refused the login.\n"
+    "\n"
+    "Credentials (never on the command line):\n"
+    "  --password-file FILE       the password: the file's first line\n"
+    "  --oauth2-token-file FILE   an OAuth2 access token: the first line\n"
+    "  --oauth2-token-command CMD run CMD (by /bin/sh); its first line of\n"
+    "                             output is the token\n"
+    "  --sasl MECH                XOAUTH2 (default) or OAUTHBEARER, for a\n"
+    "                             token\n"
+    "Connection:\n"
+    "  --ca-file FILE     trust this CA (PEM) instead of the system's\n"
+    "  --no-tls           imap:// in plain text (loopback tests only)\n"
+    "  --timeout SECONDS  stop the run after this long (default: none);\n"
+    "                     what was committed is kept\n"
+    "What to take:\n"
+    "  --since DATE       on the first run, only messages received on or\n"
+    "                     after DATE (YYYY-MM-DD, or 30d, 12w, 6m back)\n"
+    "  --limit N          at most N messages this run (the rest next time)\n"
+    "  --max-message BYTES\n"
+    "                     larger messages are not downloaded: rejected as\n"
+    "                     too large (default 10485760; 65536 to 536870912)\n"
+    "After a message is stored:\n"
+    "  --move-to MAILBOX  move messages with a report here (made if missing)\n"
+    "  --invalid-to MAILBOX\n"
+    "                     move messages without a valid report here\n"
+    "Output:\n"
+    "  -q, --quiet        print only the totals and new rejections\n"
+    "  -v, --verbose      also print each report's warnings\n"
+    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
+    ")\n"
+    "  --busy-timeout MS  wait this long for other writers (default 10000)\n";
+
+struct fetch {
+	struct cli *c;
+	struct imap_cfg cfg;
+	const char *password_file, *token_file, *token_command;
+	const char *move_to, *invalid_to;
+	const char *since; /* an IMAP date, "1-Dec-2026" */
+	char since_buf[32];
+	size_t limit; /* 0: all */
+	unsigned timeout_s;
+	struct ingest_hints hints;
+	struct ingest_limits limits;
+	struct outcome_tally tally;
+	char *secret; /* the password or token read */
+	int progress;
+	size_t done; /* messages taken */
+	time_t started, last_progress;
+};
+
+/* What the run stopped on, as an exit status (fetch_help's list). */
+static int
+imap_status_exit(int ret)
+{
+	switch (ret) {
+	case IMAP_E_LOGIN:
+		return EX_NOPERM;
+	case IMAP_E_TLS:
+		return EX_PROTOCOL;
+	case IMAP_E_SERVER:
+		return EX_UNAVAILABLE;
+	case IMAP_E_URL:
+		return EXIT_USAGE;
+	default:
+		return EXIT_TEMPFAIL;
+	}
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "tlsrpt fetch: ..." on stderr. */
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("tlsrpt fetch: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- Credentials ---- */
+
+/* Keeps the first line of the n bytes of buf as the secret. */
+static int
+take_first_line(struct fetch *f, char *buf, size_t n, const char *from)
+{
+	size_t len = strcspn(buf, "\r\n");
+
+	(void)n;
+	buf[len] = '\0';
+	if (len == 0) {
+		say("%s: the first line is empty: no credential in it", from);
+		return EX_DATAERR;
+	}
+	if ((f->secret = strdup(buf)) == NULL)
+		return EXIT_TEMPFAIL;
+	return 0;
+}
+
+/* Reads a password or token file's first line. */
+static int
+read_secret_file(struct fetch *f, const char *path)
+{
+	char buf[SECRET_MAX + 1];
+	struct stat sb;
+	FILE *fp = fopen(path, "r");
+	size_t n;
+	int ret;
+
+	if (fp == NULL) {
+		say("cannot read %s: %s", path, strerror(errno));
+		return EX_NOINPUT;
+	}
+	if (fstat(fileno(fp), &sb) == 0 && (sb.st_mode & S_IROTH))
+		say("warning: %s can be read by every user: chmod o-r %s", path,
+		    path);
+	n = fread(buf, 1, SECRET_MAX, fp);
+	buf[n] = '\0';
+	ret = ferror(fp) ? (say("cannot read %s: %s", path, strerror(errno)),
+	                    EX_NOINPUT)
+	                 : take_first_line(f, buf, n, path);
+	fclose(fp);
+	explicit_bzero(buf, sizeof(buf));
+	return ret;
+}
+
+/* Runs the token command; its first line of output is the token. */
+static int
+read_secret_command(struct fetch *f, const char *cmd)
+{
+	char buf[SECRET_MAX + 1];
+	FILE *fp = popen(cmd, "r");
+	size_t n;
+	int st, ret;
+
+	if (fp == NULL) {
+		say("cannot run the token command: %s", strerror(errno));
+		return EXIT_TEMPFAIL;
+	}
+	n = fread(buf, 1, SECRET_MAX, fp);
+	buf[n] = '\0';
+	st = pclose(fp);
+	if (st != 0) {
+		say("the --oauth2-token-command exited %d; no token, nothing "
+		    "fetched (run again later)",
+		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		explicit_bzero(buf, sizeof(buf));
+		return EXIT_TEMPFAIL;
+	}
+	ret = take_first_line(f, buf, n, "the --oauth2-token-command's output");
+	explicit_bzero(buf, sizeof(buf));
+	return ret;
+}
+
+static int
+read_credentials(struct fetch *f)
+{
+	int ret = 0;
+
+	if (f->password_file != NULL)
+		ret = read_secret_file(f, f->password_file);
+	else if (f->token_file != NULL)
+		ret = read_secret_file(f, f->token_file);
+	else
+		ret = read_secret_command(f, f->token_command);
+	if (ret != 0)
+		return ret;
+	if (f->password_file != NULL)
+		f->cfg.password = f->secret;
+	else
+		f->cfg.bearer = f->secret;
+	return 0;
+}
+
+/* ---- Options ---- */
+
+/* --since as an IMAP date (RFC 3501 date: 1-Dec-2026). */
+static int
+take_since(struct fetch *f, const char *cmd, const char *arg)
+{
+	static const char mon[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct errbuf eb = {""};
+	int64_t t;
+	time_t tt;
+	struct tm tm;
+
+	if (cli_parse_when(arg, 0, f->c->now, &t, &eb) != 0)
+		return cli_usage_error(cmd, "--since: %s", eb.msg);
+	tt = (time_t)t;
+	gmtime_r(&tt, &tm);
+	snprintf(f->since_buf, sizeof(f->since_buf), "%d-%s-%d", tm.tm_mday,
+	         mon[tm.tm_mon], tm.tm_year + 1900);
+	f->since = f->since_buf;
+	return -1;
+}
+
+#define OPT_PASSWORD_FILE 'P'
+#define OPT_TOKEN_FILE    'T'
+#define OPT_TOKEN_COMMAND 'C'
+
+static int
+take_option(struct fetch *f, const char *cmd, int opt, const char *arg)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_PASSWORD_FILE:
+		f->password_file = arg;
+		break;
+	case OPT_TOKEN_FILE:
+		f->token_file = arg;
+		break;
+	case OPT_TOKEN_COMMAND:
+		f->token_command = arg;
+		break;
+	case 'S':
+		if (strcmp(arg, "XOAUTH2") != 0 && strcmp(arg, "OAUTHBEARER"))
+			return cli_usage_error(cmd,
+			                       "--sasl: XOAUTH2 or OAUTHBEARER,"
+			                       " not '%s'",
+			                       arg);
+		f->cfg.sasl = arg;
+		break;
+	case 'A':
+		f->cfg.ca_file = arg;
+		break;
+	case 'N':
+		f->cfg.no_tls = 1;
+		break;
+	case 't':
+		if (optnum_parse(arg, 1, 86400, &v) != 0)
+			return cli_usage_error(cmd,
+			                       "--timeout: 1 to 86400 "
+			                       "seconds, not '%s'",
+			                       arg);
+		f->timeout_s = (unsigned)v;
+		break;
+	case 's':
+		return take_since(f, cmd, arg);
+	case 'n':
+		if (optnum_parse(arg, 1, UINT32_MAX, &v) != 0)
+			return cli_usage_error(cmd,
+			                       "--limit: a number of "
+			                       "messages, not '%s'",
+			                       arg);
+		f->limit = (size_t)v;
+		break;
+	case 'm':
+		if (optnum_parse(arg, LIMIT_MESSAGE_SIZE_MIN,
+		                 LIMIT_MESSAGE_SIZE_MAX, &v) != 0)
+			return cli_usage_error(cmd,
+			                       "--max-message: %zu to %zu "
+			                       "bytes, not '%s'",
+			                       LIMIT_MESSAGE_SIZE_MIN,
+			                       LIMIT_MESSAGE_SIZE_MAX, arg);
+		f->limits.max_input = (size_t)v;
+		break;
+	case 'o':
+		f->move_to = arg;
+		break;
+	case 'i':
+		f->invalid_to = arg;
+		break;
+	case 'q':
+		f->tally.quiet = 1;
+		break;
+	case 'v':
+		f->tally.verbose = 1;
+		break;
+	default:
+		return 0;
+	}
+	return -1;
+}
+
+/* Parses the options; returns -1 to go on, else an exit code. */
+static int
+parse_args(struct fetch *f, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    CLI_COMMON_OPTIONS,
+	    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+	    {"oauth2-token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	    {"oauth2-token-command", required_argument, NULL,
+	     OPT_TOKEN_COMMAND},
+	    {"sasl", required_argument, NULL, 'S'},
+	    {"ca-file", required_argument, NULL, 'A'},
+	    {"no-tls", no_argument, NULL, 'N'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"since", required_argument, NULL, 's'},
+	    {"limit", required_argument, NULL, 'n'},
+	    {"max-message", required_argument, NULL, 'm'},
+	    {"move-to", required_argument, NULL, 'o'},
+	    {"invalid-to", required_argument, NULL, 'i'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
+	int opt, r, ncred;
+
+	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
+	while ((opt = cli_getopt(argv[0], argc, argv, "hqv", opts)) != -1) {
+		if (opt == 'h') {
+			fputs(fetch_help, stdout);
+			return 0;
+		}
+		if ((r = take_option(f, argv[0], opt, optarg)) > 0)
+			return r; /* a bad value, said */
+		if (r < 0)
+			continue;
+		if ((r = cli_common_option(f->c, opt, optarg)) < 0)
+			return EXIT_USAGE;
+		if (r == 0)
+			return cli_usage_error(argv[0], "unknown option");
+	}
+	if (optind != argc - 1)
+		return cli_usage_error(
+		    argv[0], optind == argc ? "no URL given "
+		                              "(imaps://USER@HOST/MAILBOX)"
+		                            : "one URL only");
+	f->cfg.url = argv[optind];
+	ncred = (f->password_file != NULL) + (f->token_file != NULL) +
+	        (f->token_command != NULL);
+	if (ncred != 1)
+		return cli_usage_error(
+		    argv[0], ncred == 0 ? "no credentials: --password-file, "
+		                          "--oauth2-token-file or "
+		                          "--oauth2-token-command"
+		                        : "one of --password-file, "
+		                          "--oauth2-token-file and "
+		                          "--oauth2-token-command");
+	if (f->cfg.sasl != NULL && f->password_file != NULL)
+		return cli_usage_error(argv[0], "--sasl is for a token, not a "
+		                                "password");
+	return -1;
+}
+
+/* ---- The run ---- */
+
+/* One message of a batch. */
+struct item {
+	struct imap_msg m;
+	struct ingest_input *in; /* NULL: not taken (gone) */
+	int valid;               /* a report stored or duplicate */
+	char name[2400];         /* URL;UID=n */
+};
+
+struct run {
+	struct fetch *f;
+	struct store *st;
+	struct imap *im;
+	struct store_fetch_mark mark;
+	struct item items[FETCH_BATCH];
+	size_t n;
+	struct errbuf eb;
+};
+
+/* Reads one message and parses it (nothing stored yet). 0, or an
+ * IMAP_E_* code that stops the run. */
+static int
+take_message(struct run *r, struct item *it)
+{
+	struct fetch *f = r->f;
+	struct ingest_hints h = f->hints;
+	unsigned char *bytes = NULL;
+	size_t len = 0;
+	char why[160], note[2600];
+	int ret = 0;
+
+	snprintf(it->name, sizeof(it->name), "%s;UID=%u", imap_name(r->im),
+	         it->m.uid);
+	h.source = it->name;
+	if (it->m.size > f->limits.max_input) {
+		/* Not downloaded: quarantined as a note of what it was. */
+		snprintf(why, sizeof(why),
+		         "message too large: %llu bytes, over --max-message "
+		         "%zu (not downloaded)",
+		         (unsigned long long)it->m.size, f->limits.max_input);
+		snprintf(note, sizeof(note), "%s: %s\n", it->name, why);
+		h.reject = why;
+		it->in = ingest_prepare(note, strlen(note), &h, &f->limits);
+		return it->in ? 0 : IMAP_E_AGAIN;
+	}
+	ret = imap_fetch(r->im, it->m.uid, f->limits.max_input, &bytes, &len,
+	                 &r->eb);
+	if (ret == IMAP_E_SERVER) {
+		/* Gone since it was listed (another client expunged it). */
+		say("%s: not fetched: %s", it->name, r->eb.msg);
+		it->m.uid = 0;
+		return 0;
+	}
+	if (ret != 0)
+		return ret;
+	it->in = ingest_prepare(bytes, len, &h, &f->limits);
+	free(bytes);
+	return it->in ? 0 : IMAP_E_AGAIN;
+}
+
+/* Stores the taken items and the mark in one transaction. 0, or -1 with
+ * r->eb saying why (nothing of the batch kept). */
+static int
+commit_batch(struct run *r, uint32_t last)
+{
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+
+	if (store_begin(r->st, &r->eb) != 0)
+		return -1;
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].in != NULL &&
+		    ingest_commit(r->st, r->items[i].in, now, &r->eb) != 0)
+			goto fail;
+	if (last > r->mark.last_uid) {
+		r->mark.last_uid = last;
+		r->mark.updated = now;
+		if (store_fetch_mark(r->st, imap_name(r->im), &r->mark,
+		                     &r->eb) != 0)
+			goto fail;
+	}
+	if (store_commit(r->st, &r->eb) == 0)
+		return 0;
+fail:
+	store_rollback(r->st);
+	return -1;
+}
+
+/* Prints the committed items' lines; notes which held a report. */
+static void
+print_batch(struct run *r)
+{
+	struct fetch *f = r->f;
+	const struct ingest_outcome *o;
+	size_t i, k;
+	time_t now;
+
+	for (i = 0; i < r->n; i++) {
+		struct item *it = &r->items[i];
+
+		for (k = 0; it->in && k < ingest_noutcomes(it->in); k++) {
+			o = ingest_outcome(it->in, k);
+			outcome_print(&f->tally, it->name, o);
+			it->valid |= o->status == INGEST_STORED ||
+			             o->status == INGEST_DUPLICATE;
+		}
+		f->done += it->in != NULL;
+	}
+	if (f->progress && (now = time(NULL)) != f->last_progress) {
+		f->last_progress = now;
+		fprintf(stderr, "\r%zu messages ", f->done);
+	}
+}
+
+/* The UIDs of the batch's taken messages that pass keep(). */
+static size_t
+batch_uids(const struct run *r, int (*keep)(const struct item *), uint32_t *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n; i++)
+		if (r->items[i].in != NULL && keep(&r->items[i]))
+			out[n++] = r->items[i].m.uid;
+	return n;
+}
+
+static int
+was_unseen(const struct item *it)
+{
+	return !it->m.seen;
+}
+
+static int
+is_valid(const struct item *it)
+{
+	return it->valid;
+}
+
+static int
+is_invalid(const struct item *it)
+{
+	return !it->valid;
+}
+
+/* After the commit: the valid messages to --move-to, the others to
+ * --invalid-to. */
+static int
+move_batch(struct run *r)
+{
+	uint32_t uids[FETCH_BATCH];
+	size_t n;
+	int ret;
+
+	if (r->f->move_to != NULL && (n = batch_uids(r, is_valid, uids)) > 0 &&
+	    (ret = imap_move(r->im, uids, n, r->f->move_to, &r->eb)) != 0)
+		return ret;
+	if (r->f->invalid_to != NULL &&
+	    (n = batch_uids(r, is_invalid, uids)) > 0 &&
+	    (ret = imap_move(r->im, uids, n, r->f->invalid_to, &r->eb)) != 0)
+		return ret;
+	return 0;
+}
+
+static void
+free_batch(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		ingest_input_free(r->items[i].in);
+	r->n = 0;
+}
+
+/*
+ * One batch of msgs: read and parse each, put \Seen back on those we
+ * marked, commit with the mark, print, move. Returns 0, an IMAP_E_* code
+ * (what was read before it is committed), or 1 for a storage failure
+ * (nothing of the batch kept, nothing moved).
+ */
+static int
+run_batch(struct run *r, const struct imap_msg *msgs, size_t n)
+{
+	uint32_t uids[FETCH_BATCH], last = 0;
+	int stop = 0, ret;
+	size_t k;
+
+	memset(r->items, 0, sizeof(r->items));
+	for (r->n = 0; r->n < n; r->n++) {
+		r->items[r->n].m = msgs[r->n];
+		if (msgs[r->n].uid == 0)
+			continue; /* gone since the search */
+		if ((stop = take_message(r, &r->items[r->n])) != 0)
+			break;
+		last = msgs[r->n].uid;
+	}
+	/* The server set \Seen as it sent each: taken back, even when the
+	 * run stops here, before anything is committed. */
+	if ((k = batch_uids(r, was_unseen, uids)) > 0 &&
+	    (ret = imap_unseen(r->im, uids, k, &r->eb)) != 0 && stop == 0)
+		stop = ret;
+	if (commit_batch(r, last) != 0) {
+		free_batch(r);
+		return 1;
+	}
+	print_batch(r);
+	if (stop == 0)
+		stop = move_batch(r);
+	free_batch(r);
+	return stop;
+}
+
+/* The run's messages, found and taken batch by batch. */
+static int
+run_all(struct run *r, const uint32_t *uids, size_t n)
+{
+	struct imap_msg msgs[FETCH_BATCH];
+	size_t i, k;
+	int ret;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < FETCH_BATCH ? n - i : FETCH_BATCH;
+		/* Between batches: the connection kept alive, and news of
+		 * messages expunged meanwhile. */
+		if ((i > 0 && (ret = imap_noop(r->im, &r->eb)) != 0) ||
+		    (ret = imap_sizes(r->im, uids + i, k, msgs, &r->eb)) != 0 ||
+		    (ret = run_batch(r, msgs, k)) != 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Where the run starts: the mark when the mailbox is the same, else the
+ * start (saying so when it was rebuilt). Returns -1 on a storage failure. */
+static int
+start_mark(struct run *r, uint32_t validity, uint32_t *after)
+{
+	struct store_fetch_mark old;
+	int have = store_fetch_state(r->st, imap_name(r->im), &old, &r->eb);
+	if (have < 0)
+		return -1;
+	r->mark.uidvalidity = validity;
+	r->mark.last_uid = 0;
+	*after = 0;
+	if (have == 1 && old.uidvalidity == validity) {
+		r->mark.last_uid = old.last_uid;
+		*after = (uint32_t)old.last_uid;
+	} else if (have == 1) {
+		say("%s: the mailbox was rebuilt (UIDVALIDITY %lld, now %u): "
+		    "reading it from the start; reports stored before are "
+		    "duplicates",
+		    imap_name(r->im), (long long)old.uidvalidity, validity);
+	}
+	return have;
+}
+
+/* Makes the mailboxes messages are moved to. */
+static int
+make_folders(struct run *r)
+{
+	int ret = 0;
+
+	if (r->f->move_to != NULL)
+		ret = imap_create(r->im, r->f->move_to, &r->eb);
+	if (ret == 0 && r->f->invalid_to != NULL)
+		ret = imap_create(r->im, r->f->invalid_to, &r->eb);
+	return ret;
+}
+
+/* Logs in, finds the messages to take and takes them. Returns the exit
+ * status. */
+static int
+run_fetch(struct fetch *f, struct store *st, struct imap *im)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	uint32_t validity, next, after, *uids = NULL;
+	size_t n = 0;
+	int have, ret, status;
+
+	if (r == NULL)
+		return EXIT_TEMPFAIL;
+	r->f = f;
+	r->st = st;
+	r->im = im;
+	if ((ret = imap_status(im, &validity, &next, &r->eb)) != 0)
+		goto imap_failed;
+	if ((have = start_mark(r, validity, &after)) < 0) {
+		ret = 1;
+		goto store_failed;
+	}
+	if ((ret = make_folders(r)) != 0)
+		goto imap_failed;
+	/* Moving, the messages left at or below the mark are those whose
+	 * move failed last time: read again (duplicates) and moved now. */
+	ret = imap_search(im, f->move_to || f->invalid_to ? 0 : after,
+	                  have == 1 && after > 0 ? NULL : f->since, &uids, &n,
+	                  &r->eb);
+	if (ret != 0)
+		goto imap_failed;
+	if (f->limit > 0 && n > f->limit)
+		n = f->limit;
+	ret = run_all(r, uids, n);
+	free(uids);
+	if (ret == 1)
+		goto store_failed;
+	if (ret != 0)
+		goto imap_failed;
+	free(r);
+	return 0;
+imap_failed:
+	status = imap_status_exit(ret);
+	say("%s%s", r->eb.msg,
+	    status == EXIT_TEMPFAIL
+	        ? "; what was committed is kept, the rest comes next run"
+	        : "");
+	free(r);
+	return status;
+store_failed:
+	say("stopped: %s; nothing of the last batch was kept or moved: it is"
+	    " fetched again next run",
+	    r->eb.msg);
+	free(r);
+	return EXIT_TEMPFAIL;
+}
+
+static int64_t
+deadline(unsigned seconds)
+{
+	struct timespec ts;
+
+	if (seconds == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec + seconds) * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+cmd_fetch(struct cli *c, int argc, char **argv)
+{
+	struct fetch f;
+	struct store *st = NULL;
+	struct imap *im = NULL;
+	struct errbuf eb = {""};
+	int ret;
+
+	memset(&f, 0, sizeof(f));
+	f.c = c;
+	f.hints.channel = "imap";
+	ingest_limits_default(&f.limits);
+	f.limits.max_input = LIMIT_MESSAGE_SIZE;
+	if ((ret = parse_args(&f, argc, argv)) >= 0)
+		return ret;
+	f.cfg.deadline_ms = deadline(f.timeout_s);
+	if ((ret = read_credentials(&f)) != 0)
+		goto out;
+	if ((ret = imap_open(&f.cfg, &im, &eb)) != 0) {
+		say("%s", eb.msg);
+		ret = imap_status_exit(ret);
+		goto out;
+	}
+	f.progress =
+	    isatty(STDERR_FILENO) && (f.tally.quiet || !isatty(STDOUT_FILENO));
+	f.started = time(NULL);
+	if ((st = cli_open(c, "fetch", CLI_CREATE, &ret)) == NULL)
+		goto out;
+	ret = run_fetch(&f, st, im);
+	if (f.progress)
+		fputs("\r\033[K", stderr);
+	outcome_totals(&f.tally);
+	putchar('\n');
+	if (ret == 0 && outcome_new_rejections(&f.tally))
+		ret = EXIT_REJECTED;
+out:
+	store_close(st);
+	imap_close(im);
+	if (f.secret != NULL) {
+		explicit_bzero(f.secret, strlen(f.secret));
+		free(f.secret);
+	}
+	return ret;
+}

@@ -1,0 +1,19 @@
+-- 006-fetch.sql: where `tlsrpt fetch` is in each mailbox it reads
+-- (issue 17).
+--
+-- One row per mailbox, named by its URL without credentials
+-- ("imaps://reports@imap.example.net/INBOX"). IMAP numbers a mailbox's
+-- messages with UIDs that only grow, valid while the mailbox keeps its
+-- UIDVALIDITY: every message up to last_uid has been taken (its reports
+-- stored or found duplicate, or it was rejected and quarantined), so the
+-- next run asks for the UIDs above it. The row is written in the same
+-- transaction as the reports it covers, so that a run stopped anywhere
+-- leaves either both or neither. A changed UIDVALIDITY means the mailbox
+-- was rebuilt: the run starts over at UID 1 (deduplication makes the
+-- reports read again duplicates).
+CREATE TABLE fetch_state (
+    mailbox TEXT PRIMARY KEY,
+    uidvalidity INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL,
+    updated INTEGER NOT NULL -- Unix seconds of the run that wrote it
+) WITHOUT ROWID;
