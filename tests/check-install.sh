@@ -21,6 +21,8 @@ for f in bin/tlsrpt sbin/tlsrpt-milter sbin/tlsrpt-httpd \
 	share/man/man8/tlsrpt-httpd.8 \
 	lib/systemd/system/tlsrpt-milter.service \
 	lib/systemd/system/tlsrpt-httpd.service \
+	lib/systemd/system/tlsrpt-fetch.service \
+	lib/systemd/system/tlsrpt-fetch.timer \
 	share/doc/tlsrpt/examples/cron.d-tlsrpt \
 	share/doc/tlsrpt/examples/main.cf.snippet \
 	share/doc/tlsrpt/examples/tlsrpt-milter.mc \
@@ -34,5 +36,8 @@ for d in milter httpd; do
 	if [ -x "$tmp$exe" ] && "$tmp$exe" --help >/dev/null 2>&1; then ok "tlsrpt-$d --help"
 	else no "installed tlsrpt-$d does not run"; fi
 done
+exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$root/lib/systemd/system/tlsrpt-fetch.service")
+if [ "$exe" = "$prefix/bin/tlsrpt" ]; then ok "tlsrpt-fetch.service runs $exe"
+else no "tlsrpt-fetch.service runs '$exe', not $prefix/bin/tlsrpt"; fi
 if "$root/bin/tlsrpt" --help >/dev/null 2>&1; then ok "tlsrpt --help"; else no "installed tlsrpt does not run"; fi
 [ "$fails" -eq 0 ]

@@ -716,6 +716,52 @@ test_backup(void **state)
 	report_free(r);
 }
 
+/* A fetch's mark: none at first; written in a batch, kept by its commit
+ * and dropped by its rollback (with the reports of the batch); another
+ * mailbox's apart. */
+static void
+test_fetch_mark(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	struct errbuf eb;
+	struct report *r = make_report("Org", "id-1", "a.example", 10, 2);
+	struct store_fetch_mark m = {0, 0, 0}, w = {1796457535, 17, 1767225600};
+	const char *box = "imaps://u@imap.example.net/INBOX";
+
+	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb), 0);
+	assert_int_equal(store_fetch_state(st, box, &m, &eb), 0);
+	/* A batch rolled back keeps neither the report nor the mark. */
+	assert_int_equal(store_begin(st, &eb), 0);
+	assert_int_equal(put(st, r, &eb), STORE_STORED);
+	assert_int_equal(store_fetch_mark(st, box, &w, &eb), 0);
+	store_rollback(st);
+	assert_int_equal(store_fetch_state(st, box, &m, &eb), 0);
+	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
+	                 0);
+	/* Committed: both. */
+	assert_int_equal(store_begin(st, &eb), 0);
+	assert_int_equal(put(st, r, &eb), STORE_STORED);
+	assert_int_equal(store_fetch_mark(st, box, &w, &eb), 0);
+	assert_int_equal(store_commit(st, &eb), 0);
+	assert_int_equal(store_fetch_state(st, box, &m, &eb), 1);
+	assert_int_equal(m.uidvalidity, 1796457535);
+	assert_int_equal(m.last_uid, 17);
+	assert_int_equal(m.updated, 1767225600);
+	/* Written again: replaced, not added; another mailbox apart. */
+	w.last_uid = 40;
+	assert_int_equal(store_fetch_mark(st, box, &w, &eb), 0);
+	assert_int_equal(store_fetch_state(st, box, &m, &eb), 1);
+	assert_int_equal(m.last_uid, 40);
+	assert_int_equal(
+	    store_fetch_state(st, "imaps://u@imap.example.net/Other", &m, &eb),
+	    0);
+	store_close(st);
+	report_free(r);
+	assert_int_equal(
+	    tu_db_count(f->path, "SELECT count(*) FROM fetch_state"), 1);
+}
+
 int
 main(void)
 {
@@ -744,6 +790,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_new_file_mode, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fetch_mark, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
