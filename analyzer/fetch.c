@@ -49,8 +49,9 @@ static const char fetch_help[] =
     "'N stored, N duplicate, N rejected'.\n"
     "Exit: 0 nothing new rejected, 1 something new rejected, 64 usage\n"
     "error, 66 a credential file cannot be read, 69 the server refused a\n"
-    "command (a mailbox missing), 75 the database could not be written or\n"
-    "the connection failed (run again: what was committed is kept),\n"
+    "command (a mailbox missing, a move: made next run), 75 the database\n"
+    "could not be written or the connection failed (run again: what was\n"
+    "committed is kept),\n"
     "76 no TLS to be had (certificate not verified, no STARTTLS),\n"
     "77 the server refused the login.\n"
     "\n"
@@ -428,19 +429,28 @@ take_message(struct run *r, struct item *it)
 	snprintf(it->name, sizeof(it->name), "%s;UID=%u", imap_name(r->im),
 	         it->m.uid);
 	h.source = it->name;
-	if (it->m.size > f->limits.max_input) {
+	if (it->m.size <= f->limits.max_input)
+		ret = imap_fetch(r->im, it->m.uid, f->limits.max_input, &bytes,
+		                 &len, &r->eb);
+	if (it->m.size > f->limits.max_input || ret == IMAP_E_SIZE) {
 		/* Not downloaded: quarantined as a note of what it was. */
-		snprintf(why, sizeof(why),
-		         "message too large: %llu bytes, over --max-message "
-		         "%zu (not downloaded)",
-		         (unsigned long long)it->m.size, f->limits.max_input);
+		if (ret == IMAP_E_SIZE) /* listed smaller than it is */
+			snprintf(why, sizeof(why),
+			         "message too large: over --max-message %zu "
+			         "(RFC822.SIZE said %llu; not kept)",
+			         f->limits.max_input,
+			         (unsigned long long)it->m.size);
+		else
+			snprintf(why, sizeof(why),
+			         "message too large: %llu bytes, over "
+			         "--max-message %zu (not downloaded)",
+			         (unsigned long long)it->m.size,
+			         f->limits.max_input);
 		snprintf(note, sizeof(note), "%s: %s\n", it->name, why);
 		h.reject = why;
 		it->in = ingest_prepare(note, strlen(note), &h, &f->limits);
 		return it->in ? 0 : IMAP_E_AGAIN;
 	}
-	ret = imap_fetch(r->im, it->m.uid, f->limits.max_input, &bytes, &len,
-	                 &r->eb);
 	if (ret == IMAP_E_SERVER) {
 		/* Gone since it was listed (another client expunged it). */
 		say("%s: not fetched: %s", it->name, r->eb.msg);
@@ -454,20 +464,52 @@ take_message(struct run *r, struct item *it)
 	return it->in ? 0 : IMAP_E_AGAIN;
 }
 
-/* Stores the taken items and the mark in one transaction. 0, or -1 with
- * r->eb saying why (nothing of the batch kept). */
+/* Where a taken message goes after the commit: NULL to stay. */
+static const char *
+target_of(const struct fetch *f, const struct item *it)
+{
+	return it->valid ? f->move_to : f->invalid_to;
+}
+
+/* Whether any report of the input was stored or found duplicate. */
+static int
+has_report(const struct ingest_input *in)
+{
+	size_t k;
+
+	for (k = 0; k < ingest_noutcomes(in); k++)
+		if (ingest_outcome(in, k)->status == INGEST_STORED ||
+		    ingest_outcome(in, k)->status == INGEST_DUPLICATE)
+			return 1;
+	return 0;
+}
+
+/* Stores the taken items, their moves to make and the mark in one
+ * transaction. 0, or -1 with r->eb saying why (nothing of the batch
+ * kept). */
 static int
 commit_batch(struct run *r, uint32_t last)
 {
 	int64_t now = (int64_t)time(NULL);
+	const char *to;
 	size_t i;
 
 	if (store_begin(r->st, &r->eb) != 0)
 		return -1;
-	for (i = 0; i < r->n; i++)
-		if (r->items[i].in != NULL &&
-		    ingest_commit(r->st, r->items[i].in, now, &r->eb) != 0)
+	for (i = 0; i < r->n; i++) {
+		struct item *it = &r->items[i];
+
+		if (it->in == NULL)
+			continue;
+		if (ingest_commit(r->st, it->in, now, &r->eb) != 0)
 			goto fail;
+		it->valid = has_report(it->in);
+		if ((to = target_of(r->f, it)) != NULL &&
+		    store_fetch_move_add(r->st, imap_name(r->im),
+		                         r->mark.uidvalidity, it->m.uid, to,
+		                         &r->eb) != 0)
+			goto fail;
+	}
 	if (last > r->mark.last_uid) {
 		r->mark.last_uid = last;
 		r->mark.updated = now;
@@ -482,24 +524,20 @@ fail:
 	return -1;
 }
 
-/* Prints the committed items' lines; notes which held a report. */
+/* Prints the committed items' lines. */
 static void
 print_batch(struct run *r)
 {
 	struct fetch *f = r->f;
-	const struct ingest_outcome *o;
 	size_t i, k;
 	time_t now;
 
 	for (i = 0; i < r->n; i++) {
 		struct item *it = &r->items[i];
 
-		for (k = 0; it->in && k < ingest_noutcomes(it->in); k++) {
-			o = ingest_outcome(it->in, k);
-			outcome_print(&f->tally, it->name, o);
-			it->valid |= o->status == INGEST_STORED ||
-			             o->status == INGEST_DUPLICATE;
-		}
+		for (k = 0; it->in && k < ingest_noutcomes(it->in); k++)
+			outcome_print(&f->tally, it->name,
+			              ingest_outcome(it->in, k));
 		f->done += it->in != NULL;
 	}
 	if (f->progress && (now = time(NULL)) != f->last_progress) {
@@ -538,6 +576,28 @@ is_invalid(const struct item *it)
 	return !it->valid;
 }
 
+/* Moves the n messages to target, then drops their rows of moves to
+ * make. A failed move leaves the rows for the next run. */
+static int
+move_to(struct run *r, const char *target, const uint32_t *uids, size_t n)
+{
+	int ret;
+
+	if (n == 0)
+		return 0;
+	if ((ret = imap_move(r->im, uids, n, target, &r->eb)) != 0) {
+		errbuf_prefix(&r->eb,
+		              "moving %zu messages to %s (moved on the "
+		              "next run)",
+		              n, target);
+		return ret;
+	}
+	if (store_fetch_moved(r->st, imap_name(r->im), r->mark.uidvalidity,
+	                      uids, n, &r->eb) != 0)
+		return 1; /* the next run moves none twice: they are gone */
+	return 0;
+}
+
 /* After the commit: the valid messages to --move-to, the others to
  * --invalid-to. */
 static int
@@ -547,14 +607,84 @@ move_batch(struct run *r)
 	size_t n;
 	int ret;
 
-	if (r->f->move_to != NULL && (n = batch_uids(r, is_valid, uids)) > 0 &&
-	    (ret = imap_move(r->im, uids, n, r->f->move_to, &r->eb)) != 0)
-		return ret;
-	if (r->f->invalid_to != NULL &&
-	    (n = batch_uids(r, is_invalid, uids)) > 0 &&
-	    (ret = imap_move(r->im, uids, n, r->f->invalid_to, &r->eb)) != 0)
-		return ret;
+	if (r->f->move_to != NULL) {
+		n = batch_uids(r, is_valid, uids);
+		if ((ret = move_to(r, r->f->move_to, uids, n)) != 0)
+			return ret;
+	}
+	if (r->f->invalid_to != NULL) {
+		n = batch_uids(r, is_invalid, uids);
+		if ((ret = move_to(r, r->f->invalid_to, uids, n)) != 0)
+			return ret;
+	}
 	return 0;
+}
+
+/* The moves a run before could not make (its connection lost after a
+ * commit), read from the database, grouped by target. */
+struct pending {
+	struct run *r;
+	char *target;
+	uint32_t *uids;
+	size_t n, cap;
+	int ret;
+};
+
+static int
+pending_flush(struct pending *p)
+{
+	int ret = 0;
+
+	if (p->n > 0 &&
+	    (ret = imap_create(p->r->im, p->target, &p->r->eb)) == 0)
+		ret = move_to(p->r, p->target, p->uids, p->n);
+	p->n = 0;
+	return ret;
+}
+
+static int
+pending_one(const char *target, uint32_t uid, void *arg)
+{
+	struct pending *p = arg;
+	uint32_t *nu;
+	int ret;
+
+	if (p->target == NULL || strcmp(p->target, target) != 0) {
+		if ((ret = pending_flush(p)) != 0)
+			return p->ret = ret;
+		free(p->target);
+		if ((p->target = strdup(target)) == NULL)
+			return p->ret = IMAP_E_AGAIN;
+	}
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		if ((nu = realloc(p->uids, p->cap * sizeof(*nu))) == NULL)
+			return p->ret = IMAP_E_AGAIN;
+		p->uids = nu;
+	}
+	p->uids[p->n++] = uid;
+	return 0;
+}
+
+/* Makes the moves left by an earlier run. 0, an IMAP_E_* code, or 1 for
+ * a storage failure. */
+static int
+move_pending(struct run *r)
+{
+	struct pending p = {r, NULL, NULL, 0, 0, 0};
+	int ret =
+	    store_fetch_moves(r->st, imap_name(r->im), r->mark.uidvalidity,
+	                      pending_one, &p, &r->eb);
+
+	if (ret < 0)
+		ret = 1;
+	else if (ret == 0)
+		ret = pending_flush(&p);
+	else
+		ret = p.ret;
+	free(p.target);
+	free(p.uids);
+	return ret;
 }
 
 static void
@@ -683,19 +813,19 @@ run_fetch(struct fetch *f, struct store *st, struct imap *im)
 		ret = 1;
 		goto store_failed;
 	}
-	if ((ret = make_folders(r)) != 0)
+	if ((ret = make_folders(r)) != 0 || (ret = move_pending(r)) == 1)
+		goto store_or_imap;
+	if (ret != 0)
 		goto imap_failed;
-	/* Moving, the messages left at or below the mark are those whose
-	 * move failed last time: read again (duplicates) and moved now. */
-	ret = imap_search(im, f->move_to || f->invalid_to ? 0 : after,
-	                  have == 1 && after > 0 ? NULL : f->since, &uids, &n,
-	                  &r->eb);
+	ret = imap_search(im, after, have == 1 && after > 0 ? NULL : f->since,
+	                  &uids, &n, &r->eb);
 	if (ret != 0)
 		goto imap_failed;
 	if (f->limit > 0 && n > f->limit)
 		n = f->limit;
 	ret = run_all(r, uids, n);
 	free(uids);
+store_or_imap:
 	if (ret == 1)
 		goto store_failed;
 	if (ret != 0)
@@ -711,8 +841,8 @@ imap_failed:
 	free(r);
 	return status;
 store_failed:
-	say("stopped: %s; nothing of the last batch was kept or moved: it is"
-	    " fetched again next run",
+	say("stopped: %s; what was committed is kept, nothing of the batch in"
+	    " progress was kept or moved: it is fetched again next run",
 	    r->eb.msg);
 	free(r);
 	return EXIT_TEMPFAIL;

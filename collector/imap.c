@@ -13,6 +13,7 @@
  */
 #include <ctype.h>
 #include <curl/curl.h>
+#include <nettle/base64.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,9 @@ struct imap {
 	int64_t deadline_ms;
 	struct buf out;
 	char said[256]; /* the server's last tagged answer */
+	/* A SASL error a server sends as a challenge before its NO (RFC
+	 * 7628 §3.2.2: {"status":"invalid_token"}), decoded. */
+	char sasl_said[128];
 	char curl_err[CURL_ERROR_SIZE];
 };
 
@@ -79,9 +83,39 @@ on_write(char *data, size_t size, size_t n, void *arg)
 	return n;
 }
 
+/* Keeps a SASL challenge that decodes to a JSON object: an OAuth2
+ * server's error ("+ eyJzdGF0dXMiOi..."), printable bytes only. */
+static void
+sasl_error(struct imap *im, const char *b64, size_t len)
+{
+	struct base64_decode_ctx ctx;
+	uint8_t out[BASE64_DECODE_LENGTH(sizeof(im->sasl_said) * 4 / 3)];
+	size_t n = sizeof(out), i;
+
+	while (len > 0 &&
+	       (*b64 == ' ' || b64[len - 1] == '\r' || b64[len - 1] == '\n')) {
+		if (*b64 == ' ')
+			b64++;
+		len--;
+	}
+	if (len == 0 || len > sizeof(im->sasl_said) * 4 / 3)
+		return;
+	base64_decode_init(&ctx);
+	if (!base64_decode_update(&ctx, &n, out, len, b64) ||
+	    !base64_decode_final(&ctx) || n == 0 || out[0] != '{' ||
+	    n >= sizeof(im->sasl_said))
+		return;
+	for (i = 0; i < n; i++)
+		if (out[i] < 0x20 || out[i] > 0x7e)
+			return;
+	memcpy(im->sasl_said, out, n);
+	im->sasl_said[n] = '\0';
+}
+
 /* Keeps the server's last tagged answer ("A004 NO [...] ..."), without
- * its tag: the untagged lines are data, the continuation lines ("+ ")
- * a SASL exchange. Only what the server sends (CURLINFO_HEADER_IN). */
+ * its tag, or its first NO or BAD: the untagged lines are data, the
+ * continuation lines ("+ ") a SASL exchange. Only what the server sends
+ * (CURLINFO_HEADER_IN). */
 static int
 on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
 {
@@ -90,13 +124,20 @@ on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *arg)
 	size_t n;
 
 	(void)h;
-	if (type != CURLINFO_HEADER_IN || len < 2 || data[0] == '*' ||
-	    data[0] == '+')
+	if (type != CURLINFO_HEADER_IN || len < 2 || data[0] == '*')
 		return 0;
+	if (data[0] == '+') {
+		sasl_error(im, data + 1, len - 1);
+		return 0;
+	}
 	sp = memchr(data, ' ', len);
 	if (sp == NULL)
 		return 0;
 	sp++;
+	/* A refusal stays: libcurl's LOGOUT after it, or a CAPABILITY
+	 * after a failed login, would hide it behind an OK. */
+	if (strncmp(im->said, "NO", 2) == 0 || strncmp(im->said, "BAD", 3) == 0)
+		return 0;
 	n = len - (size_t)(sp - data);
 	while (n > 0 && (sp[n - 1] == '\r' || sp[n - 1] == '\n'))
 		n--;
@@ -119,6 +160,12 @@ failure(struct imap *im, CURLcode rc, const char *what, struct errbuf *eb)
 	switch (rc) {
 	case CURLE_LOGIN_DENIED:
 		ret = IMAP_E_LOGIN;
+		/* libcurl gives up on a SASL error before the server's NO. */
+		if (strncmp(im->said, "NO", 2) != 0 && im->sasl_said[0]) {
+			errbuf_set(eb, "%s: %s: token refused: %s", im->name,
+			           what, im->sasl_said);
+			return ret;
+		}
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
@@ -158,7 +205,7 @@ run(struct imap *im, const char *url, const char *custom, size_t max,
 	im->out.len = 0;
 	im->out.max = max;
 	im->out.over = 0;
-	im->said[0] = im->curl_err[0] = '\0';
+	im->said[0] = im->curl_err[0] = im->sasl_said[0] = '\0';
 	if (im->deadline_ms != 0 && (left = im->deadline_ms - now_ms()) <= 0)
 		return errbuf_set(eb, "%s: %s: the run's --timeout is over",
 		                  im->name, what),
@@ -170,7 +217,7 @@ run(struct imap *im, const char *url, const char *custom, size_t max,
 	if (rc == CURLE_WRITE_ERROR && im->out.over)
 		return errbuf_set(eb, "%s: %s: more than %zu bytes", im->name,
 		                  what, max),
-		       IMAP_E_SERVER;
+		       IMAP_E_SIZE;
 	return rc == CURLE_OK ? 0 : failure(im, rc, what, eb);
 }
 

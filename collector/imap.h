@@ -29,6 +29,9 @@
  * command it does not know. */
 #define IMAP_E_SERVER -4
 #define IMAP_E_URL    -5 /* the URL is no IMAP mailbox URL as we take it */
+/* A message larger than the caller's max (imap_fetch): its size was
+ * under it when listed. */
+#define IMAP_E_SIZE -6
 
 struct imap_cfg {
 	/* imaps://[USER@]HOST[:PORT]/MAILBOX or imap://...; the mailbox's
@@ -83,8 +86,8 @@ int imap_sizes(struct imap *im, const uint32_t *uids, size_t n,
                struct imap_msg *out, struct errbuf *eb);
 
 /* One message's bytes (UID FETCH BODY[]: the server sets \Seen, which
- * imap_unseen takes back), at most max of them. *bytes is freed by the
- * caller. IMAP_E_SERVER when the message is gone. */
+ * imap_unseen takes back), at most max of them (else IMAP_E_SIZE).
+ * *bytes is freed by the caller. IMAP_E_SERVER when the message is gone. */
 int imap_fetch(struct imap *im, uint32_t uid, size_t max, unsigned char **bytes,
                size_t *len, struct errbuf *eb);
 

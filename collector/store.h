@@ -404,4 +404,24 @@ int store_fetch_state(struct store *st, const char *mailbox,
 int store_fetch_mark(struct store *st, const char *mailbox,
                      const struct store_fetch_mark *mark, struct errbuf *eb);
 
+/* A message of mailbox (UIDVALIDITY validity) to be moved to target:
+ * inside the batch that stores its reports. */
+int store_fetch_move_add(struct store *st, const char *mailbox,
+                         int64_t validity, uint32_t uid, const char *target,
+                         struct errbuf *eb);
+
+/* Calls cb on each move still to make in mailbox, by target then UID;
+ * the rows of another UIDVALIDITY than validity are deleted first (those
+ * messages are gone). A non-zero return of cb stops and is returned. */
+typedef int (*store_move_cb)(const char *target, uint32_t uid, void *arg);
+int store_fetch_moves(struct store *st, const char *mailbox,
+                      int64_t validity, store_move_cb cb, void *arg,
+                      struct errbuf *eb);
+
+/* The n messages uids were moved: their rows deleted (a transaction of
+ * its own). */
+int store_fetch_moved(struct store *st, const char *mailbox,
+                      int64_t validity, const uint32_t *uids, size_t n,
+                      struct errbuf *eb);
+
 #endif

@@ -17,3 +17,16 @@ CREATE TABLE fetch_state (
     last_uid INTEGER NOT NULL,
     updated INTEGER NOT NULL -- Unix seconds of the run that wrote it
 ) WITHOUT ROWID;
+
+-- The moves still to make: with --move-to or --invalid-to, each message
+-- taken gets a row here in the transaction that stores its reports, and
+-- loses it once the server has moved the message. A move that failed (the
+-- connection lost after the commit) is made by the next run, before
+-- anything else; the rows of a UIDVALIDITY that is gone are dropped.
+CREATE TABLE fetch_move (
+    mailbox TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    target TEXT NOT NULL, -- the mailbox it goes to
+    PRIMARY KEY (mailbox, uidvalidity, uid)
+) WITHOUT ROWID;
