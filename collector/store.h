@@ -414,14 +414,12 @@ int store_fetch_move_add(struct store *st, const char *mailbox,
  * the rows of another UIDVALIDITY than validity are deleted first (those
  * messages are gone). A non-zero return of cb stops and is returned. */
 typedef int (*store_move_cb)(const char *target, uint32_t uid, void *arg);
-int store_fetch_moves(struct store *st, const char *mailbox,
-                      int64_t validity, store_move_cb cb, void *arg,
-                      struct errbuf *eb);
+int store_fetch_moves(struct store *st, const char *mailbox, int64_t validity,
+                      store_move_cb cb, void *arg, struct errbuf *eb);
 
 /* The n messages uids were moved: their rows deleted (a transaction of
  * its own). */
-int store_fetch_moved(struct store *st, const char *mailbox,
-                      int64_t validity, const uint32_t *uids, size_t n,
-                      struct errbuf *eb);
+int store_fetch_moved(struct store *st, const char *mailbox, int64_t validity,
+                      const uint32_t *uids, size_t n, struct errbuf *eb);
 
 #endif
