@@ -203,10 +203,16 @@ contains "wrong password: the server's words" "$work/f9.err" "[AUTHENTICATIONFAI
 dc_token >"$work/token"
 dc_token reports -60 >"$work/expired"
 chmod 600 "$work/token" "$work/expired"
+# The server offers both mechanisms: its log names the one used.
+logins() { grep -c "Login: user=<reports>, method=$1," "$(dc_log)"; }
+before=$(logins XOAUTH2)
 fetch --oauth2-token-file "$work/token" -q "$RB" >"$work/f9.out" 2>&1
 check "XOAUTH2 token: logged in" "0 stored, 0 duplicate, 0 rejected" "$(totals "$work/f9.out")"
+check "XOAUTH2 token: by XOAUTH2 (the default)" "$((before + 1))" "$(logins XOAUTH2)"
+before=$(logins OAUTHBEARER)
 fetch --oauth2-token-file "$work/token" --sasl OAUTHBEARER -q "$RB" >"$work/f9.out" 2>&1
 check "OAUTHBEARER token: logged in" "0 stored, 0 duplicate, 0 rejected" "$(totals "$work/f9.out")"
+check "OAUTHBEARER token: by OAUTHBEARER" "$((before + 1))" "$(logins OAUTHBEARER)"
 fetch --oauth2-token-command "cat $work/token" -q "$RB" >"$work/f9.out" 2>&1
 check "token command: logged in" "0 stored, 0 duplicate, 0 rejected" "$(totals "$work/f9.out")"
 fetch --oauth2-token-file "$work/expired" "$RB" >"$work/f9.out" 2>"$work/f9.err"
