@@ -817,8 +817,9 @@ run_fetch(struct fetch *f, struct store *st, struct imap *im)
 		goto store_or_imap;
 	if (ret != 0)
 		goto imap_failed;
-	ret = imap_search(im, after, have == 1 && after > 0 ? NULL : f->since,
-	                  &uids, &n, &r->eb);
+	ret = imap_search(im, after, next,
+	                  have == 1 && after > 0 ? NULL : f->since, &uids, &n,
+	                  &r->eb);
 	if (ret != 0)
 		goto imap_failed;
 	if (f->limit > 0 && n > f->limit)

@@ -27,6 +27,17 @@
  * below the 8 KB a server must take in one command line. */
 #define SET_UIDS 200
 
+/*
+ * UIDs one SEARCH covers. A SEARCH answers in one line, and libcurl
+ * keeps a line in one buffer: 7.88 silently drops the middle of a line
+ * longer than its receive buffer (a SEARCH of 4,949 UIDs came back with
+ * 1,466), later versions fail on one over 64 KB. A window of 5,000 UIDs
+ * answers at most 5,000 numbers of up to 10 digits: under 56 KB, which
+ * fits both with the buffer below.
+ */
+#define SEARCH_UIDS 5000
+#define RECV_BUFFER (128L * 1024)
+
 struct buf {
 	unsigned char *p;
 	size_t len, cap, max;
@@ -432,6 +443,7 @@ imap_open(const struct imap_cfg *cfg, struct imap **out, struct errbuf *eb)
 	if (cfg->ca_file != NULL)
 		curl_easy_setopt(im->h, CURLOPT_CAINFO, cfg->ca_file);
 	curl_easy_setopt(im->h, CURLOPT_ERRORBUFFER, im->curl_err);
+	curl_easy_setopt(im->h, CURLOPT_BUFFERSIZE, RECV_BUFFER);
 	curl_easy_setopt(im->h, CURLOPT_WRITEFUNCTION, on_write);
 	curl_easy_setopt(im->h, CURLOPT_WRITEDATA, &im->out);
 	curl_easy_setopt(im->h, CURLOPT_DEBUGFUNCTION, on_debug);
@@ -555,7 +567,6 @@ search_line(const char *s, size_t n, void *arg)
 			s++;
 		for (v = 0; s < end && isdigit((unsigned char)*s); s++)
 			v = v * 10 + (uint64_t)(*s - '0');
-		/* "UID n:*" answers the highest UID even below n. */
 		if (v <= u->after || v > UINT32_MAX)
 			continue;
 		if (u->n == u->cap) {
@@ -578,23 +589,32 @@ cmp_uid(const void *a, const void *b)
 }
 
 int
-imap_search(struct imap *im, uint32_t after, const char *since, uint32_t **uids,
-            size_t *n, struct errbuf *eb)
+imap_search(struct imap *im, uint32_t after, uint32_t next, const char *since,
+            uint32_t **uids, size_t *n, struct errbuf *eb)
 {
 	struct uids u = {NULL, 0, 0, after};
-	int ret;
+	uint64_t lo, hi;
+	int ret = 0;
 
 	*uids = NULL;
 	*n = 0;
-	if (after == UINT32_MAX)
-		return 0;
-	if ((ret = command(im, 1, "UID SEARCH", eb, "UID SEARCH UID %u:*%s%s",
-	                   after + 1, since ? " SINCE " : "",
-	                   since ? since : "")) != 0)
-		return ret;
-	if (each_line(im, search_line, &u) != 0) {
+	/* Windows of SEARCH_UIDS up to UIDNEXT: a message that arrives
+	 * meanwhile is the next run's. */
+	for (lo = (uint64_t)after + 1; ret == 0 && lo < next; lo = hi + 1) {
+		hi = lo + SEARCH_UIDS - 1 < next ? lo + SEARCH_UIDS - 1
+		                                 : next - 1;
+		ret = command(im, 1, "UID SEARCH", eb,
+		              "UID SEARCH UID %llu:%llu%s%s",
+		              (unsigned long long)lo, (unsigned long long)hi,
+		              since ? " SINCE " : "", since ? since : "");
+		if (ret == 0 && each_line(im, search_line, &u) != 0) {
+			errbuf_set(eb, "out of memory");
+			ret = IMAP_E_AGAIN;
+		}
+	}
+	if (ret != 0) {
 		free(u.v);
-		return errbuf_set(eb, "out of memory"), IMAP_E_AGAIN;
+		return ret;
 	}
 	if (u.n > 0)
 		qsort(u.v, u.n, sizeof(*u.v), cmp_uid);

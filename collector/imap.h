@@ -73,11 +73,13 @@ const char *imap_mailbox(const struct imap *im);
 int imap_status(struct imap *im, uint32_t *uidvalidity, uint32_t *uidnext,
                 struct errbuf *eb);
 
-/* The UIDs of the mailbox above after, ascending (UID SEARCH), only those
- * of messages received on or after since (an IMAP date, "1-Jan-2026")
- * when not NULL. *uids is freed by the caller. */
-int imap_search(struct imap *im, uint32_t after, const char *since,
-                uint32_t **uids, size_t *n, struct errbuf *eb);
+/* The UIDs of the mailbox above after and below next (the UIDNEXT of
+ * imap_status), ascending (UID SEARCH), only those of messages received
+ * on or after since (an IMAP date, "1-Jan-2026") when not NULL. *uids is
+ * freed by the caller. */
+int imap_search(struct imap *im, uint32_t after, uint32_t next,
+                const char *since, uint32_t **uids, size_t *n,
+                struct errbuf *eb);
 
 /* The size and \Seen of each of the n messages uids (UID FETCH of
  * RFC822.SIZE and FLAGS), into out[i] in the same order; a message gone

@@ -18,7 +18,8 @@
 #   dc_token [SUB] [EXP]   a JWT for SUB (reports), expiring EXP seconds
 #                       from now (3600; negative: expired already)
 #   dc_deliver FILE [MAILBOX]     one message into MAILBOX (INBOX)
-#   dc_deliver_dir DIR [MAILBOX]  every file of DIR, in name order
+#   dc_deliver_dir DIR [MAILBOX]  every file of DIR, unseen, under its
+#                       own (unique) name
 #   dc_count MAILBOX    how many messages it holds
 #   dc_flags MAILBOX    each message's Maildir flag letters (S: \Seen), a
 #                       line each, in delivery order
@@ -223,10 +224,10 @@ dc_deliver() {
 dc_deliver_dir() {
 	local m f
 	m=$(dc_maildir "${2:-INBOX}")
-	for f in "$1"/*; do
-		DC_SEQ=$((DC_SEQ + 1))
-		cp "$f" "$m/new/$(date +%s).$(printf '%08d' "$DC_SEQ")_$$.test"
-	done
+	# One copy: the files keep their names (unique Maildir names, as
+	# tlsrpt-gen writes them, flags after ":2," dropped as in new/).
+	find "$1" -maxdepth 1 -type f -exec cp -t "$m/new" {} + || return 1
+	for f in "$m/new"/*:2,*; do [ -e "$f" ] && mv "$f" "${f%%:2,*}"; done
 	chown -R "$(dc_owner)" "$m/new"
 }
 
