@@ -55,6 +55,9 @@ static const char import_help[] =
     "  -q, --quiet        print only the totals and new rejections\n"
     "  -v, --verbose      also print each report's warnings, one line each\n"
     "                     under its report: 'warning', the path, the text\n"
+    "  --stats            at the end, on stderr: the rate, and where the\n"
+    "                     writer's time went (detail rows, rollups,\n"
+    "                     commits, waiting for the parser threads)\n"
     "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
     ")\n"
     "  --busy-timeout MS  wait this long for other writers (default 10000)\n";
@@ -64,7 +67,7 @@ struct import {
 	struct ingest_hints hints;
 	struct ingest_limits limits;
 	struct outcome_tally tally;
-	int progress;
+	int progress, stats;
 	size_t unreadable; /* inputs that could not be read */
 	time_t last_progress, started;
 };
@@ -111,6 +114,36 @@ on_input(void *arg, unsigned char *bytes, size_t len, char *name)
 	return pipeline_submit(im->pl, bytes, len, name);
 }
 
+static double
+secs(int64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+/* --stats: the rate, and the writer thread's time by what it did. */
+static void
+print_stats(const struct import *im, const struct pipeline_stats *ps,
+            const struct store_timing *t, unsigned jobs, struct timespec t0)
+{
+	struct timespec t1;
+	const size_t *n = im->tally.n;
+	size_t done = n[0] + n[1] + n[2];
+	double wall;
+	int64_t wait = ps->writer_ns - ps->put_ns - t->rollup_ns - t->commit_ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	wall = (double)(t1.tv_sec - t0.tv_sec) +
+	       (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr,
+	        "stats: %zu reports in %.2f s, %.0f/s, %u parser threads\n"
+	        "stats: writer %.2f s: detail rows %.2f s, rollups %.2f s, "
+	        "commits %.2f s (%llu), waiting for parsers %.2f s\n",
+	        done, wall, wall > 0 ? (double)done / wall : 0.0, jobs,
+	        secs(ps->writer_ns), secs(ps->put_ns), secs(t->rollup_ns),
+	        secs(t->commit_ns), (unsigned long long)ps->commits,
+	        secs(wait > 0 ? wait : 0));
+}
+
 /* Parses the options; returns -1 to go on, else an exit code. */
 static int
 parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
@@ -124,6 +157,7 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 	    {"max-report", required_argument, NULL, 'R'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"stats", no_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	uint64_t v;
@@ -173,6 +207,9 @@ parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
 		case 'v':
 			im->tally.verbose = 1;
 			break;
+		case 'S':
+			im->stats = 1;
+			break;
 		default:
 			if ((r = cli_common_option(c, opt, optarg)) < 0)
 				return EXIT_USAGE;
@@ -197,7 +234,11 @@ cmd_import(struct cli *c, int argc, char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned jobs = ncpu > 0 ? (unsigned)ncpu : 1;
 	int i, ret, failed = 0;
+	struct pipeline_stats ps = {0};
+	struct store_timing timing = {0};
+	struct timespec t0;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&im, 0, sizeof(im));
 	im.hints.channel = "import";
 	ingest_limits_default(&im.limits);
@@ -217,7 +258,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 	}
 	for (i = optind; i < argc && !failed; i++)
 		failed = source_walk(argv[i], &sink) != 0;
-	failed |= pipeline_finish(im.pl, &eb) != 0;
+	failed |= pipeline_finish(im.pl, &ps, &eb) != 0;
+	store_timing(st, &timing);
 	store_close(st);
 	if (im.progress)
 		fputs("\r\033[K", stderr);
@@ -225,6 +267,8 @@ cmd_import(struct cli *c, int argc, char **argv)
 	if (im.unreadable > 0)
 		printf(", %zu unreadable", im.unreadable);
 	putchar('\n');
+	if (im.stats)
+		print_stats(&im, &ps, &timing, jobs, t0);
 	if (failed) {
 		fprintf(stderr,
 		        "tlsrpt import: stopped: %s; what was not "

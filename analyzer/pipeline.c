@@ -53,15 +53,22 @@ struct pipeline {
 	struct pending pending[PIPELINE_BATCH];
 	size_t npending;
 	struct errbuf eb;
+	struct pipeline_stats stats; /* the writer's */
 };
 
 static int64_t
-now_ms(void)
+now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t
+now_ms(void)
+{
+	return now_ns() / 1000000;
 }
 
 static void *
@@ -129,6 +136,7 @@ commit_batch(struct pipeline *pl)
 {
 	if (pl->npending == 0)
 		return 0;
+	pl->stats.commits++;
 	if (store_commit(pl->st, &pl->eb) != 0) {
 		flush_pending(pl, 1);
 		return -1;
@@ -143,7 +151,8 @@ static int
 write_one(struct pipeline *pl, char *name, struct ingest_input *in,
           int64_t *batch_start)
 {
-	int began = pl->npending > 0;
+	int began = pl->npending > 0, ret;
+	int64_t t0;
 
 	pl->pending[pl->npending].name = name;
 	pl->pending[pl->npending].in = in;
@@ -157,7 +166,10 @@ write_one(struct pipeline *pl, char *name, struct ingest_input *in,
 		errbuf_set(&pl->eb, "out of memory");
 		goto fail;
 	}
-	if (ingest_commit(pl->st, in, time(NULL), &pl->eb) != 0)
+	t0 = now_ns();
+	ret = ingest_commit(pl->st, in, time(NULL), &pl->eb);
+	pl->stats.put_ns += now_ns() - t0;
+	if (ret != 0)
 		goto fail;
 	ingest_input_compact(in); /* only the outcomes wait for COMMIT */
 	if (pl->npending == PIPELINE_BATCH ||
@@ -216,6 +228,7 @@ writer_main(void *arg)
 	int failed = 0;
 	char *name;
 	struct ingest_input *in;
+	int64_t born = now_ns();
 
 	pthread_mutex_lock(&pl->mu);
 	while ((s = next_parsed(pl, batch_start, &failed)) != NULL) {
@@ -239,6 +252,7 @@ writer_main(void *arg)
 	if (!failed && commit_batch(pl) != 0)
 		failed = 1;
 	pl->failed |= failed; /* the threads that read it have stopped */
+	pl->stats.writer_ns = now_ns() - born;
 	return NULL;
 }
 
@@ -322,7 +336,8 @@ pipeline_submit(struct pipeline *pl, unsigned char *bytes, size_t len,
 }
 
 int
-pipeline_finish(struct pipeline *pl, struct errbuf *eb)
+pipeline_finish(struct pipeline *pl, struct pipeline_stats *stats,
+                struct errbuf *eb)
 {
 	int ret;
 
@@ -335,6 +350,8 @@ pipeline_finish(struct pipeline *pl, struct errbuf *eb)
 		pthread_join(pl->workers[--pl->nworkers], NULL);
 	pthread_join(pl->writer, NULL);
 	ret = pl->failed ? -1 : 0;
+	if (stats != NULL)
+		*stats = pl->stats;
 	if (ret != 0)
 		errbuf_set(eb, "%s", pl->eb.msg);
 	pthread_mutex_destroy(&pl->mu);

@@ -17,12 +17,14 @@
 
 #include <stddef.h>
 
+#include <stdint.h>
+
 #include "ingest.h"
 #include "store.h"
 
 #define PIPELINE_SLOTS     256
 #define PIPELINE_MAX_BYTES ((size_t)24 * 1024 * 1024)
-#define PIPELINE_BATCH     2000 /* inputs per transaction at most */
+#define PIPELINE_BATCH     4000 /* inputs per transaction at most */
 #define PIPELINE_BATCH_MS  1000 /* and at most this long open */
 
 /* Called on the writer thread, in submission order, once per outcome. */
@@ -44,8 +46,18 @@ struct pipeline *pipeline_new(struct store *st, unsigned workers,
 int pipeline_submit(struct pipeline *pl, unsigned char *bytes, size_t len,
                     char *name);
 
+/* How the writer thread spent its life, in nanoseconds: writing the
+ * detail rows of each report (binding and stepping), the rest being the
+ * store's (store_timing: rollups, commits) or waiting for the parsers. */
+struct pipeline_stats {
+	int64_t writer_ns, put_ns;
+	uint64_t commits;
+};
+
 /* Waits for every input to be committed, stops the threads and frees the
- * pipeline. Returns 0, or -1 when storage failed (eb says why). */
-int pipeline_finish(struct pipeline *pl, struct errbuf *eb);
+ * pipeline; fills stats when not NULL. Returns 0, or -1 when storage
+ * failed (eb says why). */
+int pipeline_finish(struct pipeline *pl, struct pipeline_stats *stats,
+                    struct errbuf *eb);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hash.h"
 #include "limits.h"
@@ -103,9 +104,8 @@ store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
 	return 0;
 }
 
-/* Runs a prepared statement that returns no rows, and resets it. */
-static int
-step(struct store *st, enum store_stmt s, struct errbuf *eb)
+int
+store_step(struct store *st, enum store_stmt s, struct errbuf *eb)
 {
 	sqlite3_stmt *stmt = st->stmt[s];
 	int rc = sqlite3_step(stmt);
@@ -229,7 +229,7 @@ store_prepare(struct store *st, struct errbuf *eb)
 		    sqlite3_prepare_v3(
 		        st->db,
 		        i >= ST_ROLLUP_POLICY
-		            ? store_rollup_add_sql[i - ST_ROLLUP_POLICY]
+		            ? store_rollup_upsert_sql[i - ST_ROLLUP_POLICY]
 		            : stmt_sql[i],
 		        -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
 		        NULL) != SQLITE_OK)
@@ -363,6 +363,7 @@ store_close(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	store_rollup_free(st);
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st->buf);
@@ -425,15 +426,41 @@ store_begin_bulk(struct store *st, struct errbuf *eb)
 	return 0;
 }
 
+static int64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void
+store_timing(const struct store *st, struct store_timing *out)
+{
+	*out = st->timing;
+}
+
+/* The rollup rows, then COMMIT, each timed. */
+static int
+flush_and_commit(struct store *st, struct errbuf *eb)
+{
+	int64_t t0 = now_ns(), t1;
+	int ret = store_rollup_flush(st, eb);
+
+	t1 = now_ns();
+	st->timing.rollup_ns += t1 - t0;
+	if (ret == 0)
+		ret = store_exec(st, "COMMIT", eb);
+	st->timing.commit_ns += now_ns() - t1;
+	return ret;
+}
+
 int
 store_commit(struct store *st, struct errbuf *eb)
 {
-	int64_t first = st->batch_first, last = st->batch_last;
-
 	st->in_batch = 0;
-	st->batch_first = st->batch_last = 0;
-	if ((last != 0 && store_rollup_add_range(st, first, last, eb) != 0) ||
-	    store_exec(st, "COMMIT", eb) != 0) {
+	if (flush_and_commit(st, eb) != 0) {
 		store_rollback(st);
 		return -1;
 	}
@@ -444,7 +471,7 @@ void
 store_rollback(struct store *st)
 {
 	st->in_batch = 0;
-	st->batch_first = st->batch_last = 0;
+	store_rollup_clear(st);
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -507,7 +534,7 @@ put_failures(struct store *st, const struct report_policy *p, sqlite3_int64 pid,
 		bind_text(s, 8, f->additional_information);
 		bind_text(s, 9, f->failure_reason_code);
 		sqlite3_bind_int64(s, 10, f->failed_sessions);
-		if (step(st, ST_INSERT_FAILURE, eb) != 0)
+		if (store_step(st, ST_INSERT_FAILURE, eb) != 0)
 			return -1;
 	}
 	return 0;
@@ -534,7 +561,7 @@ put_policies(struct store *st, const struct report *r, sqlite3_int64 rid,
 		sqlite3_bind_int64(s, 7, p->successful_sessions);
 		sqlite3_bind_int64(s, 8, p->failed_sessions);
 		sqlite3_bind_int(s, 9, p->counts_for_domain);
-		if (step(st, ST_INSERT_POLICY, eb) != 0 ||
+		if (store_step(st, ST_INSERT_POLICY, eb) != 0 ||
 		    put_failures(st, p, sqlite3_last_insert_rowid(st->db), eb))
 			return -1;
 	}
@@ -582,7 +609,7 @@ put_quarantine(struct store *st, const void *raw, size_t rawlen,
 		bind_text(s, 2, reason ? reason : "rejected");
 		sqlite3_bind_blob64(s, 3, raw ? raw : "", rawlen,
 		                    SQLITE_STATIC);
-		if (step(st, ST_QUARANTINE_AGAIN, eb) != 0)
+		if (store_step(st, ST_QUARANTINE_AGAIN, eb) != 0)
 			return -1;
 		*kept = *again = sqlite3_changes(st->db) > 0;
 		return 0;
@@ -671,7 +698,7 @@ put_report(struct store *st, struct store_item *it, const struct store_meta *m,
 	if (r->organization_key != NULL &&
 	    strcmp(r->organization_key, r->organization) != 0)
 		bind_text(s, 13, r->organization_key);
-	if (step(st, ST_INSERT_REPORT, eb) != 0)
+	if (store_step(st, ST_INSERT_REPORT, eb) != 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
 		return put_duplicate(st, it, m, eb);
@@ -679,40 +706,13 @@ put_report(struct store *st, struct store_item *it, const struct store_meta *m,
 	s = st->stmt[ST_INSERT_RAW];
 	sqlite3_bind_int64(s, 1, rid);
 	sqlite3_bind_blob64(s, 2, it->raw, it->rawlen, SQLITE_STATIC);
-	if (step(st, ST_INSERT_RAW, eb) != 0 || put_policies(st, r, rid, eb))
+	if (store_step(st, ST_INSERT_RAW, eb) != 0 ||
+	    put_policies(st, r, rid, eb))
 		return -1;
-	/* Ids grow within a transaction: what it stored is a range, added
-	 * to the rollups before its COMMIT (store_commit, input_end), so
-	 * that a report undone by drop_report left nothing there. */
-	if (st->batch_first == 0)
-		st->batch_first = rid;
-	st->batch_last = rid;
 	it->result = STORE_STORED;
 	return 0;
 }
 
-/* The rollups of what an input stored in its own transaction: one
- * report by the prepared statements, more by range. */
-static int
-input_rollups(struct store *st, struct errbuf *eb)
-{
-	int64_t first = st->batch_first, last = st->batch_last;
-	enum store_stmt i;
-
-	st->batch_first = st->batch_last = 0;
-	if (last == 0)
-		return 0;
-	if (first != last)
-		return store_rollup_add_range(st, first, last, eb);
-	for (i = ST_ROLLUP_POLICY; i <= ST_ROLLUP_MX_ALL; i++) {
-		sqlite3_bind_int64(st->stmt[i], 1, first);
-		if (step(st, i, eb) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* A rejected input whose bytes the quarantine had no room for. */
 static void
 not_kept(struct store_item *it)
 {
@@ -733,7 +733,7 @@ input_begin(struct store *st, struct errbuf *eb)
 	case 0:
 		return store_write_begin(st, eb);
 	case BATCH_SAVEPOINTS:
-		return step(st, ST_SAVEPOINT, eb);
+		return store_step(st, ST_SAVEPOINT, eb);
 	}
 	return 0;
 }
@@ -743,11 +743,9 @@ input_end(struct store *st, struct errbuf *eb)
 {
 	switch (st->in_batch) {
 	case 0:
-		if (input_rollups(st, eb) != 0)
-			return -1;
-		return store_exec(st, "COMMIT", eb);
+		return flush_and_commit(st, eb);
 	case BATCH_SAVEPOINTS:
-		return step(st, ST_RELEASE, eb);
+		return store_step(st, ST_RELEASE, eb);
 	}
 	return 0;
 }
@@ -756,13 +754,12 @@ static void
 input_undo(struct store *st)
 {
 	if (st->in_batch == 0) {
-		st->batch_first = st->batch_last = 0;
 		store_rollback(st);
 	} else if (st->in_batch == BATCH_SAVEPOINTS &&
 	           !sqlite3_get_autocommit(st->db)) {
 		/* Undo this input only; the batch goes on. */
-		step(st, ST_ROLLBACK_TO, NULL);
-		step(st, ST_RELEASE, NULL);
+		store_step(st, ST_ROLLBACK_TO, NULL);
+		store_step(st, ST_RELEASE, NULL);
 	}
 	/* In a bulk batch the caller rolls the whole batch back. */
 }
@@ -791,7 +788,8 @@ data_error(struct store *st)
 }
 
 /* Undoes what put_report wrote of report rid, in any kind of transaction:
- * its rollups are added only at the commit, so its rows are all. */
+ * its rollup rows are noted only once its input is written, so its
+ * detail rows are all. */
 static int
 drop_report(struct store *st, int64_t rid, struct errbuf *eb)
 {
@@ -835,6 +833,21 @@ reject_report(struct store *st, struct store_item *it,
 	return 0;
 }
 
+/* Adds the input's stored reports to the transaction's rollup rows. */
+static int
+note_rollups(struct store *st, const struct store_item *items, size_t nitems,
+             struct errbuf *eb)
+{
+	size_t i;
+
+	for (i = 0; i < nitems; i++)
+		if (items[i].report != NULL &&
+		    items[i].result == STORE_STORED &&
+		    store_rollup_note(st, items[i].report, items[i].key) != 0)
+			return errbuf_set(eb, "out of memory"), -1;
+	return 0;
+}
+
 int
 store_put_input(struct store *st, struct store_item *items, size_t nitems,
                 const struct store_meta *meta, struct errbuf *eb)
@@ -862,8 +875,15 @@ store_put_input(struct store *st, struct store_item *items, size_t nitems,
 		if (it->report == NULL && !kept)
 			not_kept(it);
 	}
+	/* The rollup rows: in a transaction of its own, flushed by
+	 * input_end; in a batch, noted once the input is written (a failed
+	 * note fails the batch's commit). */
+	if (st->in_batch == 0 && note_rollups(st, items, nitems, eb) != 0)
+		goto fail;
 	if (input_end(st, eb) != 0)
 		goto fail;
+	if (st->in_batch != 0 && note_rollups(st, items, nitems, eb) != 0)
+		return -1;
 	return 0;
 fail:
 	input_undo(st);

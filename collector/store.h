@@ -178,6 +178,14 @@ int store_check_writable(struct store *st, struct errbuf *eb);
  * adds two of them adds with this. */
 int64_t store_add_held(int64_t a, int64_t b);
 
+/* Where a writer's time went, in nanoseconds since the store was opened:
+ * upserting the rollup rows of its transactions, and their COMMITs (with
+ * the checkpoints that follow them). */
+struct store_timing {
+	int64_t rollup_ns, commit_ns;
+};
+void store_timing(const struct store *st, struct store_timing *out);
+
 /* ---- Queries ---- */
 
 /* Which reports a query covers: start time in [since, until), policy domain

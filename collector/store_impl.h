@@ -24,10 +24,9 @@ enum store_stmt {
 	ST_QUARANTINE_USAGE, /* the quarantine's bytes (schema/005) */
 	ST_QUARANTINE_AGAIN, /* the same bytes again, when nothing is added */
 	ST_USER_VERSION,     /* the version check of each write transaction */
-	ST_ROLLUP_POLICY,    /* store_rollup_add_sql[], by report */
+	ST_ROLLUP_POLICY,    /* store_rollup_upsert_sql[]: one rollup row */
 	ST_ROLLUP_FAILURE,
 	ST_ROLLUP_MX,
-	ST_ROLLUP_MX_ALL,
 	ST_COUNT
 };
 
@@ -42,9 +41,10 @@ struct store {
 	int in_batch; /* 0, BATCH_SAVEPOINTS or BATCH_BULK */
 	int explain;  /* print each query's plan to stderr */
 	sqlite3_stmt *stmt[ST_COUNT];
-	/* The reports stored in the open batch, ids [first, last] (0: none):
-	 * added to the rollups at its commit, in one statement per rollup. */
-	int64_t batch_first, batch_last;
+	/* The rollup rows of the open transaction's reports, summed in
+	 * memory and upserted at its commit (store_rollup_batch.c). */
+	struct rollup_acc *acc;
+	struct store_timing timing;
 	int page_size;     /* for the WAL's size in the WAL hook */
 	int wal_autopages; /* a passive checkpoint after so many pages */
 	int64_t put_rid;   /* the report row of the item being put, or 0 */
@@ -111,15 +111,24 @@ int64_t store_bucket(int64_t t);
  * tlsrpt_days(bucket, bits) on the connection. */
 int store_rollup_functions(struct store *st, struct errbuf *eb);
 
-/* Statements that add report ?1 to each rollup (prepared with the
- * others as ST_ROLLUP_*): rollup_mx takes two, its rows per policy type
- * and its pooled rows (schema/003-counting.sql). */
-#define ROLLUP_STATEMENTS (ST_ROLLUP_MX_ALL - ST_ROLLUP_POLICY + 1)
-extern const char *const store_rollup_add_sql[ROLLUP_STATEMENTS];
+/* The upserts of one rollup row each (prepared with the others as
+ * ST_ROLLUP_*). */
+#define ROLLUP_STATEMENTS (ST_ROLLUP_MX - ST_ROLLUP_POLICY + 1)
+extern const char *const store_rollup_upsert_sql[ROLLUP_STATEMENTS];
 
-/* Adds the reports with ids in [first, last] to each rollup. */
-int store_rollup_add_range(struct store *st, int64_t first, int64_t last,
-                           struct errbuf *eb);
+/* Adds stored report r (row rid) to the open transaction's rollup rows;
+ * -1 when out of memory, which also makes the flush fail. */
+int store_rollup_note(struct store *st, const struct report *r, int64_t rid);
+
+/* Upserts the open transaction's rollup rows and forgets them. */
+int store_rollup_flush(struct store *st, struct errbuf *eb);
+
+/* Forgets them (the transaction was rolled back); frees them. */
+void store_rollup_clear(struct store *st);
+void store_rollup_free(struct store *st);
+
+/* Runs a prepared statement that returns no rows, and resets it. */
+int store_step(struct store *st, enum store_stmt s, struct errbuf *eb);
 
 /* Recomputes the rollups of every bucket that [from, to) touches from the
  * detail rows. */

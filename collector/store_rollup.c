@@ -5,8 +5,9 @@
  *
  * A rollup row sums the detail rows of one bucket (32 days) that share its
  * key. Each statement below is one INSERT ... SELECT over the detail rows
- * picked by a WHERE fragment (one report when it is stored, a time range
- * when a bucket is rebuilt), added to what the rollup holds.
+ * of a time range, added to what the rollup holds: how buckets are
+ * rebuilt (prune, upgrades). Reports being stored are added by
+ * store_rollup_batch.c, with the same arithmetic.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,29 +264,16 @@ store_rollup_functions(struct store *st, struct errbuf *eb)
 	"excluded.failed_sessions),"                                           \
 	" reports = reports + excluded.reports"
 
-#define ONE_REPORT "p.report = ?1"
+/* One statement per rollup, rollup_mx's pooled rows apart. */
+#define RANGE_STATEMENTS 4
+
 #define TIME_RANGE "p.start_time >= ?1 AND p.start_time < ?2"
-#define ID_RANGE   "p.report >= ?1 AND p.report <= ?2"
 
-const char *const store_rollup_add_sql[ROLLUP_STATEMENTS] = {
-    ROLLUP_POLICY(ONE_REPORT),
-    ROLLUP_FAILURE(ONE_REPORT),
-    ROLLUP_MX(ONE_REPORT),
-    ROLLUP_MX_ALL(ONE_REPORT),
-};
-
-static const char *const rollup_range_sql[ROLLUP_STATEMENTS] = {
+static const char *const rollup_range_sql[RANGE_STATEMENTS] = {
     ROLLUP_POLICY(TIME_RANGE),
     ROLLUP_FAILURE(TIME_RANGE),
     ROLLUP_MX(TIME_RANGE),
     ROLLUP_MX_ALL(TIME_RANGE),
-};
-
-static const char *const rollup_ids_sql[ROLLUP_STATEMENTS] = {
-    ROLLUP_POLICY(ID_RANGE),
-    ROLLUP_FAILURE(ID_RANGE),
-    ROLLUP_MX(ID_RANGE),
-    ROLLUP_MX_ALL(ID_RANGE),
 };
 
 static const char *const rollup_tables[] = {"rollup_policy", "rollup_failure",
@@ -312,21 +300,6 @@ run2(struct store *st, const char *sql, int64_t a, int64_t b, int nparams,
 	return 0;
 }
 
-/* A batch's reports in one statement per rollup: one grouping of a few
- * thousand rows costs less than three statements a report, which had
- * halved the speed of import. */
-int
-store_rollup_add_range(struct store *st, int64_t first, int64_t last,
-                       struct errbuf *eb)
-{
-	size_t i;
-
-	for (i = 0; i < ROLLUP_STATEMENTS; i++)
-		if (run2(st, rollup_ids_sql[i], first, last, 2, eb) != 0)
-			return -1;
-	return 0;
-}
-
 int
 store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
                      struct errbuf *eb)
@@ -344,7 +317,7 @@ store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
 		if (run2(st, sql, b1, b2, 2, eb) != 0)
 			return -1;
 	}
-	for (i = 0; i < ROLLUP_STATEMENTS; i++)
+	for (i = 0; i < RANGE_STATEMENTS; i++)
 		if (run2(st, rollup_range_sql[i],
 		         b1 <= INT64_MIN / ROLLUP_BUCKET_SECONDS
 		             ? INT64_MIN

@@ -5,12 +5,15 @@
 #
 # Generates COUNT (default 100,000) reports with tlsrpt-gen as files, half of
 # them gzipped, about 3 KB of JSON each, spread over 2,000 policy domains and
-# 30 days, into $BENCH_DIR (default ${TMPDIR:-/tmp}/tlsrpt-bench-import); a
+# 400 days, into $BENCH_DIR (default ${TMPDIR:-/tmp}/tlsrpt-bench-import); a
 # stamp file with the generation parameters lets later runs reuse the set.
 # Then imports the whole directory RUNS times (default 3) into a fresh
 # database each time, and prints the best and median rate, the peak RSS
 # (/usr/bin/time), the size of the database, and the single-thread
 # inflate-only and parse-only rates of tlsrpt-bench-parse on the same files.
+# After each import, tests/bench/pyfloor.py (a plain Python script: gzip,
+# json, sqlite3, one transaction) stores the same files, and the ratio of
+# the two medians is printed (PYFLOOR=0 skips it).
 #
 # A benchmark, not a test: it asserts no timings. It fails only when a tool
 # is missing or the import itself fails.
@@ -75,7 +78,7 @@ if [ ! -x "$BENCH_PARSE" ]; then
 fi
 
 # Generate the report set unless the stamp says it is there already.
-GEN_ARGS="--count $COUNT --format files --gzip-fraction 0.5 --size-target 3000 --domains 2000 --days 30 --start 2024-03-01 --seed $SEED"
+GEN_ARGS="--count $COUNT --format files --gzip-fraction 0.5 --size-target 3000 --domains 2000 --days 400 --start 2024-03-01 --seed $SEED"
 gen_secs=""
 if [ -f "$STAMP" ] && [ "$(head -n 1 "$STAMP")" = "$GEN_ARGS" ] && [ -d "$DATA" ]; then
 	echo "reusing $DATA ($(head -n 1 "$STAMP"))" >&2
@@ -94,8 +97,11 @@ avg_json=$(stat_of json_bytes_avg)
 gzipped=$(stat_of gzipped)
 nfiles=$(stat_of reports)
 
-# Import RUNS times into a fresh database each time.
-declare -a secs rss
+# Import RUNS times into a fresh database each time; the writer's time
+# split (import --stats) when the build has it.
+STATS=""
+"$BUILD_DIR/tlsrpt" import --help | grep -q -- --stats && STATS=--stats
+declare -a secs rss pysecs
 for i in $(seq 1 "$RUNS"); do
 	db="$BENCH_DIR/run.db"
 	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
@@ -105,7 +111,7 @@ for i in $(seq 1 "$RUNS"); do
 	echo "import run $i/$RUNS ..." >&2
 	set +e
 	/usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
-		"$BUILD_DIR/tlsrpt" --db "$db" import "$DATA" \
+		"$BUILD_DIR/tlsrpt" --db "$db" import $STATS "$DATA" \
 		>"$BENCH_DIR/import.out" 2>"$BENCH_DIR/import.err"
 	rc=$?
 	set -e
@@ -115,6 +121,16 @@ for i in $(seq 1 "$RUNS"); do
 	rss+=("$m")
 	summary=$(tail -n 1 "$BENCH_DIR/import.out")
 	echo "  $s s, peak RSS $((m / 1024)) MiB: $summary" >&2
+	grep '^stats: writer' "$BENCH_DIR/import.err" | sed 's/^stats: /  /' >&2 || true
+	if [ "${PYFLOOR:-1}" = 1 ]; then
+		sync
+		/usr/bin/time -f '%e' -o "$BENCH_DIR/time.out" \
+			python3 "$SRC_DIR/tests/bench/pyfloor.py" "$DATA" "$BENCH_DIR/py.db" \
+			>"$BENCH_DIR/py.out" || die "pyfloor.py failed"
+		pysecs+=("$(cat "$BENCH_DIR/time.out")")
+		echo "  $(cat "$BENCH_DIR/py.out")" >&2
+		rm -f "$BENCH_DIR/py.db"
+	fi
 done
 db_bytes=$(($(stat -c %s "$db") + $(stat -c %s "$db-wal" 2>/dev/null || echo 0)))
 
@@ -145,7 +161,14 @@ printf '%-26s %s\n' \
 	"inflate-only (1 thread)" "$inflate reports/s" \
 	"parse-only (1 thread)" "$parse reports/s" \
 	"database size" "$(awk -v b="$db_bytes" 'BEGIN { printf "%.1f MiB", b / 1048576 }')"
+if [ "${PYFLOOR:-1}" = 1 ]; then
+	pymedian=$(printf '%s\n' "${pysecs[@]}" | sort -g | sed -n "$(((RUNS + 1) / 2))p")
+	printf '%-26s %s\n' \
+		"pyfloor.py (median)" "$(rate "$pymedian") reports/s ($pymedian s)" \
+		"import / pyfloor.py" "$(awk -v a="$pymedian" -v b="$median" 'BEGIN { printf "%.2fx", a / b }') (medians, same run)"
+fi
 if [ -n "$gen_secs" ]; then
 	printf '%-26s %s\n' "generation" "$gen_secs s"
 fi
 echo "last import: $summary"
+grep '^stats: ' "$BENCH_DIR/import.err" | sed 's/^stats: /last import: /' || true

@@ -127,7 +127,16 @@ check "concurrent imports: second all stored" "300 stored, 0 duplicate, 0 reject
 check "concurrent imports: 600 sessions per domain pair" "par1.example,300,1,600;par2.example,300,1,600" \
 	"$("$TLSRPT" --db "$db" summary --domain par1.example --domain par2.example --format csv | tr -d '\r' | tail -n +2 | cut -d, -f1-4 | paste -sd';')"
 
-# 11. --help.
+# 11. --stats: the 300 reports of p1 again (all duplicates) with --jobs 2:
+#     the counts on stdout as without it, two lines on stderr.
+"$TLSRPT" --db "$db" import --quiet --stats --jobs 2 "$work/p1" >"$work/st.out" 2>"$work/st.err"
+check "--stats: exit 0" 0 "$?"
+check "--stats: the totals as without it" "0 stored, 300 duplicate, 0 rejected" "$(tail -n 1 "$work/st.out")"
+check "--stats: the rate line" 1 "$(grep -c '^stats: 300 reports in [0-9.]* s, [0-9]*/s, 2 parser threads$' "$work/st.err")"
+check "--stats: the writer's line" 1 \
+	"$(grep -c '^stats: writer [0-9.]* s: detail rows [0-9.]* s, rollups [0-9.]* s, commits [0-9.]* s ([1-9][0-9]*), waiting for parsers [0-9.]* s$' "$work/st.err")"
+
+# 12. --help.
 "$TLSRPT" import --help >"$work/help.out"
 contains "import --help" "$work/help.out" "Usage: tlsrpt import"
 

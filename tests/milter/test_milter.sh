@@ -287,6 +287,12 @@ if [ "$(id -u)" -eq 0 ]; then
 		"$MILTER_BIN" -f -p "$sock" --db "$db" --rcpt tls-reports@example.com 2>>"$work/full.log" &
 		pid=$!
 		for _ in $(seq 1 50); do [ -S "$work/full.sock" ] && break; sleep 0.1; done
+		# The socket comes before the database is made: wait for its
+		# schema, or the disk fills first and the milter cannot start.
+		for _ in $(seq 1 100); do
+			[ "$(sqlite3 "$db" 'PRAGMA user_version' 2>/dev/null || echo 0)" -gt 0 ] && break
+			sleep 0.1
+		done
 		dd if=/dev/zero of="$work/full/filler" bs=64k 2>/dev/null
 		out=$(REPLY=$generic send "$work/busy.eml")
 		check "disk full: tempfail" "reply=y" "$(echo "$out" | grep '^reply=')"

@@ -1,0 +1,409 @@
+/*
+ * store_rollup_batch.c - the rollup rows of a transaction's reports,
+ * summed in memory as the reports are stored and written once per key at
+ * the commit.
+ *
+ * The rollups had been filled by INSERT ... SELECT over the detail rows
+ * the transaction wrote: each batch read back what it had just inserted,
+ * joined and grouped it, then upserted. Here each stored report adds its
+ * rows to a hash table keyed like the rollup tables' primary keys, and
+ * the commit upserts every key once with the same arithmetic as the SQL
+ * (store_rollup.c): sums held at the ends of 64 bits, a report counted
+ * once per key however many of its rows share it, the first and last
+ * start, the day bits. tests/unit/test_rollup.c checks the result against
+ * a rebuild from the detail rows.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "store_impl.h"
+
+enum { R_POLICY, R_FAILURE, R_MX, R_TABLES };
+
+/* One rollup row: its key (texts and integers, in the order of the
+ * table's columns) and what the transaction adds to it. */
+struct rrow {
+	uint64_t hash;
+	int table;
+	const char *t[4];
+	int64_t bucket, cfd;
+	int64_t reports, successful, failed, first, last, days;
+	int64_t last_report; /* the report that last counted here */
+};
+
+struct rollup_acc {
+	struct rrow *rows; /* open addressing, cap a power of two */
+	size_t n, cap;
+	char *text; /* the key texts, copied: the reports are freed first */
+	size_t tlen, tcap;
+	char **old; /* text blocks outgrown, freed at the clear */
+	size_t nold;
+	int oom;
+};
+
+static uint64_t
+mix(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n-- > 0)
+		h = (h ^ *b++) * 0x100000001b3ULL;
+	return h;
+}
+
+static uint64_t
+row_hash(const struct rrow *r)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	h = mix(h, &r->table, sizeof(r->table));
+	for (i = 0; i < 4; i++)
+		h = mix(h, r->t[i], strlen(r->t[i]) + 1);
+	h = mix(h, &r->bucket, sizeof(r->bucket));
+	return mix(h, &r->cfd, sizeof(r->cfd));
+}
+
+static int
+same_key(const struct rrow *a, const struct rrow *b)
+{
+	size_t i;
+
+	if (a->hash != b->hash || a->table != b->table ||
+	    a->bucket != b->bucket || a->cfd != b->cfd)
+		return 0;
+	for (i = 0; i < 4; i++)
+		if (strcmp(a->t[i], b->t[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* A copy of s that lives until the clear. Rows point into the blocks, so
+ * a full block is kept and a new one taken, never moved. */
+static const char *
+keep_text(struct rollup_acc *a, const char *s)
+{
+	size_t n = strlen(s) + 1, cap;
+	char **old, *nt;
+
+	if (a->tlen + n > a->tcap) {
+		cap = a->tcap ? a->tcap : 64 * 1024;
+		while (cap < n)
+			cap *= 2;
+		if ((nt = malloc(cap)) == NULL)
+			return NULL;
+		if (a->text != NULL) {
+			old = realloc(a->old, (a->nold + 1) * sizeof(*old));
+			if (old == NULL) {
+				free(nt);
+				return NULL;
+			}
+			a->old = old;
+			a->old[a->nold++] = a->text;
+		}
+		a->text = nt;
+		a->tlen = 0;
+		a->tcap = cap;
+	}
+	memcpy(a->text + a->tlen, s, n);
+	a->tlen += n;
+	return a->text + a->tlen - n;
+}
+
+static int
+grow(struct rollup_acc *a)
+{
+	size_t cap = a->cap ? a->cap * 2 : 1024, i, j;
+	struct rrow *rows = calloc(cap, sizeof(*rows));
+
+	if (rows == NULL)
+		return -1;
+	for (i = 0; i < a->cap; i++) {
+		if (a->rows[i].t[0] == NULL)
+			continue;
+		for (j = a->rows[i].hash & (cap - 1); rows[j].t[0] != NULL;
+		     j = (j + 1) & (cap - 1))
+			;
+		rows[j] = a->rows[i];
+	}
+	free(a->rows);
+	a->rows = rows;
+	a->cap = cap;
+	return 0;
+}
+
+/* The row of key k, made (with copied texts) when new; NULL when out of
+ * memory. */
+static struct rrow *
+row_of(struct rollup_acc *a, struct rrow *k)
+{
+	size_t j, i;
+	struct rrow *r;
+
+	if ((a->n + 1) * 2 > a->cap && grow(a) != 0)
+		return NULL;
+	k->hash = row_hash(k);
+	for (j = k->hash & (a->cap - 1); a->rows[j].t[0] != NULL;
+	     j = (j + 1) & (a->cap - 1))
+		if (same_key(&a->rows[j], k))
+			return &a->rows[j];
+	r = &a->rows[j];
+	*r = *k;
+	for (i = 0; i < 4; i++)
+		if ((r->t[i] = keep_text(a, k->t[i])) == NULL) {
+			memset(r, 0, sizeof(*r));
+			return NULL;
+		}
+	r->first = INT64_MAX;
+	r->last = INT64_MIN;
+	a->n++;
+	return r;
+}
+
+/* Adds one detail row's share to key k of report rid. */
+static int
+add(struct rollup_acc *a, struct rrow *k, int64_t rid, int64_t start,
+    int64_t successful, int64_t failed)
+{
+	struct rrow *r = row_of(a, k);
+	int64_t day;
+
+	if (r == NULL)
+		return a->oom = 1, -1;
+	if (r->last_report != rid) {
+		r->last_report = rid;
+		r->reports++;
+	}
+	r->successful = store_add_held(r->successful, successful);
+	r->failed = store_add_held(r->failed, failed);
+	if (start < r->first)
+		r->first = start;
+	if (start > r->last)
+		r->last = start;
+	day = (start - r->bucket * ROLLUP_BUCKET_SECONDS) / 86400;
+	r->days |= (int64_t)1 << day;
+	return 0;
+}
+
+static const char *
+or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* The rows of one failure: by sending MTA, by receiving MX, and by MX
+ * pooled over the policy types that count for the domain. */
+static int
+add_failure(struct rollup_acc *a, const struct report *r,
+            const struct report_policy *p, const struct report_failure *f,
+            int64_t rid, int64_t bucket)
+{
+	struct rrow k = {0};
+
+	k.table = R_FAILURE;
+	k.t[0] = or_empty(f->sending_mta_ip);
+	k.t[1] = f->result_type;
+	k.t[2] = p->policy_mode;
+	k.t[3] = r->organization;
+	k.bucket = bucket;
+	if (add(a, &k, rid, r->start_time, 0, f->failed_sessions) != 0)
+		return -1;
+	memset(&k, 0, sizeof(k));
+	k.table = R_MX;
+	k.t[0] = p->policy_domain;
+	k.t[1] = p->policy_type;
+	k.t[2] = f->result_type;
+	k.t[3] = or_empty(f->receiving_mx_hostname);
+	k.cfd = p->counts_for_domain;
+	k.bucket = bucket;
+	if (add(a, &k, rid, r->start_time, 0, f->failed_sessions) != 0)
+		return -1;
+	if (p->counts_for_domain <= 0)
+		return 0;
+	k.t[1] = "";
+	k.cfd = 1;
+	return add(a, &k, rid, r->start_time, 0, f->failed_sessions);
+}
+
+int
+store_rollup_note(struct store *st, const struct report *r, int64_t rid)
+{
+	struct rollup_acc *a = st->acc;
+	int64_t bucket = store_bucket(r->start_time);
+	size_t i, j;
+
+	if (a == NULL && (a = st->acc = calloc(1, sizeof(*a))) == NULL)
+		return -1;
+	for (i = 0; i < r->npolicies; i++) {
+		const struct report_policy *p = &r->policies[i];
+		struct rrow k = {0};
+
+		k.table = R_POLICY;
+		k.t[0] = p->policy_domain;
+		k.t[1] = r->organization;
+		k.t[2] = p->policy_type;
+		k.t[3] = p->policy_mode;
+		k.bucket = bucket;
+		k.cfd = p->counts_for_domain;
+		if (add(a, &k, rid, r->start_time, p->successful_sessions,
+		        p->failed_sessions) != 0)
+			return -1;
+		for (j = 0; j < p->nfailures; j++)
+			if (add_failure(a, r, p, &p->failures[j], rid,
+			                bucket) != 0)
+				return -1;
+	}
+	return 0;
+}
+
+void
+store_rollup_clear(struct store *st)
+{
+	struct rollup_acc *a = st->acc;
+	size_t i;
+
+	if (a == NULL)
+		return;
+	if (a->n > 0)
+		memset(a->rows, 0, a->cap * sizeof(*a->rows));
+	for (i = 0; i < a->nold; i++)
+		free(a->old[i]);
+	a->nold = 0;
+	a->n = 0;
+	a->tlen = 0;
+	a->oom = 0;
+}
+
+void
+store_rollup_free(struct store *st)
+{
+	struct rollup_acc *a = st->acc;
+
+	if (a == NULL)
+		return;
+	store_rollup_clear(st);
+	free(a->old);
+	free(a->text);
+	free(a->rows);
+	free(a);
+	st->acc = NULL;
+}
+
+/* The upserts, parameters in the order upsert() binds them: the key's
+ * four texts, the bucket, reports, failed sessions, then counts_for_domain
+ * (rollup_mx and rollup_policy), then rollup_policy's successful
+ * sessions, first and last start and day bits. The ON CONFLICT clauses
+ * are those of the rebuild (store_rollup.c). */
+#define ADD_SESSIONS                                                           \
+	" failed_sessions = tlsrpt_add(failed_sessions, "                      \
+	"excluded.failed_sessions),"                                           \
+	" reports = reports + excluded.reports"
+const char *const store_rollup_upsert_sql[ROLLUP_STATEMENTS] = {
+    "INSERT INTO rollup_policy VALUES (?1, ?5, ?2, ?3, ?4, ?8, ?6, ?9, ?7,"
+    " ?10, ?11, ?12) ON CONFLICT DO UPDATE SET"
+    " successful_sessions = tlsrpt_add(successful_sessions,"
+    " excluded.successful_sessions)," ADD_SESSIONS ","
+    " first_start = min(first_start, excluded.first_start),"
+    " last_start = max(last_start, excluded.last_start),"
+    " days = days | excluded.days",
+    "INSERT INTO rollup_failure VALUES (?1, ?2, ?3, ?5, ?4, ?7, ?6)"
+    " ON CONFLICT DO UPDATE SET" ADD_SESSIONS,
+    "INSERT INTO rollup_mx VALUES (?1, ?2, ?8, ?5, ?3, ?4, ?7, ?6)"
+    " ON CONFLICT DO UPDATE SET" ADD_SESSIONS,
+};
+
+/* Binds and steps one row's upsert. */
+static int
+upsert(struct store *st, const struct rrow *r, struct errbuf *eb)
+{
+	enum store_stmt id = ST_ROLLUP_POLICY + r->table;
+	sqlite3_stmt *s = st->stmt[id];
+	int i, c = 1;
+
+	for (i = 0; i < 4; i++)
+		sqlite3_bind_text(s, c++, r->t[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, c++, r->bucket);
+	sqlite3_bind_int64(s, c++, r->reports);
+	sqlite3_bind_int64(s, c++, r->failed);
+	if (r->table == R_MX)
+		sqlite3_bind_int64(s, c++, r->cfd);
+	if (r->table == R_POLICY) {
+		sqlite3_bind_int64(s, c++, r->cfd);
+		sqlite3_bind_int64(s, c++, r->successful);
+		sqlite3_bind_int64(s, c++, r->first);
+		sqlite3_bind_int64(s, c++, r->last);
+		sqlite3_bind_int64(s, c++, r->days);
+	}
+	return store_step(st, id, eb);
+}
+
+static int
+cmp_int(int64_t a, int64_t b)
+{
+	return (a > b) - (a < b);
+}
+
+/* The order of each table's primary key, so that the upserts walk its
+ * B-tree from left to right instead of jumping about it. */
+static int
+cmp_rows(const void *x, const void *y)
+{
+	const struct rrow *a = *(const struct rrow *const *)x,
+	                  *b = *(const struct rrow *const *)y;
+	int c;
+
+	if ((c = cmp_int(a->table, b->table)) != 0)
+		return c;
+	switch (a->table) {
+	case R_POLICY: /* domain, bucket, organization, type, mode, cfd */
+		if ((c = strcmp(a->t[0], b->t[0])) ||
+		    (c = cmp_int(a->bucket, b->bucket)) ||
+		    (c = strcmp(a->t[1], b->t[1])) ||
+		    (c = strcmp(a->t[2], b->t[2])) ||
+		    (c = strcmp(a->t[3], b->t[3])))
+			return c;
+		return cmp_int(a->cfd, b->cfd);
+	case R_FAILURE: /* mode, result type, ip, bucket, organization */
+		if ((c = strcmp(a->t[2], b->t[2])) ||
+		    (c = strcmp(a->t[1], b->t[1])) ||
+		    (c = strcmp(a->t[0], b->t[0])) ||
+		    (c = cmp_int(a->bucket, b->bucket)))
+			return c;
+		return strcmp(a->t[3], b->t[3]);
+	default: /* domain, type, cfd, bucket, result type, mx */
+		if ((c = strcmp(a->t[0], b->t[0])) ||
+		    (c = strcmp(a->t[1], b->t[1])) ||
+		    (c = cmp_int(a->cfd, b->cfd)) ||
+		    (c = cmp_int(a->bucket, b->bucket)) ||
+		    (c = strcmp(a->t[2], b->t[2])))
+			return c;
+		return strcmp(a->t[3], b->t[3]);
+	}
+}
+
+int
+store_rollup_flush(struct store *st, struct errbuf *eb)
+{
+	struct rollup_acc *a = st->acc;
+	struct rrow **order;
+	size_t i, n = 0;
+	int ret = 0;
+
+	if (a == NULL || (a->n == 0 && !a->oom))
+		return 0;
+	if (a->oom || (order = malloc(a->n * sizeof(*order))) == NULL) {
+		store_rollup_clear(st);
+		return errbuf_set(eb, "out of memory"), -1;
+	}
+	for (i = 0; i < a->cap; i++)
+		if (a->rows[i].t[0] != NULL)
+			order[n++] = &a->rows[i];
+	qsort(order, n, sizeof(*order), cmp_rows);
+	for (i = 0; ret == 0 && i < n; i++)
+		ret = upsert(st, order[i], eb);
+	free(order);
+	store_rollup_clear(st);
+	return ret;
+}
