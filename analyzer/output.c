@@ -115,12 +115,24 @@ struct table {
 	size_t nrows, cap;
 	size_t at;    /* next column of the current row */
 	size_t width; /* of the terminal: the table fits it; 0 no limit */
-	FILE *stream; /* JSON or CSV written row by row here, when set */
+	FILE *stream; /* rows written as they are made here, when set */
 	int csv_raw;  /* CSV cells as they are, formulas included */
 	enum output_format format;
-	size_t written; /* rows written to the stream */
-	int error;      /* a write to the stream failed */
-	char *empty;    /* the line of a table without rows, or NULL */
+	size_t written;     /* rows written to the stream */
+	int error;          /* a write to the stream failed */
+	char *empty;        /* the line of a table without rows, or NULL */
+	struct layout *lay; /* a streamed table's, once its columns are sized */
+};
+
+static void layout_free(struct layout *l);
+
+/* A table's columns as laid out: widths (w, want, least) and the cell
+ * text lengths of a line (lens), 4 x ncols; whether each is shown; the
+ * texts of a line and what is left of each cell (rest). */
+struct layout {
+	size_t *w, *want, *least, *lens;
+	int *shown;
+	const char **texts, **rest;
 };
 
 struct table *
@@ -159,27 +171,32 @@ table_free(struct table *t)
 	free_cells(t);
 	free(t->cells);
 	free(t->empty);
+	layout_free(t->lay);
 	free(t);
 }
 
 void
 table_stream(struct table *t, enum output_format f, FILE *fp)
 {
-	if (f != FORMAT_TABLE) {
-		t->stream = fp;
-		t->format = f;
-	}
+	t->stream = fp;
+	t->format = f;
 }
 
 static int write_rows(struct table *t, FILE *fp);
+static int stream_table_rows(struct table *t);
 
 int
 table_row(struct table *t)
 {
 	struct cell *c;
 
-	/* Streaming keeps one row: the one before is written now. */
-	if (t->stream && t->nrows > 0) {
+	/* Streaming keeps one row: the one before is written now (a table
+	 * keeps its first TABLE_ALIGN_ROWS to size its columns). */
+	if (t->stream && t->format == FORMAT_TABLE) {
+		if ((t->lay != NULL || t->nrows >= TABLE_ALIGN_ROWS) &&
+		    stream_table_rows(t) != 0)
+			t->error = 1;
+	} else if (t->stream && t->nrows > 0) {
 		if (write_rows(t, t->stream) != 0)
 			t->error = 1;
 		free_cells(t);
@@ -731,36 +748,84 @@ put_dropped(const struct table *t, FILE *fp, const int *shown)
 	put_note(t, fp, text);
 }
 
+static void
+layout_free(struct layout *l)
+{
+	if (l == NULL)
+		return;
+	free(l->w);
+	free(l->shown);
+	free(l->texts);
+	free(l);
+}
+
+/* Sizes the columns from the rows the table holds (escaped), and writes
+ * the titles; NULL when out of memory. */
+static struct layout *
+lay_out(struct table *t, FILE *fp)
+{
+	size_t nc = t->ncols ? t->ncols : 1, k;
+	struct layout *l = calloc(1, sizeof(*l));
+
+	if (l == NULL)
+		return NULL;
+	l->w = calloc(nc, 4 * sizeof(size_t));
+	l->shown = calloc(nc, sizeof(int));
+	l->texts = calloc(nc, 2 * sizeof(char *));
+	if (l->w == NULL || l->shown == NULL || l->texts == NULL) {
+		layout_free(l);
+		return NULL;
+	}
+	l->want = l->w + nc;
+	l->least = l->w + 2 * nc;
+	l->lens = l->w + 3 * nc;
+	l->rest = l->texts + nc;
+	layout(t, l->w, l->want, l->least, l->shown);
+	for (k = 0; k < t->ncols; k++) {
+		l->texts[k] = t->cols[k].title;
+		l->lens[k] = strlen(l->texts[k]);
+	}
+	put_line(t, fp, l->texts, l->lens, l->w, l->shown, 1);
+	return l;
+}
+
+/* Writes the rows held in the layout and empties the table. */
+static int
+put_rows(struct table *t, FILE *fp, const struct layout *l)
+{
+	size_t r;
+
+	for (r = 0; r < t->nrows; r++)
+		put_row(t, fp, r, l->w, l->shown, l->rest, l->texts, l->lens);
+	free_cells(t);
+	return 0;
+}
+
+/* A streamed table at a new row: its columns are sized from the rows
+ * held the first time, then the rows held are written. */
+static int
+stream_table_rows(struct table *t)
+{
+	if (escape_cells(t) != 0 ||
+	    (t->lay == NULL && (t->lay = lay_out(t, t->stream)) == NULL))
+		return -1;
+	return put_rows(t, t->stream, t->lay);
+}
+
 static int
 print_table(struct table *t, FILE *fp)
 {
-	size_t nc = t->ncols ? t->ncols : 1, *want, *least, *lens, r, k;
-	size_t *w = calloc(nc, 4 * sizeof(size_t));
-	const char **rest = calloc(nc, 2 * sizeof(char *)), **texts;
-	int *shown = calloc(nc, sizeof(int)), ret = -1;
+	struct layout *l = t->lay;
+	int empty = t->nrows == 0 && l == NULL, ret;
 
-	if (w == NULL || rest == NULL || shown == NULL || escape_cells(t) != 0)
-		goto out;
-	want = w + nc;
-	least = w + 2 * nc;
-	lens = w + 3 * nc;
-	texts = rest + nc;
-	layout(t, w, want, least, shown);
-	for (k = 0; k < t->ncols; k++) {
-		texts[k] = t->cols[k].title;
-		lens[k] = strlen(texts[k]);
-	}
-	put_line(t, fp, texts, lens, w, shown, 1);
-	for (r = 0; r < t->nrows; r++)
-		put_row(t, fp, r, w, shown, rest, texts, lens);
-	if (t->nrows == 0)
+	if (escape_cells(t) != 0 || (l == NULL && (l = lay_out(t, fp)) == NULL))
+		return -1;
+	ret = put_rows(t, fp, l);
+	if (empty)
 		put_note(t, fp, t->empty ? t->empty : "no rows");
-	put_dropped(t, fp, shown);
-	ret = 0;
-out:
-	free(w);
-	free(rest);
-	free(shown);
+	put_dropped(t, fp, l->shown);
+	layout_free(l);
+	t->lay = NULL;
 	return ret;
 }
 

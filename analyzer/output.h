@@ -71,10 +71,12 @@ int table_set_empty(struct table *t, const char *text);
  * a formula (default: such a cell starts with "'"). */
 void table_set_csv_raw(struct table *t, int raw);
 
-/* Writes JSON or CSV rows to fp as they are made, so that memory does
- * not grow with the rows (a table needs all rows to align them: for
- * FORMAT_TABLE this does nothing). table_print must then be called with
- * the same format and fp: it writes the rest. */
+/* Writes rows to fp as they are made, so that memory does not grow with
+ * the rows: JSON and CSV row by row; a table sizes its columns from its
+ * first TABLE_ALIGN_ROWS rows, then writes the rest one by one in those
+ * widths (a later, wider cell widens its own line only). table_print
+ * must then be called with the same format and fp: it writes the rest. */
+#define TABLE_ALIGN_ROWS 1000
 void table_stream(struct table *t, enum output_format f, FILE *fp);
 
 /* Writes the table (or, streaming, its last row and the end) in the

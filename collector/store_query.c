@@ -472,6 +472,10 @@ static const struct failure_rollup {
 	 * under two counting types (no-policy-found beside sts) would count
 	 * twice. */
 	int pooled;
+	/* The grouping whose columns, in failure_keys order, begin its
+	 * primary key: read in that order, each group's rows come together,
+	 * and a group is complete when the key changes. */
+	unsigned stream;
 } failure_rollups[] = {
     {"rollup_failure",
      FAILURE_BY_MTA | FAILURE_BY_TYPE | FAILURE_BY_MODE,
@@ -481,7 +485,8 @@ static const struct failure_rollup {
      "organization",
      NULL,
      0,
-     0},
+     0,
+     FAILURE_BY_MODE | FAILURE_BY_TYPE | FAILURE_BY_MTA},
     {"rollup_mx",
      FAILURE_BY_TYPE | FAILURE_BY_MX,
      {"policy_domain", NULL, "result_type", NULL, "receiving_mx_hostname", NULL,
@@ -490,7 +495,8 @@ static const struct failure_rollup {
      NULL,
      "policy_type",
      1,
-     1},
+     1,
+     0},
 };
 
 static const struct failure_rollup *
@@ -680,6 +686,34 @@ failure_emit(struct tally *t, unsigned keys, size_t limit, store_failure_cb cb,
 	return ret;
 }
 
+/* Runs the detail branches of the split's edges into the tally. */
+static int
+failure_edges(struct store *st, const struct store_filter *f, unsigned keys,
+              const struct split *sp, struct tally *t, struct errbuf *eb)
+{
+	char sql[QUERY_SQL_MAX];
+	int e, ret = 0;
+
+	for (e = 0; e < 2 && ret == 0; e++) {
+		if (e == 0 ? sp->e1s >= sp->e1e : sp->e2s >= sp->e2e)
+			continue;
+		failure_detail_sql(sql, sizeof(sql), f, keys, 8 + 2 * e);
+		ret = failure_branch(st, sql, f, sp, t, eb);
+	}
+	return ret;
+}
+
+static size_t
+count_keys(unsigned keys)
+{
+	size_t nkeys = 0, i;
+
+	for (i = 0; i < NFAILURE_KEYS; i++)
+		if (keys & failure_keys[i].flag)
+			nkeys++;
+	return nkeys;
+}
+
 int
 store_failure_tally(struct store *st, const struct store_filter *f,
                     unsigned keys, struct tally **out, struct errbuf *eb)
@@ -688,31 +722,180 @@ store_failure_tally(struct store *st, const struct store_filter *f,
 	char sql[QUERY_SQL_MAX];
 	struct tally *t;
 	struct split sp;
-	size_t nkeys = 0, i;
-	int e, ret = 0;
+	int ret = 0;
 
 	*out = NULL;
-	for (i = 0; i < NFAILURE_KEYS; i++)
-		if (keys & failure_keys[i].flag)
-			nkeys++;
-	if ((t = tally_new(nkeys)) == NULL)
+	if ((t = tally_new(count_keys(keys))) == NULL)
 		return errbuf_set(eb, "failures: out of memory");
 	split_range(f, ru != NULL, &sp);
 	if (ru != NULL && sp.b1 < sp.b2) {
 		failure_rollup_sql(sql, sizeof(sql), f, &sp, keys, ru);
 		ret = failure_branch(st, sql, f, &sp, t, eb);
 	}
-	for (e = 0; e < 2 && ret == 0; e++) {
-		if (e == 0 ? sp.e1s >= sp.e1e : sp.e2s >= sp.e2e)
-			continue;
-		failure_detail_sql(sql, sizeof(sql), f, keys, 8 + 2 * e);
-		ret = failure_branch(st, sql, f, &sp, t, eb);
-	}
+	if (ret == 0)
+		ret = failure_edges(st, f, keys, &sp, t, eb);
 	if (ret != 0) {
 		tally_free(t);
 		return ret;
 	}
 	*out = t;
+	return 0;
+}
+
+/*
+ * The first `limit` groups without holding every group: the rollup's
+ * rows read in its key order (failure_rollup.stream) come a group at a
+ * time; each complete group, with the edges' rows of the same keys added
+ * (the edges are at most two buckets of detail rows, tallied first), is
+ * offered to a bounded heap. What the edges hold beyond the rollup's
+ * groups is offered last.
+ */
+struct streamed {
+	struct tally *top, *edges;
+	unsigned char *used; /* edge groups already added to a group */
+	size_t nkeys;
+	char *keys[NFAILURE_KEYS]; /* the group being summed */
+	size_t cap[NFAILURE_KEYS];
+	int64_t failed, reports;
+	int open;
+};
+
+static int
+group_done(struct streamed *g)
+{
+	const char *const *k = (const char *const *)g->keys;
+	long e;
+
+	if (!g->open)
+		return 0;
+	g->open = 0;
+	if ((e = tally_find(g->edges, k)) >= 0) {
+		g->used[e] = 1;
+		g->failed = store_add_held(g->failed,
+		                           tally_failed(g->edges, (size_t)e));
+		g->reports = store_add_held(g->reports,
+		                            tally_reports(g->edges, (size_t)e));
+	}
+	return tally_offer(g->top, k, g->failed, g->reports);
+}
+
+/* The key text i of the group being summed, copied: the statement's
+ * texts last only until its next step. */
+static int
+group_key(struct streamed *g, size_t i, const char *v)
+{
+	size_t n = strlen(v) + 1;
+	char *p;
+
+	if (n > g->cap[i]) {
+		if ((p = realloc(g->keys[i], n)) == NULL)
+			return -1;
+		g->keys[i] = p;
+		g->cap[i] = n;
+	}
+	memcpy(g->keys[i], v, n);
+	return 0;
+}
+
+static int
+stream_row(sqlite3_stmt *s, void *arg)
+{
+	struct streamed *g = arg;
+	size_t i, n = g->nkeys;
+	int same = g->open;
+
+	for (i = 0; i < n && same; i++)
+		same = strcmp(g->keys[i], store_col_text(s, (int)i)) == 0;
+	if (!same) {
+		if (group_done(g) != 0)
+			return 1;
+		for (i = 0; i < n; i++)
+			if (group_key(g, i, store_col_text(s, (int)i)) != 0)
+				return 1;
+		g->failed = g->reports = 0;
+		g->open = 1;
+	}
+	g->failed = store_add_held(g->failed, sqlite3_column_int64(s, (int)n));
+	g->reports =
+	    store_add_held(g->reports, sqlite3_column_int64(s, (int)n + 1));
+	return 0;
+}
+
+static int
+failures_streamed(struct store *st, const struct store_filter *f, unsigned keys,
+                  const struct failure_rollup *ru, const struct split *sp,
+                  struct streamed *g, struct errbuf *eb)
+{
+	char sql[QUERY_SQL_MAX];
+	sqlite3_stmt *s = NULL;
+	char *dj = NULL;
+	size_t i, n;
+	int ret;
+
+	if ((ret = failure_edges(st, f, keys, sp, g->edges, eb)) != 0)
+		return ret;
+	n = tally_count(g->edges);
+	if ((g->used = calloc(n ? n : 1, 1)) == NULL)
+		return -1;
+	failure_rollup_sql(sql, sizeof(sql), f, sp, keys, ru);
+	cat(sql, sizeof(sql), " ORDER BY ");
+	for (i = 0; i < g->nkeys; i++)
+		cat(sql, sizeof(sql), "%s%zu", i ? ", " : "", i + 1);
+	if ((ret = prepare_filtered(st, sql, f, sp, &s, &dj, eb)) == 0)
+		ret = store_each_row(st, s, "failures", stream_row, g, eb);
+	sqlite3_finalize(s);
+	store_json_free(dj);
+	if (ret == 0 && group_done(g) != 0)
+		ret = 1;
+	for (i = 0; i < n && ret == 0; i++)
+		if (!g->used[i] && tally_offer(g->top, tally_keys(g->edges, i),
+		                               tally_failed(g->edges, i),
+		                               tally_reports(g->edges, i)) != 0)
+			ret = 1;
+	return ret;
+}
+
+/* The first `limit` groups of the failures query into *out (a tally of
+ * tally_new_top), with memory bounded by the limit when the grouping
+ * reads a rollup in its key order, else from the whole tally. */
+static int
+failure_top(struct store *st, const struct store_filter *f, unsigned keys,
+            size_t limit, struct tally **out, struct errbuf *eb)
+{
+	const struct failure_rollup *ru = pick_rollup(f, keys);
+	struct streamed g = {0};
+	struct split sp;
+	size_t i, n;
+	int ret;
+
+	g.nkeys = count_keys(keys);
+	split_range(f, ru != NULL, &sp);
+	if ((g.top = tally_new_top(g.nkeys, limit)) == NULL)
+		return -1;
+	if (ru != NULL && sp.b1 < sp.b2 && ru->stream == keys) {
+		if ((g.edges = tally_new(g.nkeys)) == NULL)
+			ret = -1;
+		else
+			ret = failures_streamed(st, f, keys, ru, &sp, &g, eb);
+	} else if ((ret = store_failure_tally(st, f, keys, &g.edges, eb)) ==
+	           0) {
+		n = tally_count(g.edges);
+		for (i = 0; i < n && ret == 0; i++)
+			ret = tally_offer(g.top, tally_keys(g.edges, i),
+			                  tally_failed(g.edges, i),
+			                  tally_reports(g.edges, i));
+	}
+	for (i = 0; i < g.nkeys; i++)
+		free(g.keys[i]);
+	free(g.used);
+	tally_free(g.edges);
+	if (ret != 0) {
+		tally_free(g.top);
+		if (ret > 0 || (eb != NULL && !eb->msg[0]))
+			errbuf_set(eb, "failures: out of memory");
+		return -1;
+	}
+	*out = g.top;
 	return 0;
 }
 
@@ -729,7 +912,13 @@ store_failures(struct store *st, const struct store_filter *f, unsigned keys,
 	struct tally *t;
 	int ret;
 
-	if ((ret = store_failure_tally(st, f, keys, &t, eb)) != 0)
+	/* By day, the rows go oldest day first: the limit is not of the
+	 * largest groups. */
+	if (limit > 0 && !(keys & FAILURE_BY_DAY))
+		ret = failure_top(st, f, keys, limit, &t, eb);
+	else
+		ret = store_failure_tally(st, f, keys, &t, eb);
+	if (ret != 0)
 		return ret;
 	ret = failure_emit(t, keys, limit, cb, arg);
 	if (ret < 0 && eb != NULL && !eb->msg[0])

@@ -30,6 +30,24 @@ void tally_free(struct tally *t);
 int tally_add(struct tally *t, const char *const *keys, int64_t failed,
               int64_t reports, int64_t report_id);
 
+/* A tally that keeps only the first `limit` (at least 1) of the complete
+ * groups offered to it, in tally_sort's order: a bounded heap, so that
+ * memory stays with the limit however many groups are offered. NULL when
+ * out of memory or nkeys is out of range. */
+struct tally *tally_new_top(size_t nkeys, size_t limit);
+
+/* Offers a complete group (keys, its failed sessions and reports) to a
+ * tally_new_top: kept when it is among the first `limit` so far, and the
+ * last kept one then dropped. 0, or -1 when out of memory. */
+int tally_offer(struct tally *t, const char *const *keys, int64_t failed,
+                int64_t reports);
+
+/* The index of the group of keys in a tally of tally_add, or -1. */
+long tally_find(const struct tally *t, const char *const *keys);
+
+/* The number of groups, before or after tally_sort. */
+size_t tally_count(const struct tally *t);
+
 /* Sorts the groups: most failed sessions first, then by the keys in
  * byte order; returns the number of groups. No tally_add after it. */
 size_t tally_sort(struct tally *t);

@@ -55,7 +55,8 @@ struct gen {
 	size_t size_target;
 	double dup_fraction;
 	int quiet;
-	int demo; /* no sporadic failures, no subdomain policies */
+	int demo;          /* no sporadic failures, no subdomain policies */
+	int distinct_mtas; /* every failure detail from its own address */
 };
 
 enum { ORG_GOOGLE, ORG_MICROSOFT, ORG_MAILRU, ORG_GENERIC, ORG_STALWART, NORG };

@@ -128,16 +128,34 @@ reason_text(char *out, size_t n, int rt, const char *mx, const char *dom)
 	}
 }
 
+/* --distinct-mtas: an address of the sender's IPv6 network of its own
+ * for detail `seq` of policy `pol` of the report, as a large provider's
+ * pools make them (nearly every failure from another address). */
+static void
+ip_distinct(char *out, size_t n, const struct gen_model *m, size_t pol,
+            size_t seq)
+{
+	uint64_t h = gen_rand_mix64(m->pl.idx * 64 + pol * 16 + seq);
+
+	snprintf(out, n, "%s:%x:%x::%x", gen_orgs[m->pl.org].v6net,
+	         (unsigned)(h & 0xffff), (unsigned)(h >> 16 & 0xffff),
+	         (unsigned)(h >> 32 & 0xffff) + 1);
+}
+
 static void
 json_detail(struct gen_jw *w, const struct gen_model *m,
-            const struct gen_policy *p, const struct gen_detail *d)
+            const struct gen_policy *p, const struct gen_detail *d, size_t seq)
 {
 	char ip[64], mx[DOMAIN_MAX + 16], text[256];
 
 	gen_jw_open(w, '{');
 	gen_jw_kstr(w, "result-type", gen_rt_name[d->rt]);
 	if (d->fields & F_MTA) {
-		ip_sending(ip, sizeof(ip), m->pl.org, d->mta);
+		if (m->distinct_mtas)
+			ip_distinct(ip, sizeof(ip), m, (size_t)(p - m->pol),
+			            seq);
+		else
+			ip_sending(ip, sizeof(ip), m->pl.org, d->mta);
 		gen_jw_kstr(w, "sending-mta-ip", ip);
 	}
 	snprintf(mx, sizeof(mx), "mx%u.%s", d->mx ? d->mx : 1, p->domain);
@@ -297,7 +315,7 @@ json_policy(struct gen_jw *w, struct gen_model *m, const struct gen_policy *p)
 		gen_jw_key(w, "failure-details");
 		gen_jw_open(w, '[');
 		for (size_t i = 0; i < src->ndet; i++)
-			json_detail(w, m, p, &src->det[i]);
+			json_detail(w, m, p, &src->det[i], i);
 		gen_jw_close(w, ']');
 	}
 	gen_jw_close(w, '}');

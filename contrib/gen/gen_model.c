@@ -406,6 +406,7 @@ gen_model_build(struct gen_model *m, const struct gen *g,
 	m->end = m->start + (o->next_midnight ? 86400 : 86399);
 	m->npol = 0;
 	m->demo = g->demo;
+	m->distinct_mtas = g->distinct_mtas;
 	jitter = 0.6 + 0.8 * gen_rand_unit(&m->rng);
 	total = (int64_t)(m->dp.volume * o->volume * jitter + 0.5);
 	if (total < 1)

@@ -59,6 +59,7 @@ struct gen_model {
 	struct gen_rand rng; /* the report's stream */
 	int64_t start, end;
 	int demo;
+	int distinct_mtas;
 	char report_id[128];
 	struct gen_policy pol[MAX_POLICIES];
 	int npol;

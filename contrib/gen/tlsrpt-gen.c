@@ -38,6 +38,7 @@ static const struct option opts[] = {
     {"gzip-fraction", required_argument, NULL, 'z'},
     {"domains", required_argument, NULL, 'D'},
     {"start", required_argument, NULL, 'S'},
+    {"distinct-mtas", no_argument, NULL, 'I'},
     {"days", required_argument, NULL, 'd'},
     {"size-target", required_argument, NULL, 't'},
     {"duplicates", required_argument, NULL, 'u'},
@@ -75,6 +76,10 @@ usage(FILE *f)
 	    "(default 3000;\n"
 	    "                       0: no padding)\n"
 	    "  --duplicates F       share of reports sent again (default 0)\n"
+	    "  --distinct-mtas      every failure detail from a sending "
+	    "address of its own\n"
+	    "                       (the sender's IPv6 network), as a large "
+	    "provider's pools\n"
 	    "  --demo DIR           write the README demo set (40 reports, 4 "
 	    "domains,\n"
 	    "                       14 days; .json, .json.gz, .eml, one mbox)\n"
@@ -203,6 +208,9 @@ set_option(struct gen *g, int c, const char *arg, const char **demo)
 		break;
 	case 'M':
 		*demo = arg;
+		break;
+	case 'I':
+		g->distinct_mtas = 1;
 		break;
 	case 'q':
 		g->quiet = 1;

@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
 # bench-query.sh - how the analyzer's queries grow with the number of
-# stored reports: 10,000, 100,000 and 1,000,000 (SIZES to change).
+# stored reports: 10,000, 100,000 and 1,000,000 (SIZES to change), on two
+# datasets (DATASETS to change):
+#   real  the generator's realistic senders: few sending MTAs, so the
+#         default failures grouping has a few thousand groups;
+#   wide  the same with --distinct-mtas: nearly every failure detail names
+#         a sending address of its own (a large provider's IPv6 pools), so
+#         the grouping has about as many groups as failure details.
 #
 # Usage: tests/bench/bench-query.sh [BUILD_DIR]      (default ./build)
 #
-# For each size, tlsrpt-gen makes the reports (2,000 policy domains besides
-# the four fixed ones, two years from 2024-11-01, about 4.1 failure details
-# a report: --size-target 2700), and `tlsrpt import` stores them in start
-# time order, as they would arrive, into $BENCH_DIR/N.db (kept and reused
-# while its stamp matches). Then each query runs RUNS times (default 3);
-# the best wall time and the peak RSS are printed as a Markdown table:
-#   summary, failures (default grouping, all rows and --limit 20) and
-#   readiness over the whole range, each over the last 7 days of data, and
-#   the digest of the last day, week and month.
+# For each dataset and size, tlsrpt-gen makes the reports (2,000 policy
+# domains besides the four fixed ones, two years from 2024-11-01, about
+# 4.1 failure details a report: --size-target 2700), and `tlsrpt import`
+# stores them in start time order, as they would arrive, into
+# $BENCH_DIR/SET-N.db (kept and reused while its stamp matches). Then each
+# query runs RUNS times (default 3); the best wall time and the peak RSS
+# are printed as a Markdown table per dataset: summary, failures (default
+# grouping, all rows as JSON and as a table, and --limit 100) and
+# readiness over the whole range, each over the last 7 days of data, and
+# the digest of the last day, week and month. Below each table: the rows
+# of the unlimited failures output and the rate they were written at.
 #
 # A benchmark, not a test: it asserts no timings.
 set -euo pipefail
 
 BUILD_DIR=${1:-./build}
 SIZES=${SIZES:-"10000 100000 1000000"}
+DATASETS=${DATASETS:-"real wide"}
 RUNS=${RUNS:-3}
 BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/tlsrpt-bench-query}
 
@@ -34,26 +43,29 @@ WEEK="--since 2026-10-25 --until 2026-10-31"
 QUERIES=(
 	"summary"
 	"failures"
-	"failures --limit 20"
+	"failures --format table"
+	"failures --limit 100"
 	"readiness --since 2024-11-01"
 	"summary $WEEK"
-	"failures $WEEK"
+	"failures $WEEK --limit 100"
 	"readiness $WEEK"
 	"digest --period day --at 2026-10-31"
 	"digest --period week --at 2026-11-01"
 	"digest --period month --at 2026-11-01"
 )
 
-prepare() { # N: the database of N reports
-	local n=$1 db="$BENCH_DIR/$1.db" stamp="$BENCH_DIR/$1.stamp"
-	local want="n=$n domains=2000 days=730 size=2700 schema=$(ls "$BUILD_DIR"/../schema 2>/dev/null | tail -1)"
+prepare() { # SET N: the database of N reports of dataset SET
+	local set=$1 n=$2 db="$BENCH_DIR/$1-$2.db" stamp="$BENCH_DIR/$1-$2.stamp"
+	local want="n=$n domains=2000 days=730 size=2700 set=$set schema=$(ls "$BUILD_DIR"/../schema 2>/dev/null | tail -1)"
+	local extra=()
+	[ "$set" = wide ] && extra=(--distinct-mtas)
 	if [ -f "$db" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 		return
 	fi
 	rm -rf "$BENCH_DIR/gen" "$db" "$db-wal" "$db-shm"
-	echo "generating and importing $n reports" >&2
+	echo "generating and importing $n reports ($set)" >&2
 	"$BUILD_DIR/tlsrpt-gen" --out "$BENCH_DIR/gen" --count "$n" --domains 2000 \
-		--days 730 --start 2024-11-01 --size-target 2700 --quiet
+		--days 730 --start 2024-11-01 --size-target 2700 --quiet "${extra[@]}"
 	# File names are ORG!DOMAIN!START!END!N: import in start order.
 	(cd "$BENCH_DIR/gen" && ls | sort -t'!' -k3,3n -k1,2 |
 		xargs -d '\n' -n 50000 "$BUILD_DIR/tlsrpt" --db "$db" import -q >/dev/null)
@@ -67,6 +79,7 @@ measure() { # DB QUERY...: best wall seconds and peak RSS (KiB) of RUNS
 	for ((i = 0; i < RUNS; i++)); do
 		# The digest is a mail, not a table: no --format.
 		fmt=(--format json)
+		case " $* " in *" --format "*) fmt=() ;; esac
 		[ "$1" = digest ] && fmt=()
 		out=$( { /usr/bin/time -f "%e %M" "$BUILD_DIR/tlsrpt" --db "$db" "$@" \
 			"${fmt[@]}" >/dev/null; } 2>&1 | tail -1)
@@ -77,25 +90,40 @@ measure() { # DB QUERY...: best wall seconds and peak RSS (KiB) of RUNS
 	echo "$best $rss"
 }
 
-declare -A RES
-for n in $SIZES; do
-	prepare "$n"
-	for q in "${QUERIES[@]}"; do
-		# shellcheck disable=SC2086
-		RES["$n|$q"]=$(measure "$BENCH_DIR/$n.db" $q)
+declare -A RES ROWS
+for set in $DATASETS; do
+	for n in $SIZES; do
+		prepare "$set" "$n"
+		db="$BENCH_DIR/$set-$n.db"
+		for q in "${QUERIES[@]}"; do
+			# shellcheck disable=SC2086
+			RES["$set|$n|$q"]=$(measure "$db" $q)
+		done
+		ROWS["$set|$n"]=$("$BUILD_DIR/tlsrpt" --db "$db" failures \
+			--format csv | tail -n +2 | wc -l)
 	done
 done
 
-printf '| query |'
-for n in $SIZES; do printf ' %s reports |' "$n"; done
-printf '\n|---|'
-for n in $SIZES; do printf -- '---|'; done
-printf '\n'
-for q in "${QUERIES[@]}"; do
-	printf '| `%s` |' "$q"
+for set in $DATASETS; do
+	printf '\n%s dataset\n\n| query |' "$set"
+	for n in $SIZES; do printf ' %s reports |' "$n"; done
+	printf '\n|---|'
+	for n in $SIZES; do printf -- '---|'; done
+	printf '\n'
+	for q in "${QUERIES[@]}"; do
+		printf '| `%s` |' "$q"
+		for n in $SIZES; do
+			read -r t m <<<"${RES["$set|$n|$q"]}"
+			printf ' %s s, %d MiB |' "$t" $((m / 1024))
+		done
+		printf '\n'
+	done
+	printf '\nunlimited failures (JSON):'
 	for n in $SIZES; do
-		read -r t m <<<"${RES["$n|$q"]}"
-		printf ' %s s, %d MiB |' "$t" $((m / 1024))
+		read -r t m <<<"${RES["$set|$n|failures"]}"
+		awk -v r="${ROWS["$set|$n"]}" -v t="$t" -v n="$n" 'BEGIN {
+			printf " %s reports: %d groups, %.0f rows/s;", n, r,
+			    (t > 0 ? r / t : 0) }'
 	done
 	printf '\n'
 done

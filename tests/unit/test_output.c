@@ -307,13 +307,89 @@ test_empty(void **state)
 	free(buf);
 }
 
+static const struct column two_cols[] = {
+    {"name", "NAME", COL_TEXT, 0, 0},
+    {"n", "N", COL_INT, 0, 0},
+};
+
+/* Rows "r<i>", i, for i in [from, to). */
+static void
+put_rows_upto(struct table *t, size_t from, size_t to)
+{
+	char name[32];
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		snprintf(name, sizeof(name), "r%zu", i);
+		assert_int_equal(table_row(t), 0);
+		table_text(t, name);
+		table_int(t, (int64_t)i);
+	}
+}
+
+/*
+ * A streamed table sizes its columns from its first TABLE_ALIGN_ROWS
+ * (1,000) rows and writes the rest as they come. Under 1,000 rows it is
+ * the table printed at once. Over them: "r0".."r999" are 4 wide and
+ * 0..999 3 wide, so row 0 is "r0" + 2 blanks to 4 + 2 apart + 2 blanks
+ * to right-align "0" in 3 = "r0      0"; "r1000" and 1000 no longer fit
+ * and widen their own line only: "r1000  1000". The rows are in the
+ * stream before table_print: 1,000 laid out and the 1,000th of the rest
+ * (each row is written when the next one starts).
+ */
+static void
+test_stream_table(void **state)
+{
+	struct table *t;
+	char *buf = NULL, *once = NULL, *line;
+	size_t len, olen, lines = 0;
+	FILE *fp, *ofp;
+
+	(void)state;
+	assert_non_null(t = table_new(two_cols, 2));
+	assert_non_null(fp = open_memstream(&buf, &len));
+	table_stream(t, FORMAT_TABLE, fp);
+	put_rows_upto(t, 0, 10);
+	assert_int_equal(fflush(fp), 0);
+	assert_int_equal(len, 0); /* held: fewer than 1,000 */
+	assert_int_equal(table_print(t, FORMAT_TABLE, fp), 0);
+	table_free(t);
+	assert_int_equal(fclose(fp), 0);
+	assert_non_null(t = table_new(two_cols, 2));
+	assert_non_null(ofp = open_memstream(&once, &olen));
+	put_rows_upto(t, 0, 10);
+	assert_int_equal(table_print(t, FORMAT_TABLE, ofp), 0);
+	table_free(t);
+	assert_int_equal(fclose(ofp), 0);
+	assert_string_equal(buf, once);
+	free(buf);
+	free(once);
+
+	buf = NULL;
+	assert_non_null(t = table_new(two_cols, 2));
+	assert_non_null(fp = open_memstream(&buf, &len));
+	table_stream(t, FORMAT_TABLE, fp);
+	put_rows_upto(t, 0, 2001);
+	assert_int_equal(fflush(fp), 0);
+	for (line = buf; (line = strchr(line, '\n')) != NULL; line++)
+		lines++;
+	assert_int_equal(lines, 1 + 2000); /* titles and rows 0..1999 */
+	assert_int_equal(table_print(t, FORMAT_TABLE, fp), 0);
+	table_free(t);
+	assert_int_equal(fclose(fp), 0);
+	assert_true(strncmp(buf, "NAME  N\nr0      0\nr1      1\n", 27) == 0);
+	assert_non_null(strstr(buf, "\nr999  999\nr1000  1000\n"));
+	assert_non_null(strstr(buf, "\nr2000  2000\n"));
+	free(buf);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_escape), cmocka_unit_test(test_csv),
 	    cmocka_unit_test(test_table),  cmocka_unit_test(test_fit),
-	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_empty),  cmocka_unit_test(test_stream_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
  * test_tally.c - grouping by text keys: sums, report counting, key
- * boundaries, NULL keys, the sort order, and growth past the first table.
+ * boundaries, NULL keys, the sort order, and growth past the first table;
+ * the bounded top of many groups, and finding a group by its keys.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -153,13 +154,107 @@ test_no_keys(void **state)
 	tally_free(NULL);
 }
 
+/* 10,000 groups offered to a top of 3: group i (key "g<i>", i from 0)
+ * has failed sessions (i * 7919) % 10000, a permutation of 0..9999 (7919
+ * is prime to 10,000), so the first three are 9999, 9998 and 9997: i with
+ * i * 7919 = -1, -2, -3 (mod 10,000), i.e. i = -k * 7679 mod 10,000 for
+ * k = 1, 2, 3 (7919 * 7679 = 60,810,001 = 1 mod 10,000): 2321, 4642 and
+ * 6963. Ties: two groups of 9999 more, "a" and "z", put "a" before
+ * "g2321" and "z" after it, dropping 9998 and 9997. */
+static void
+test_top(void **state)
+{
+	struct tally *t = tally_new_top(1, 3);
+	char key[16];
+	const char *k[1] = {key};
+	static const char *const want[] = {"a", "g2321", "z"};
+	size_t i;
+
+	(void)state;
+	assert_non_null(t);
+	for (i = 0; i < 10000; i++) {
+		snprintf(key, sizeof(key), "g%zu", i);
+		assert_int_equal(
+		    tally_offer(t, k, (int64_t)(i * 7919 % 10000), 1), 0);
+	}
+	assert_int_equal(tally_count(t), 3);
+	assert_int_equal(tally_sort(t), 3);
+	assert_string_equal(tally_keys(t, 0)[0], "g2321");
+	assert_string_equal(tally_keys(t, 1)[0], "g4642");
+	assert_string_equal(tally_keys(t, 2)[0], "g6963");
+	assert_int_equal(tally_failed(t, 2), 9997);
+	tally_free(t);
+
+	assert_non_null(t = tally_new_top(1, 3));
+	for (i = 0; i < 10000; i++) {
+		snprintf(key, sizeof(key), "g%zu", i);
+		assert_int_equal(
+		    tally_offer(t, k, (int64_t)(i * 7919 % 10000), 1), 0);
+	}
+	snprintf(key, sizeof(key), "z");
+	assert_int_equal(tally_offer(t, k, 9999, 4), 0);
+	snprintf(key, sizeof(key), "a");
+	assert_int_equal(tally_offer(t, k, 9999, 5), 0);
+	assert_int_equal(tally_sort(t), 3);
+	for (i = 0; i < 3; i++) {
+		assert_string_equal(tally_keys(t, i)[0], want[i]);
+		assert_int_equal(tally_failed(t, i), 9999);
+	}
+	assert_int_equal(tally_reports(t, 0), 5);
+	/* A top takes complete groups only; a limit of 0 is refused. */
+	assert_int_equal(tally_add(t, k, 1, 0, 1), -1);
+	tally_free(t);
+	assert_null(tally_new_top(1, 0));
+}
+
+/* Fewer groups than the limit: all of them, in order; NULL keys are "". */
+static void
+test_top_few(void **state)
+{
+	struct tally *t = tally_new_top(2, 10);
+	const char *a[2] = {"x", NULL}, *b[2] = {"x", "y"};
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(tally_offer(t, a, 2, 1), 0);
+	assert_int_equal(tally_offer(t, b, 3, 1), 0);
+	assert_int_equal(tally_sort(t), 2);
+	assert_string_equal(tally_keys(t, 0)[1], "y");
+	assert_string_equal(tally_keys(t, 1)[1], "");
+	assert_int_equal(tally_failed(t, 1), 2);
+	tally_free(t);
+}
+
+/* tally_find: the index of a group by its keys, -1 for others and in an
+ * empty tally. */
+static void
+test_find(void **state)
+{
+	struct tally *t = tally_new(2);
+	const char *a[2] = {"a", "x"}, *b[2] = {"b", NULL}, *c[2] = {"a", "y"};
+	const char *b2[2] = {"b", ""};
+	long i;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(tally_find(t, a), -1);
+	assert_int_equal(tally_add(t, a, 1, 0, 1), 0);
+	assert_int_equal(tally_add(t, b, 2, 0, 1), 0);
+	assert_int_equal(tally_count(t), 2);
+	i = tally_find(t, b2);
+	assert_true(i >= 0);
+	assert_int_equal(tally_failed(t, (size_t)i), 2);
+	assert_int_equal(tally_find(t, c), -1);
+	tally_free(t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cases),
-	    cmocka_unit_test(test_growth),
-	    cmocka_unit_test(test_no_keys),
+	    cmocka_unit_test(test_cases),   cmocka_unit_test(test_growth),
+	    cmocka_unit_test(test_no_keys), cmocka_unit_test(test_top),
+	    cmocka_unit_test(test_top_few), cmocka_unit_test(test_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
