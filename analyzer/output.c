@@ -8,6 +8,7 @@
  * spreadsheet would take for a formula start with a quote (OWASP's "CSV
  * injection" advice) unless the caller asked for the raw bytes.
  */
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,33 +327,117 @@ cell_json(const struct column *col, const struct cell *c)
 	return json_string(c->text);
 }
 
+/* Appends s as a JSON string, escaped as jansson escapes it (compact,
+ * UTF-8 as it is): quote, backslash, and the control characters. Bytes
+ * that are not UTF-8 (jansson refuses the string) become U+FFFD. */
+static void
+json_put_text(FILE *fp, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	unsigned long cp;
+	size_t n;
+
+	putc_unlocked('"', fp);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= 0x80) {
+			if ((n = utf8_char(p, &cp)) == 0) {
+				fputs("\xEF\xBF\xBD", fp);
+				continue;
+			}
+			fwrite(p, 1, n, fp);
+			p += n - 1;
+			continue;
+		}
+		switch (*p) {
+		case '"':
+			fputs("\\\"", fp);
+			continue;
+		case '\\':
+			fputs("\\\\", fp);
+			continue;
+		case '\b':
+			fputs("\\b", fp);
+			continue;
+		case '\f':
+			fputs("\\f", fp);
+			continue;
+		case '\n':
+			fputs("\\n", fp);
+			continue;
+		case '\r':
+			fputs("\\r", fp);
+			continue;
+		case '\t':
+			fputs("\\t", fp);
+			continue;
+		}
+		if (*p < 0x20) {
+			fputs("\\u00", fp);
+			putc_unlocked(hex[*p >> 4], fp);
+			putc_unlocked(hex[*p & 15], fp);
+		} else {
+			putc_unlocked(*p, fp);
+		}
+	}
+	putc_unlocked('"', fp);
+}
+
+/* Writes one cell's JSON value: text, integers and null directly (the
+ * rows of a large output are these), the rest through jansson. */
+static int
+json_put_cell(FILE *fp, const struct column *col, const struct cell *c)
+{
+	json_malloc_t jmalloc;
+	json_free_t jfree;
+	json_t *v;
+	char *s;
+
+	if (c->null) {
+		fputs("null", fp);
+		return 0;
+	}
+	if (col->kind == COL_INT) {
+		fprintf(fp, "%" PRId64, c->i);
+		return 0;
+	}
+	if (col->kind == COL_TEXT && c->text != NULL) {
+		json_put_text(fp, c->text);
+		return 0;
+	}
+	if ((v = cell_json(col, c)) == NULL)
+		return -1;
+	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER |
+	                      JSON_REAL_PRECISION(6));
+	json_decref(v);
+	if (s == NULL)
+		return -1;
+	fputs(s, fp);
+	json_get_alloc_funcs(&jmalloc, &jfree);
+	jfree(s); /* jansson's allocator, which may not be malloc */
+	return 0;
+}
+
 /* Writes the table's rows as JSON objects, each after a "[" (the first
- * row of the output) or a ",". */
+ * row of the output) or a ",", as json_dumps would write them (compact,
+ * the columns in order). */
 static int
 json_rows(struct table *t, FILE *fp)
 {
 	size_t r, k;
-	json_t *obj;
-	char *s;
-	json_malloc_t jmalloc;
-	json_free_t jfree;
 
-	json_get_alloc_funcs(&jmalloc, &jfree);
 	for (r = 0; r < t->nrows; r++) {
-		if ((obj = json_object()) == NULL)
-			return -1;
-		for (k = 0; k < t->ncols; k++)
-			json_object_set_new(
-			    obj, t->cols[k].key,
-			    cell_json(&t->cols[k],
-			              &t->cells[r * t->ncols + k]));
-		s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
-		                        JSON_REAL_PRECISION(6));
-		json_decref(obj);
-		if (s == NULL)
-			return -1;
-		fprintf(fp, "%s\n  %s", t->written++ ? "," : "[", s);
-		jfree(s); /* jansson's allocator, which may not be malloc */
+		fputs(t->written++ ? ",\n  {" : "[\n  {", fp);
+		for (k = 0; k < t->ncols; k++) {
+			if (k > 0)
+				putc_unlocked(',', fp);
+			json_put_text(fp, t->cols[k].key);
+			putc_unlocked(':', fp);
+			if (json_put_cell(fp, &t->cols[k],
+			                  &t->cells[r * t->ncols + k]) != 0)
+				return -1;
+		}
+		putc_unlocked('}', fp);
 	}
 	return 0;
 }

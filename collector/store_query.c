@@ -637,13 +637,13 @@ cmp_day(const void *a, const void *b, void *arg)
 	return c != 0 ? c : x < y ? -1 : x > y;
 }
 
-/* Calls cb for the tally's first `limit` groups (0: all), in the order
- * store_failures promises. */
+/* Calls cb for one group: its keys (those of `keys`, in failure_keys
+ * order) and sums. */
 static int
-failure_emit(struct tally *t, unsigned keys, size_t limit, store_failure_cb cb,
-             void *arg)
+emit_row(unsigned keys, const char *const *k, int64_t failed, int64_t reports,
+         store_failure_cb cb, void *arg)
 {
-	struct store_failure_row row;
+	struct store_failure_row row = {0};
 	const char **slot[NFAILURE_KEYS] = {&row.policy_domain,
 	                                    &row.policy_mode,
 	                                    &row.result_type,
@@ -653,8 +653,27 @@ failure_emit(struct tally *t, unsigned keys, size_t limit, store_failure_cb cb,
 	                                    &row.organization,
 	                                    &row.day,
 	                                    NULL};
+	size_t i, col;
+
+	for (i = 0, col = 0; i < NFAILURE_KEYS; i++)
+		if (keys & failure_keys[i].flag) {
+			if (slot[i] != NULL)
+				*slot[i] = k[col];
+			col++;
+		}
+	row.failed_sessions = failed;
+	row.reports = reports;
+	return cb(&row, arg);
+}
+
+/* Calls cb for the tally's first `limit` groups (0: all), in the order
+ * store_failures promises. */
+static int
+failure_emit(struct tally *t, unsigned keys, size_t limit, store_failure_cb cb,
+             void *arg)
+{
 	struct by_day d = {t, 0};
-	size_t n = tally_sort(t), g, i, col, *order;
+	size_t n = tally_sort(t), g, i, *order;
 	int ret = 0;
 
 	if ((order = calloc(n ? n : 1, sizeof(*order))) == NULL)
@@ -668,20 +687,10 @@ failure_emit(struct tally *t, unsigned keys, size_t limit, store_failure_cb cb,
 	}
 	if (limit > 0 && limit < n)
 		n = limit;
-	for (g = 0; g < n && ret == 0; g++) {
-		const char *const *k = tally_keys(t, order[g]);
-
-		memset(&row, 0, sizeof(row));
-		for (i = 0, col = 0; i < NFAILURE_KEYS; i++)
-			if (keys & failure_keys[i].flag) {
-				if (slot[i] != NULL)
-					*slot[i] = k[col];
-				col++;
-			}
-		row.failed_sessions = tally_failed(t, order[g]);
-		row.reports = tally_reports(t, order[g]);
-		ret = cb(&row, arg);
-	}
+	for (g = 0; g < n && ret == 0; g++)
+		ret = emit_row(keys, tally_keys(t, order[g]),
+		               tally_failed(t, order[g]),
+		               tally_reports(t, order[g]), cb, arg);
 	free(order);
 	return ret;
 }
@@ -751,7 +760,13 @@ store_failure_tally(struct store *st, const struct store_filter *f,
  * groups is offered last.
  */
 struct streamed {
-	struct tally *top, *edges;
+	/* Where each complete group goes: 0, or non-zero to stop. */
+	int (*sink)(struct streamed *g, const char *const *k, int64_t failed,
+	            int64_t reports);
+	struct tally *top; /* failure_top's heap */
+	struct store *st;  /* failures_sorted's table of groups */
+	sqlite3_stmt *ins;
+	struct tally *edges;
 	unsigned char *used; /* edge groups already added to a group */
 	size_t nkeys;
 	char *keys[NFAILURE_KEYS]; /* the group being summed */
@@ -776,7 +791,14 @@ group_done(struct streamed *g)
 		g->reports = store_add_held(g->reports,
 		                            tally_reports(g->edges, (size_t)e));
 	}
-	return tally_offer(g->top, k, g->failed, g->reports);
+	return g->sink(g, k, g->failed, g->reports);
+}
+
+static int
+sink_top(struct streamed *g, const char *const *k, int64_t failed,
+         int64_t reports)
+{
+	return tally_offer(g->top, k, failed, reports);
 }
 
 /* The key text i of the group being summed, copied: the statement's
@@ -848,10 +870,112 @@ failures_streamed(struct store *st, const struct store_filter *f, unsigned keys,
 	if (ret == 0 && group_done(g) != 0)
 		ret = 1;
 	for (i = 0; i < n && ret == 0; i++)
-		if (!g->used[i] && tally_offer(g->top, tally_keys(g->edges, i),
-		                               tally_failed(g->edges, i),
-		                               tally_reports(g->edges, i)) != 0)
+		if (!g->used[i] && g->sink(g, tally_keys(g->edges, i),
+		                           tally_failed(g->edges, i),
+		                           tally_reports(g->edges, i)) != 0)
 			ret = 1;
+	return ret;
+}
+
+/* failures_sorted's sink: the group into the temporary table. */
+static int
+sink_table(struct streamed *g, const char *const *k, int64_t failed,
+           int64_t reports)
+{
+	size_t i;
+
+	for (i = 0; i < g->nkeys; i++)
+		sqlite3_bind_text(g->ins, (int)i + 1, k[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(g->ins, (int)g->nkeys + 1, failed);
+	sqlite3_bind_int64(g->ins, (int)g->nkeys + 2, reports);
+	i = sqlite3_step(g->ins) != SQLITE_DONE;
+	sqlite3_reset(g->ins);
+	return (int)i;
+}
+
+struct sorted_emit {
+	unsigned keys;
+	size_t nkeys;
+	store_failure_cb cb;
+	void *arg;
+};
+
+static int
+sorted_row(sqlite3_stmt *s, void *arg)
+{
+	struct sorted_emit *e = arg;
+	const char *k[NFAILURE_KEYS];
+	size_t i;
+
+	for (i = 0; i < e->nkeys; i++)
+		k[i] = store_col_text(s, (int)i);
+	return emit_row(e->keys, k, sqlite3_column_int64(s, (int)e->nkeys),
+	                sqlite3_column_int64(s, (int)e->nkeys + 1), e->cb,
+	                e->arg);
+}
+
+/*
+ * Every group, largest first, in memory that does not grow with them: the
+ * groups come from failures_streamed one at a time into a temporary table
+ * on disk, and SQLite's sorter, which spills to temporary files past its
+ * cache, puts them in order (temp_store FILE for the while: in memory,
+ * the sorter would hold them all). For the default grouping over many
+ * buckets, where a few million groups are possible.
+ */
+static int
+failures_sorted(struct store *st, const struct store_filter *f, unsigned keys,
+                const struct failure_rollup *ru, const struct split *sp,
+                store_failure_cb cb, void *arg, struct errbuf *eb)
+{
+	struct streamed g = {0};
+	struct sorted_emit e = {keys, count_keys(keys), cb, arg};
+	char cols[128] = "", marks[64] = "", order[128] = "", sql[512];
+	sqlite3_stmt *s = NULL;
+	size_t i;
+	int ret;
+
+	g.nkeys = e.nkeys;
+	g.sink = sink_table;
+	for (i = 0; i < g.nkeys; i++) {
+		cat(cols, sizeof(cols), "k%zu TEXT, ", i);
+		cat(marks, sizeof(marks), "?, ");
+		cat(order, sizeof(order), ", k%zu", i);
+	}
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA temp_store = FILE;"
+	         " DROP TABLE IF EXISTS temp.failure_groups;"
+	         " CREATE TEMP TABLE failure_groups (%sfs INTEGER, rs INTEGER)",
+	         cols);
+	if ((ret = store_exec(st, sql, eb)) != 0)
+		goto out;
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO temp.failure_groups VALUES (%s?, ?)", marks);
+	if ((ret = prepare(st, sql, &g.ins, eb)) != 0)
+		goto out;
+	if ((g.edges = tally_new(g.nkeys)) == NULL) {
+		ret = errbuf_set(eb, "failures: out of memory");
+		goto out;
+	}
+	ret = failures_streamed(st, f, keys, ru, sp, &g, eb);
+	if (ret > 0)
+		ret = store_error(st, eb, "failures: temporary table");
+	if (ret != 0)
+		goto out;
+	snprintf(sql, sizeof(sql),
+	         "SELECT * FROM temp.failure_groups ORDER BY fs DESC%s", order);
+	if ((ret = prepare(st, sql, &s, eb)) == 0)
+		ret = store_each_row(st, s, "failures", sorted_row, &e, eb);
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(g.ins);
+	for (i = 0; i < g.nkeys; i++)
+		free(g.keys[i]);
+	free(g.used);
+	tally_free(g.edges);
+	store_exec(st,
+	           "DROP TABLE IF EXISTS temp.failure_groups;"
+	           " PRAGMA temp_store = MEMORY",
+	           NULL);
 	return ret;
 }
 
@@ -869,6 +993,7 @@ failure_top(struct store *st, const struct store_filter *f, unsigned keys,
 	int ret;
 
 	g.nkeys = count_keys(keys);
+	g.sink = sink_top;
 	split_range(f, ru != NULL, &sp);
 	if ((g.top = tally_new_top(g.nkeys, limit)) == NULL)
 		return -1;
@@ -909,18 +1034,21 @@ int
 store_failures(struct store *st, const struct store_filter *f, unsigned keys,
                size_t limit, store_failure_cb cb, void *arg, struct errbuf *eb)
 {
-	struct tally *t;
+	const struct failure_rollup *ru = pick_rollup(f, keys);
+	struct tally *t = NULL;
+	struct split sp;
 	int ret;
 
-	/* By day, the rows go oldest day first: the limit is not of the
-	 * largest groups. */
-	if (limit > 0 && !(keys & FAILURE_BY_DAY))
-		ret = failure_top(st, f, keys, limit, &t, eb);
-	else
-		ret = store_failure_tally(st, f, keys, &t, eb);
-	if (ret != 0)
-		return ret;
-	ret = failure_emit(t, keys, limit, cb, arg);
+	split_range(f, ru != NULL, &sp);
+	/* All groups of a rollup read in key order: sorted on disk. With a
+	 * limit, the largest in a heap; by day, the rows go oldest day
+	 * first, so the limit is not of the largest groups. */
+	if (limit == 0 && ru != NULL && sp.b1 < sp.b2 && ru->stream == keys)
+		ret = failures_sorted(st, f, keys, ru, &sp, cb, arg, eb);
+	else if ((ret = limit > 0 && !(keys & FAILURE_BY_DAY)
+	                    ? failure_top(st, f, keys, limit, &t, eb)
+	                    : store_failure_tally(st, f, keys, &t, eb)) == 0)
+		ret = failure_emit(t, keys, limit, cb, arg);
 	if (ret < 0 && eb != NULL && !eb->msg[0])
 		errbuf_set(eb, "failures: out of memory");
 	tally_free(t);

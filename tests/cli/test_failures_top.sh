@@ -10,6 +10,8 @@
 # tallied, then selected by the heap). 1,500 reports whose failures
 # nearly all name a sending address of their own (--distinct-mtas), so
 # the groups are thousands and ties of equal failed sessions are many.
+# The unlimited output of the default grouping, sorted on disk, is
+# compared with the same groups computed in plain SQL.
 #
 # Usage: test_failures_top.sh TLSRPT TLSRPT_GEN
 set -u
@@ -43,6 +45,29 @@ for r in "${ranges[@]}"; do
 		done
 	done
 done
+# The unlimited default grouping over many buckets goes through a table
+# on disk sorted by SQLite; the same groups computed in plain SQL from the
+# detail rows (every policy, since the mode is a key; a report counted
+# once per group), in the promised order: failed sessions down, then the
+# keys (mode, type, MTA) up. Over all, and from mid-February to mid-June
+# (partial buckets at both ends).
+command -v sqlite3 >/dev/null || { echo "not ok - sqlite3 missing"; exit 1; }
+plain() { # SINCE UNTIL (Unix seconds)
+	sqlite3 -csv "$db" "SELECT coalesce(f.sending_mta_ip, ''),
+	  f.result_type, p.policy_mode, sum(f.failed_sessions),
+	  count(DISTINCT p.report) FROM policy p JOIN failure f ON f.policy = p.id
+	  WHERE p.start_time >= $1 AND p.start_time < $2
+	  GROUP BY p.policy_mode, f.result_type, 1
+	  ORDER BY 4 DESC, p.policy_mode, f.result_type, 1" |
+		tr -d '\r' | sed 's/^""//'
+}
+ours() { "$TLSRPT" --db "$db" failures "$@" --format csv | tail -n +2 | tr -d '\r'; }
+check "unlimited, all: the groups of plain SQL, in order" \
+	"$(plain 0 9999999999)" "$(ours)"
+check "unlimited, partial buckets: the groups of plain SQL, in order" \
+	"$(plain 1739167200 1750442400)" \
+	"$(ours --since 2025-02-10T06:00:00Z --until 2025-06-20T18:00:00Z)"
+
 # The same in JSON: the objects of the first 5, and the array closed.
 want=$("$TLSRPT" --db "$db" failures --format json |
 	python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[:5]))')
