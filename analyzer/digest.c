@@ -80,6 +80,19 @@ set_sort(struct strset *s)
 		qsort(s->v, s->n, sizeof(*s->v), cmp_str);
 }
 
+/* Sorts the set and drops repeated strings. */
+static void
+set_sort_unique(struct strset *s)
+{
+	size_t i, n = 0;
+
+	set_sort(s);
+	for (i = 0; i < s->n; i++)
+		if (n == 0 || strcmp(s->v[n - 1], s->v[i]) != 0)
+			s->v[n++] = s->v[i];
+	s->n = n;
+}
+
 static int
 set_has(const struct strset *s, const char *v)
 {
@@ -92,7 +105,10 @@ struct gather {
 	struct store_filter f;
 	size_t cap;
 	int day; /* for the daily rows */
+	/* The values the period's news names, of each kind, and which of
+	 * them failed before the period (old[kind][i] for the set's i-th). */
 	struct strset types, mtas, mxs, ips, seen;
+	unsigned char *old[NEW_KINDS];
 };
 
 static struct digest_domain *
@@ -246,23 +262,39 @@ gather_domains(struct gather *g, struct errbuf *eb)
 	return 0;
 }
 
-/* History: every result type, sending MTA, receiving MX and IP that
- * failed before the period (by the rollups where they have the keys). */
+/* The index of v in the sorted set s, or -1. */
+static long
+set_find(const struct strset *s, const char *v)
+{
+	const char **p;
+
+	if (s->n == 0 ||
+	    (p = bsearch(&v, s->v, s->n, sizeof(*s->v), cmp_str)) == NULL)
+		return -1;
+	return (long)(p - s->v);
+}
+
+/* Marks v old when the period's news named it (the set of its kind). */
+static void
+mark_old(struct strset *s, unsigned char *old, const char *v)
+{
+	long i;
+
+	if (v != NULL && *v != '\0' && (i = set_find(s, v)) >= 0)
+		old[i] = 1;
+}
+
+/* History: each value the period's news named that failed before the
+ * period too (by the rollups where they have the keys) is not news. */
 static int
 on_hist(const struct store_failure_row *r, void *arg)
 {
 	struct gather *g = arg;
-	struct arena *a = g->d->arena;
 
-	if (r->result_type && set_add(&g->types, a, r->result_type))
-		return -1;
-	if (r->sending_mta_ip && set_add(&g->mtas, a, r->sending_mta_ip))
-		return -1;
-	if (r->receiving_mx_hostname &&
-	    set_add(&g->mxs, a, r->receiving_mx_hostname))
-		return -1;
-	if (r->receiving_ip && set_add(&g->ips, a, r->receiving_ip))
-		return -1;
+	mark_old(&g->types, g->old[NEW_TYPE], r->result_type);
+	mark_old(&g->mtas, g->old[NEW_MTA], r->sending_mta_ip);
+	mark_old(&g->mxs, g->old[NEW_MX], r->receiving_mx_hostname);
+	mark_old(&g->ips, g->old[NEW_IP], r->receiving_ip);
 	return 0;
 }
 
@@ -294,9 +326,9 @@ add_new(struct gather *g, enum digest_new_kind kind, const char *value,
 	return n->value ? 0 : -1;
 }
 
-/* The period's failures, largest first: what the history lacks is new,
- * each kind on its own. A result type is told with the MX where it
- * failed most. */
+/* The period's failures, largest first: each value is news until the
+ * history shows it (gather_news), each kind on its own. A result type is
+ * told with the MX where it failed most. */
 static int
 on_cur(const struct store_failure_row *r, void *arg)
 {
@@ -305,24 +337,42 @@ on_cur(const struct store_failure_row *r, void *arg)
 	const char *ip = r->receiving_ip;
 	int64_t n = r->failed_sessions;
 
-	if (r->result_type && !set_has(&g->types, r->result_type) &&
+	if (r->result_type &&
 	    add_new(g, NEW_TYPE, r->result_type, mx && *mx ? mx : NULL, n) != 0)
 		return -1;
-	if (mx && *mx && !set_has(&g->mxs, mx) &&
-	    add_new(g, NEW_MX, mx, NULL, n) != 0)
+	if (mx && *mx && add_new(g, NEW_MX, mx, NULL, n) != 0)
 		return -1;
-	if (mta && *mta && !set_has(&g->mtas, mta) &&
+	if (mta && *mta &&
 	    add_new(g, NEW_MTA, mta,
 	            r->organization && *r->organization ? r->organization
 	                                                : NULL,
 	            n) != 0)
 		return -1;
-	if (ip && *ip && !set_has(&g->ips, ip) &&
-	    add_new(g, NEW_IP, ip, NULL, n) != 0)
+	if (ip && *ip && add_new(g, NEW_IP, ip, NULL, n) != 0)
 		return -1;
 	return 0;
 }
 
+/* The set of kind k's news values. */
+static struct strset *
+kind_set(struct gather *g, enum digest_new_kind k)
+{
+	switch (k) {
+	case NEW_TYPE:
+		return &g->types;
+	case NEW_MX:
+		return &g->mxs;
+	case NEW_MTA:
+		return &g->mtas;
+	default:
+		return &g->ips;
+	}
+}
+
+/* What is new in the period: the values of its failures (the news, as
+ * on_cur makes them), less those the history shows. The history is
+ * read group by group and only looked up in the period's values, so that
+ * memory goes with the period, not with every sending MTA ever seen. */
 static int
 gather_news(struct gather *g, struct errbuf *eb)
 {
@@ -334,25 +384,39 @@ gather_news(struct gather *g, struct errbuf *eb)
 	static const unsigned cur_keys[] = {FAILURE_BY_TYPE | FAILURE_BY_MX,
 	                                    FAILURE_BY_MTA | FAILURE_BY_ORG,
 	                                    FAILURE_BY_IP};
-	size_t i;
+	struct digest *d = g->d;
+	struct strset *set;
+	size_t i, n;
+	int k;
 
-	g->f.since = INT64_MIN;
-	g->f.until = g->d->start;
-	for (i = 0; i < 3; i++)
-		if (store_failures(g->st, &g->f, hist_keys[i], 0, on_hist, g,
-		                   eb) != 0)
-			return -1;
-	set_sort(&g->types);
-	set_sort(&g->mtas);
-	set_sort(&g->mxs);
-	set_sort(&g->ips);
 	/* Result types first: a new one is the news of the period. */
-	g->f.since = g->d->start;
-	g->f.until = g->d->end;
+	g->f.since = d->start;
+	g->f.until = d->end;
 	for (i = 0; i < 3; i++)
 		if (store_failures(g->st, &g->f, cur_keys[i], 0, on_cur, g,
 		                   eb) != 0)
 			return -1;
+	for (i = 0; i < d->nnews; i++)
+		if (set_add(kind_set(g, d->news[i].kind), d->arena,
+		            d->news[i].value) != 0)
+			return errbuf_set(eb, "digest: out of memory");
+	for (k = 0; k < NEW_KINDS; k++) {
+		set_sort_unique(kind_set(g, k));
+		if ((g->old[k] = calloc(kind_set(g, k)->n + 1, 1)) == NULL)
+			return errbuf_set(eb, "digest: out of memory");
+	}
+	g->f.since = INT64_MIN;
+	g->f.until = d->start;
+	for (i = 0; i < 3; i++)
+		if (store_failure_groups(g->st, &g->f, hist_keys[i], on_hist, g,
+		                         eb) != 0)
+			return -1;
+	for (i = 0, n = 0; i < d->nnews; i++) {
+		set = kind_set(g, d->news[i].kind);
+		if (!g->old[d->news[i].kind][set_find(set, d->news[i].value)])
+			d->news[n++] = d->news[i];
+	}
+	d->nnews = n;
 	return 0;
 }
 
@@ -473,6 +537,7 @@ digest_gather(struct store *st, enum digest_period p, int64_t at,
 {
 	struct gather g;
 	int ret = -1;
+	size_t i;
 
 	memset(d, 0, sizeof(*d));
 	memset(&g, 0, sizeof(g));
@@ -507,6 +572,8 @@ digest_gather(struct store *st, enum digest_period p, int64_t at,
 	free(g.mxs.v);
 	free(g.ips.v);
 	free(g.seen.v);
+	for (i = 0; i < NEW_KINDS; i++)
+		free(g.old[i]);
 	return ret;
 }
 

@@ -280,6 +280,14 @@ int store_failures(struct store *st, const struct store_filter *f,
                    unsigned keys, size_t limit, store_failure_cb cb, void *arg,
                    struct errbuf *eb);
 
+/* Every group of store_failures, with the same sums, in no promised
+ * order: for callers that look each group up rather than show them. Its
+ * memory does not grow with the groups where store_failures reads a
+ * rollup in key order (the default grouping over whole buckets). */
+int store_failure_groups(struct store *st, const struct store_filter *f,
+                         unsigned keys, store_failure_cb cb, void *arg,
+                         struct errbuf *eb);
+
 /* What readiness needs of a policy domain with STS policies in the
  * filter's range, counted over its STS policies only. */
 struct store_sts_row {

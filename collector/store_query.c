@@ -764,8 +764,10 @@ struct streamed {
 	int (*sink)(struct streamed *g, const char *const *k, int64_t failed,
 	            int64_t reports);
 	struct tally *top; /* failure_top's heap */
-	struct store *st;  /* failures_sorted's table of groups */
-	sqlite3_stmt *ins;
+	sqlite3_stmt *ins; /* failures_sorted's table of groups */
+	unsigned keyflags; /* store_failure_groups' callback */
+	store_failure_cb cb;
+	void *arg;
 	struct tally *edges;
 	unsigned char *used; /* edge groups already added to a group */
 	size_t nkeys;
@@ -977,6 +979,54 @@ out:
 	           " PRAGMA temp_store = MEMORY",
 	           NULL);
 	return ret;
+}
+
+/* store_failure_groups' sink: the group to the caller. */
+static int
+sink_emit(struct streamed *g, const char *const *k, int64_t failed,
+          int64_t reports)
+{
+	return emit_row(g->keyflags, k, failed, reports, g->cb, g->arg);
+}
+
+int
+store_failure_groups(struct store *st, const struct store_filter *f,
+                     unsigned keys, store_failure_cb cb, void *arg,
+                     struct errbuf *eb)
+{
+	const struct failure_rollup *ru = pick_rollup(f, keys);
+	struct streamed g = {0};
+	struct tally *t = NULL;
+	struct split sp;
+	size_t i, n;
+	int ret;
+
+	split_range(f, ru != NULL, &sp);
+	if (ru != NULL && sp.b1 < sp.b2 && ru->stream == keys) {
+		g.nkeys = count_keys(keys);
+		g.sink = sink_emit;
+		g.keyflags = keys;
+		g.cb = cb;
+		g.arg = arg;
+		if ((g.edges = tally_new(g.nkeys)) == NULL)
+			ret = -1;
+		else
+			ret = failures_streamed(st, f, keys, ru, &sp, &g, eb);
+		for (i = 0; i < g.nkeys; i++)
+			free(g.keys[i]);
+		free(g.used);
+		tally_free(g.edges);
+	} else if ((ret = store_failure_tally(st, f, keys, &t, eb)) == 0) {
+		n = tally_count(t);
+		for (i = 0; i < n && ret == 0; i++)
+			ret =
+			    emit_row(keys, tally_keys(t, i), tally_failed(t, i),
+			             tally_reports(t, i), cb, arg);
+		tally_free(t);
+	}
+	if (ret != 0 && eb != NULL && !eb->msg[0])
+		errbuf_set(eb, "failures: out of memory");
+	return ret != 0 ? -1 : 0;
 }
 
 /* The first `limit` groups of the failures query into *out (a tally of
