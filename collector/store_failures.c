@@ -564,8 +564,11 @@ failures_sorted(struct store *st, const struct store_filter *f, unsigned keys,
 	snprintf(sql, sizeof(sql),
 	         "PRAGMA temp_store = FILE;"
 	         " DROP TABLE IF EXISTS temp.failure_groups;"
-	         " CREATE TEMP TABLE failure_groups (%sfs INTEGER, rs INTEGER)",
+	         " CREATE TEMP TABLE failure_groups (%sfs INTEGER, rs INTEGER);"
+	         " SAVEPOINT failures_sorted",
 	         cols);
+	/* One transaction: the inserts do not each commit, and the groups
+	 * and the rollup are read in one snapshot. */
 	if ((ret = store_exec(st, sql, eb)) != 0)
 		goto out;
 	snprintf(sql, sizeof(sql),
@@ -592,10 +595,11 @@ out:
 		free(g.keys[i]);
 	free(g.used);
 	tally_free(g.edges);
-	store_exec(st,
-	           "DROP TABLE IF EXISTS temp.failure_groups;"
-	           " PRAGMA temp_store = MEMORY",
-	           NULL);
+	/* Each on its own: one failing (no savepoint when the CREATE
+	 * failed) must not skip the others. */
+	store_exec(st, "RELEASE failures_sorted", NULL);
+	store_exec(st, "DROP TABLE IF EXISTS temp.failure_groups", NULL);
+	store_exec(st, "PRAGMA temp_store = MEMORY", NULL);
 	return ret;
 }
 

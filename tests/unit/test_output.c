@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,54 @@ test_table(void **state)
 	out = one_row(FORMAT_JSON, 0, "a\x1b", -5, list, 2);
 	assert_non_null(strstr(out, "\"a\\u001B\""));
 	assert_non_null(strstr(out, "\"n\":-5"));
+	free(out);
+}
+
+/* JSON rows are written directly, not through jansson: each must be the
+ * bytes json_dumps makes of the same object (compact, in column order),
+ * for the ends of 64 bits, zero, quotes, backslashes, every escape, a
+ * control character, UTF-8 kept; a byte that is not UTF-8 (which jansson
+ * refuses) becomes U+FFFD. */
+static void
+test_json_like_jansson(void **state)
+{
+	static const struct {
+		const char *text;
+		int64_t n;
+	} rows[] = {
+	    {"plain", 0},
+	    {"q\"b\\s/", INT64_MIN},
+	    {"\b\f\n\r\t\x01\x1f\x7f", INT64_MAX},
+	    {"caf\xc3\xa9 \xe2\x80\xae \xf0\x9f\x98\x80", -1},
+	};
+	const char *list[] = {"x"};
+	char *out, *want, *row;
+	json_t *obj, *arr;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		out = one_row(FORMAT_JSON, 0, rows[i].text, rows[i].n, list, 1);
+		arr = json_array();
+		json_array_append_new(arr, json_string(rows[i].text));
+		obj = json_object();
+		json_object_set_new(obj, "org", json_string(rows[i].text));
+		json_object_set_new(obj, "n", json_integer(rows[i].n));
+		json_object_set_new(obj, "rate", json_real(-0.5));
+		json_object_set_new(obj, "list", json_pack("[s]", "x"));
+		row = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
+		                          JSON_REAL_PRECISION(6));
+		assert_non_null(row);
+		assert_true(asprintf(&want, "[\n  %s\n]\n", row) > 0);
+		assert_string_equal(out, want);
+		free(want);
+		free(row);
+		json_decref(obj);
+		json_decref(arr);
+		free(out);
+	}
+	out = one_row(FORMAT_JSON, 0, "a\xff\xc3(b", 1, list, 1);
+	assert_non_null(strstr(out, "\"org\":\"a\xef\xbf\xbd\xef\xbf\xbd(b\""));
 	free(out);
 }
 
@@ -387,9 +436,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escape), cmocka_unit_test(test_csv),
-	    cmocka_unit_test(test_table),  cmocka_unit_test(test_fit),
-	    cmocka_unit_test(test_empty),  cmocka_unit_test(test_stream_table),
+	    cmocka_unit_test(test_escape),
+	    cmocka_unit_test(test_csv),
+	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_fit),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_stream_table),
+	    cmocka_unit_test(test_json_like_jansson),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
