@@ -79,6 +79,10 @@ check "the cron file's $jobs jobs run as tlsrpt" "$jobs" \
 
 # as_unit CMD...: as the units run it: user and group tlsrpt, umask 0007.
 as_unit() { setpriv --reuid=tlsrpt --regid=tlsrpt --init-groups sh -c 'umask 0007; exec "$@"' sh "$@"; }
+# The same for a daemon started with &: the background subshell becomes
+# the daemon (exec), so that $! is the daemon's PID and the kill below
+# stops it (without exec the subshell died and the daemon lived on).
+as_unit_daemon() { exec setpriv --reuid=tlsrpt --regid=tlsrpt --init-groups sh -c 'umask 0007; exec "$@"' sh "$@"; }
 
 # 3. import of the demo samples and a summary, as the cron file's user.
 #    contrib/samples holds 40 reports (4 domains; README "The two
@@ -107,7 +111,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
 	esac
 done
 run+=(--no-tls)
-as_unit "${run[@]}" >"$work/httpd.log" 2>&1 &
+as_unit_daemon "${run[@]}" >"$work/httpd.log" 2>&1 &
 hpid=$!
 pids="$pids $hpid"
 for _ in $(seq 50); do
@@ -123,13 +127,15 @@ check "httpd: a new report POSTed is 201" 201 \
 kill "$hpid"
 wait "$hpid" 2>/dev/null
 check "httpd: stopped by SIGTERM" "" "$(kill -0 "$hpid" 2>&1 | grep -v 'No such process')"
+check "httpd: no tlsrpt-httpd left running" "" \
+	"$(ps -C tlsrpt-httpd -o stat= | grep -v Z)"
 
 # 5. tlsrpt-milter with its unit's ExecStart: the socket in Postfix's
 #    chroot, tlsrpt:postfix, open to the group.
 if [ -d /var/spool/postfix/tlsrpt ]; then
 	exec_line=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/tlsrpt-milter.service)
 	read -r -a args <<<"$exec_line"
-	as_unit "${args[@]}" >"$work/milter.log" 2>&1 &
+	as_unit_daemon "${args[@]}" >"$work/milter.log" 2>&1 &
 	mpid=$!
 	pids="$pids $mpid"
 	sock=/var/spool/postfix/tlsrpt/milter.sock
@@ -138,6 +144,8 @@ if [ -d /var/spool/postfix/tlsrpt ]; then
 		"$(stat -c '%U:%G %a' "$sock" 2>&1)"
 	kill "$mpid"
 	wait "$mpid" 2>/dev/null
+	check "milter: no tlsrpt-milter left running" "" \
+		"$(ps -C tlsrpt-milter -o stat= | grep -v Z)"
 fi
 
 # 6. remove keeps the data and the configuration; purge takes the
