@@ -59,8 +59,9 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Adds v, which must outlive the set (in the digest's arena). */
 static int
-set_add(struct strset *s, struct arena *a, const char *v)
+set_add_kept(struct strset *s, const char *v)
 {
 	const char **nv;
 
@@ -70,7 +71,17 @@ set_add(struct strset *s, struct arena *a, const char *v)
 			return -1;
 		s->v = nv;
 	}
-	return (s->v[s->n++] = arena_strndup(a, v, strlen(v))) ? 0 : -1;
+	s->v[s->n++] = v;
+	return 0;
+}
+
+/* Adds a copy of v. */
+static int
+set_add(struct strset *s, struct arena *a, const char *v)
+{
+	const char *c = arena_strndup(a, v, strlen(v));
+
+	return c != NULL ? set_add_kept(s, c) : -1;
 }
 
 static void
@@ -109,6 +120,7 @@ struct gather {
 	 * them failed before the period (old[kind][i] for the set's i-th). */
 	struct strset types, mtas, mxs, ips, seen;
 	unsigned char *old[NEW_KINDS];
+	size_t news_cap; /* room in d->news */
 };
 
 static struct digest_domain *
@@ -315,9 +327,14 @@ add_new(struct gather *g, enum digest_new_kind kind, const char *value,
 			    store_add_held(d->news[i].failed, failed);
 			return 0;
 		}
-	if ((n = reallocarray(d->news, d->nnews + 1, sizeof(*n))) == NULL)
-		return -1;
-	d->news = n;
+	if (d->nnews == g->news_cap) {
+		size_t cap = g->news_cap ? g->news_cap * 2 : 64;
+
+		if ((n = reallocarray(d->news, cap, sizeof(*n))) == NULL)
+			return -1;
+		d->news = n;
+		g->news_cap = cap;
+	}
 	n = &d->news[d->nnews++];
 	n->kind = kind;
 	n->value = arena_strndup(d->arena, value, strlen(value));
@@ -397,8 +414,8 @@ gather_news(struct gather *g, struct errbuf *eb)
 		                   eb) != 0)
 			return -1;
 	for (i = 0; i < d->nnews; i++)
-		if (set_add(kind_set(g, d->news[i].kind), d->arena,
-		            d->news[i].value) != 0)
+		if (set_add_kept(kind_set(g, d->news[i].kind),
+		                 d->news[i].value) != 0)
 			return errbuf_set(eb, "digest: out of memory");
 	for (k = 0; k < NEW_KINDS; k++) {
 		set_sort_unique(kind_set(g, k));
