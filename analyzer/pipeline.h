@@ -24,8 +24,8 @@
 
 #define PIPELINE_SLOTS     256
 #define PIPELINE_MAX_BYTES ((size_t)24 * 1024 * 1024)
-#define PIPELINE_BATCH     4000 /* inputs per transaction at most */
-#define PIPELINE_BATCH_MS  1000 /* and at most this long open */
+#define PIPELINE_BATCH     8000 /* inputs per transaction at most */
+#define PIPELINE_BATCH_MS  2000 /* and at most this long open */
 
 /* Called on the writer thread, in submission order, once per outcome. */
 typedef void (*pipeline_outcome_cb)(void *arg, const char *name,
