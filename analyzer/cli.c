@@ -312,6 +312,14 @@ dir_of(const char *path, char *buf, size_t size)
 		         slash == path ? 1 : (int)(slash - path), path);
 }
 
+/* --explain: the store's query plans on stderr. */
+static void
+print_plan(const char *step, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "plan: %s\n", step);
+}
+
 /* Run as root, a database made, or upgraded with its backup, in another
  * user's directory (the daemons') would have files of root's there, which
  * the daemons cannot write; the model is in README "Who owns the
@@ -375,7 +383,8 @@ cli_open(const struct cli *c, const char *cmd, enum cli_open_mode mode,
 	}
 	if ((r = store_open(path, flags[mode], c->busy_timeout_ms, &st, &eb)) ==
 	    0) {
-		store_set_explain(st, c->explain);
+		if (c->explain)
+			store_set_explain(st, print_plan, NULL);
 		return st;
 	}
 	fprintf(stderr, "tlsrpt %s: %s\n", cmd, eb.msg);

@@ -64,7 +64,7 @@ if [ ! -x "$BENCH_PARSE" ]; then
 	if [ -f "$BUILD_DIR/libtlsrpt_core.a" ]; then
 		b="$BENCH_DIR/tlsrpt-bench-parse"
 		# shellcheck disable=SC2046
-		if "$CC" -O2 -D_GNU_SOURCE -I"$SRC_DIR/collector" -o "$b" \
+		if "$CC" -O2 -D_GNU_SOURCE -I"$SRC_DIR/collector/core" -o "$b" \
 			"$SRC_DIR/tests/bench/bench_parse.c" \
 			"$BUILD_DIR/libtlsrpt_core.a" \
 			$(pkg-config --libs jansson zlib sqlite3 gmime-3.0) \

@@ -1,7 +1,7 @@
 /*
  * bench_parse.c - single-thread throughput of the two CPU stages of ingest:
- * bounded gunzip (gz_inflate, collector/gz.h) and RFC 8460 parse and
- * normalize (report_parse, collector/report.h).
+ * bounded gunzip (gz_inflate, collector/core/gz.h) and RFC 8460 parse and
+ * normalize (report_parse, collector/core/report.h).
  *
  * Build: the CMake target tlsrpt-bench-parse is added by the lead, from this
  * one file linked to the core library:

@@ -1,6 +1,6 @@
 /*
  * fuzz_authres.c - libFuzzer target: the milter's Authentication-Results
- * parser (collector/authres.c), on which --require-dkim rests.
+ * parser (collector/milter/authres.c), on which --require-dkim rests.
  *
  * Any bytes as a header value: the parser ends, reads nothing outside
  * (pointer, length) (the input is copied to a buffer of exactly its size,

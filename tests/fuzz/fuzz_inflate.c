@@ -1,5 +1,5 @@
 /*
- * fuzz_inflate.c - libFuzzer target: the bounded inflate (collector/gz.c).
+ * fuzz_inflate.c - libFuzzer target: the bounded inflate (collector/core/gz.c).
  *
  * Any bytes: gz_inflate either fails with a reason, or returns at most
  * max_out bytes, NUL-terminated, within the ratio bound. The limits are

@@ -1,5 +1,5 @@
 /*
- * fuzz_mime.c - libFuzzer target: the MIME extraction (collector/mime.c,
+ * fuzz_mime.c - libFuzzer target: the MIME extraction (collector/core/mime.c,
  * GMime underneath).
  *
  * Any bytes as a mail message: mime_report_parts either fails with a

@@ -1,6 +1,6 @@
 /*
  * fuzz_report.c - libFuzzer target: the report parser and normalizer
- * (collector/report*.c).
+ * (collector/core/report*.c).
  *
  * Any bytes as JSON text: report_parse either fails with a reason that
  * names something, or returns a report whose every count is in range and

@@ -1,5 +1,5 @@
 /*
- * test_mime.c - the report parts of a message (collector/mime.c).
+ * test_mime.c - the report parts of a message (collector/core/mime.c).
  *
  * Table-driven: every .eml of the corpus with its report parts and hints,
  * worked out by reading each file; messages built here for every transfer

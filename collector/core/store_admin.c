@@ -157,7 +157,7 @@ store_reports(struct store *st, const struct store_filter *f, size_t limit,
 		         f->organization ? " AND r.organization = ?4" : "",
 		         limit > 0 ? (long long)limit : -1LL);
 	}
-	if (st->explain)
+	if (st->plan != NULL)
 		store_explain(st, sql, f);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		store_error(st, eb, "reports");

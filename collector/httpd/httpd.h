@@ -72,7 +72,4 @@ void httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* POSTs under way (headers read, not yet completed). */
 unsigned httpd_active(void);
 
-/* The text form of an address (IPv4, or IPv6 per RFC 5952) into buf. */
-const char *httpd_addr_text(const struct sockaddr *sa, char *buf, size_t size);
-
 #endif

@@ -73,20 +73,6 @@ static const char usage[] =
 
 #define bad(...) log_usage_error(HTTPD_NAME, __VA_ARGS__)
 
-const char *
-httpd_addr_text(const struct sockaddr *sa, char *buf, size_t size)
-{
-	if (sa->sa_family == AF_INET)
-		return inet_ntop(AF_INET,
-		                 &((const struct sockaddr_in *)sa)->sin_addr,
-		                 buf, (socklen_t)size);
-	if (sa->sa_family == AF_INET6)
-		return inet_ntop(AF_INET6,
-		                 &((const struct sockaddr_in6 *)sa)->sin6_addr,
-		                 buf, (socklen_t)size);
-	return NULL;
-}
-
 /* A bounded number option into *out; -1 on a bad value. */
 static int
 num(const char *name, const char *arg, uint64_t min, uint64_t max,

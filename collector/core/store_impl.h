@@ -39,7 +39,8 @@ struct store {
 	int version;  /* the schema version the database was opened at */
 	int readonly; /* STORE_READONLY: nothing prepared, nothing written */
 	int in_batch; /* 0, BATCH_SAVEPOINTS or BATCH_BULK */
-	int explain;  /* print each query's plan to stderr */
+	store_plan_cb plan; /* each query's plan to it (store_set_explain) */
+	void *plan_arg;
 	sqlite3_stmt *stmt[ST_COUNT];
 	/* The rollup rows of the open transaction's reports, summed in
 	 * memory and upserted at its commit (store_rollup_batch.c). */
@@ -156,7 +157,7 @@ struct tally;
 int store_failure_tally(struct store *st, const struct store_filter *f,
                         unsigned keys, struct tally **out, struct errbuf *eb);
 
-/* Prints the plan of sql, with the filter bound, to stderr. */
+/* Hands the plan of sql, with the filter bound, to st->plan. */
 void store_explain(struct store *st, const char *sql,
                    const struct store_filter *f);
 

@@ -1,6 +1,6 @@
 /*
  * httpd_rate.h - how many rejected inputs tlsrpt-httpd takes from one
- * client address a minute (--max-rejects, collector/limits.h). Every
+ * client address a minute (--max-rejects, collector/core/limits.h). Every
  * rejected input costs a parse and, the first time its bytes come, a
  * quarantine row: a junk flood made 239,632 rows in 15 s. Over the budget
  * a client is answered 429 with Retry-After until its minute is over; its

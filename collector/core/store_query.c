@@ -293,9 +293,10 @@ domain_sql(char *sql, size_t size, const struct store_filter *f,
 }
 
 void
-store_set_explain(struct store *st, int on)
+store_set_explain(struct store *st, store_plan_cb plan, void *arg)
 {
-	st->explain = on;
+	st->plan = plan;
+	st->plan_arg = arg;
 }
 
 void
@@ -311,7 +312,7 @@ store_explain(struct store *st, const char *sql, const struct store_filter *f)
 	    store_bind_filter(s, f, &dj, NULL) == 0) {
 		store_bind_split(s, &sp);
 		while (sqlite3_step(s) == SQLITE_ROW)
-			fprintf(stderr, "plan: %s\n", store_col_text(s, 3));
+			st->plan(store_col_text(s, 3), st->plan_arg);
 	}
 	sqlite3_finalize(s);
 	sqlite3_free(q);
@@ -325,7 +326,7 @@ store_prepare_filtered(struct store *st, const char *sql,
                        const struct store_split *sp, sqlite3_stmt **s,
                        char **dj, struct errbuf *eb)
 {
-	if (st->explain)
+	if (st->plan != NULL)
 		store_explain(st, sql, f);
 	if (store_query_prepare(st, sql, s, eb) ||
 	    store_bind_filter(*s, f, dj, eb))

@@ -147,6 +147,22 @@ body_append(struct request *rq, const char *data, size_t n)
 	return 0;
 }
 
+/* The text form of an address (IPv4, or IPv6 per RFC 5952) into buf;
+ * NULL for another family. */
+static const char *
+addr_text(const struct sockaddr *sa, char *buf, size_t size)
+{
+	if (sa->sa_family == AF_INET)
+		return inet_ntop(AF_INET,
+		                 &((const struct sockaddr_in *)sa)->sin_addr,
+		                 buf, (socklen_t)size);
+	if (sa->sa_family == AF_INET6)
+		return inet_ntop(AF_INET6,
+		                 &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		                 buf, (socklen_t)size);
+	return NULL;
+}
+
 /*
  * The client, for the record: the peer address or, with --trust-proxy, the
  * last address in X-Forwarded-For (the one our proxy appended; those before
@@ -178,7 +194,7 @@ client_of(struct MHD_Connection *c, char *buf, size_t size)
 		}
 	}
 	if (ip == NULL && ci != NULL && ci->client_addr != NULL)
-		ip = httpd_addr_text(ci->client_addr, tmp, sizeof(tmp));
+		ip = addr_text(ci->client_addr, tmp, sizeof(tmp));
 	snprintf(buf, size, "%s", ip ? ip : "unknown");
 }
 

@@ -211,10 +211,12 @@ struct store_filter {
 	int failed_only;
 };
 
-/* Makes each query below print its SQLite plan (EXPLAIN QUERY PLAN) to
- * stderr before it runs, one "plan: " line a step: to see which index a
- * query uses. */
-void store_set_explain(struct store *st, int on);
+/* Makes each query below hand its SQLite plan (EXPLAIN QUERY PLAN) to
+ * `plan` before it runs, a line a step: to see which index a query uses
+ * (tlsrpt --explain prints them). NULL stops it. The store itself writes
+ * nowhere. */
+typedef void (*store_plan_cb)(const char *step, void *arg);
+void store_set_explain(struct store *st, store_plan_cb plan, void *arg);
 
 /* Sets a filter that matches everything. */
 void store_filter_init(struct store_filter *f);
