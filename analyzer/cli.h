@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "errbuf.h"
-#include "output.h"
+#include "table.h"
 #include "store.h"
 
 /* Exit codes (DESIGN.md "tlsrpt import"; sysexits.h values). */

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "digest.h"
-#include "output.h"
+#include "table.h"
 
 #define BAR_TEXT 40  /* characters of the longest text bar */
 #define BAR_HTML 240 /* pixels of the longest HTML bar */

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "limits.h"
+#include "report.h"
 
 #ifndef TLSRPT_VERSION
 #define TLSRPT_VERSION "0.1.0"
@@ -71,6 +72,7 @@ main(int argc, char **argv)
 	struct cli c = {NULL, LIMIT_BUSY_TIMEOUT_MS, time(NULL), 0};
 	size_t i;
 	int opt, r;
+	report_init();
 
 	/* What tlsrpt makes (the database, whose -wal and -shm SQLite gives
 	 * its mode; a backup) stays group-writable and is not

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "outcome.h"
-#include "output.h"
+#include "table.h"
 
 /* Writes one tab-separated line of fields, each escaped. */
 static void

@@ -24,11 +24,12 @@
 #include "report_time.h"
 #include "report_walk.h"
 
-const struct loc WALK_TOP = {-1, -1, NULL};
+const struct report_loc REPORT_LOC_TOP = {-1, -1, NULL};
 
 /* Writes "policies[1].failure-details[2].key" (or the shorter forms). */
 void
-walk_loc_fmt(char *buf, size_t size, struct loc l, const char *key)
+report_walk_loc_fmt(char *buf, size_t size, struct report_loc l,
+                    const char *key)
 {
 	/* A top-level key is never NULL in practice, but -O2 cannot see that
 	 * every caller with pi < 0 passes one (format-truncation). */
@@ -44,16 +45,18 @@ walk_loc_fmt(char *buf, size_t size, struct loc l, const char *key)
 }
 
 int
-walk_fail(struct walk *w, struct loc l, const char *key, const char *what)
+report_walk_fail(struct report_walk *w, struct report_loc l, const char *key,
+                 const char *what)
 {
 	char where[128];
 
-	walk_loc_fmt(where, sizeof(where), l, key);
+	report_walk_loc_fmt(where, sizeof(where), l, key);
 	return errbuf_set(w->eb, "%s: %s", where, what);
 }
 
 void
-walk_warn(struct walk *w, struct loc l, const char *key, const char *what)
+report_walk_warn(struct report_walk *w, struct report_loc l, const char *key,
+                 const char *what)
 {
 	char where[128];
 
@@ -64,7 +67,7 @@ walk_warn(struct walk *w, struct loc l, const char *key, const char *what)
 	if (key == NULL && l.pi < 0) {
 		w->warn[w->nwarn++] = arena_strndup(w->a, what, strlen(what));
 	} else {
-		walk_loc_fmt(where, sizeof(where), l, key);
+		report_walk_loc_fmt(where, sizeof(where), l, key);
 		w->warn[w->nwarn++] = arena_printf(w->a, "%s: %s", where, what);
 	}
 }
@@ -88,8 +91,8 @@ same_letters(const char *a, const char *b)
 }
 
 void
-walk_keys(struct walk *w, json_t *obj, struct loc l, const char *in,
-          const char *const *known)
+report_walk_keys(struct report_walk *w, json_t *obj, struct report_loc l,
+                 const char *in, const char *const *known)
 {
 	const char *key, *const *k, *like;
 	char what[160], where[96];
@@ -112,44 +115,45 @@ walk_keys(struct walk *w, json_t *obj, struct loc l, const char *in,
 			snprintf(where, sizeof(where), "%s.%.60s", in, key);
 		else
 			snprintf(where, sizeof(where), "%.80s", key);
-		walk_warn(w, l, where, what);
+		report_walk_warn(w, l, where, what);
 	}
 }
 
 /* Copies a JSON string into the arena; -1 when over the length limit. */
 int
-walk_copy_str(struct walk *w, json_t *v, struct loc l, const char *key,
-              const char **out)
+report_walk_copy_str(struct report_walk *w, json_t *v, struct report_loc l,
+                     const char *key, const char **out)
 {
 	size_t n = json_string_length(v);
 
 	if (n > LIMIT_STRING_BYTES)
-		return walk_fail(w, l, key, "string longer than 4096 bytes");
+		return report_walk_fail(w, l, key,
+		                        "string longer than 4096 bytes");
 	*out = arena_strndup(w->a, json_string_value(v), n);
 	return *out ? 0 : errbuf_set(w->eb, "out of memory");
 }
 
 /* A string member that must be there and not be empty. */
 int
-walk_required_str(struct walk *w, json_t *obj, struct loc l, const char *key,
-                  const char **out)
+report_walk_required_str(struct report_walk *w, json_t *obj,
+                         struct report_loc l, const char *key, const char **out)
 {
 	json_t *v = json_object_get(obj, key);
 
 	if (v == NULL || json_is_null(v))
-		return walk_fail(w, l, key, "missing");
+		return report_walk_fail(w, l, key, "missing");
 	if (!json_is_string(v))
-		return walk_fail(w, l, key, "not a string");
+		return report_walk_fail(w, l, key, "not a string");
 	if (json_string_length(v) == 0)
-		return walk_fail(w, l, key, "empty");
-	return walk_copy_str(w, v, l, key, out);
+		return report_walk_fail(w, l, key, "empty");
+	return report_walk_copy_str(w, v, l, key, out);
 }
 
 /* An optional string member: *out is NULL when missing; a value of another
  * type is ignored with a warning. */
 int
-walk_optional_str(struct walk *w, json_t *obj, struct loc l, const char *key,
-                  const char **out)
+report_walk_optional_str(struct report_walk *w, json_t *obj,
+                         struct report_loc l, const char *key, const char **out)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -157,17 +161,17 @@ walk_optional_str(struct walk *w, json_t *obj, struct loc l, const char *key,
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_string(v)) {
-		walk_warn(w, l, key, "not a string, ignored");
+		report_walk_warn(w, l, key, "not a string, ignored");
 		return 0;
 	}
-	return walk_copy_str(w, v, l, key, out);
+	return report_walk_copy_str(w, v, l, key, out);
 }
 
 /* Reads a session count: an integer 0..2^53; decimal strings and integral
  * reals are accepted with a warning. A missing count is 0 when !required. */
 int
-walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
-           int required, int64_t *out)
+report_walk_count(struct report_walk *w, json_t *obj, struct report_loc l,
+                  const char *key, int required, int64_t *out)
 {
 	json_t *v = json_object_get(obj, key);
 	double d;
@@ -177,8 +181,8 @@ walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
 	*out = 0;
 	if (v == NULL) {
 		if (required)
-			return walk_fail(w, l, key, "missing");
-		walk_warn(w, l, key, "missing, taken as 0");
+			return report_walk_fail(w, l, key, "missing");
+		report_walk_warn(w, l, key, "missing, taken as 0");
 		return 0;
 	}
 	if (json_is_integer(v)) {
@@ -186,31 +190,31 @@ walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
 	} else if (json_is_real(v)) {
 		d = json_real_value(v);
 		if (d < 0)
-			return walk_fail(w, l, key, "negative");
+			return report_walk_fail(w, l, key, "negative");
 		/* Bounded before the cast: a double past INT64_MAX does not
 		 * convert (C11 6.3.1.4; the fuzzer found 1e30). */
 		if (d > (double)LIMIT_SESSION_COUNT)
-			return walk_fail(w, l, key, "above 2^53");
+			return report_walk_fail(w, l, key, "above 2^53");
 		if (d != (double)(int64_t)d)
-			return walk_fail(w, l, key, "fractional");
+			return report_walk_fail(w, l, key, "fractional");
 		ll = (long long)d;
-		walk_warn(w, l, key, "a count sent as a real number");
+		report_walk_warn(w, l, key, "a count sent as a real number");
 	} else if (json_is_string(v)) {
 		const char *s = json_string_value(v);
 
 		if (json_string_length(v) == 0 || json_string_length(v) > 20 ||
 		    strspn(s + (s[0] == '-'), "0123456789") !=
 		        json_string_length(v) - (s[0] == '-'))
-			return walk_fail(w, l, key, "not a number");
+			return report_walk_fail(w, l, key, "not a number");
 		ll = strtoll(s, &end, 10);
-		walk_warn(w, l, key, "a count sent as a string");
+		report_walk_warn(w, l, key, "a count sent as a string");
 	} else {
-		return walk_fail(w, l, key, "not a number");
+		return report_walk_fail(w, l, key, "not a number");
 	}
 	if (ll < 0)
-		return walk_fail(w, l, key, "negative");
+		return report_walk_fail(w, l, key, "negative");
 	if (ll > LIMIT_SESSION_COUNT)
-		return walk_fail(w, l, key, "above 2^53");
+		return report_walk_fail(w, l, key, "above 2^53");
 	*out = ll;
 	return 0;
 }
@@ -218,7 +222,8 @@ walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
 /* Canonical text of an IP address (RFC 5952 for IPv6); kept as sent with a
  * warning when it is not an address. */
 const char *
-walk_ip(struct walk *w, struct loc l, const char *key, const char *s)
+report_walk_ip(struct report_walk *w, struct report_loc l, const char *key,
+               const char *s)
 {
 	unsigned char bin[16];
 	char text[INET6_ADDRSTRLEN];
@@ -234,19 +239,20 @@ walk_ip(struct walk *w, struct loc l, const char *key, const char *s)
 	if (inet_pton(AF_INET6, s, bin) == 1 &&
 	    IN6_IS_ADDR_V4MAPPED((struct in6_addr *)bin) &&
 	    inet_ntop(AF_INET, bin + 12, text, sizeof(text)) != NULL) {
-		walk_warn(w, l, key, "an IPv4-mapped IPv6 address, as IPv4");
+		report_walk_warn(w, l, key,
+		                 "an IPv4-mapped IPv6 address, as IPv4");
 		return arena_strndup(w->a, text, strlen(text));
 	}
 	if (inet_pton(AF_INET6, s, bin) == 1)
 		return strcmp(s, inet_ntop(AF_INET6, bin, text, sizeof(text)))
 		           ? arena_strndup(w->a, text, strlen(text))
 		           : s;
-	walk_warn(w, l, key, "not an IP address, kept as sent");
+	report_walk_warn(w, l, key, "not an IP address, kept as sent");
 	return s;
 }
 
 static int
-get_time(struct walk *w, json_t *range, const char *key, int64_t *out)
+get_time(struct report_walk *w, json_t *range, const char *key, int64_t *out)
 {
 	static const struct {
 		unsigned flag;
@@ -257,7 +263,7 @@ get_time(struct walk *w, json_t *range, const char *key, int64_t *out)
 	    {TIME_OFFSET, "numeric offset converted to UTC"},
 	    {TIME_BARE_DATE, "a bare date, taken as 00:00:00 UTC"},
 	};
-	struct loc l = WALK_TOP;
+	struct report_loc l = REPORT_LOC_TOP;
 	char what[160];
 	json_t *v = json_object_get(range, key);
 	const char *field = strcmp(key, "start-datetime") == 0
@@ -267,18 +273,18 @@ get_time(struct walk *w, json_t *range, const char *key, int64_t *out)
 	size_t i;
 
 	if (v == NULL)
-		return walk_fail(w, l, field, "missing");
+		return report_walk_fail(w, l, field, "missing");
 	if (!json_is_string(v))
-		return walk_fail(w, l, field, "not a string");
+		return report_walk_fail(w, l, field, "not a string");
 	if (report_time_parse(json_string_value(v), json_string_length(v), out,
 	                      &q) != 0) {
 		snprintf(what, sizeof(what), "cannot read \"%.80s\"",
 		         json_string_value(v));
-		return walk_fail(w, l, field, what);
+		return report_walk_fail(w, l, field, what);
 	}
 	for (i = 0; i < sizeof(quirk) / sizeof(quirk[0]); i++)
 		if (q & quirk[i].flag)
-			walk_warn(w, l, field, quirk[i].what);
+			report_walk_warn(w, l, field, quirk[i].what);
 	return 0;
 }
 
@@ -314,7 +320,7 @@ space_len(const unsigned char *s)
 /* The identity key of an organization name (see report.h); the name
  * itself when folding changes nothing. */
 static const char *
-org_key(struct walk *w, const char *name)
+org_key(struct report_walk *w, const char *name)
 {
 	const unsigned char *s = (const unsigned char *)name;
 	size_t n = strlen(name), at = 0, k;
@@ -339,77 +345,85 @@ org_key(struct walk *w, const char *name)
 }
 
 static int
-walk_header(struct walk *w, json_t *root)
+walk_header(struct report_walk *w, json_t *root)
 {
 	struct report *r = w->r;
 	json_t *range, *v;
 
-	if (walk_required_str(w, root, WALK_TOP, "organization-name",
-	                      &r->organization) ||
-	    walk_required_str(w, root, WALK_TOP, "report-id", &r->report_id))
+	if (report_walk_required_str(w, root, REPORT_LOC_TOP,
+	                             "organization-name", &r->organization) ||
+	    report_walk_required_str(w, root, REPORT_LOC_TOP, "report-id",
+	                             &r->report_id))
 		return -1;
 	if ((r->organization_key = org_key(w, r->organization)) == NULL)
 		return errbuf_set(w->eb, "out of memory");
 	if (r->organization_key[0] == '\0')
-		return walk_fail(w, WALK_TOP, "organization-name",
-		                 "only whitespace");
+		return report_walk_fail(w, REPORT_LOC_TOP, "organization-name",
+		                        "only whitespace");
 	v = json_object_get(root, "contact-info");
 	if (v == NULL)
-		walk_warn(w, WALK_TOP, "contact-info", "missing");
+		report_walk_warn(w, REPORT_LOC_TOP, "contact-info", "missing");
 	else if (json_is_null(v))
-		walk_warn(w, WALK_TOP, "contact-info", "null");
+		report_walk_warn(w, REPORT_LOC_TOP, "contact-info", "null");
 	else if (!json_is_string(v))
-		walk_warn(w, WALK_TOP, "contact-info", "not a string, ignored");
-	else if (walk_copy_str(w, v, WALK_TOP, "contact-info",
-	                       &r->contact_info))
+		report_walk_warn(w, REPORT_LOC_TOP, "contact-info",
+		                 "not a string, ignored");
+	else if (report_walk_copy_str(w, v, REPORT_LOC_TOP, "contact-info",
+	                              &r->contact_info))
 		return -1;
 	range = json_object_get(root, "date-range");
 	if (range == NULL)
-		return walk_fail(w, WALK_TOP, "date-range", "missing");
+		return report_walk_fail(w, REPORT_LOC_TOP, "date-range",
+		                        "missing");
 	if (!json_is_object(range))
-		return walk_fail(w, WALK_TOP, "date-range", "not an object");
+		return report_walk_fail(w, REPORT_LOC_TOP, "date-range",
+		                        "not an object");
 	if (get_time(w, range, "start-datetime", &r->start_time) ||
 	    get_time(w, range, "end-datetime", &r->end_time))
 		return -1;
 	if (r->end_time < r->start_time)
-		return walk_fail(w, WALK_TOP, "date-range",
-		                 "end-datetime before start-datetime");
+		return report_walk_fail(w, REPORT_LOC_TOP, "date-range",
+		                        "end-datetime before start-datetime");
 	/* A range outside 1970 .. 9999, or starting in the future, would
 	 * sit in the store where retention by age never reaches it. */
 	if (r->start_time < 0 || r->end_time > LIMIT_TIME_MAX)
-		return walk_fail(w, WALK_TOP, "date-range",
-		                 "outside the years 1970 to 9999");
+		return report_walk_fail(w, REPORT_LOC_TOP, "date-range",
+		                        "outside the years 1970 to 9999");
 	if (r->start_time > (int64_t)time(NULL) + LIMIT_FUTURE_SECONDS)
-		return walk_fail(w, WALK_TOP, "date-range.start-datetime",
-		                 "more than a day in the future");
-	walk_keys(w, root, WALK_TOP, NULL, top_keys);
-	walk_keys(w, range, WALK_TOP, "date-range", range_keys);
+		return report_walk_fail(w, REPORT_LOC_TOP,
+		                        "date-range.start-datetime",
+		                        "more than a day in the future");
+	report_walk_keys(w, root, REPORT_LOC_TOP, NULL, top_keys);
+	report_walk_keys(w, range, REPORT_LOC_TOP, "date-range", range_keys);
 	return 0;
 }
 
 static int
-walk_policies(struct walk *w, json_t *root)
+walk_policies(struct report_walk *w, json_t *root)
 {
 	json_t *arr = json_object_get(root, "policies");
 	struct report *r = w->r;
 	size_t i, n;
 
 	if (arr == NULL)
-		return walk_fail(w, WALK_TOP, "policies", "missing");
+		return report_walk_fail(w, REPORT_LOC_TOP, "policies",
+		                        "missing");
 	if (!json_is_array(arr))
-		return walk_fail(w, WALK_TOP, "policies", "not an array");
+		return report_walk_fail(w, REPORT_LOC_TOP, "policies",
+		                        "not an array");
 	n = json_array_size(arr);
 	if (n == 0)
-		return walk_fail(w, WALK_TOP, "policies", "empty");
+		return report_walk_fail(w, REPORT_LOC_TOP, "policies", "empty");
 	if (n > LIMIT_POLICIES)
-		return walk_fail(w, WALK_TOP, "policies", "more than 10000");
+		return report_walk_fail(w, REPORT_LOC_TOP, "policies",
+		                        "more than 10000");
 	r->policies = arena_array(w->a, n, sizeof(*r->policies));
 	if (r->policies == NULL)
 		return errbuf_set(w->eb, "out of memory");
 	r->npolicies = n;
 	for (i = 0; i < n; i++)
-		if (walk_policy(w, json_array_get(arr, i), (long)i,
-		                &r->policies[i]) != 0)
+		if (report_walk_policy(w, json_array_get(arr, i), (long)i,
+		                       &r->policies[i]) != 0)
 			return -1;
 	return 0;
 }
@@ -418,7 +432,7 @@ walk_policies(struct walk *w, json_t *root)
  * most 2^53 and the running sums stay at most 2^40 before each add, so the
  * sums themselves cannot overflow. */
 static int
-check_totals(struct walk *w)
+check_totals(struct report_walk *w)
 {
 	const struct report *r = w->r;
 	int64_t sessions = 0, detailed = 0;
@@ -426,20 +440,22 @@ check_totals(struct walk *w)
 
 	for (i = 0; i < r->npolicies; i++) {
 		const struct report_policy *p = &r->policies[i];
-		struct loc l = {(long)i, -1, "summary"};
+		struct report_loc l = {(long)i, -1, "summary"};
 
 		sessions += p->successful_sessions;
 		if (sessions <= LIMIT_REPORT_SESSIONS)
 			sessions += p->failed_sessions;
 		if (sessions > LIMIT_REPORT_SESSIONS)
-			return walk_fail(w, l, NULL,
-			                 "the report's sessions add up to more "
-			                 "than 2^40");
+			return report_walk_fail(
+			    w, l, NULL,
+			    "the report's sessions add up to more "
+			    "than 2^40");
 		for (k = 0; k < p->nfailures; k++) {
 			detailed += p->failures[k].failed_sessions;
 			if (detailed > LIMIT_REPORT_SESSIONS)
-				return walk_fail(
-				    w, (struct loc){(long)i, (long)k, NULL},
+				return report_walk_fail(
+				    w,
+				    (struct report_loc){(long)i, (long)k, NULL},
 				    "failed-session-count",
 				    "the report's failure details add up to "
 				    "more than 2^40");
@@ -449,18 +465,20 @@ check_totals(struct walk *w)
 }
 
 static void
-scan_warnings(struct walk *w, unsigned quirks)
+scan_warnings(struct report_walk *w, unsigned quirks)
 {
 	if (quirks & SCAN_BOM)
-		walk_warn(w, WALK_TOP, NULL, "UTF-8 byte order mark removed");
+		report_walk_warn(w, REPORT_LOC_TOP, NULL,
+		                 "UTF-8 byte order mark removed");
 	if (quirks & SCAN_SPACE)
-		walk_warn(w, WALK_TOP, NULL, "whitespace around the JSON");
+		report_walk_warn(w, REPORT_LOC_TOP, NULL,
+		                 "whitespace around the JSON");
 	if (quirks & SCAN_CRLF)
-		walk_warn(w, WALK_TOP, NULL, "CRLF line ends");
+		report_walk_warn(w, REPORT_LOC_TOP, NULL, "CRLF line ends");
 }
 
 static int
-keep_warnings(struct walk *w)
+keep_warnings(struct report_walk *w)
 {
 	struct report *r = w->r;
 	size_t n = w->nwarn + (w->more_warn > 0);
@@ -597,13 +615,16 @@ report_parse(const char *json, size_t len, const struct report_hints *hints,
              struct errbuf *eb)
 {
 	struct report_scan sc;
-	struct walk w;
+	struct report_walk w;
 	json_t *root = NULL;
 	int ret = -1;
 
 	*out = NULL;
 	memset(&w, 0, sizeof(w));
 	w.eb = eb;
+	/* Without it jansson's blocks would lack report_alloc's headers. */
+	if (!report_alloc_ready())
+		return errbuf_set(eb, "report_init() was not called");
 	if (report_scan(json, len, &sc, eb) != 0)
 		return -1;
 	if (sc.begin == sc.end)
@@ -623,11 +644,11 @@ report_parse(const char *json, size_t len, const struct report_hints *hints,
 	w.r->arena = w.a;
 	w.long_string_at = sc.long_string_at;
 	for (; extra_warnings && *extra_warnings; extra_warnings++)
-		walk_warn(&w, WALK_TOP, NULL, *extra_warnings);
+		report_walk_warn(&w, REPORT_LOC_TOP, NULL, *extra_warnings);
 	scan_warnings(&w, sc.quirks);
 	if (walk_header(&w, root) || walk_policies(&w, root) ||
-	    check_totals(&w) || fill_domains(&w, hints) || mark_counting(&w) ||
-	    keep_warnings(&w))
+	    check_totals(&w) || report_fill_domains(&w, hints) ||
+	    report_mark_counting(&w) || keep_warnings(&w))
 		goto out;
 	if (w.long_string_at != SIZE_MAX) {
 		errbuf_set(eb, "a string longer than 4096 bytes at byte %zu",

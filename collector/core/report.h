@@ -80,6 +80,14 @@ struct report_hints {
 };
 
 /*
+ * Installs the report module's allocator for jansson (report_alloc.c:
+ * a reused region a parsing thread). Every program calls it first thing in
+ * main, before any jansson use and before threads start; report_parse
+ * refuses to run without it. Linking the core changes nothing by itself.
+ */
+void report_init(void);
+
+/*
  * Parses and normalizes the JSON report (json, len); the text need not be
  * NUL-terminated. extra_warnings (may be NULL) are found before parsing by
  * the caller (e.g. "whitespace after gzip stream") and recorded first.

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "report.h"
 #include "report_alloc.h"
 
 /* 16 bytes before every block: keeps malloc's alignment. */
@@ -92,11 +93,27 @@ report_alloc_free(void *p)
 	report_alloc_release(p);
 }
 
-__attribute__((constructor)) static void
-report_alloc_install(void)
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+static int installed;
+
+static void
+install(void)
 {
 	pthread_key_create(&region_key, region_free);
 	json_set_alloc_funcs(report_alloc, report_alloc_release);
+	installed = 1;
+}
+
+void
+report_init(void)
+{
+	pthread_once(&install_once, install);
+}
+
+int
+report_alloc_ready(void)
+{
+	return installed;
 }
 
 void

@@ -74,7 +74,7 @@ is_ldh(const char *s, size_t n)
 /* s[0..n) in the arena, lower case, trailing dots removed: the whole
  * normalization of a plain ASCII domain. */
 static const char *
-ascii_fold(struct walk *w, const char *s, size_t n)
+ascii_fold(struct report_walk *w, const char *s, size_t n)
 {
 	size_t i;
 	char *d;
@@ -101,7 +101,7 @@ ascii_fold(struct walk *w, const char *s, size_t n)
  * the LDH rule is checked on the result here.
  */
 static int
-domain_convert(struct walk *w, const char *s, size_t n, const char **out,
+domain_convert(struct report_walk *w, const char *s, size_t n, const char **out,
                const char **why)
 {
 	const char *wild = "";
@@ -144,8 +144,8 @@ domain_convert(struct walk *w, const char *s, size_t n, const char **out,
  * trailing dots changed (blanks, full-width forms, U-labels): that is
  * worth a warning, lower case is not (DESIGN.md "Normalized values"). */
 static int
-domain_norm(struct walk *w, const char *s, const char **out, const char **why,
-            int *changed)
+domain_norm(struct report_walk *w, const char *s, const char **out,
+            const char **why, int *changed)
 {
 	size_t i;
 
@@ -166,7 +166,8 @@ domain_norm(struct walk *w, const char *s, const char **out, const char **why,
  * NULL with the reason in w->eb when it does not convert, or out of memory.
  */
 const char *
-walk_domain(struct walk *w, struct loc l, const char *key, const char *s)
+report_walk_domain(struct report_walk *w, struct report_loc l, const char *key,
+                   const char *s)
 {
 	const char *out = NULL, *why = NULL;
 	char what[160];
@@ -178,13 +179,13 @@ walk_domain(struct walk *w, struct loc l, const char *key, const char *s)
 	}
 	if (rc > 0) {
 		snprintf(what, sizeof(what), "not a domain name (%s)", why);
-		walk_fail(w, l, key, what);
+		report_walk_fail(w, l, key, what);
 		return NULL;
 	}
 	if (changed) {
 		snprintf(what, sizeof(what),
 		         "stored as \"%.80s\" (RFC 8460 §4.4: A-labels)", out);
-		walk_warn(w, l, key, what);
+		report_walk_warn(w, l, key, what);
 	}
 	return out;
 }
@@ -242,7 +243,7 @@ file_name_domain(const char *path, const char **dom, size_t *dlen)
 /* The domain of last resort for policies that name none; "" when there is
  * none. Sets *how to the warning that says where it came from. */
 static const char *
-fallback_domain(struct walk *w, const struct report_hints *hints,
+fallback_domain(struct report_walk *w, const struct report_hints *hints,
                 const char **how)
 {
 	const char *d, *out = NULL, *why = NULL;
@@ -273,7 +274,7 @@ fallback_domain(struct walk *w, const struct report_hints *hints,
 }
 
 int
-fill_domains(struct walk *w, const struct report_hints *hints)
+report_fill_domains(struct report_walk *w, const struct report_hints *hints)
 {
 	struct report *r = w->r;
 	const char *other = NULL, *last = NULL, *how = NULL;
@@ -285,7 +286,7 @@ fill_domains(struct walk *w, const struct report_hints *hints)
 			other = r->policies[i].policy_domain;
 	for (i = 0; i < r->npolicies; i++) {
 		struct report_policy *p = &r->policies[i];
-		struct loc l = {(long)i, -1, "policy"};
+		struct report_loc l = {(long)i, -1, "policy"};
 
 		if (p->policy_domain != NULL)
 			continue;
@@ -300,7 +301,7 @@ fill_domains(struct walk *w, const struct report_hints *hints)
 		}
 		if (p->policy_domain == NULL)
 			return errbuf_set(w->eb, "out of memory");
-		walk_warn(w, l, "policy-domain", how);
+		report_walk_warn(w, l, "policy-domain", how);
 	}
 	return 0;
 }
@@ -376,7 +377,7 @@ mark_domain(struct rank *rk, size_t n)
 }
 
 int
-mark_counting(struct walk *w)
+report_mark_counting(struct report_walk *w)
 {
 	struct report *r = w->r;
 	struct rank *rk;

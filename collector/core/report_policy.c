@@ -34,19 +34,20 @@ static const char *const result_types[] = {
     "sts-webpki-invalid",     NULL};
 
 static void
-warn_unknown(struct walk *w, struct loc l, const char *key, const char *value)
+warn_unknown(struct report_walk *w, struct report_loc l, const char *key,
+             const char *value)
 {
 	char what[160];
 
 	snprintf(what, sizeof(what), "unknown value \"%.80s\"", value);
-	walk_warn(w, l, key, what);
+	report_walk_warn(w, l, key, what);
 }
 
 /* Collects the strings of a JSON array into an arena array; elements that
  * are not strings are skipped with a warning. */
 static int
-string_array(struct walk *w, json_t *arr, struct loc l, const char *key,
-             const char ***out, size_t *n)
+string_array(struct report_walk *w, json_t *arr, struct report_loc l,
+             const char *key, const char ***out, size_t *n)
 {
 	size_t i, k = 0, len = json_array_size(arr);
 	const char **v;
@@ -61,12 +62,12 @@ string_array(struct walk *w, json_t *arr, struct loc l, const char *key,
 		json_t *e = json_array_get(arr, i);
 
 		if (!json_is_string(e)) {
-			walk_warn(w, l, key,
-			          "an element that is not a string, "
-			          "skipped");
+			report_walk_warn(w, l, key,
+			                 "an element that is not a string, "
+			                 "skipped");
 			continue;
 		}
-		if (walk_copy_str(w, e, l, key, &v[k]) != 0)
+		if (report_walk_copy_str(w, e, l, key, &v[k]) != 0)
 			return -1;
 		k++;
 	}
@@ -78,7 +79,8 @@ string_array(struct walk *w, json_t *arr, struct loc l, const char *key,
 /* Microsoft sends a TLSA policy as one string holding a JSON array of
  * records; when the single string is such an array, use its elements. */
 static int
-decode_nested_array(struct walk *w, struct report_policy *p, struct loc l)
+decode_nested_array(struct report_walk *w, struct report_policy *p,
+                    struct report_loc l)
 {
 	const char *s = p->policy_strings[0];
 	json_t *inner;
@@ -100,8 +102,8 @@ decode_nested_array(struct walk *w, struct report_policy *p, struct loc l)
 	ret = string_array(w, inner, l, "policy-string", &p->policy_strings,
 	                   &p->npolicy_strings);
 	if (ret == 0)
-		walk_warn(w, l, "policy-string",
-		          "a JSON-encoded array in a string, decoded");
+		report_walk_warn(w, l, "policy-string",
+		                 "a JSON-encoded array in a string, decoded");
 out:
 	json_decref(inner);
 	return ret;
@@ -116,7 +118,8 @@ is_space(char c)
 /* Whitespace around an element is trimmed: Google echoes a CRLF
  * mta-sts.txt line by line ("mode: enforce\r"). One warning a policy. */
 static int
-trim_policy_strings(struct walk *w, struct report_policy *p, struct loc l)
+trim_policy_strings(struct report_walk *w, struct report_policy *p,
+                    struct report_loc l)
 {
 	size_t i, n;
 	int trimmed = 0;
@@ -136,13 +139,13 @@ trim_policy_strings(struct walk *w, struct report_policy *p, struct loc l)
 		trimmed = 1;
 	}
 	if (trimmed)
-		walk_warn(w, l, "policy-string",
-		          "whitespace around an element trimmed");
+		report_walk_warn(w, l, "policy-string",
+		                 "whitespace around an element trimmed");
 	return 0;
 }
 
 static int
-policy_strings(struct walk *w, json_t *pol, struct loc l,
+policy_strings(struct report_walk *w, json_t *pol, struct report_loc l,
                struct report_policy *p)
 {
 	json_t *v = json_object_get(pol, "policy-string");
@@ -150,28 +153,30 @@ policy_strings(struct walk *w, json_t *pol, struct loc l,
 
 	if (v == NULL || json_is_null(v)) {
 		if (expected)
-			walk_warn(w, l, "policy-string", "missing");
+			report_walk_warn(w, l, "policy-string", "missing");
 		return 0;
 	}
 	if (json_is_string(v)) {
-		walk_warn(w, l, "policy-string", "a string, not an array");
+		report_walk_warn(w, l, "policy-string",
+		                 "a string, not an array");
 		if ((p->policy_strings = arena_alloc(w->a, sizeof(char *))) ==
 		    NULL)
 			return errbuf_set(w->eb, "out of memory");
 		p->npolicy_strings = 1;
-		if (walk_copy_str(w, v, l, "policy-string",
-		                  &p->policy_strings[0]) != 0)
+		if (report_walk_copy_str(w, v, l, "policy-string",
+		                         &p->policy_strings[0]) != 0)
 			return -1;
 	} else if (json_is_array(v)) {
 		if (string_array(w, v, l, "policy-string", &p->policy_strings,
 		                 &p->npolicy_strings) != 0)
 			return -1;
 	} else {
-		walk_warn(w, l, "policy-string", "not an array, ignored");
+		report_walk_warn(w, l, "policy-string",
+		                 "not an array, ignored");
 		return 0;
 	}
 	if (p->npolicy_strings == 0 && expected)
-		walk_warn(w, l, "policy-string", "empty");
+		report_walk_warn(w, l, "policy-string", "empty");
 	if (p->npolicy_strings == 1 && decode_nested_array(w, p, l) != 0)
 		return -1;
 	return trim_policy_strings(w, p, l);
@@ -180,7 +185,8 @@ policy_strings(struct walk *w, json_t *pol, struct loc l,
 /* Normalizes the mx-host patterns: domains in lower case; a leaked policy
  * line prefix "mx:" removed (seen from Stalwart). */
 static int
-norm_mx_hosts(struct walk *w, struct loc l, struct report_policy *p)
+norm_mx_hosts(struct report_walk *w, struct report_loc l,
+              struct report_policy *p)
 {
 	size_t i, k = 0;
 
@@ -190,13 +196,13 @@ norm_mx_hosts(struct walk *w, struct loc l, struct report_policy *p)
 		if (strncasecmp(s, "mx:", 3) == 0) {
 			for (s += 3; *s == ' ' || *s == '\t'; s++)
 				;
-			walk_warn(w, l, "mx-host",
-			          "policy line prefix \"mx:\" removed");
+			report_walk_warn(w, l, "mx-host",
+			                 "policy line prefix \"mx:\" removed");
 		}
 		if (*s == '\0')
 			continue;
-		if ((p->mx_hosts[k++] = walk_domain(w, l, "mx-host", s)) ==
-		    NULL)
+		if ((p->mx_hosts[k++] =
+		         report_walk_domain(w, l, "mx-host", s)) == NULL)
 			return -1;
 	}
 	p->nmx_hosts = k;
@@ -204,30 +210,34 @@ norm_mx_hosts(struct walk *w, struct loc l, struct report_policy *p)
 }
 
 static int
-mx_hosts(struct walk *w, json_t *pol, struct loc l, struct report_policy *p)
+mx_hosts(struct report_walk *w, json_t *pol, struct report_loc l,
+         struct report_policy *p)
 {
 	json_t *v = json_object_get(pol, "mx-host");
 
 	if (v == NULL || json_is_null(v)) {
 		if (strcmp(p->policy_type, "sts") == 0)
-			walk_warn(w, l, "mx-host", "missing");
+			report_walk_warn(w, l, "mx-host", "missing");
 		return 0;
 	}
 	if (json_is_string(v)) {
-		walk_warn(w, l, "mx-host",
-		          json_string_length(v) ? "a string, not an array"
-		                                : "an empty string");
+		report_walk_warn(w, l, "mx-host",
+		                 json_string_length(v)
+		                     ? "a string, not an array"
+		                     : "an empty string");
 		if ((p->mx_hosts = arena_alloc(w->a, sizeof(char *))) == NULL)
 			return errbuf_set(w->eb, "out of memory");
 		p->nmx_hosts = 1;
-		if (walk_copy_str(w, v, l, "mx-host", &p->mx_hosts[0]) != 0)
+		if (report_walk_copy_str(w, v, l, "mx-host", &p->mx_hosts[0]) !=
+		    0)
 			return -1;
 	} else if (json_is_array(v)) {
 		if (string_array(w, v, l, "mx-host", &p->mx_hosts,
 		                 &p->nmx_hosts) != 0)
 			return -1;
 	} else {
-		walk_warn(w, l, "mx-host", "not a string or an array, ignored");
+		report_walk_warn(w, l, "mx-host",
+		                 "not a string or an array, ignored");
 		return 0;
 	}
 	return norm_mx_hosts(w, l, p);
@@ -236,7 +246,8 @@ mx_hosts(struct walk *w, json_t *pol, struct loc l, struct report_policy *p)
 /* When the reporter sent no mx-host (Microsoft never does), the MX
  * patterns are the policy's own "mx:" lines (RFC 8461 §3.2). */
 static int
-mx_from_policy(struct walk *w, struct loc l, struct report_policy *p)
+mx_from_policy(struct report_walk *w, struct report_loc l,
+               struct report_policy *p)
 {
 	size_t i, n = 0;
 
@@ -258,7 +269,7 @@ mx_from_policy(struct walk *w, struct loc l, struct report_policy *p)
 		if (*s == '\0')
 			continue;
 		if ((p->mx_hosts[p->nmx_hosts++] =
-		         walk_domain(w, l, "policy-string", s)) == NULL)
+		         report_walk_domain(w, l, "policy-string", s)) == NULL)
 			return -1;
 	}
 	return 0;
@@ -319,74 +330,79 @@ static const char *const detail_keys[] = {"result-type",
                                           NULL};
 
 static int
-walk_summary(struct walk *w, json_t *obj, long pi, struct report_policy *p)
+walk_summary(struct report_walk *w, json_t *obj, long pi,
+             struct report_policy *p)
 {
-	struct loc l = {pi, -1, "summary"};
+	struct report_loc l = {pi, -1, "summary"};
 	json_t *sum = json_object_get(obj, "summary");
 
 	if (sum == NULL) {
-		walk_warn(w, (struct loc){pi, -1, NULL}, "summary",
-		          "missing, sessions taken as 0");
+		report_walk_warn(w, (struct report_loc){pi, -1, NULL},
+		                 "summary", "missing, sessions taken as 0");
 		return 0;
 	}
 	if (!json_is_object(sum))
-		return walk_fail(w, (struct loc){pi, -1, NULL}, "summary",
-		                 "not an object");
-	if (walk_count(w, sum, l, "total-successful-session-count", 0,
-	               &p->successful_sessions) ||
-	    walk_count(w, sum, l, "total-failure-session-count", 0,
-	               &p->failed_sessions))
+		return report_walk_fail(w, (struct report_loc){pi, -1, NULL},
+		                        "summary", "not an object");
+	if (report_walk_count(w, sum, l, "total-successful-session-count", 0,
+	                      &p->successful_sessions) ||
+	    report_walk_count(w, sum, l, "total-failure-session-count", 0,
+	                      &p->failed_sessions))
 		return -1;
-	walk_keys(w, sum, l, NULL, summary_keys);
+	report_walk_keys(w, sum, l, NULL, summary_keys);
 	return 0;
 }
 
 static int
-walk_detail(struct walk *w, json_t *d, struct loc l, struct report_failure *f)
+walk_detail(struct report_walk *w, json_t *d, struct report_loc l,
+            struct report_failure *f)
 {
 	const char *s;
 
 	if (!json_is_object(d))
-		return walk_fail(w, l, NULL, "not an object");
-	if (walk_required_str(w, d, l, "result-type", &f->result_type) ||
-	    walk_count(w, d, l, "failed-session-count", 1, &f->failed_sessions))
+		return report_walk_fail(w, l, NULL, "not an object");
+	if (report_walk_required_str(w, d, l, "result-type", &f->result_type) ||
+	    report_walk_count(w, d, l, "failed-session-count", 1,
+	                      &f->failed_sessions))
 		return -1;
 	if (!is_one_of(f->result_type, result_types))
 		warn_unknown(w, l, "result-type", f->result_type);
-	if (walk_optional_str(w, d, l, "sending-mta-ip", &s))
+	if (report_walk_optional_str(w, d, l, "sending-mta-ip", &s))
 		return -1;
-	f->sending_mta_ip = walk_ip(w, l, "sending-mta-ip", s);
-	if (walk_optional_str(w, d, l, "receiving-ip", &s))
+	f->sending_mta_ip = report_walk_ip(w, l, "sending-mta-ip", s);
+	if (report_walk_optional_str(w, d, l, "receiving-ip", &s))
 		return -1;
-	f->receiving_ip = walk_ip(w, l, "receiving-ip", s);
-	if (walk_optional_str(w, d, l, "receiving-mx-hostname", &s))
+	f->receiving_ip = report_walk_ip(w, l, "receiving-ip", s);
+	if (report_walk_optional_str(w, d, l, "receiving-mx-hostname", &s))
 		return -1;
-	if (s != NULL && (f->receiving_mx_hostname = walk_domain(
+	if (s != NULL && (f->receiving_mx_hostname = report_walk_domain(
 	                      w, l, "receiving-mx-hostname", s)) == NULL)
 		return -1;
-	if (walk_optional_str(w, d, l, "receiving-mx-helo",
-	                      &f->receiving_mx_helo) ||
-	    walk_optional_str(w, d, l, "additional-information",
-	                      &f->additional_information) ||
-	    walk_optional_str(w, d, l, "failure-reason-code",
-	                      &f->failure_reason_code))
+	if (report_walk_optional_str(w, d, l, "receiving-mx-helo",
+	                             &f->receiving_mx_helo) ||
+	    report_walk_optional_str(w, d, l, "additional-information",
+	                             &f->additional_information) ||
+	    report_walk_optional_str(w, d, l, "failure-reason-code",
+	                             &f->failure_reason_code))
 		return -1;
 	if (f->failure_reason_code == NULL &&
 	    json_object_get(d, "failure-error-code") != NULL) {
-		if (walk_optional_str(w, d, l, "failure-error-code",
-		                      &f->failure_reason_code))
+		if (report_walk_optional_str(w, d, l, "failure-error-code",
+		                             &f->failure_reason_code))
 			return -1;
-		walk_warn(w, l, "failure-error-code",
-		          "draft-era key, stored as failure-reason-code");
+		report_walk_warn(
+		    w, l, "failure-error-code",
+		    "draft-era key, stored as failure-reason-code");
 	}
-	walk_keys(w, d, l, NULL, detail_keys);
+	report_walk_keys(w, d, l, NULL, detail_keys);
 	return 0;
 }
 
 static int
-walk_details(struct walk *w, json_t *obj, long pi, struct report_policy *p)
+walk_details(struct report_walk *w, json_t *obj, long pi,
+             struct report_policy *p)
 {
-	struct loc l = {pi, -1, NULL};
+	struct report_loc l = {pi, -1, NULL};
 	json_t *arr = json_object_get(obj, "failure-details");
 	int64_t sum = 0;
 	size_t i, n;
@@ -394,15 +410,16 @@ walk_details(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 
 	if (arr == NULL || json_is_null(arr)) {
 		if (p->failed_sessions > 0)
-			walk_warn(w, l, "failure-details", "missing");
+			report_walk_warn(w, l, "failure-details", "missing");
 		return 0;
 	}
 	if (!json_is_array(arr))
-		return walk_fail(w, l, "failure-details", "not an array");
+		return report_walk_fail(w, l, "failure-details",
+		                        "not an array");
 	n = json_array_size(arr);
 	if (n > LIMIT_FAILURE_DETAILS - w->ndetails)
-		return walk_fail(w, l, "failure-details",
-		                 "more than 100000 in the report");
+		return report_walk_fail(w, l, "failure-details",
+		                        "more than 100000 in the report");
 	w->ndetails += n;
 	if (n > 0 &&
 	    (p->failures = arena_array(w->a, n, sizeof(*p->failures))) == NULL)
@@ -423,41 +440,44 @@ walk_details(struct walk *w, json_t *obj, long pi, struct report_policy *p)
 		         "failure details add up to %lld, "
 		         "total-failure-session-count is %lld",
 		         (long long)sum, (long long)p->failed_sessions);
-		walk_warn(w, (struct loc){pi, -1, NULL}, NULL, what);
+		report_walk_warn(w, (struct report_loc){pi, -1, NULL}, NULL,
+		                 what);
 	}
 	return 0;
 }
 
 int
-walk_policy(struct walk *w, json_t *obj, long pi, struct report_policy *p)
+report_walk_policy(struct report_walk *w, json_t *obj, long pi,
+                   struct report_policy *p)
 {
-	struct loc l = {pi, -1, "policy"};
+	struct report_loc l = {pi, -1, "policy"};
 	json_t *pol;
 	const char *domain;
 
 	if (!json_is_object(obj))
-		return walk_fail(w, (struct loc){pi, -1, NULL}, NULL,
-		                 "not an object");
+		return report_walk_fail(w, (struct report_loc){pi, -1, NULL},
+		                        NULL, "not an object");
 	pol = json_object_get(obj, "policy");
 	if (pol == NULL)
-		return walk_fail(w, l, "policy-type", "missing");
+		return report_walk_fail(w, l, "policy-type", "missing");
 	if (!json_is_object(pol))
-		return walk_fail(w, (struct loc){pi, -1, NULL}, "policy",
-		                 "not an object");
-	if (walk_required_str(w, pol, l, "policy-type", &p->policy_type))
+		return report_walk_fail(w, (struct report_loc){pi, -1, NULL},
+		                        "policy", "not an object");
+	if (report_walk_required_str(w, pol, l, "policy-type", &p->policy_type))
 		return -1;
 	if (!is_one_of(p->policy_type, policy_types))
 		warn_unknown(w, l, "policy-type", p->policy_type);
 	if (policy_strings(w, pol, l, p) || mx_hosts(w, pol, l, p) ||
 	    mx_from_policy(w, l, p) ||
-	    walk_optional_str(w, pol, l, "policy-domain", &domain))
+	    report_walk_optional_str(w, pol, l, "policy-domain", &domain))
 		return -1;
-	if (domain != NULL && (p->policy_domain = walk_domain(
+	if (domain != NULL && (p->policy_domain = report_walk_domain(
 	                           w, l, "policy-domain", domain)) == NULL)
 		return -1;
 	p->policy_mode = policy_mode(p);
-	walk_keys(w, pol, l, NULL, policy_keys);
-	walk_keys(w, obj, (struct loc){pi, -1, NULL}, NULL, entry_keys);
+	report_walk_keys(w, pol, l, NULL, policy_keys);
+	report_walk_keys(w, obj, (struct report_loc){pi, -1, NULL}, NULL,
+	                 entry_keys);
 	if (walk_summary(w, obj, pi, p) || walk_details(w, obj, pi, p))
 		return -1;
 	return 0;

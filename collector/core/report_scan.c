@@ -123,77 +123,96 @@ scan_edges(const unsigned char *p, size_t len, struct report_scan *sc)
 	sc->end = end;
 }
 
+/* Where the scan is: nesting depth, inside a string or not, and the
+ * decoded length of the string so far. */
+struct scan_state {
+	int depth, in_str;
+	size_t slen;
+};
+
+/* A byte of note outside strings: a quote, nesting, a CR. */
+static int
+scan_token(struct scan_state *st, unsigned char c, size_t i,
+           struct report_scan *sc, struct errbuf *eb)
+{
+	switch (c) {
+	case '"':
+		st->in_str = 1;
+		st->slen = 0;
+		break;
+	case '{':
+	case '[':
+		if (++st->depth > LIMIT_JSON_DEPTH)
+			return errbuf_set(
+			    eb, "JSON nesting deeper than %d at byte %zu",
+			    LIMIT_JSON_DEPTH, i);
+		break;
+	case '}':
+	case ']':
+		st->depth--;
+		break;
+	case '\r':
+		sc->quirks |= SCAN_CRLF;
+		break;
+	}
+	return 0;
+}
+
+/* A quote or a backslash inside a string: the string's end, or an
+ * escape; returns how many bytes after i the escape took. */
+static size_t
+scan_string_stop(struct scan_state *st, const unsigned char *p, size_t i,
+                 size_t end, struct report_scan *sc)
+{
+	size_t taken = 0;
+
+	if (p[i] == '"') {
+		st->in_str = 0;
+		if (st->slen > LIMIT_STRING_BYTES &&
+		    sc->long_string_at == SIZE_MAX)
+			sc->long_string_at = i;
+	} else {
+		st->slen += escape_len(p + i + 1, end - i - 1, &taken);
+	}
+	return taken;
+}
+
 int
 report_scan(const char *text, size_t len, struct report_scan *sc,
             struct errbuf *eb)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	const unsigned char *p = (const unsigned char *)text;
-	size_t i, end, slen = 0, n, taken, run;
-	int depth = 0, in_str = 0;
+	struct scan_state st = {0, 0, 0};
+	size_t i, end, n, run;
 
 	pthread_once(&once, init_tables);
 	scan_edges(p, len, sc);
 	end = sc->end;
 	for (i = sc->begin; i < end; i++) {
-		unsigned char c;
-
 		/* Skip the bytes that need no attention, a run at a time. */
 		run = i;
-		if (in_str)
+		if (st.in_str)
 			while (i < end && !str_stop[p[i]])
 				i++;
 		else
 			while (i < end && !tok_stop[p[i]])
 				i++;
-		slen += i - run;
+		st.slen += i - run;
 		if (i == end)
 			break;
-		c = p[i];
-		if (c == 0)
+		if (p[i] == 0)
 			return errbuf_set(eb, "NUL byte at byte %zu", i);
-		if (c >= 0x80) {
-			n = utf8_len(p + i, end - i);
-			if (n == 0)
+		if (p[i] >= 0x80) {
+			if ((n = utf8_len(p + i, end - i)) == 0)
 				return errbuf_set(
 				    eb, "invalid UTF-8 at byte %zu", i);
 			i += n - 1;
-			slen += n;
-			continue;
-		}
-		if (in_str) {
-			if (c == '"') {
-				in_str = 0;
-				if (slen > LIMIT_STRING_BYTES &&
-				    sc->long_string_at == SIZE_MAX)
-					sc->long_string_at = i;
-			} else { /* a backslash */
-				slen +=
-				    escape_len(p + i + 1, end - i - 1, &taken);
-				i += taken;
-			}
-			continue;
-		}
-		switch (c) {
-		case '"':
-			in_str = 1;
-			slen = 0;
-			break;
-		case '{':
-		case '[':
-			if (++depth > LIMIT_JSON_DEPTH)
-				return errbuf_set(eb,
-				                  "JSON nesting deeper than "
-				                  "%d at byte %zu",
-				                  LIMIT_JSON_DEPTH, i);
-			break;
-		case '}':
-		case ']':
-			depth--;
-			break;
-		case '\r':
-			sc->quirks |= SCAN_CRLF;
-			break;
+			st.slen += n;
+		} else if (st.in_str) {
+			i += scan_string_stop(&st, p, i, end, sc);
+		} else if (scan_token(&st, p[i], i, sc, eb) != 0) {
+			return -1;
 		}
 	}
 	return 0;

@@ -14,15 +14,15 @@
 #include "report.h"
 
 /* Where in the report a value is: policies[pi].failure-details[fi]. */
-struct loc {
+struct report_loc {
 	long pi;         /* -1: top level */
 	long fi;         /* -1: the policy itself */
 	const char *sub; /* "policy", "summary" or NULL */
 };
 
-extern const struct loc WALK_TOP;
+extern const struct report_loc REPORT_LOC_TOP;
 
-struct walk {
+struct report_walk {
 	struct report *r;
 	struct arena *a;
 	struct errbuf *eb;
@@ -34,39 +34,46 @@ struct walk {
 };
 
 /* Fails with "<where>: <what>"; returns -1. */
-int walk_fail(struct walk *w, struct loc l, const char *key, const char *what);
+int report_walk_fail(struct report_walk *w, struct report_loc l,
+                     const char *key, const char *what);
 
 /* Records the warning "<where>: <what>" (or just what, at the top with no
  * key). */
-void walk_warn(struct walk *w, struct loc l, const char *key, const char *what);
+void report_walk_warn(struct report_walk *w, struct report_loc l,
+                      const char *key, const char *what);
 
 /* Warns about each member of obj whose key is not in known (NULL-ended),
  * naming its path (l, then `in.` when in is not NULL): a misspelled key
  * leaves its field empty, and the warning says why. */
-void walk_keys(struct walk *w, json_t *obj, struct loc l, const char *in,
-               const char *const *known);
+void report_walk_keys(struct report_walk *w, json_t *obj, struct report_loc l,
+                      const char *in, const char *const *known);
 
 /* Writes the path of a value into buf. */
-void walk_loc_fmt(char *buf, size_t size, struct loc l, const char *key);
+void report_walk_loc_fmt(char *buf, size_t size, struct report_loc l,
+                         const char *key);
 
-int walk_copy_str(struct walk *w, json_t *v, struct loc l, const char *key,
-                  const char **out);
-int walk_required_str(struct walk *w, json_t *obj, struct loc l,
-                      const char *key, const char **out);
-int walk_optional_str(struct walk *w, json_t *obj, struct loc l,
-                      const char *key, const char **out);
-int walk_count(struct walk *w, json_t *obj, struct loc l, const char *key,
-               int required, int64_t *out);
+int report_walk_copy_str(struct report_walk *w, json_t *v, struct report_loc l,
+                         const char *key, const char **out);
+int report_walk_required_str(struct report_walk *w, json_t *obj,
+                             struct report_loc l, const char *key,
+                             const char **out);
+int report_walk_optional_str(struct report_walk *w, json_t *obj,
+                             struct report_loc l, const char *key,
+                             const char **out);
+int report_walk_count(struct report_walk *w, json_t *obj, struct report_loc l,
+                      const char *key, int required, int64_t *out);
 /* The stored form of the domain s at (l, key), in A-labels (RFC 8460
  * §4.4); NULL with the reason in w->eb (report_domain.c). */
-const char *walk_domain(struct walk *w, struct loc l, const char *key,
-                        const char *s);
-const char *walk_ip(struct walk *w, struct loc l, const char *key,
-                    const char *s);
+const char *report_walk_domain(struct report_walk *w, struct report_loc l,
+                               const char *key, const char *s);
+const char *report_walk_ip(struct report_walk *w, struct report_loc l,
+                           const char *key, const char *s);
 
 /* report_policy.c */
-int walk_policy(struct walk *w, json_t *obj, long pi, struct report_policy *p);
-int fill_domains(struct walk *w, const struct report_hints *hints);
-int mark_counting(struct walk *w);
+int report_walk_policy(struct report_walk *w, json_t *obj, long pi,
+                       struct report_policy *p);
+int report_fill_domains(struct report_walk *w,
+                        const struct report_hints *hints);
+int report_mark_counting(struct report_walk *w);
 
 #endif

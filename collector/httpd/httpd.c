@@ -55,7 +55,7 @@ struct request {
 	size_t dropped;
 	char client[80];
 	struct timespec t0;
-	struct commit_job job;
+	struct httpd_commit_job job;
 	int queued; /* job submitted: the next call answers it */
 };
 
@@ -102,7 +102,7 @@ reply(struct MHD_Connection *c, unsigned status, const char *text)
 	char line[512];
 	enum MHD_Result ret;
 
-	metrics_request(status);
+	httpd_metrics_request(status);
 	snprintf(line, sizeof(line), "%s\n", text);
 	r = MHD_create_response_from_buffer(strlen(line), line,
 	                                    MHD_RESPMEM_MUST_COPY);
@@ -212,7 +212,7 @@ queue_post(struct MHD_Connection *c, struct request *rq)
 	if (rq->len > 0 && !ingest_is_report_bytes(rq->buf, rq->len)) {
 		log_warnx("%s: refused: not a report (gzip or JSON)",
 		          rq->client);
-		rate_reject(rq->client);
+		httpd_rate_reject(rq->client);
 		return reply(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 		             "one report per request, gzip or JSON "
 		             "(RFC 8460 section 5.4)");
@@ -222,8 +222,8 @@ queue_post(struct MHD_Connection *c, struct request *rq)
 	h.media_type = MHD_lookup_connection_value(
 	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
-	conn_request_read(c);
-	metrics_received(rq->len);
+	httpd_conn_request_read(c);
+	httpd_metrics_received(rq->len);
 	rq->job.in = ingest_prepare(rq->buf, rq->len, &h, &httpd_cfg.limits);
 	free(rq->buf); /* ingest keeps what it needs */
 	rq->buf = NULL;
@@ -231,7 +231,7 @@ queue_post(struct MHD_Connection *c, struct request *rq)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
 	rq->job.conn = c;
 	rq->queued = 1;
-	if (commit_submit(&rq->job) != 0)
+	if (httpd_commit_submit(&rq->job) != 0)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		             "shutting down, try again later");
 	return MHD_YES;
@@ -248,10 +248,10 @@ answer_post(struct MHD_Connection *c, struct request *rq)
 	unsigned status;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	metrics_ingest_time(
+	httpd_metrics_ingest_time(
 	    (uint64_t)((int64_t)(t1.tv_sec - rq->t0.tv_sec) * 1000000 +
 	               (t1.tv_nsec - rq->t0.tv_nsec) / 1000));
-	metrics_outcome(st);
+	httpd_metrics_outcome(st);
 	switch (st) {
 	case INGEST_STORED:
 	case INGEST_DUPLICATE:
@@ -267,7 +267,7 @@ answer_post(struct MHD_Connection *c, struct request *rq)
 		status = MHD_HTTP_BAD_REQUEST;
 		snprintf(text, sizeof(text), "rejected: %s", o->reason);
 		log_warnx("%s: rejected: %s", rq->client, o->reason);
-		rate_reject(rq->client);
+		httpd_rate_reject(rq->client);
 		break;
 	default:
 		status = MHD_HTTP_SERVICE_UNAVAILABLE;
@@ -287,8 +287,8 @@ serve_metrics(struct MHD_Connection *c)
 	enum MHD_Result ret;
 	size_t n;
 
-	metrics_request(MHD_HTTP_OK); /* this answer counts too */
-	n = metrics_render(buf, sizeof(buf));
+	httpd_metrics_request(MHD_HTTP_OK); /* this answer counts too */
+	n = httpd_metrics_render(buf, sizeof(buf));
 	r = MHD_create_response_from_buffer(n, buf, MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
@@ -363,7 +363,7 @@ malformed(struct MHD_Connection *c, const char *version)
 		return "bad request: no Host header";
 	if (fr.hosts > 1)
 		return "bad request: more than one Host header";
-	if (conn_nul_in_uri(c))
+	if (httpd_conn_nul_in_uri(c))
 		return "bad request: NUL in the path";
 	return NULL;
 }
@@ -377,7 +377,7 @@ reply_malformed(struct MHD_Connection *c, const char *text)
 	enum MHD_Result ret;
 	char line[128];
 
-	metrics_request(MHD_HTTP_BAD_REQUEST);
+	httpd_metrics_request(MHD_HTTP_BAD_REQUEST);
 	snprintf(line, sizeof(line), "%s\n", text);
 	r = MHD_create_response_from_buffer(strlen(line), line,
 	                                    MHD_RESPMEM_MUST_COPY);
@@ -404,7 +404,7 @@ start_request(struct MHD_Connection *c, int admin, const char *url,
 	/* On the admin listener when there is one, else here. */
 	if (admin || httpd_cfg.admin_listen == NULL) {
 		if (strcmp(url, "/healthz") == 0 && strcmp(method, "GET") == 0)
-			return commit_check_writable(&eb) == 0
+			return httpd_commit_check_writable(&eb) == 0
 			           ? reply(c, MHD_HTTP_OK, "ok")
 			           : reply(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			                   "database not writable");
@@ -419,7 +419,7 @@ start_request(struct MHD_Connection *c, int admin, const char *url,
 	/* Before the body is read: a flood of junk costs no parse and no
 	 * quarantine row (--max-rejects). */
 	client_of(c, client, sizeof(client));
-	if (rate_over(client)) {
+	if (httpd_rate_over(client)) {
 		log_warnx("%s: refused: over --max-rejects", client);
 		return reply(c, MHD_HTTP_TOO_MANY_REQUESTS,
 		             "too many rejected reports, try again later");
@@ -450,7 +450,7 @@ answer_refused(struct MHD_Connection *c, const struct request *rq)
 	 * under another label is the same client. */
 	if (rq->refuse == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE) {
 		client_of(c, client, sizeof(client));
-		rate_reject(client);
+		httpd_rate_reject(client);
 		return reply(c, rq->refuse,
 		             "expected application/tlsrpt+gzip or "
 		             "application/tlsrpt+json");
@@ -529,7 +529,7 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	/* The keep-alive deadline runs from the reply, as the man page says,
 	 * not from the request line: a slow commit must not eat the time a
 	 * client has to send its next request. */
-	conn_request_done(c);
+	httpd_conn_request_done(c);
 
 	if (*con_cls == &no_body) /* cut off before its second call */
 		*con_cls = NULL;

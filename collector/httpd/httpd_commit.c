@@ -20,7 +20,7 @@
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static struct commit_job *head, *tail;
+static struct httpd_commit_job *head, *tail;
 static int stopping;
 static pthread_t thread;
 static struct store *store;
@@ -55,9 +55,9 @@ probe(void)
 
 /* Writes and commits one batch; marks every job of a failed COMMIT. */
 static void
-run_batch(struct commit_job *jobs)
+run_batch(struct httpd_commit_job *jobs)
 {
-	struct commit_job *j, *next;
+	struct httpd_commit_job *j, *next;
 	struct errbuf eb = {""};
 	int64_t now = time(NULL);
 	int ok, begun;
@@ -94,7 +94,7 @@ run_batch(struct commit_job *jobs)
 static void *
 committer(void *arg)
 {
-	struct commit_job *batch, **last;
+	struct httpd_commit_job *batch, **last;
 	unsigned n;
 
 	struct timespec wake;
@@ -131,7 +131,7 @@ committer(void *arg)
 }
 
 int
-commit_start(struct store *st, unsigned max_batch, struct errbuf *eb)
+httpd_commit_start(struct store *st, unsigned max_batch, struct errbuf *eb)
 {
 	store = st;
 	batch_max = max_batch;
@@ -141,7 +141,7 @@ commit_start(struct store *st, unsigned max_batch, struct errbuf *eb)
 }
 
 int
-commit_submit(struct commit_job *job)
+httpd_commit_submit(struct httpd_commit_job *job)
 {
 	pthread_mutex_lock(&mu);
 	if (stopping) {
@@ -162,7 +162,7 @@ commit_submit(struct commit_job *job)
 }
 
 int
-commit_check_writable(struct errbuf *eb)
+httpd_commit_check_writable(struct errbuf *eb)
 {
 	int r = 0;
 
@@ -174,7 +174,7 @@ commit_check_writable(struct errbuf *eb)
 }
 
 void
-commit_stop(void)
+httpd_commit_stop(void)
 {
 	pthread_mutex_lock(&mu);
 	stopping = 1;

@@ -2,7 +2,7 @@
  * httpd_conn.c - connection deadlines against slow clients (see
  * httpd_conn.h).
  *
- * libmicrohttpd calls conn_notify() when a connection opens and before it
+ * libmicrohttpd calls httpd_conn_notify() when a connection opens and before it
  * closes its socket, so a tracked connection's descriptor is open while it
  * is on the list, and the list's mutex orders the reaper's shutdown()
  * before the close. shutdown() rather than close(): the descriptor stays
@@ -64,8 +64,8 @@ set_deadline(struct MHD_Connection *c)
 }
 
 void
-conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
-            enum MHD_ConnectionNotificationCode code)
+httpd_conn_notify(void *cls, struct MHD_Connection *c, void **socket_context,
+                  enum MHD_ConnectionNotificationCode code)
 {
 	const union MHD_ConnectionInfo *ci;
 	struct conn *k = *socket_context;
@@ -116,7 +116,7 @@ has_escaped_nul(const char *uri)
 }
 
 void *
-conn_request_line(void *cls, const char *uri, struct MHD_Connection *c)
+httpd_conn_request_line(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct conn *k = conn_of(c);
 
@@ -128,7 +128,7 @@ conn_request_line(void *cls, const char *uri, struct MHD_Connection *c)
 }
 
 int
-conn_nul_in_uri(struct MHD_Connection *c)
+httpd_conn_nul_in_uri(struct MHD_Connection *c)
 {
 	struct conn *k = conn_of(c);
 
@@ -136,13 +136,13 @@ conn_nul_in_uri(struct MHD_Connection *c)
 }
 
 void
-conn_request_done(struct MHD_Connection *c)
+httpd_conn_request_done(struct MHD_Connection *c)
 {
 	set_deadline(c);
 }
 
 void
-conn_request_read(struct MHD_Connection *c)
+httpd_conn_request_read(struct MHD_Connection *c)
 {
 	struct conn *k = conn_of(c);
 
@@ -180,14 +180,14 @@ reaper(void *arg)
 }
 
 int
-conn_start(unsigned seconds)
+httpd_conn_start(unsigned seconds)
 {
 	timeout = seconds;
 	return pthread_create(&reaper_thread, NULL, reaper, NULL) == 0 ? 0 : -1;
 }
 
 void
-conn_stop(void)
+httpd_conn_stop(void)
 {
 	pthread_mutex_lock(&mu);
 	stopping = 1;
@@ -197,7 +197,7 @@ conn_stop(void)
 }
 
 unsigned long
-conn_cut_off(void)
+httpd_conn_cut_off(void)
 {
 	unsigned long n;
 

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "optnum.h"
 #include "privdrop.h"
+#include "report.h"
 
 #define DEFAULT_LISTEN "[::]:443"
 #define DEFAULT_DB     "/var/lib/tlsrpt/tlsrpt.db"
@@ -232,7 +233,7 @@ parse_args(int argc, char **argv)
 	if (httpd_cfg.npaths == 0)
 		httpd_cfg.paths[httpd_cfg.npaths++] = "/";
 	if (!httpd_cfg.no_tls &&
-	    tls_priority_check(httpd_cfg.tls_priority, &eb) != 0)
+	    httpd_tls_priority_check(httpd_cfg.tls_priority, &eb) != 0)
 		return bad("%s", eb.msg);
 	return -1;
 }
@@ -336,7 +337,7 @@ start(int fd)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
 	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	struct MHD_OptionItem tls[] = {
-	    {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve},
+	    {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)httpd_tls_retrieve},
 	    {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)httpd_cfg.tls_priority},
 	    {MHD_OPTION_END, 0, NULL}};
 
@@ -353,8 +354,8 @@ start(int fd)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, httpd_cfg.per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, httpd_cfg.timeout,
 	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL,
-	    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, NULL,
-	    MHD_OPTION_URI_LOG_CALLBACK, conn_request_line, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, httpd_conn_notify, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, httpd_conn_request_line, NULL,
 	    MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 }
 
@@ -385,13 +386,13 @@ stop(struct MHD_Daemon *d, struct MHD_Daemon *admin)
 	for (i = 0; httpd_active() > 0 && i < 10 * httpd_cfg.request_timeout;
 	     i++)
 		usleep(100000);
-	commit_stop();
+	httpd_commit_stop();
 	MHD_stop_daemon(d);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	if (admin != NULL)
 		MHD_stop_daemon(admin); /* closes its listening socket */
-	conn_stop();
+	httpd_conn_stop();
 }
 
 /* Waits for signals: SIGHUP reloads the certificate, the others stop. */
@@ -408,13 +409,14 @@ serve(struct MHD_Daemon *d, struct MHD_Daemon *admin, const sigset_t *set)
 			break;
 		if (httpd_cfg.no_tls)
 			log_info("SIGHUP: nothing to reload without TLS");
-		else if (tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
+		else if (httpd_tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) !=
+		         0)
 			log_warnx("SIGHUP: %s; still serving the old "
 			          "certificate",
 			          eb.msg);
 		else
 			log_info("SIGHUP: serving certificate sha256:%s",
-			         tls_fingerprint());
+			         httpd_tls_fingerprint());
 	}
 	log_info("stopping on signal %d, %u requests under way", sig,
 	         httpd_active());
@@ -424,6 +426,7 @@ serve(struct MHD_Daemon *d, struct MHD_Daemon *admin, const sigset_t *set)
 int
 main(int argc, char **argv)
 {
+	report_init();
 	struct sockaddr_storage ss, admin_ss;
 	struct MHD_Daemon *d, *admin = NULL;
 	struct store *st;
@@ -467,7 +470,7 @@ main(int argc, char **argv)
 		    httpd_cfg.admin_listen);
 	httpd_cfg.limits.max_input = httpd_cfg.max_body;
 	if (!httpd_cfg.no_tls &&
-	    tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
+	    httpd_tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
 		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
 	if (httpd_cfg.user != NULL &&
 	    privdrop_lookup(httpd_cfg.user, &uid, &gid, &eb) != 0)
@@ -508,10 +511,10 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	rate_init(httpd_cfg.max_rejects);
+	httpd_rate_init(httpd_cfg.max_rejects);
 	MHD_set_panic_func(mhd_panic, NULL);
-	if (commit_start(st, httpd_cfg.commit_batch, &eb) != 0 ||
-	    conn_start(httpd_cfg.request_timeout) != 0 ||
+	if (httpd_commit_start(st, httpd_cfg.commit_batch, &eb) != 0 ||
+	    httpd_conn_start(httpd_cfg.request_timeout) != 0 ||
 	    (d = start(fd)) == NULL ||
 	    (admin_fd >= 0 && (admin = start_admin(admin_fd)) == NULL)) {
 		log_warnx("cannot start serving on %s", httpd_cfg.listen);
@@ -524,6 +527,6 @@ main(int argc, char **argv)
 		         httpd_cfg.admin_listen);
 	serve(d, admin, &set);
 	store_close(st);
-	tls_free();
+	httpd_tls_free();
 	return 0;
 }

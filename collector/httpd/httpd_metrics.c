@@ -19,7 +19,7 @@ static atomic_uint_fast64_t received_bytes;
 static atomic_uint_fast64_t ingest_usec, ingest_count;
 
 void
-metrics_request(unsigned status)
+httpd_metrics_request(unsigned status)
 {
 	size_t i;
 
@@ -29,20 +29,20 @@ metrics_request(unsigned status)
 }
 
 void
-metrics_outcome(enum ingest_status s)
+httpd_metrics_outcome(enum ingest_status s)
 {
 	if ((unsigned)s < 4)
 		atomic_fetch_add(&outcomes[s], 1);
 }
 
 void
-metrics_received(size_t bytes)
+httpd_metrics_received(size_t bytes)
 {
 	atomic_fetch_add(&received_bytes, bytes);
 }
 
 void
-metrics_ingest_time(uint64_t usec)
+httpd_metrics_ingest_time(uint64_t usec)
 {
 	atomic_fetch_add(&ingest_usec, usec);
 	atomic_fetch_add(&ingest_count, 1);
@@ -75,7 +75,7 @@ out_add(struct out *o, const char *fmt, ...)
 }
 
 size_t
-metrics_render(char *buf, size_t size)
+httpd_metrics_render(char *buf, size_t size)
 {
 	static const char *const names[4] = {"stored", "duplicate", "rejected",
 	                                     "tempfail"};
@@ -123,6 +123,6 @@ metrics_render(char *buf, size_t size)
 	        "at their --request-timeout deadline.\n"
 	        "# TYPE tlsrpt_connections_cut_off_total counter\n"
 	        "tlsrpt_connections_cut_off_total %lu\n",
-	        conn_cut_off());
+	        httpd_conn_cut_off());
 	return o.overflow ? 0 : o.len;
 }

@@ -11,13 +11,13 @@
 
 #include "ingest.h"
 
-void metrics_request(unsigned status);
-void metrics_outcome(enum ingest_status s);
-void metrics_received(size_t bytes);
-void metrics_ingest_time(uint64_t usec);
+void httpd_metrics_request(unsigned status);
+void httpd_metrics_outcome(enum ingest_status s);
+void httpd_metrics_received(size_t bytes);
+void httpd_metrics_ingest_time(uint64_t usec);
 
 /* Writes the exposition into buf; returns its length (0 if it did not
  * fit). */
-size_t metrics_render(char *buf, size_t size);
+size_t httpd_metrics_render(char *buf, size_t size);
 
 #endif

@@ -41,7 +41,7 @@ static unsigned budget = LIMIT_HTTPD_REJECTS;
 static unsigned char seed[16];
 
 void
-rate_init(unsigned max_rejects)
+httpd_rate_init(unsigned max_rejects)
 {
 	struct timespec ts;
 
@@ -122,7 +122,7 @@ window(const char *client)
 }
 
 int
-rate_over(const char *client)
+httpd_rate_over(const char *client)
 {
 	int over;
 
@@ -133,7 +133,7 @@ rate_over(const char *client)
 }
 
 void
-rate_reject(const char *client)
+httpd_rate_reject(const char *client)
 {
 	struct slot *s;
 

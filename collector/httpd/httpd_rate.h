@@ -10,16 +10,16 @@
 #define TLSRPT_HTTPD_RATE_H
 
 /* Sets the budget and draws the table's hash key; before serving. */
-void rate_init(unsigned max_rejects);
+void httpd_rate_init(unsigned max_rejects);
 
 /* Whether client (an address's text, as client_of writes it) has used its
  * budget this minute. An IPv6 address counts by its /64 however it is
  * written ("2001:db8::1" and "2001:db8:0:0::2" are one client), an
  * IPv4-mapped one as its IPv4 address; text that is no address counts as
  * one client "unknown". */
-int rate_over(const char *client);
+int httpd_rate_over(const char *client);
 
 /* Counts one rejected input of client. */
-void rate_reject(const char *client);
+void httpd_rate_reject(const char *client);
 
 #endif

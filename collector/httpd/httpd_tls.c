@@ -98,7 +98,7 @@ fingerprint(struct pair *p)
 }
 
 int
-tls_priority_check(const char *priority, struct errbuf *eb)
+httpd_tls_priority_check(const char *priority, struct errbuf *eb)
 {
 	gnutls_priority_t p;
 	const char *where = NULL;
@@ -113,7 +113,7 @@ tls_priority_check(const char *priority, struct errbuf *eb)
 }
 
 int
-tls_load(const char *cert_path, const char *key_path, struct errbuf *eb)
+httpd_tls_load(const char *cert_path, const char *key_path, struct errbuf *eb)
 {
 	gnutls_datum_t cert = {0}, key = {0};
 	struct pair *p = NULL;
@@ -162,10 +162,10 @@ done:
 }
 
 int
-tls_retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
-             const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
-             gnutls_pcert_st **pcert, unsigned int *pcert_length,
-             gnutls_privkey_t *pkey)
+httpd_tls_retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_dn,
+                   int nreqs, const gnutls_pk_algorithm_t *pk_algos,
+                   int pk_algos_length, gnutls_pcert_st **pcert,
+                   unsigned int *pcert_length, gnutls_privkey_t *pkey)
 {
 	struct pair *p;
 
@@ -186,7 +186,7 @@ tls_retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
 }
 
 const char *
-tls_fingerprint(void)
+httpd_tls_fingerprint(void)
 {
 	const char *f;
 
@@ -197,7 +197,7 @@ tls_fingerprint(void)
 }
 
 void
-tls_free(void)
+httpd_tls_free(void)
 {
 	struct pair *p;
 

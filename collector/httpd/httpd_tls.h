@@ -15,14 +15,15 @@
 
 /* Reads and checks (the key must match the certificate) the PEM files,
  * and makes them the pair served from now on. */
-int tls_load(const char *cert_path, const char *key_path, struct errbuf *eb);
+int httpd_tls_load(const char *cert_path, const char *key_path,
+                   struct errbuf *eb);
 
 /* The gnutls_certificate_retrieve_function2 for
  * MHD_OPTION_HTTPS_CERT_CALLBACK. */
-int tls_retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
-                 const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
-                 gnutls_pcert_st **pcert, unsigned int *pcert_length,
-                 gnutls_privkey_t *pkey);
+int httpd_tls_retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_dn,
+                       int nreqs, const gnutls_pk_algorithm_t *pk_algos,
+                       int pk_algos_length, gnutls_pcert_st **pcert,
+                       unsigned int *pcert_length, gnutls_privkey_t *pkey);
 
 /* TLS 1.3 and 1.2 only, GnuTLS's NORMAL ciphers otherwise: what every
  * large reporter speaks (RFC 8460 5.4 asks for HTTPS, RFC 9325 for 1.2 or
@@ -30,12 +31,12 @@ int tls_retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
 #define TLS_PRIORITY_DEFAULT "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* Whether GnuTLS accepts the priority string; eb names where it fails. */
-int tls_priority_check(const char *priority, struct errbuf *eb);
+int httpd_tls_priority_check(const char *priority, struct errbuf *eb);
 
 /* The served certificate's SHA-256 fingerprint, hex, for the log. */
-const char *tls_fingerprint(void);
+const char *httpd_tls_fingerprint(void);
 
 /* Frees every pair loaded; after the server has stopped. */
-void tls_free(void);
+void httpd_tls_free(void);
 
 #endif

@@ -46,7 +46,7 @@
 #define MILTER_HEADER    "X-TLSRPT"
 #define MAX_AUTH_RESULTS 16
 
-struct milter_config cfg;
+struct milter_config milter_cfg;
 struct store *milter_store;
 static pthread_mutex_t store_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -93,7 +93,7 @@ msg_free(struct msg *m)
 static int
 msg_append(struct msg *m, const void *p, size_t n)
 {
-	size_t limit = cfg.limits.max_input + 1, ncap;
+	size_t limit = milter_cfg.limits.max_input + 1, ncap;
 	unsigned char *nb;
 
 	if (m->len + n > limit) {
@@ -153,8 +153,8 @@ on_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (c == NULL || c->msg == NULL)
 		return SMFIS_TEMPFAIL;
-	if (cfg.nrcpt > 0 && argv[0] != NULL &&
-	    milter_rcpt_matches(argv[0], cfg.rcpt, cfg.nrcpt))
+	if (milter_cfg.nrcpt > 0 && argv[0] != NULL &&
+	    milter_rcpt_matches(argv[0], milter_cfg.rcpt, milter_cfg.nrcpt))
 		c->msg->rcpt_matched = 1;
 	return SMFIS_CONTINUE;
 }
@@ -249,7 +249,7 @@ on_eoh(SMFICTX *ctx)
 
 	if (m == NULL)
 		return SMFIS_TEMPFAIL;
-	if (cfg.nrcpt > 0) {
+	if (milter_cfg.nrcpt > 0) {
 		if (!m->rcpt_matched)
 			return pass(c); /* not the report mailbox */
 		m->candidate = CANDIDATE_YES;
@@ -405,14 +405,15 @@ on_eom(SMFICTX *ctx)
 	h.report_domain = m->report_domain;
 	h.dkim = dkim;
 	if (!milter_dkim((const char *const *)m->auth, m->nauth,
-	                 cfg.authserv_id, domain[0] ? domain : NULL, dkim,
-	                 sizeof(dkim)) &&
-	    cfg.require_dkim) {
+	                 milter_cfg.authserv_id, domain[0] ? domain : NULL,
+	                 dkim, sizeof(dkim)) &&
+	    milter_cfg.require_dkim) {
 		snprintf(why, sizeof(why), INGEST_REASON_DKIM " from %s (%s)",
 		         domain[0] ? domain : "the submitter", dkim);
 		h.reject = why;
 	}
-	if ((in = ingest_prepare(m->buf, m->len, &h, &cfg.limits)) == NULL)
+	if ((in = ingest_prepare(m->buf, m->len, &h, &milter_cfg.limits)) ==
+	    NULL)
 		return SMFIS_TEMPFAIL;
 	pthread_mutex_lock(&store_mu);
 	/* A schema upgraded under the milter is no passing trouble: only a
@@ -423,7 +424,7 @@ on_eom(SMFICTX *ctx)
 		          eb.msg);
 	pthread_mutex_unlock(&store_mu);
 	tally(in, source, &t);
-	milter_reply_for(&t, &cfg.reply, &r);
+	milter_reply_for(&t, &milter_cfg.reply, &r);
 	ingest_input_free(in);
 	ret = answer(ctx, m, source, &r);
 	msg_free(c->msg);

@@ -29,7 +29,7 @@ struct milter_config {
 	struct ingest_limits limits; /* max_input is --max-message */
 };
 
-extern struct milter_config cfg;
+extern struct milter_config milter_cfg;
 extern struct store *milter_store;
 extern struct smfiDesc milter_desc;
 

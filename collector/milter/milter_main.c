@@ -23,6 +23,7 @@
 #include "optnum.h"
 #include "privdrop.h"
 #include "store.h"
+#include "report.h"
 
 #define DEFAULT_SOCKET "unix:/run/tlsrpt/milter.sock"
 #define DEFAULT_DB     "/var/lib/tlsrpt/tlsrpt.db"
@@ -97,15 +98,15 @@ parse_args(int argc, char **argv)
 	                            sizeof(msg))) != -1) {
 		switch (opt) {
 		case 'p':
-			cfg.socket = optarg;
+			milter_cfg.socket = optarg;
 			break;
 		case 'd':
-			cfg.db = optarg;
+			milter_cfg.db = optarg;
 			break;
 		case 'r':
-			if (cfg.nrcpt == MAX_RCPT)
+			if (milter_cfg.nrcpt == MAX_RCPT)
 				return bad("more than %d --rcpt", MAX_RCPT);
-			cfg.rcpt[cfg.nrcpt++] = optarg;
+			milter_cfg.rcpt[milter_cfg.nrcpt++] = optarg;
 			break;
 		case 'S':
 			if (strcmp(optarg, "accept") &&
@@ -113,7 +114,8 @@ parse_args(int argc, char **argv)
 				return bad("--on-stored: accept or discard, "
 				           "not '%s'",
 				           optarg);
-			cfg.reply.discard_stored = !strcmp(optarg, "discard");
+			milter_cfg.reply.discard_stored =
+			    !strcmp(optarg, "discard");
 			break;
 		case 'I':
 			if (strcmp(optarg, "accept") &&
@@ -121,7 +123,8 @@ parse_args(int argc, char **argv)
 				return bad("--on-invalid: accept or reject, "
 				           "not '%s'",
 				           optarg);
-			cfg.reply.reject_invalid = !strcmp(optarg, "reject");
+			milter_cfg.reply.reject_invalid =
+			    !strcmp(optarg, "reject");
 			break;
 		case 'm':
 			if (optnum_parse(optarg, LIMIT_MESSAGE_SIZE_MIN,
@@ -129,7 +132,7 @@ parse_args(int argc, char **argv)
 				return bad("--max-message: 65536 to 536870912 "
 				           "bytes, not '%s'",
 				           optarg);
-			cfg.limits.max_input = (size_t)v;
+			milter_cfg.limits.max_input = (size_t)v;
 			break;
 		case 'z':
 			if (optnum_parse(optarg, LIMIT_MESSAGE_INFLATED_MIN,
@@ -137,13 +140,13 @@ parse_args(int argc, char **argv)
 				return bad("--max-decompressed: 1048576 to "
 				           "1073741824 bytes, not '%s'",
 				           optarg);
-			cfg.limits.max_total = (size_t)v;
+			milter_cfg.limits.max_total = (size_t)v;
 			break;
 		case 'a':
-			cfg.authserv_id = optarg;
+			milter_cfg.authserv_id = optarg;
 			break;
 		case 'k':
-			cfg.require_dkim = 1;
+			milter_cfg.require_dkim = 1;
 			break;
 		case 'b':
 			if (optnum_parse(optarg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX,
@@ -151,13 +154,13 @@ parse_args(int argc, char **argv)
 				return bad("--busy-timeout: 0 to 600000 ms, "
 				           "not '%s'",
 				           optarg);
-			cfg.busy_timeout_ms = (int)v;
+			milter_cfg.busy_timeout_ms = (int)v;
 			break;
 		case 'u':
-			cfg.user = optarg;
+			milter_cfg.user = optarg;
 			break;
 		case 'f':
-			cfg.foreground = 1;
+			milter_cfg.foreground = 1;
 			break;
 		case 'h':
 			fputs(usage, stdout);
@@ -169,7 +172,7 @@ parse_args(int argc, char **argv)
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
 	/* Without it any header, the sender's own, would be believed. */
-	if (cfg.require_dkim && cfg.authserv_id == NULL)
+	if (milter_cfg.require_dkim && milter_cfg.authserv_id == NULL)
 		return bad("--require-dkim needs --authserv-id");
 	return -1;
 }
@@ -205,8 +208,8 @@ owner_name(void)
 {
 	struct passwd *pw;
 
-	if (cfg.user != NULL)
-		return cfg.user;
+	if (milter_cfg.user != NULL)
+		return milter_cfg.user;
 	return (pw = getpwuid(geteuid())) != NULL ? pw->pw_name : "tlsrpt";
 }
 
@@ -230,7 +233,7 @@ socket_check(const char *path)
 		               MILTER_NAME ": cannot listen on %s: a unix "
 		                           "socket's path has at most %zu "
 		                           "bytes; name a shorter one\n",
-		               cfg.socket, sizeof(sun.sun_path) - 1),
+		               milter_cfg.socket, sizeof(sun.sun_path) - 1),
 		       -1;
 	socket_dir(path, dir, sizeof(dir));
 	if (stat(dir, &st) != 0)
@@ -243,7 +246,7 @@ socket_check(const char *path)
 		return fprintf(stderr,
 		               MILTER_NAME ": cannot listen on %s: %s is there "
 		                           "and is not a socket; remove it\n",
-		               cfg.socket, path),
+		               milter_cfg.socket, path),
 		       -1;
 	else
 		return 0;
@@ -252,8 +255,8 @@ socket_check(const char *path)
 	                    "(or fix) it owned by %s, group the MTA's (postfix "
 	                    "for Postfix), mode 2750: install -d -o %s -g "
 	                    "postfix -m 2750 %s\n",
-	        cfg.socket, dir, strerror(err), owner_name(), owner_name(),
-	        dir);
+	        milter_cfg.socket, dir, strerror(err), owner_name(),
+	        owner_name(), dir);
 	return -1;
 }
 
@@ -265,17 +268,18 @@ bind_and_drop(void)
 	uid_t uid;
 	gid_t gid, sock_gid;
 	struct errbuf eb;
-	const char *path = socket_path(cfg.socket);
+	const char *path = socket_path(milter_cfg.socket);
 	char dir[4096];
 	struct stat st;
 	int err;
 
-	if (cfg.user != NULL && privdrop_lookup(cfg.user, &uid, &gid, &eb) != 0)
+	if (milter_cfg.user != NULL &&
+	    privdrop_lookup(milter_cfg.user, &uid, &gid, &eb) != 0)
 		return fprintf(stderr, MILTER_NAME ": %s\n", eb.msg), -1;
-	if (smfi_setconn((char *)cfg.socket) == MI_FAILURE ||
+	if (smfi_setconn((char *)milter_cfg.socket) == MI_FAILURE ||
 	    smfi_register(milter_desc) == MI_FAILURE)
 		return fprintf(stderr, MILTER_NAME ": bad socket '%s'\n",
-		               cfg.socket),
+		               milter_cfg.socket),
 		       -1;
 	if (path != NULL && socket_check(path) != 0)
 		return -1;
@@ -283,15 +287,15 @@ bind_and_drop(void)
 	errno = 0;
 	if (smfi_opensocket(1) == MI_FAILURE) {
 		err = errno;
-		return fprintf(stderr,
-		               MILTER_NAME
-		               ": cannot listen on %s: %s (libmilter "
-		               "logs its reason to syslog, "
-		               "facility mail)\n",
-		               cfg.socket, err ? strerror(err) : "failed"),
+		return fprintf(
+		           stderr,
+		           MILTER_NAME ": cannot listen on %s: %s (libmilter "
+		                       "logs its reason to syslog, "
+		                       "facility mail)\n",
+		           milter_cfg.socket, err ? strerror(err) : "failed"),
 		       -1;
 	}
-	if (cfg.user == NULL)
+	if (milter_cfg.user == NULL)
 		return 0;
 	/* Made by root: the socket becomes USER's. A setgid directory
 	 * (/var/spool/postfix/tlsrpt, group postfix) gave it the group the
@@ -317,35 +321,38 @@ main(int argc, char **argv)
 {
 	struct errbuf eb;
 	int ret;
+	report_init();
 
 	/* Nothing a parent left open is kept: only the socket and the
 	 * database are held. */
 	closefrom(3);
-	cfg.socket = DEFAULT_SOCKET;
-	cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
-	cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;
-	ingest_limits_default(&cfg.limits);
-	cfg.limits.max_input = LIMIT_MESSAGE_SIZE;
+	milter_cfg.socket = DEFAULT_SOCKET;
+	milter_cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
+	milter_cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;
+	ingest_limits_default(&milter_cfg.limits);
+	milter_cfg.limits.max_input = LIMIT_MESSAGE_SIZE;
 	if ((ret = parse_args(argc, argv)) >= 0)
 		return ret;
 	if (bind_and_drop() != 0)
 		return 1;
 	/* A database that cannot be opened, is not one, is damaged, is of
 	 * another schema version or cannot be written: refuse to serve. */
-	if ((ret = store_open(cfg.db, STORE_DURABLE | STORE_CHECK,
-	                      cfg.busy_timeout_ms, &milter_store, &eb)) != 0 ||
+	if ((ret = store_open(milter_cfg.db, STORE_DURABLE | STORE_CHECK,
+	                      milter_cfg.busy_timeout_ms, &milter_store,
+	                      &eb)) != 0 ||
 	    (ret = store_probe_write(milter_store, &eb)) != 0) {
 		fprintf(stderr, MILTER_NAME ": %s\n", eb.msg);
 		store_close(milter_store);
 		return store_exit_status(ret);
 	}
-	if (!cfg.foreground && daemon(0, 0) != 0) {
+	if (!milter_cfg.foreground && daemon(0, 0) != 0) {
 		fprintf(stderr, MILTER_NAME ": daemon: %s\n", strerror(errno));
 		return 1;
 	}
-	log_init(MILTER_NAME, cfg.foreground);
+	log_init(MILTER_NAME, milter_cfg.foreground);
 	log_info("listening on %s, database %s, %zu report address%s",
-	         cfg.socket, cfg.db, cfg.nrcpt, cfg.nrcpt == 1 ? "" : "es");
+	         milter_cfg.socket, milter_cfg.db, milter_cfg.nrcpt,
+	         milter_cfg.nrcpt == 1 ? "" : "es");
 	ret = smfi_main() == MI_SUCCESS ? 0 : 1;
 	log_info("stopped");
 	store_close(milter_store);

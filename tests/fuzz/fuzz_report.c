@@ -13,6 +13,7 @@
 
 #include "report.h"
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
@@ -54,6 +55,16 @@ walk(const struct report *r)
 		n += strlen(r->warnings[i]);
 	if (n == SIZE_MAX)
 		abort(); /* keeps the walk from being optimized away */
+}
+
+/* What every main does first (report.h). */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	report_init();
+	return 0;
 }
 
 int

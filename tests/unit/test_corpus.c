@@ -1315,6 +1315,7 @@ main(void)
 	size_t nwhole = sizeof(whole) / sizeof(whole[0]), i;
 	struct CMUnitTest *tests = calloc(nwhole + NCASES, sizeof(*tests));
 	int rc;
+	report_init();
 
 	assert_non_null(tests);
 	memcpy(tests, whole, sizeof(whole));

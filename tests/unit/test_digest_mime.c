@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "report.h"
 
 #define PREFIX "[TLS-RPT f\xc3\xbcr c.example]"
 #define ORG_RU "\xd0\x9f\xd0\xbe\xd1\x87\xd1\x82\xd0\xb0 Mail.ru"
@@ -432,6 +433,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_html_checker),
 	};
 	int rc;
+	report_init();
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_digest_mime TLSRPT\n");

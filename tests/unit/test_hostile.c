@@ -1141,6 +1141,7 @@ main(int argc, char **argv)
 	struct CMUnitTest *tests;
 	size_t i;
 	int rc;
+	report_init();
 
 	if (argc == 3 && strcmp(argv[1], "--write-inputs") == 0)
 		return write_inputs(argv[2]);

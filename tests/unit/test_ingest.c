@@ -16,6 +16,7 @@
 
 #include "ingest.h"
 #include "testutil.h"
+#include "report.h"
 
 struct fixture {
 	char *dir;
@@ -353,6 +354,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_tempfail, setup, teardown),
 	};
+	report_init();
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

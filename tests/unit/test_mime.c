@@ -22,6 +22,7 @@
 #include "limits.h"
 #include "mime.h"
 #include "testutil.h"
+#include "report.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1264,6 +1265,7 @@ main(void)
 	                  NELEM(hints_cases) + NELEM(fixed_tests);
 	struct CMUnitTest *t = calloc(total, sizeof(*t));
 	int rc;
+	report_init();
 
 	assert_non_null(t);
 	for (i = 0; i < NELEM(corpus_cases); i++)

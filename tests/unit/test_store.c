@@ -792,6 +792,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fetch_mark, setup, teardown),
 	};
+	report_init();
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

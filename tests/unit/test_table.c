@@ -1,5 +1,5 @@
 /*
- * test_output.c - analyzer/output.c: what a table, a plain line and a CSV
+ * test_table.c - analyzer/table.c: what a table, a plain line and a CSV
  * cell make of a stranger's text (issue 15, §6). Control characters,
  * bytes that are not UTF-8, C1 controls and bidi controls come out
  * escaped; CSV text cells that a spreadsheet would run as formulas start
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "output.h"
+#include "table.h"
 
 static const struct {
 	const char *name, *in, *out;

@@ -1,5 +1,5 @@
 /*
- * output.c - a table of typed cells, written as an aligned table, JSON
+ * table.c - a table of typed cells, written as an aligned table, JSON
  * (jansson) or CSV (RFC 4180 quoting).
  *
  * Report fields are chosen by whoever sent the report (RFC 8460 §7), so
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "output.h"
+#include "table.h"
 
 /* Length of the UTF-8 character at s (1 to 4) and its code point, or 0
  * when the bytes there are not one (RFC 3629 §4: no overlong form, no

@@ -1,5 +1,5 @@
 /*
- * output.h - rows out as an aligned table, JSON or CSV.
+ * table.h - rows out as an aligned table, JSON or CSV.
  *
  * A query fills a table of typed cells; the format is chosen at the end,
  * or at the start for JSON and CSV, which can be written row by row.
@@ -9,8 +9,8 @@
  * table is for people: titles, aligned columns, rates as percentages,
  * missing values as TABLE_NONE (a failure detail without sending-mta-ip).
  */
-#ifndef TLSRPT_OUTPUT_H
-#define TLSRPT_OUTPUT_H
+#ifndef TLSRPT_TABLE_H
+#define TLSRPT_TABLE_H
 
 #include <jansson.h>
 #include <stdint.h>
