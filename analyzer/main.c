@@ -72,8 +72,8 @@ main(int argc, char **argv)
 	struct cli c = {NULL, LIMIT_BUSY_TIMEOUT_MS, time(NULL), 0};
 	size_t i;
 	int opt, r;
-	report_init();
 
+	report_init();
 	/* What tlsrpt makes (the database, whose -wal and -shm SQLite gives
 	 * its mode; a backup) stays group-writable and is not
 	 * world-readable: README "Who owns the database". */

@@ -426,7 +426,6 @@ serve(struct MHD_Daemon *d, struct MHD_Daemon *admin, const sigset_t *set)
 int
 main(int argc, char **argv)
 {
-	report_init();
 	struct sockaddr_storage ss, admin_ss;
 	struct MHD_Daemon *d, *admin = NULL;
 	struct store *st;
@@ -436,6 +435,7 @@ main(int argc, char **argv)
 	sigset_t set;
 	int ret, fd, admin_fd = -1;
 
+	report_init();
 	/* Nothing a parent left open is kept: the daemon holds only what it
 	 * opens itself (the listener, the key while reading it, the
 	 * database). */

@@ -321,8 +321,8 @@ main(int argc, char **argv)
 {
 	struct errbuf eb;
 	int ret;
-	report_init();
 
+	report_init();
 	/* Nothing a parent left open is kept: only the socket and the
 	 * database are held. */
 	closefrom(3);

@@ -293,8 +293,8 @@ main(int argc, char **argv)
 	size_t inf_failed = 0, parse_failed = 0, nparsed = 0;
 	uint64_t inf_bytes = 0;
 	int i;
-	report_init();
 
+	report_init();
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc)
 			repeat = opt_num("--repeat", argv[++i]);

@@ -592,38 +592,13 @@ static const struct corpus_case cases[] = {
 
 /* ---- Helpers ---- */
 
-struct tstore {
-	char *dir;
-	char path[512];
-	struct store *st;
-};
-
-static void
-tstore_open(struct tstore *t)
-{
-	struct errbuf eb = {""};
-
-	t->dir = tu_tmpdir();
-	snprintf(t->path, sizeof(t->path), "%s/tlsrpt.db", t->dir);
-	if (store_open(t->path, 0, 5000, &t->st, &eb) != 0)
-		fail_msg("store_open %s: %s", t->path, eb.msg);
-}
-
-static void
-tstore_close(struct tstore *t)
-{
-	store_close(t->st);
-	tu_rmtree(t->dir);
-	free(t->dir);
-}
-
 struct summary_seen;
 struct failure_seen;
 
 /* What a test holds, freed by ctx_teardown even when the test fails. */
 struct ctx {
 	const struct corpus_case *c; /* the row of a file-alone test */
-	struct tstore t;
+	struct tu_store t;
 	struct ingest_input *in;
 	sqlite3 *db;
 	struct summary_seen *s;
@@ -805,7 +780,7 @@ test_corpus_file_alone(void **state)
 
 	if (!corpus_present())
 		return;
-	tstore_open(&x->t);
+	tu_store_open(&x->t, 5000);
 	in = x->in = ingest_file(x->t.st, c->path);
 	if (ingest_noutcomes(in) != c->noutcomes)
 		fail_msg("%s: %zu outcomes, expected %zu", c->path,
@@ -840,7 +815,7 @@ test_corpus_whole_outcomes(void **state)
 
 	if (!corpus_present())
 		return;
-	tstore_open(&x->t);
+	tu_store_open(&x->t, 5000);
 	ingest_whole(x, 0);
 	db = x->db = db_open(x->t.path);
 	assert_int_equal(db_count(db, "SELECT count(*) FROM report"),
@@ -1034,7 +1009,7 @@ check_totals(const struct summary_seen *s)
 static struct summary_seen *
 whole_summary(struct ctx *x)
 {
-	tstore_open(&x->t);
+	tu_store_open(&x->t, 5000);
 	ingest_whole(x, 0);
 	x->s = calloc(1, sizeof(*x->s));
 	assert_non_null(x->s);
@@ -1201,7 +1176,7 @@ test_corpus_failures_by_type(void **state)
 
 	if (!corpus_present())
 		return;
-	tstore_open(&x->t);
+	tu_store_open(&x->t, 5000);
 	ingest_whole(x, 0);
 	s = x->f = calloc(1, sizeof(*x->f));
 	assert_non_null(s);
@@ -1287,8 +1262,7 @@ ctx_teardown(void **state)
 		summary_free(x->s);
 	free(x->s);
 	failure_free(x->f);
-	if (x->t.dir != NULL)
-		tstore_close(&x->t);
+	tu_store_close(&x->t);
 	free(x);
 	return 0;
 }
@@ -1312,22 +1286,11 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_corpus_reimport, ctx_setup,
 	                                    ctx_teardown),
 	};
-	size_t nwhole = sizeof(whole) / sizeof(whole[0]), i;
-	struct CMUnitTest *tests = calloc(nwhole + NCASES, sizeof(*tests));
-	int rc;
-	report_init();
+	struct tu_tests l = {0};
 
-	assert_non_null(tests);
-	memcpy(tests, whole, sizeof(whole));
-	for (i = 0; i < NCASES; i++) {
-		tests[nwhole + i].name = cases[i].path;
-		tests[nwhole + i].test_func = test_corpus_file_alone;
-		tests[nwhole + i].setup_func = ctx_setup;
-		tests[nwhole + i].teardown_func = ctx_teardown;
-		tests[nwhole + i].initial_state = (void *)&cases[i];
-	}
-	rc = _cmocka_run_group_tests("corpus", tests, nwhole + NCASES, NULL,
-	                             NULL);
-	free(tests);
-	return rc;
+	report_init();
+	tu_tests_add(&l, whole, sizeof(whole) / sizeof(whole[0]));
+	TU_TESTS_ROWS(&l, cases, NCASES, path, test_corpus_file_alone,
+	              ctx_setup, ctx_teardown);
+	return tu_tests_run(&l, "corpus");
 }

@@ -433,8 +433,8 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_html_checker),
 	};
 	int rc;
-	report_init();
 
+	report_init();
 	if (argc != 2) {
 		fprintf(stderr, "usage: test_digest_mime TLSRPT\n");
 		return 2;

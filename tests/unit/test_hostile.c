@@ -934,9 +934,7 @@ check_reason(const struct hostile_case *c, const char *reason)
 struct run {
 	const struct hostile_case *c;
 	struct buf b;
-	char *dir;
-	char path[512];
-	struct store *st;
+	struct tu_store t;
 	struct ingest_input *in;
 	sqlite3 *db;
 	sqlite3_stmt *stmt;
@@ -962,10 +960,7 @@ run_teardown(void **state)
 	sqlite3_finalize(r->stmt);
 	sqlite3_close(r->db);
 	ingest_input_free(r->in);
-	store_close(r->st);
-	if (r->dir != NULL)
-		tu_rmtree(r->dir);
-	free(r->dir);
+	tu_store_close(&r->t);
 	free(r->b.data);
 	free(r);
 	return 0;
@@ -980,7 +975,7 @@ check_quarantine(struct run *r, const char *reason)
 	int64_t n;
 
 	assert_int_equal(
-	    sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY, NULL),
+	    sqlite3_open_v2(r->t.path, &r->db, SQLITE_OPEN_READONLY, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(r->db,
 	                                    "SELECT count(*) FROM quarantine",
@@ -1050,18 +1045,14 @@ test_hostile_case(void **state)
 	const struct hostile_case *c = r->c;
 	struct ingest_hints h = {.channel = "import", .source = c->name};
 	struct ingest_limits lim;
-	struct errbuf eb = {""};
 
 	buf_add(&r->b, "", 0); /* data non-NULL even for empty input */
 	c->build(&r->b, c->arg);
 	ingest_limits_default(&lim);
 	if (c->max_ratio != 0)
 		lim.max_ratio = c->max_ratio;
-	r->dir = tu_tmpdir();
-	snprintf(r->path, sizeof(r->path), "%s/tlsrpt.db", r->dir);
-	if (store_open(r->path, 0, 5000, &r->st, &eb) != 0)
-		fail_msg("store_open: %s", eb.msg);
-	r->in = ingest(r->st, r->b.data, r->b.len, &h, &lim, NOW);
+	tu_store_open(&r->t, 5000);
+	r->in = ingest(r->t.st, r->b.data, r->b.len, &h, &lim, NOW);
 	assert_non_null(r->in);
 	check_outcomes(c, r->in);
 	check_quarantine(r, c->want == REJ ? ingest_outcome(r->in, 0)->reason
@@ -1138,27 +1129,19 @@ write_inputs(const char *dir)
 int
 main(int argc, char **argv)
 {
-	struct CMUnitTest *tests;
-	size_t i;
-	int rc;
-	report_init();
+	const struct CMUnitTest without_store = {
+	    .name = "ingest_prepare without a store",
+	    .test_func = test_hostile_prepare_without_store,
+	    .setup_func = run_setup,
+	    .teardown_func = run_teardown,
+	};
+	struct tu_tests l = {0};
 
+	report_init();
 	if (argc == 3 && strcmp(argv[1], "--write-inputs") == 0)
 		return write_inputs(argv[2]);
-	tests = calloc(NCASES + 1, sizeof(*tests));
-	assert_non_null(tests);
-	for (i = 0; i < NCASES; i++) {
-		tests[i].name = cases[i].name;
-		tests[i].test_func = test_hostile_case;
-		tests[i].setup_func = run_setup;
-		tests[i].teardown_func = run_teardown;
-		tests[i].initial_state = (void *)&cases[i];
-	}
-	tests[NCASES].name = "ingest_prepare without a store";
-	tests[NCASES].test_func = test_hostile_prepare_without_store;
-	tests[NCASES].setup_func = run_setup;
-	tests[NCASES].teardown_func = run_teardown;
-	rc = _cmocka_run_group_tests("hostile", tests, NCASES + 1, NULL, NULL);
-	free(tests);
-	return rc;
+	TU_TESTS_ROWS(&l, cases, NCASES, name, test_hostile_case, run_setup,
+	              run_teardown);
+	tu_tests_add(&l, &without_store, 1);
+	return tu_tests_run(&l, "hostile");
 }

@@ -18,39 +18,8 @@
 #include "testutil.h"
 #include "report.h"
 
-struct fixture {
-	char *dir;
-	char path[512];
-	struct store *st;
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct errbuf eb;
-
-	f->dir = tu_tmpdir();
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	assert_int_equal(store_open(f->path, 0, 1000, &f->st, &eb), 0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	store_close(f->st);
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
 static struct ingest_input *
-run(struct fixture *f, const void *bytes, size_t len)
+run(struct tu_store *f, const void *bytes, size_t len)
 {
 	struct ingest_hints h = {.channel = "test", .source = "unit"};
 	struct ingest_input *in = ingest(f->st, bytes, len, &h, NULL, 1000);
@@ -78,7 +47,7 @@ expect(struct ingest_input *in, size_t i, enum ingest_status s,
 static void
 test_json_gzip_duplicate(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	char *json = tu_report_json("Org", "r-1", "a.example", 9, 1);
 	size_t zlen;
 	unsigned char *z = tu_gzip(json, strlen(json), &zlen);
@@ -120,7 +89,7 @@ test_rejections_quarantined(void **state)
 	    {"{\"organization-name\":1}", "organization-name: not a string"},
 	    {"\x1f\x8b\x08\x00", "gzip"},
 	};
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct ingest_input *in;
 	size_t i;
 
@@ -153,7 +122,7 @@ test_rejections_quarantined(void **state)
 static void
 test_too_large(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct ingest_limits lim;
 	struct ingest_input *in;
 	char *json = tu_report_json("Org", "r-big", "a.example", 1, 0);
@@ -173,7 +142,7 @@ test_too_large(void **state)
 static void
 test_message_parts(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	char *good = tu_report_json("Org", "m-1", "a.example", 3, 0);
 	const char *nodomain =
 	    "{\"organization-name\":\"Org\",\"report-id\":\"m-2\","
@@ -230,7 +199,7 @@ test_message_parts(void **state)
 static void
 test_duplicate_different_content(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	char *first = tu_report_json("Org", "d-1", "a.example", 9, 1);
 	char *second = tu_report_json("Org", "d-1", "a.example", 9, 9);
 	size_t zlen;
@@ -290,7 +259,7 @@ test_warnings_text(void **state)
 	    "\"policy-domain\":\"w.example\",\"mx-host\":\"mx.w.example\"},"
 	    "\"summary\":{\"total-successful-session-count\":\"3\","
 	    "\"total-failure-session-count\":0}}]}";
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct ingest_input *in;
 	const struct ingest_outcome *o;
 	struct errbuf eb;
@@ -317,7 +286,7 @@ test_warnings_text(void **state)
 static void
 test_tempfail(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	char *json = tu_report_json("Org", "t-1", "a.example", 1, 0);
 	struct ingest_input *in;
 	struct errbuf eb;
@@ -341,20 +310,25 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_json_gzip_duplicate, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_rejections_quarantined, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_message_parts, setup,
-	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_json_gzip_duplicate,
+	                                    tu_store_setup_open,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_rejections_quarantined,
+	                                    tu_store_setup_open,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_too_large, tu_store_setup_open,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_message_parts, tu_store_setup_open, tu_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_duplicate_different_content,
-	                                    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_warnings_text, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_tempfail, setup, teardown),
+	                                    tu_store_setup_open,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_warnings_text, tu_store_setup_open, tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_tempfail, tu_store_setup_open,
+	                                    tu_store_teardown),
 	};
-	report_init();
 
+	report_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1260,29 +1260,15 @@ static const struct CMUnitTest fixed_tests[] = {
 int
 main(void)
 {
-	size_t i, n = 0,
-	          total = NELEM(corpus_cases) + NELEM(msg_cases) +
-	                  NELEM(hints_cases) + NELEM(fixed_tests);
-	struct CMUnitTest *t = calloc(total, sizeof(*t));
-	int rc;
-	report_init();
+	struct tu_tests l = {0};
 
-	assert_non_null(t);
-	for (i = 0; i < NELEM(corpus_cases); i++)
-		t[n++] = (struct CMUnitTest){.name = corpus_cases[i].file,
-		                             .test_func = test_corpus_case,
-		                             .initial_state = &corpus_cases[i]};
-	for (i = 0; i < NELEM(msg_cases); i++)
-		t[n++] = (struct CMUnitTest){.name = msg_cases[i].name,
-		                             .test_func = test_msg_case,
-		                             .initial_state = &msg_cases[i]};
-	for (i = 0; i < NELEM(hints_cases); i++)
-		t[n++] = (struct CMUnitTest){.name = hints_cases[i].name,
-		                             .test_func = test_hints_case,
-		                             .initial_state = &hints_cases[i]};
-	for (i = 0; i < NELEM(fixed_tests); i++)
-		t[n++] = fixed_tests[i];
-	rc = _cmocka_run_group_tests("mime", t, n, NULL, NULL);
-	free(t);
-	return rc;
+	report_init();
+	TU_TESTS_ROWS(&l, corpus_cases, NELEM(corpus_cases), file,
+	              test_corpus_case, NULL, NULL);
+	TU_TESTS_ROWS(&l, msg_cases, NELEM(msg_cases), name, test_msg_case,
+	              NULL, NULL);
+	TU_TESTS_ROWS(&l, hints_cases, NELEM(hints_cases), name,
+	              test_hints_case, NULL, NULL);
+	tu_tests_add(&l, fixed_tests, NELEM(fixed_tests));
+	return tu_tests_run(&l, "mime");
 }

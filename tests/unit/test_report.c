@@ -804,7 +804,7 @@ main(void)
 	    cmocka_unit_test(test_not_nul_terminated),
 	    cmocka_unit_test(test_extra_warnings_first),
 	};
-	report_init();
 
+	report_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,33 +27,6 @@
 #include "store.h"
 #include "testutil.h"
 
-struct fixture {
-	char *dir;
-	char path[512];
-};
-
-static int
-setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	f->dir = tu_tmpdir();
-	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	tu_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
 static struct report *
 make_report(const char *org, const char *id, const char *domain, long ok,
             long bad)
@@ -97,7 +70,7 @@ put_junk(struct store *st, const char *bytes, size_t len, const char *reason,
 static void
 test_open_reopen_dedup(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	struct report *r = make_report("Org", "id-1", "a.example", 10, 2);
@@ -134,7 +107,7 @@ test_open_reopen_dedup(void **state)
 static void
 test_must_exist(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st = NULL;
 	struct errbuf eb;
 
@@ -150,7 +123,7 @@ test_must_exist(void **state)
 static void
 test_all_or_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	struct report *ok1 = make_report("Org", "ok-1", "a.example", 5, 0);
@@ -209,7 +182,7 @@ test_all_or_nothing(void **state)
 static void
 test_rollups(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	struct report *a1 = make_report("Org", "a1", "a.example", 10, 2);
@@ -284,7 +257,7 @@ test_rollups(void **state)
 static void
 test_quarantine(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 
@@ -336,7 +309,7 @@ old_schema(const char *path, int below)
 static void
 test_quarantine_upgrade(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	unsigned char d[HASH_SHA256_LEN];
@@ -392,7 +365,7 @@ test_quarantine_upgrade(void **state)
 static void
 test_duplicate_different(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	struct report *r = make_report("Org", "id-1", "a.example", 10, 2);
@@ -444,7 +417,7 @@ test_duplicate_different(void **state)
 static void
 test_refuses_future_and_garbage(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	FILE *fp;
@@ -473,7 +446,7 @@ test_refuses_future_and_garbage(void **state)
 static void
 test_two_writers(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	pid_t pid[2];
@@ -520,7 +493,7 @@ test_two_writers(void **state)
 static void
 test_upgrade_explicit(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	int latest = store_schema_latest();
@@ -574,7 +547,7 @@ test_upgrade_explicit(void **state)
 static void
 test_schema_changed_under_writer(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	struct report *r1 = make_report("Org", "r-1", "a.example", 1, 0);
@@ -609,7 +582,7 @@ test_schema_changed_under_writer(void **state)
 static void
 test_put_returns_schema(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	struct report *r = make_report("Org", "r-1", "a.example", 1, 0);
@@ -628,7 +601,7 @@ test_put_returns_schema(void **state)
 static void
 test_readonly(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	struct report *r = make_report("Org", "r-1", "a.example", 1, 0);
@@ -665,7 +638,7 @@ test_readonly(void **state)
 static void
 test_new_file_mode(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	char wal[600], nodir[600];
@@ -697,7 +670,7 @@ test_new_file_mode(void **state)
 static void
 test_backup(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	struct report *r = make_report("Org", "r-1", "a.example", 1, 0);
@@ -722,7 +695,7 @@ test_backup(void **state)
 static void
 test_fetch_mark(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
 	struct report *r = make_report("Org", "id-1", "a.example", 10, 2);
@@ -766,33 +739,40 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_open_reopen_dedup, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_must_exist, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_all_or_nothing, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_rollups, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_quarantine_upgrade, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_duplicate_different, setup,
-	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_open_reopen_dedup,
+	                                    tu_store_setup, tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_must_exist, tu_store_setup,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_all_or_nothing, tu_store_setup,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_rollups, tu_store_setup,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_quarantine, tu_store_setup,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_quarantine_upgrade,
+	                                    tu_store_setup, tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_duplicate_different,
+	                                    tu_store_setup, tu_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_refuses_future_and_garbage,
-	                                    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_upgrade_explicit, setup,
-	                                    teardown),
+	                                    tu_store_setup, tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_two_writers, tu_store_setup,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_upgrade_explicit,
+	                                    tu_store_setup, tu_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_schema_changed_under_writer,
-	                                    setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_put_returns_schema, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_new_file_mode, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fetch_mark, setup, teardown),
+	                                    tu_store_setup, tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_put_returns_schema,
+	                                    tu_store_setup, tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_readonly, tu_store_setup,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_new_file_mode, tu_store_setup,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_backup, tu_store_setup,
+	                                    tu_store_teardown),
+	    cmocka_unit_test_setup_teardown(test_fetch_mark, tu_store_setup,
+	                                    tu_store_teardown),
 	};
-	report_init();
 
+	report_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

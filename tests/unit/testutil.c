@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "store.h"
 #include "testutil.h"
 
 char *
@@ -175,4 +176,122 @@ tu_db_exec(const char *path, const char *sql)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
+}
+
+void
+tu_store_make(struct tu_store *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->dir = tu_tmpdir();
+	snprintf(t->path, sizeof(t->path), "%s/t.db", t->dir);
+}
+
+void
+tu_store_open(struct tu_store *t, int busy_timeout_ms)
+{
+	struct errbuf eb = {""};
+
+	tu_store_make(t);
+	if (store_open(t->path, 0, busy_timeout_ms, &t->st, &eb) != 0)
+		fail_msg("store_open %s: %s", t->path, eb.msg);
+}
+
+void
+tu_store_close(struct tu_store *t)
+{
+	store_close(t->st);
+	if (t->dir != NULL)
+		tu_rmtree(t->dir);
+	free(t->dir);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+tu_store_setup(void **state)
+{
+	struct tu_store *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	tu_store_make(t);
+	*state = t;
+	return 0;
+}
+
+int
+tu_store_setup_open(void **state)
+{
+	struct tu_store *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	*state = t;
+	tu_store_open(t, 1000);
+	return 0;
+}
+
+int
+tu_store_teardown(void **state)
+{
+	struct tu_store *t = *state;
+
+	if (t != NULL)
+		tu_store_close(t);
+	free(t);
+	return 0;
+}
+
+static void
+tests_grow(struct tu_tests *l, size_t n)
+{
+	size_t cap = l->cap ? l->cap : 16;
+	struct CMUnitTest *nt;
+
+	while (cap - l->n < n)
+		cap *= 2;
+	if (cap == l->cap)
+		return;
+	nt = reallocarray(l->t, cap, sizeof(*nt));
+	assert_non_null(nt);
+	l->t = nt;
+	l->cap = cap;
+}
+
+void
+tu_tests_add(struct tu_tests *l, const struct CMUnitTest *t, size_t n)
+{
+	tests_grow(l, n);
+	memcpy(l->t + l->n, t, n * sizeof(*t));
+	l->n += n;
+}
+
+void
+tu_tests_add_rows(struct tu_tests *l, const void *rows, size_t nrows,
+                  size_t rowsize, size_t name_offset, CMUnitTestFunction fn,
+                  CMFixtureFunction setup, CMFixtureFunction teardown)
+{
+	const char *row;
+	size_t i;
+
+	tests_grow(l, nrows);
+	for (i = 0; i < nrows; i++) {
+		row = (const char *)rows + i * rowsize;
+		memcpy(&l->t[l->n].name, row + name_offset,
+		       sizeof(l->t[l->n].name));
+		l->t[l->n].test_func = fn;
+		l->t[l->n].setup_func = setup;
+		l->t[l->n].teardown_func = teardown;
+		l->t[l->n].initial_state = (void *)row;
+		l->n++;
+	}
+}
+
+int
+tu_tests_run(struct tu_tests *l, const char *group)
+{
+	int rc = _cmocka_run_group_tests(group, l->t, l->n, NULL, NULL);
+
+	free(l->t);
+	memset(l, 0, sizeof(*l));
+	return rc;
 }

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+struct store;
+
 /* Reads a whole file; returns a malloc'd buffer (NUL-terminated, the NUL not
  * counted in *len) or NULL when it cannot be read. */
 char *tu_read_file(const char *path, size_t *len);
@@ -40,5 +42,60 @@ void tu_db_exec(const char *path, const char *sql);
  * given organization and report id, successful and failed counts. Malloc'd. */
 char *tu_report_json(const char *org, const char *report_id, const char *domain,
                      long success, long failed);
+
+/*
+ * A temporary store: a fresh directory, the path of a database in it
+ * (DIR/t.db) and the store open on it, or NULL. tu_store_make makes the
+ * directory and path only; tu_store_open also opens the store (failing the
+ * test when it cannot). tu_store_close closes the store, removes the
+ * directory and zeroes *t; it accepts one never made (dir NULL).
+ */
+struct tu_store {
+	char *dir;
+	char path[512];
+	struct store *st;
+};
+
+void tu_store_make(struct tu_store *t);
+void tu_store_open(struct tu_store *t, int busy_timeout_ms);
+void tu_store_close(struct tu_store *t);
+
+/* cmocka fixtures whose state is a malloc'd struct tu_store: made only
+ * (tu_store_setup), or with the store open, busy timeout 1000 ms
+ * (tu_store_setup_open); tu_store_teardown closes and frees either. */
+int tu_store_setup(void **state);
+int tu_store_setup_open(void **state);
+int tu_store_teardown(void **state);
+
+/*
+ * The case-table runner: a list of cmocka tests built at run time, one a
+ * row of a table (named by the row's name field, the row as its initial
+ * state) and fixed ones, run as one group and then freed.
+ */
+struct tu_tests {
+	struct CMUnitTest *t;
+	size_t n, cap;
+};
+
+/* Appends n fixed tests. */
+void tu_tests_add(struct tu_tests *l, const struct CMUnitTest *t, size_t n);
+
+/* Appends one test a row of rows (nrows rows of rowsize bytes), each named
+ * by the const char * at name_offset in its row, running fn between setup
+ * and teardown (either may be NULL). */
+void tu_tests_add_rows(struct tu_tests *l, const void *rows, size_t nrows,
+                       size_t rowsize, size_t name_offset,
+                       CMUnitTestFunction fn, CMFixtureFunction setup,
+                       CMFixtureFunction teardown);
+
+/* tu_tests_add_rows for an array: TU_TESTS_ROWS(&l, cases, n, name, ...). */
+#define TU_TESTS_ROWS(l, rows, nrows, name_field, fn, setup, teardown)         \
+	tu_tests_add_rows((l), (rows), (nrows), sizeof((rows)[0]),             \
+	                  (size_t)((const char *)&(rows)[0].name_field -       \
+	                           (const char *)&(rows)[0]),                  \
+	                  (fn), (setup), (teardown))
+
+/* Runs the list as the group named group, frees it; cmocka's result. */
+int tu_tests_run(struct tu_tests *l, const char *group);
 
 #endif
