@@ -14,9 +14,7 @@
 #include <string.h>
 
 #include "authres.h"
-#include "report.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
@@ -49,16 +47,6 @@ check(const struct authres *a)
 			             sizeof(r->props[j].value));
 		}
 	}
-}
-
-/* What every main does first (report.h). */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	report_init();
-	return 0;
 }
 
 int

@@ -20,9 +20,7 @@
 #include <glib.h>
 
 #include "digest.h"
-#include "report.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Checks the header block of msg (up to its first empty line). */
@@ -47,16 +45,6 @@ check_headers(const char *msg, size_t len, size_t max)
 		if (c >= 0x80 || (c < 0x20 && c != '\t') || ++col > max)
 			abort();
 	}
-}
-
-/* What every main does first (report.h). */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	report_init();
-	return 0;
 }
 
 int

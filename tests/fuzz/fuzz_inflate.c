@@ -11,23 +11,11 @@
 
 #include "gz.h"
 #include "limits.h"
-#include "report.h"
 
 #define MAX_OUT   (2u << 20) /* above the ratio floor (1 MiB) */
 #define MAX_RATIO 100u
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* What every main does first (report.h). */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	report_init();
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

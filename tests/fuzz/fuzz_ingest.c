@@ -20,7 +20,6 @@
 
 #define NOW 1767225600 /* 2026-01-01T00:00:00Z */
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int
@@ -51,16 +50,6 @@ count(struct store *st, char table)
 	        : store_quarantine(st, &f, 0, 0, one_quarantined, &n, &eb))
 		abort();
 	return n;
-}
-
-/* What every main does first (report.h). */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	report_init();
-	return 0;
 }
 
 int

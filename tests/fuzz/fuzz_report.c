@@ -13,7 +13,6 @@
 
 #include "report.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
@@ -57,20 +56,11 @@ walk(const struct report *r)
 		abort(); /* keeps the walk from being optimized away */
 }
 
-/* What every main does first (report.h). */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	report_init();
-	return 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct report_hints hints = {"hint.example"};
+	static const struct report_hints hints = {.report_domain =
+	                                              "hint.example"};
 	struct report *r = NULL;
 	struct errbuf eb = {""};
 
