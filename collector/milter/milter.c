@@ -40,7 +40,6 @@
 #include "log.h"
 #include "milter.h"
 #include "milter_policy.h"
-#include "mime.h"
 #include "store.h"
 
 #define MILTER_HEADER    "X-TLSRPT"
@@ -281,23 +280,6 @@ on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return SMFIS_CONTINUE;
 }
 
-/* With no --rcpt, a multipart is taken only when it is positively a
- * report message; one that cannot be parsed is someone's mail, not a
- * report (issue 15 §3: an SQL dump of "--" lines was quarantined). */
-static int
-holds_report(const struct msg *m)
-{
-	struct mime_message *mm = NULL;
-	struct errbuf eb;
-	int yes;
-
-	if (mime_report_parts(m->buf, m->len, &mm, &eb) != 0)
-		return 0;
-	yes = milter_is_report_message(mm);
-	mime_message_free(mm);
-	return yes;
-}
-
 /* The submitter's domain: TLS-Report-Submitter (RFC 8460 §5.3), else the
  * envelope sender's; "" when neither says. */
 static void
@@ -374,46 +356,51 @@ answer(SMFICTX *ctx, const struct msg *m, const char *source,
 	return SMFIS_TEMPFAIL;
 }
 
-static sfsistat
-on_eom(SMFICTX *ctx)
+/* The hints for a taken message; why holds the DKIM verdict's words. */
+static void
+hints_for(const struct msg *m, const char *source, char *dkim, size_t dsize,
+          char *why, size_t wsize, struct ingest_hints *h)
 {
-	struct conn *c = conn_of(ctx);
-	struct msg *m = c ? c->msg : NULL;
-	char dkim[160], source[256], domain[256], why[512];
-	const char *qid = smfi_getsymval(ctx, "i");
-	struct ingest_hints h = {0};
-	struct milter_tally t;
-	struct milter_reply r;
-	struct ingest_input *in;
-	struct errbuf eb;
-	sfsistat ret;
+	char domain[256];
 
-	if (m == NULL)
-		return SMFIS_TEMPFAIL;
-	snprintf(source, sizeof(source), "%s %s", qid ? qid : "-", c->client);
-	if (m->pass_through || (m->candidate == CANDIDATE_MAYBE &&
-	                        (m->too_large || !holds_report(m)))) {
-		remove_forged(ctx, m, source);
-		msg_free(m);
-		c->msg = NULL;
-		return SMFIS_ACCEPT;
-	}
 	submitter_domain(m, domain, sizeof(domain));
-	h.channel = "milter";
-	h.source = source;
-	h.submitter = m->report_submitter ? m->report_submitter : m->sender;
-	h.report_domain = m->report_domain;
-	h.dkim = dkim;
+	memset(h, 0, sizeof(*h));
+	h->channel = "milter";
+	h->source = source;
+	h->submitter = m->report_submitter ? m->report_submitter : m->sender;
+	h->report_domain = m->report_domain;
+	h->dkim = dkim;
+	/* With no --rcpt, a multipart is taken only when it is positively a
+	 * report message: ingest_prepare() says so from its one parse. */
+	h->report_only = m->candidate == CANDIDATE_MAYBE;
 	if (!milter_dkim((const char *const *)m->auth, m->nauth,
 	                 cfg.authserv_id, domain[0] ? domain : NULL, dkim,
-	                 sizeof(dkim)) &&
+	                 dsize) &&
 	    cfg.require_dkim) {
-		snprintf(why, sizeof(why), INGEST_REASON_DKIM " from %s (%s)",
+		snprintf(why, wsize, INGEST_REASON_DKIM " from %s (%s)",
 		         domain[0] ? domain : "the submitter", dkim);
-		h.reject = why;
+		h->reject = why;
+		h->reject_cause = INGEST_CAUSE_DKIM;
 	}
-	if ((in = ingest_prepare(m->buf, m->len, &h, &cfg.limits)) == NULL)
-		return SMFIS_TEMPFAIL;
+}
+
+/* Whether ingest_prepare() found nothing to take (report_only). */
+static int
+not_taken(const struct ingest_input *in)
+{
+	return ingest_noutcomes(in) == 1 &&
+	       ingest_outcome(in, 0)->cause == INGEST_CAUSE_NOT_TAKEN;
+}
+
+/* Stores what was found, and answers for it. */
+static sfsistat
+commit_and_answer(SMFICTX *ctx, const struct msg *m, const char *source,
+                  struct ingest_input *in)
+{
+	struct milter_tally t;
+	struct milter_reply r;
+	struct errbuf eb;
+
 	pthread_mutex_lock(&store_mu);
 	/* A schema upgraded under the milter is no passing trouble: only a
 	 * restart (of the binary that knows the schema) ends it. */
@@ -424,15 +411,46 @@ on_eom(SMFICTX *ctx)
 	pthread_mutex_unlock(&store_mu);
 	tally(in, source, &t);
 	milter_reply_for(&t, &cfg.reply, &r);
-	ingest_input_free(in);
-	ret = answer(ctx, m, source, &r);
+	return answer(ctx, m, source, &r);
+}
+
+static sfsistat
+on_eom(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	struct msg *m = c ? c->msg : NULL;
+	char dkim[160], source[256], why[512];
+	const char *qid = smfi_getsymval(ctx, "i");
+	struct ingest_hints h;
+	struct ingest_input *in = NULL;
+	sfsistat ret;
+
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	snprintf(source, sizeof(source), "%s %s", qid ? qid : "-", c->client);
+	if (!m->pass_through) {
+		hints_for(m, source, dkim, sizeof(dkim), why, sizeof(why), &h);
+		if ((in = ingest_prepare(m->buf, m->len, &h, &cfg.limits)) ==
+		    NULL)
+			return SMFIS_TEMPFAIL;
+	}
+	if (in == NULL || not_taken(in)) {
+		remove_forged(ctx, m, source);
+		ret = SMFIS_ACCEPT;
+	} else {
+		ret = commit_and_answer(ctx, m, source, in);
+	}
 	msg_free(c->msg);
 	c->msg = NULL;
 	/* glibc keeps freed arenas; a large message's megabytes go back to
 	 * the system, not held for the milter's life (issue 15 §2). */
-	malloc_trim(0);
+	if (in != NULL) {
+		ingest_input_free(in);
+		malloc_trim(0);
+	}
 	return ret;
 }
+
 static sfsistat
 on_abort(SMFICTX *ctx)
 {
