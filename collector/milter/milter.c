@@ -35,6 +35,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "ingest.h"
 #include "limits.h"
 #include "log.h"
@@ -58,9 +59,9 @@ struct msg {
 	char *report_submitter;
 	char *auth[MAX_AUTH_RESULTS];
 	size_t nauth;
-	unsigned char *buf; /* the message as received, headers and body */
-	size_t len, cap;
-	int too_large;
+	/* The message as received, headers and body, up to --max-message
+	 * and the one byte past it that tells ingest it is too large. */
+	struct buf buf;
 	int nforged;      /* X-TLSRPT headers it came with */
 	int pass_through; /* not taken: held only to remove those */
 };
@@ -83,34 +84,8 @@ msg_free(struct msg *m)
 	free(m->report_submitter);
 	for (i = 0; i < m->nauth; i++)
 		free(m->auth[i]);
-	free(m->buf);
+	buf_free(&m->buf);
 	free(m);
-}
-
-/* Appends to the message buffer, up to max_input + 1 bytes: one byte over
- * the limit is how ingest learns that it is too large. */
-static int
-msg_append(struct msg *m, const void *p, size_t n)
-{
-	size_t limit = cfg.limits.max_input + 1, ncap;
-	unsigned char *nb;
-
-	if (m->len + n > limit) {
-		m->too_large = 1;
-		n = limit - m->len;
-	}
-	if (m->len + n > m->cap) {
-		ncap = m->cap ? m->cap : 16384;
-		while (ncap < m->len + n)
-			ncap *= 2;
-		if ((nb = realloc(m->buf, ncap)) == NULL)
-			return -1;
-		m->buf = nb;
-		m->cap = ncap;
-	}
-	memcpy(m->buf + m->len, p, n);
-	m->len += n;
-	return 0;
 }
 
 static struct conn *
@@ -139,8 +114,10 @@ on_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_free(c->msg);
-	if ((c->msg = calloc(1, sizeof(*c->msg))) == NULL ||
-	    (c->msg->sender = strdup(argv[0] ? argv[0] : "")) == NULL)
+	if ((c->msg = calloc(1, sizeof(*c->msg))) == NULL)
+		return SMFIS_TEMPFAIL;
+	buf_init(&c->msg->buf, cfg.limits.max_input);
+	if ((c->msg->sender = strdup(argv[0] ? argv[0] : "")) == NULL)
 		return SMFIS_TEMPFAIL;
 	return SMFIS_CONTINUE;
 }
@@ -191,10 +168,10 @@ on_header(SMFICTX *ctx, char *name, char *value)
 	if (strcasecmp(name, MILTER_HEADER) == 0 && m->nforged < INT32_MAX)
 		m->nforged++;
 	if (note_header(m, name, value) != 0 ||
-	    msg_append(m, name, strlen(name)) != 0 ||
-	    msg_append(m, ": ", 2) != 0 ||
-	    msg_append(m, value, strlen(value)) != 0 ||
-	    msg_append(m, "\r\n", 2) != 0)
+	    buf_append(&m->buf, name, strlen(name)) != 0 ||
+	    buf_append(&m->buf, ": ", 2) != 0 ||
+	    buf_append(&m->buf, value, strlen(value)) != 0 ||
+	    buf_append(&m->buf, "\r\n", 2) != 0)
 		return SMFIS_TEMPFAIL;
 	return SMFIS_CONTINUE;
 }
@@ -212,9 +189,7 @@ pass(struct conn *c)
 		return SMFIS_ACCEPT;
 	}
 	m->pass_through = 1;
-	free(m->buf);
-	m->buf = NULL;
-	m->len = m->cap = 0;
+	buf_free(&m->buf);
 	return SMFIS_CONTINUE;
 }
 
@@ -258,7 +233,8 @@ on_eoh(SMFICTX *ctx)
 		if (m->candidate == CANDIDATE_NO)
 			return pass(c);
 	}
-	return msg_append(m, "\r\n", 2) == 0 ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	return buf_append(&m->buf, "\r\n", 2) == 0 ? SMFIS_CONTINUE
+	                                           : SMFIS_TEMPFAIL;
 }
 
 static sfsistat
@@ -271,11 +247,11 @@ on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 		return SMFIS_TEMPFAIL;
 	if (m->pass_through)
 		return SMFIS_CONTINUE;
-	if (!m->too_large && msg_append(m, chunk, len) != 0)
+	if (buf_append(&m->buf, chunk, len) != 0)
 		return SMFIS_TEMPFAIL;
 	/* A maybe over --max-message cannot be shown to be a report: it is
 	 * someone's large mail, accepted untouched (issue 15 §3). */
-	if (m->too_large && m->candidate == CANDIDATE_MAYBE)
+	if (buf_over(&m->buf) && m->candidate == CANDIDATE_MAYBE)
 		return pass(c);
 	return SMFIS_CONTINUE;
 }
@@ -430,8 +406,8 @@ on_eom(SMFICTX *ctx)
 	snprintf(source, sizeof(source), "%s %s", qid ? qid : "-", c->client);
 	if (!m->pass_through) {
 		hints_for(m, source, dkim, sizeof(dkim), why, sizeof(why), &h);
-		if ((in = ingest_prepare(m->buf, m->len, &h, &cfg.limits)) ==
-		    NULL)
+		if ((in = ingest_prepare(m->buf.data, m->buf.len, &h,
+		                         &cfg.limits)) == NULL)
 			return SMFIS_TEMPFAIL;
 	}
 	if (in == NULL || not_taken(in)) {
