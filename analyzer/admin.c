@@ -242,19 +242,12 @@ struct retry {
 static int
 kept_verdict(const struct store_quarantine_row *q)
 {
-	static const char *const milter[] = {"too large",
-	                                     "decompressed total over"};
-	size_t i;
+	enum ingest_cause c = ingest_reason_cause(q->reason);
 
-	if (strncmp(q->reason, INGEST_REASON_DKIM,
-	            strlen(INGEST_REASON_DKIM)) == 0)
+	if (c == INGEST_CAUSE_DKIM)
 		return 1;
-	if (strcmp(q->channel, "milter") != 0)
-		return 0;
-	for (i = 0; i < sizeof(milter) / sizeof(milter[0]); i++)
-		if (strncmp(q->reason, milter[i], strlen(milter[i])) == 0)
-			return 1;
-	return 0;
+	return strcmp(q->channel, "milter") == 0 &&
+	       (c == INGEST_CAUSE_TOO_LARGE || c == INGEST_CAUSE_TOTAL);
 }
 
 static int

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "limits.h"
 #include "source.h"
 
@@ -32,36 +33,6 @@ rd_getc(struct reader *r)
 	return getc_unlocked(r->fp);
 }
 
-/* A growable byte buffer that stops growing at its limit. */
-struct buf {
-	unsigned char *p;
-	size_t len, cap, limit;
-};
-
-static int
-buf_add(struct buf *b, const void *s, size_t n)
-{
-	unsigned char *np;
-	size_t ncap;
-
-	if (b->len >= b->limit)
-		return 0; /* over: keep what we have, the length tells */
-	if (n > b->limit - b->len)
-		n = b->limit - b->len;
-	if (b->len + n > b->cap) {
-		ncap = b->cap ? b->cap : 4096;
-		while (ncap < b->len + n)
-			ncap *= 2;
-		if ((np = realloc(b->p, ncap)) == NULL)
-			return -1;
-		b->p = np;
-		b->cap = ncap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	return 0;
-}
-
 /* Reads one line (with its end) into line, or its next LIMIT_MBOX_LINE
  * bytes when it is longer: the rest comes with the next calls, so a line
  * of any length costs no more memory than that (the message it goes into
@@ -75,16 +46,9 @@ rd_line(struct reader *r, struct buf *line)
 	while (line->len < LIMIT_MBOX_LINE && (c = rd_getc(r)) != EOF) {
 		unsigned char ch = (unsigned char)c;
 
-		if (line->len == line->cap) {
-			size_t ncap = line->cap ? line->cap * 2 : 1024;
-			unsigned char *np = realloc(line->p, ncap);
-
-			if (np == NULL)
-				return line->len;
-			line->p = np;
-			line->cap = ncap;
-		}
-		line->p[line->len++] = ch;
+		if (line->len == line->cap && buf_reserve(line, 1) != 0)
+			return line->len;
+		line->data[line->len++] = ch;
 		if (ch == '\n')
 			break;
 	}
@@ -94,8 +58,8 @@ rd_line(struct reader *r, struct buf *line)
 static int
 is_blank(const struct buf *l)
 {
-	return l->len == 0 || (l->len == 1 && l->p[0] == '\n') ||
-	       (l->len == 2 && l->p[0] == '\r' && l->p[1] == '\n');
+	return l->len == 0 || (l->len == 1 && l->data[0] == '\n') ||
+	       (l->len == 2 && l->data[0] == '\r' && l->data[1] == '\n');
 }
 
 /* An mbox separator: "From " at the start of a line after a blank line,
@@ -107,14 +71,16 @@ is_separator(const struct buf *l)
 {
 	size_t i = MBOX_SEP_LEN;
 
-	if (l->len < MBOX_SEP_LEN || memcmp(l->p, MBOX_SEP, MBOX_SEP_LEN) != 0)
+	if (l->len < MBOX_SEP_LEN ||
+	    memcmp(l->data, MBOX_SEP, MBOX_SEP_LEN) != 0)
 		return 0;
-	while (i < l->len && l->p[i] != ' ' && l->p[i] != '\n')
+	while (i < l->len && l->data[i] != ' ' && l->data[i] != '\n')
 		i++;
 	for (; i + 4 < l->len; i++)
-		if (l->p[i] >= '0' && l->p[i] <= '9' && l->p[i + 1] >= '0' &&
-		    l->p[i + 1] <= '9' && l->p[i + 2] == ':' &&
-		    l->p[i + 3] >= '0' && l->p[i + 3] <= '9')
+		if (l->data[i] >= '0' && l->data[i] <= '9' &&
+		    l->data[i + 1] >= '0' && l->data[i + 1] <= '9' &&
+		    l->data[i + 2] == ':' && l->data[i + 3] >= '0' &&
+		    l->data[i + 3] <= '9')
 			return 1;
 	return 0;
 }
@@ -125,12 +91,13 @@ emit_message(const struct source_sink *sink, const char *path, size_t n,
              struct buf *b)
 {
 	char *name;
+	size_t len;
 	int ret;
 
 	if (asprintf(&name, "%s#%zu", path, n) < 0)
 		return -1;
-	ret = sink->input(sink->arg, b->p, b->len, name);
-	memset(b, 0, offsetof(struct buf, limit));
+	len = b->len;
+	ret = sink->input(sink->arg, buf_take(b), len, name);
 	return ret;
 }
 
@@ -140,15 +107,16 @@ emit_message(const struct source_sink *sink, const char *path, size_t n,
 static int
 read_mbox(struct reader *r, const char *path, const struct source_sink *sink)
 {
-	struct buf line = {0}, msg = {0};
+	struct buf line, msg;
 	size_t n = 0, k;
 	int prev_blank = 1, at_start = 1, ret = 0;
 
-	msg.limit = sink->max_input + 1;
+	buf_init(&line, LIMIT_MBOX_LINE);
+	buf_init(&msg, sink->max_input);
 	while (ret == 0 && rd_line(r, &line) > 0) {
 		int start = at_start;
 
-		at_start = line.p[line.len - 1] == '\n';
+		at_start = line.data[line.len - 1] == '\n';
 		if (start && (prev_blank || n == 0) && is_separator(&line)) {
 			if (n > 0)
 				ret = emit_message(sink, path, n, &msg);
@@ -157,45 +125,47 @@ read_mbox(struct reader *r, const char *path, const struct source_sink *sink)
 			continue;
 		}
 		prev_blank = start && is_blank(&line);
-		for (k = 0; start && k < line.len && line.p[k] == '>'; k++)
+		for (k = 0; start && k < line.len && line.data[k] == '>'; k++)
 			;
 		if (k > 0 && line.len - k >= MBOX_SEP_LEN &&
-		    memcmp(line.p + k, MBOX_SEP, MBOX_SEP_LEN) == 0)
-			ret = buf_add(&msg, line.p + 1, line.len - 1);
+		    memcmp(line.data + k, MBOX_SEP, MBOX_SEP_LEN) == 0)
+			ret = buf_append(&msg, line.data + 1, line.len - 1);
 		else
-			ret = buf_add(&msg, line.p, line.len);
+			ret = buf_append(&msg, line.data, line.len);
 	}
 	if (ret == 0 && n > 0)
 		ret = emit_message(sink, path, n, &msg);
-	free(msg.p);
-	free(line.p);
+	buf_free(&msg);
+	buf_free(&line);
 	return ret;
 }
 
 static int
 read_whole(struct reader *r, const char *path, const struct source_sink *sink)
 {
-	struct buf b = {0};
-	unsigned char chunk[65536];
-	size_t got;
+	struct buf b;
+	unsigned char chunk[65536], *bytes;
+	size_t got, len;
 	char *name;
 
-	b.limit = sink->max_input + 1;
-	if (buf_add(&b, r->pre, r->npre) != 0)
+	buf_init(&b, sink->max_input);
+	if (buf_append(&b, r->pre, r->npre) != 0)
 		goto oom;
 	while ((got = fread(chunk, 1, sizeof(chunk), r->fp)) > 0)
-		if (buf_add(&b, chunk, got) != 0)
+		if (buf_append(&b, chunk, got) != 0)
 			goto oom;
 	if (ferror(r->fp)) {
 		sink->error(sink->arg, path, strerror(errno));
-		free(b.p);
+		buf_free(&b);
 		return 0;
 	}
 	if ((name = strdup(path)) == NULL)
 		goto oom;
-	return sink->input(sink->arg, b.p ? b.p : calloc(1, 1), b.len, name);
+	len = b.len;
+	bytes = buf_take(&b);
+	return sink->input(sink->arg, bytes ? bytes : calloc(1, 1), len, name);
 oom:
-	free(b.p);
+	buf_free(&b);
 	return -1;
 }
 

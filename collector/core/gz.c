@@ -4,8 +4,9 @@
  * zlib's inflate with windowBits 15+16 reads one gzip member (header with
  * FNAME/FEXTRA/FCOMMENT, deflate data, CRC-32 and ISIZE trailer). Members
  * are inflated one after the other; after the last, whitespace is allowed
- * and anything else is an error. Output grows geometrically up to max_out;
- * the ratio check stops a bomb long before the size limit when the input is
+ * and anything else is an error. Output grows in a bounded buffer (buf.h)
+ * up to max_out, and the byte past it says the output is too large; the
+ * ratio check stops a bomb long before the size limit when the input is
  * small.
  */
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "buf.h"
 #include "gz.h"
 #include "limits.h"
 
@@ -35,34 +37,10 @@ only_space(const unsigned char *p, size_t n)
 	return n == 0;
 }
 
-/* Makes room for at least one more byte of output; -1 when at max_out, -2
- * when out of memory. */
-static int
-grow(char **buf, size_t *cap, size_t used, size_t max_out)
-{
-	size_t ncap;
-	char *nbuf;
-
-	if (used < *cap)
-		return 0;
-	if (*cap >= max_out)
-		return -1;
-	ncap = *cap < 16384 ? 16384 : *cap * 2;
-	if (ncap > max_out)
-		ncap = max_out;
-	nbuf = realloc(*buf, ncap + 1); /* + 1 for the terminating NUL */
-	if (nbuf == NULL)
-		return -2;
-	*buf = nbuf;
-	*cap = ncap;
-	return 0;
-}
-
 /* The output so far, and the bounds it must stay within. */
 struct out {
-	char *buf;
-	size_t cap, used;
-	size_t max_out, inlen;
+	struct buf b; /* limit: max_out */
+	size_t inlen;
 	unsigned max_ratio;
 };
 
@@ -72,24 +50,31 @@ static int
 inflate_member(z_stream *zs, const unsigned char *in, size_t left,
                struct out *o, size_t *consumed, struct errbuf *eb)
 {
+	size_t room;
 	int zr;
 
 	inflateReset(zs);
 	zs->next_in = (unsigned char *)in;
 	zs->avail_in = left > UINT32_MAX ? UINT32_MAX : (uInt)left;
 	do {
-		if ((zr = grow(&o->buf, &o->cap, o->used, o->max_out)) != 0)
-			return zr == -2 ? errbuf_set(eb, "gzip: out of memory")
-			                : errbuf_set(eb,
-			                             "gzip: decompressed "
-			                             "size over %zu bytes",
-			                             o->max_out);
-		zs->next_out = (unsigned char *)o->buf + o->used;
-		zs->avail_out = (uInt)(o->cap - o->used);
+		if (o->b.len == o->b.cap && buf_reserve(&o->b, 1) != 0)
+			return errbuf_set(eb, "gzip: out of memory");
+		room = o->b.cap - o->b.len;
+		if (room > UINT32_MAX)
+			room = UINT32_MAX;
+		zs->next_out = o->b.data + o->b.len;
+		zs->avail_out = (uInt)room;
 		zr = inflate(zs, Z_NO_FLUSH);
-		o->used = o->cap - zs->avail_out;
-		if (o->max_ratio > 0 && o->used > LIMIT_INFLATE_RATIO_FLOOR &&
-		    o->used / o->max_ratio > o->inlen)
+		o->b.len += room - zs->avail_out;
+		/* The byte past max_out: too large, whether or not the
+		 * stream ended with it. */
+		if (buf_over(&o->b))
+			return errbuf_set(eb,
+			                  "gzip: decompressed size over %zu "
+			                  "bytes",
+			                  o->b.limit);
+		if (o->max_ratio > 0 && o->b.len > LIMIT_INFLATE_RATIO_FLOOR &&
+		    o->b.len / o->max_ratio > o->inlen)
 			return errbuf_set(eb,
 			                  "gzip: compression ratio over "
 			                  "%u:1",
@@ -108,13 +93,14 @@ int
 gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
            char **out, size_t *outlen, unsigned *flags, struct errbuf *eb)
 {
-	struct out o = {NULL, 0, 0, max_out, len, max_ratio};
+	struct out o = {.inlen = len, .max_ratio = max_ratio};
 	const unsigned char *ip = in;
 	size_t left = len, members = 0, consumed = 0;
 	unsigned fl = 0;
 	z_stream zs;
 	int ret = -1;
 
+	buf_init(&o.b, max_out);
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 15 + 16) != Z_OK)
 		return errbuf_set(eb, "gzip: cannot initialize zlib");
@@ -140,19 +126,20 @@ gz_inflate(const void *in, size_t len, size_t max_out, unsigned max_ratio,
 		errbuf_set(eb, "gzip: empty input");
 		goto out;
 	}
-	if (o.buf == NULL && grow(&o.buf, &o.cap, 0, 1) != 0) {
+	/* Room for the NUL: len is at most max_out here, and the buffer
+	 * holds max_out + 1. */
+	if (buf_reserve(&o.b, 1) != 0) {
 		errbuf_set(eb, "gzip: out of memory");
 		goto out;
 	}
-	o.buf[o.used] = '\0';
-	*out = o.buf;
-	*outlen = o.used;
+	o.b.data[o.b.len] = '\0';
+	*outlen = o.b.len;
+	*out = (char *)buf_take(&o.b);
 	if (flags != NULL)
 		*flags = fl | (members > 1 ? GZ_MULTI : 0);
-	o.buf = NULL;
 	ret = 0;
 out:
 	inflateEnd(&zs);
-	free(o.buf);
+	buf_free(&o.b);
 	return ret;
 }

@@ -25,6 +25,7 @@ struct item {
 	size_t rawlen;
 	char *reason; /* why it was rejected, or the store's note on a
 	               * duplicate with different content */
+	enum ingest_cause cause; /* of a rejection */
 	/* Of the report's JSON as inflated: a .json and a .json.gz of one
 	 * report are the same content. Set when report is. */
 	unsigned char digest[HASH_SHA256_LEN];
@@ -156,18 +157,20 @@ parse_item(struct ingest_input *in, const struct ingest_limits *lim,
 rejected:
 	if (where != NULL)
 		errbuf_prefix(&eb, "%s", where);
+	it->cause = INGEST_CAUSE_INVALID;
 	it->reason = strdup(eb.msg);
 	return it->reason ? 0 : -1;
 }
 
 static int
 reject(struct ingest_input *in, const void *bytes, size_t len,
-       const char *reason)
+       enum ingest_cause cause, const char *reason)
 {
 	unsigned char *raw = dup_bytes(bytes, len);
 
 	if (raw == NULL || add_item(in, raw, len) != 0)
 		return -1;
+	in->items[in->n - 1].cause = cause;
 	in->items[in->n - 1].reason = strdup(reason);
 	return in->items[in->n - 1].reason ? 0 : -1;
 }
@@ -187,25 +190,34 @@ drop_items(struct ingest_input *in, size_t first)
 	}
 }
 
+/* The intake's verdict on the input, unparsed (hints->reject). */
 static int
-prepare_message(struct ingest_input *in, const void *bytes, size_t len,
-                const struct ingest_hints *h, const struct ingest_limits *lim)
+reject_verdict(struct ingest_input *in, const void *bytes, size_t len,
+               const struct ingest_hints *h)
 {
-	struct mime_message *m = NULL;
-	struct errbuf eb = {""};
+	return reject(in, bytes, len,
+	              h->reject_cause != INGEST_CAUSE_NONE
+	                  ? h->reject_cause
+	                  : INGEST_CAUSE_VERDICT,
+	              h->reject);
+}
+
+/* One item for each report part of a parsed message; takes the parts'
+ * data. */
+static int
+prepare_parts(struct ingest_input *in, struct mime_message *m,
+              const void *bytes, size_t len, const struct ingest_hints *h,
+              const struct ingest_limits *lim)
+{
 	char where[160];
 	size_t i, first = in->n, total = 0, jlen;
-	int ret = -1;
 
-	if (mime_report_parts(bytes, len, &m, &eb) != 0)
-		return reject(in, bytes, len, eb.msg);
-	if (m->nparts == 0) {
-		ret = reject(in, bytes, len, "no report in the message");
-		goto out;
-	}
+	if (m->nparts == 0)
+		return reject(in, bytes, len, INGEST_CAUSE_NO_REPORT,
+		              "no report in the message");
 	if (in->submitter == NULL && m->report_submitter != NULL &&
 	    (in->submitter = strdup(m->report_submitter)) == NULL)
-		goto out;
+		return -1;
 	for (i = 0; i < m->nparts; i++) {
 		struct mime_part *p = &m->parts[i];
 		struct report_hints rh = {h->report_domain ? h->report_domain
@@ -215,10 +227,10 @@ prepare_message(struct ingest_input *in, const void *bytes, size_t len,
 		snprintf(where, sizeof(where), "attachment %.100s",
 		         p->filename ? p->filename : p->media_type);
 		if (add_item(in, p->data, p->len) != 0)
-			goto out;
+			return -1;
 		p->data = NULL; /* the item owns it now */
 		if (parse_item(in, lim, &rh, where, &jlen) != 0)
-			goto out;
+			return -1;
 		/* Issue 15 §2: each part within its bound, 64 of them took the
 		 * milter to 1.46 GB. Checked as each part is read, so at most
 		 * one part more than the total is ever held. */
@@ -226,14 +238,54 @@ prepare_message(struct ingest_input *in, const void *bytes, size_t len,
 		if (lim->max_total > 0 && total > lim->max_total) {
 			drop_items(in, first);
 			snprintf(where, sizeof(where),
-			         "decompressed total over %zu bytes",
+			         INGEST_REASON_TOTAL " %zu bytes",
 			         lim->max_total);
-			ret = reject(in, bytes, len, where);
-			goto out;
+			return reject(in, bytes, len, INGEST_CAUSE_TOTAL,
+			              where);
 		}
 	}
-	ret = 0;
-out:
+	return 0;
+}
+
+static int
+prepare_message(struct ingest_input *in, const void *bytes, size_t len,
+                const struct ingest_hints *h, const struct ingest_limits *lim)
+{
+	struct mime_message *m = NULL;
+	struct errbuf eb = {""};
+	int ret;
+
+	if (mime_report_parts(bytes, len, &m, &eb) != 0)
+		return reject(in, bytes, len, INGEST_CAUSE_MESSAGE, eb.msg);
+	ret = prepare_parts(in, m, bytes, len, h, lim);
+	mime_message_free(m);
+	return ret;
+}
+
+/* hints->report_only: the message is parsed once, to learn whether it is
+ * a report message and, when it is, for its reports. With no --rcpt, one
+ * that cannot be parsed is someone's mail, not a report (issue 15 §3: an
+ * SQL dump of "--" lines was quarantined). */
+static int
+prepare_report_only(struct ingest_input *in, const void *bytes, size_t len,
+                    const struct ingest_hints *h,
+                    const struct ingest_limits *lim)
+{
+	struct mime_message *m = NULL;
+	struct errbuf eb = {""};
+	int ret;
+
+	/* Over the limit, it cannot be shown to be a report: someone's large
+	 * mail (issue 15 §3). */
+	if (len > lim->max_input || !mime_looks_like_message(bytes, len) ||
+	    mime_report_parts(bytes, len, &m, &eb) != 0 ||
+	    !mime_is_report_message(m))
+		ret = reject(in, bytes, len, INGEST_CAUSE_NOT_TAKEN,
+		             "not a report message");
+	else if (h->reject != NULL)
+		ret = reject_verdict(in, bytes, len, h);
+	else
+		ret = prepare_parts(in, m, bytes, len, h, lim);
 	mime_message_free(m);
 	return ret;
 }
@@ -263,19 +315,23 @@ prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
 {
 	char reason[128];
 
+	if (h->report_only)
+		return prepare_report_only(in, bytes, len, h, lim);
 	/* The intake's verdict first: a message without DKIM that is also too
 	 * large must stay a DKIM rejection, which `quarantine retry` leaves
 	 * alone (issue 15 §4). */
 	if (h->reject != NULL)
-		return reject(in, bytes, len, h->reject);
+		return reject_verdict(in, bytes, len, h);
 	if (len > lim->max_input) {
 		snprintf(reason, sizeof(reason),
-		         "too large: over the limit of %zu bytes",
+		         INGEST_REASON_TOO_LARGE
+		         ": over the limit of %zu bytes",
 		         lim->max_input);
-		return reject(in, bytes, len, reason);
+		return reject(in, bytes, len, INGEST_CAUSE_TOO_LARGE, reason);
 	}
 	if (len == 0)
-		return reject(in, bytes, len, "empty input");
+		return reject(in, bytes, len, INGEST_CAUSE_EMPTY,
+		              "empty input");
 	if (gz_is_gzip(bytes, len) || looks_like_json(bytes, len)) {
 		unsigned char *raw = dup_bytes(bytes, len);
 		struct report_hints rh = {h->report_domain, h->file_name};
@@ -286,7 +342,8 @@ prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
 	}
 	if (mime_looks_like_message(bytes, len))
 		return prepare_message(in, bytes, len, h, lim);
-	return reject(in, bytes, len, "not gzip, JSON or a mail message");
+	return reject(in, bytes, len, INGEST_CAUSE_FORMAT,
+	              "not gzip, JSON or a mail message");
 }
 
 /* The report's warnings joined by newlines, for the outcome: they outlive
@@ -326,6 +383,7 @@ fill_outcomes(struct ingest_input *in)
 
 		if (r == NULL) {
 			o->status = INGEST_REJECTED;
+			o->cause = in->items[i].cause;
 			o->reason = in->items[i].reason;
 			continue;
 		}
@@ -412,6 +470,7 @@ note_outcome(struct ingest_input *in, size_t i, const struct store_item *si)
 	case STORE_REJECTED:
 	case STORE_NOT_KEPT:
 		o->status = INGEST_REJECTED;
+		o->cause = INGEST_CAUSE_STORE;
 		keep_note(in, i, si->note, "cannot be stored");
 		return;
 	}
@@ -448,6 +507,7 @@ ingest_commit(struct store *st, struct ingest_input *in, int64_t now,
 		in->tempfail_reason = dup_or_null(local.msg);
 		for (i = 0; i < in->n; i++) {
 			in->outcomes[i].status = INGEST_TEMPFAIL;
+			in->outcomes[i].cause = INGEST_CAUSE_STORE;
 			in->outcomes[i].reason = in->tempfail_reason;
 		}
 		errbuf_set(eb, "%s", local.msg);
@@ -469,6 +529,26 @@ ingest(struct store *st, const void *bytes, size_t len,
 	if (in != NULL)
 		ingest_commit(st, in, now, NULL);
 	return in;
+}
+
+static int
+begins(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+enum ingest_cause
+ingest_reason_cause(const char *reason)
+{
+	if (reason == NULL)
+		return INGEST_CAUSE_NONE;
+	if (begins(reason, INGEST_REASON_DKIM))
+		return INGEST_CAUSE_DKIM;
+	if (begins(reason, INGEST_REASON_TOO_LARGE))
+		return INGEST_CAUSE_TOO_LARGE;
+	if (begins(reason, INGEST_REASON_TOTAL))
+		return INGEST_CAUSE_TOTAL;
+	return INGEST_CAUSE_INVALID;
 }
 
 const char *

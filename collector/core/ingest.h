@@ -28,6 +28,25 @@ enum ingest_status {
 	INGEST_TEMPFAIL,
 };
 
+/* Why an input (or one report of it) was not stored, as a code beside the
+ * reason text: callers decide by the code, never by the words. */
+enum ingest_cause {
+	INGEST_CAUSE_NONE,      /* stored or duplicate */
+	INGEST_CAUSE_NOT_TAKEN, /* report_only: not positively a report
+	                         * message; nothing to commit */
+	INGEST_CAUSE_VERDICT,   /* the intake's own verdict (hints->reject) */
+	INGEST_CAUSE_DKIM,      /* the intake's verdict: no passing DKIM */
+	INGEST_CAUSE_TOO_LARGE, /* over max_input */
+	INGEST_CAUSE_EMPTY,
+	INGEST_CAUSE_FORMAT,    /* not gzip, JSON or a mail message */
+	INGEST_CAUSE_MESSAGE,   /* a mail message that cannot be parsed */
+	INGEST_CAUSE_NO_REPORT, /* a mail message with no report part */
+	INGEST_CAUSE_TOTAL,     /* a message's reports over max_total */
+	INGEST_CAUSE_INVALID,   /* a report that cannot be inflated or parsed,
+	                         * or would be too large stored */
+	INGEST_CAUSE_STORE,     /* the store could not keep it */
+};
+
 /* What the intake knows about the bytes. Every field may be NULL. */
 struct ingest_hints {
 	const char *channel;       /* "import", "milter", "https" */
@@ -42,11 +61,24 @@ struct ingest_hints {
 	/* The intake has judged the input invalid already (e.g. no passing
 	 * DKIM signature): it is quarantined with this reason, unparsed. */
 	const char *reject;
+	/* What kind of verdict reject is: INGEST_CAUSE_DKIM, or
+	 * INGEST_CAUSE_NONE for INGEST_CAUSE_VERDICT. */
+	enum ingest_cause reject_cause;
+	/* Take the input only when it is a mail message that positively
+	 * holds a report (multipart/report; report-type=tlsrpt, or a part of
+	 * a tlsrpt media type): anything else, however large or broken, is
+	 * one outcome with INGEST_CAUSE_NOT_TAKEN, parsed once and not to be
+	 * committed. Checked before reject. For the milter without --rcpt,
+	 * which must not quarantine someone's mail. */
+	int report_only;
 };
 
-/* How the milter's DKIM rejections begin: `tlsrpt quarantine retry` leaves
- * them alone, since the parser cannot judge what the milter judged. */
-#define INGEST_REASON_DKIM "no passing DKIM signature"
+/* How the reasons of INGEST_CAUSE_DKIM, INGEST_CAUSE_TOO_LARGE and
+ * INGEST_CAUSE_TOTAL begin. The quarantine keeps the reason text only;
+ * ingest_reason_cause() reads the cause back from it. */
+#define INGEST_REASON_DKIM      "no passing DKIM signature"
+#define INGEST_REASON_TOO_LARGE "too large"
+#define INGEST_REASON_TOTAL     "decompressed total over"
 
 struct ingest_limits {
 	size_t max_input;   /* LIMIT_INPUT_SIZE */
@@ -61,6 +93,7 @@ void ingest_limits_default(struct ingest_limits *l);
 /* The outcome for one report (or one rejected input) of an input. */
 struct ingest_outcome {
 	enum ingest_status status;
+	enum ingest_cause cause;  /* rejected and tempfail: why, as a code */
 	const char *reason;       /* rejected and tempfail: why */
 	const char *organization; /* stored and duplicate; else NULL */
 	const char *report_id;
@@ -127,6 +160,12 @@ int ingest_input_compact(struct ingest_input *in);
 
 /* Frees an input; NULL is accepted. */
 void ingest_input_free(struct ingest_input *in);
+
+/* The cause of a reason this module wrote, read back from a quarantined
+ * input's text: INGEST_CAUSE_DKIM, INGEST_CAUSE_TOO_LARGE or
+ * INGEST_CAUSE_TOTAL by how it begins, else INGEST_CAUSE_INVALID (the
+ * causes a new parse decides again need no code). */
+enum ingest_cause ingest_reason_cause(const char *reason);
 
 /* Returns a short name for a status: "stored", "duplicate", ... */
 const char *ingest_status_name(enum ingest_status s);

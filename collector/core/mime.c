@@ -162,6 +162,22 @@ mime_is_report_part(const char *media_type, const char *filename)
 }
 
 int
+mime_is_report_message(const struct mime_message *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return 0;
+	if (m->is_tlsrpt_report)
+		return 1;
+	/* With no file name, only the tlsrpt media types are report parts. */
+	for (i = 0; i < m->nparts; i++)
+		if (mime_is_report_part(m->parts[i].media_type, NULL))
+			return 1;
+	return 0;
+}
+
+int
 mime_is_tlsrpt_content_type(const char *value)
 {
 	GMimeContentType *ct;

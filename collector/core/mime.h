@@ -57,6 +57,12 @@ void mime_message_free(struct mime_message *m);
  * NULL) is a report part by the rule above, else 0. */
 int mime_is_report_part(const char *media_type, const char *filename);
 
+/* Whether a parsed message is positively a report message: it holds a
+ * part whose media type is application/tlsrpt (or a +suffix of it), or it
+ * is multipart/report; report-type=tlsrpt. A .json or .gz attachment alone
+ * is someone's file, not a report (issue 15 §3). NULL is not. */
+int mime_is_report_message(const struct mime_message *m);
+
 /* Returns 1 when a Content-Type header value is multipart/report with
  * report-type=tlsrpt (any case, quoted or not), else 0. For the milter, which
  * decides from headers before the body arrives. */

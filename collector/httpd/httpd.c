@@ -34,6 +34,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "httpd.h"
 #include "httpd_commit.h"
 #include "httpd_conn.h"
@@ -46,8 +47,7 @@ const int httpd_admin = 1;
 
 /* One POST on a report path, from its headers to its reply. */
 struct request {
-	unsigned char *buf; /* the body as it arrives */
-	size_t len, cap;
+	struct buf body; /* as it arrives, up to max_body (and one byte) */
 	/* Refused before or while reading (413, 415): the status, and the
 	 * bytes read since, dropped so that the reply can be sent on a
 	 * connection still in order; past max_body more it is closed. */
@@ -120,30 +120,17 @@ reply(struct MHD_Connection *c, unsigned status, const char *text)
 	return ret;
 }
 
+/* Appends to the body; one past max_body, the request is refused 413 and
+ * what it sent is dropped. */
 static int
 body_append(struct request *rq, const char *data, size_t n)
 {
-	size_t ncap;
-	unsigned char *nb;
-
-	if (n > httpd_cfg.max_body - rq->len) {
+	if (buf_append(&rq->body, data, n) != 0)
+		return -1;
+	if (buf_over(&rq->body)) {
 		rq->refuse = MHD_HTTP_CONTENT_TOO_LARGE;
-		free(rq->buf);
-		rq->buf = NULL;
-		rq->len = rq->cap = 0;
-		return 0;
+		buf_free(&rq->body);
 	}
-	if (rq->len + n > rq->cap) {
-		ncap = rq->cap ? rq->cap : 16384;
-		while (ncap < rq->len + n)
-			ncap *= 2;
-		if ((nb = realloc(rq->buf, ncap)) == NULL)
-			return -1;
-		rq->buf = nb;
-		rq->cap = ncap;
-	}
-	memcpy(rq->buf + rq->len, data, n);
-	rq->len += n;
 	return 0;
 }
 
@@ -209,7 +196,8 @@ queue_post(struct MHD_Connection *c, struct request *rq)
 	/* RFC 8460 §5.4: one report a request. A mail message (up to 64
 	 * report parts, a minute of parsing) or other bytes are refused
 	 * unread, and not quarantined. */
-	if (rq->len > 0 && !ingest_is_report_bytes(rq->buf, rq->len)) {
+	if (rq->body.len > 0 &&
+	    !ingest_is_report_bytes(rq->body.data, rq->body.len)) {
 		log_warnx("%s: refused: not a report (gzip or JSON)",
 		          rq->client);
 		httpd_rate_reject(rq->client);
@@ -223,10 +211,10 @@ queue_post(struct MHD_Connection *c, struct request *rq)
 	    c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
 	httpd_conn_request_read(c);
-	httpd_metrics_received(rq->len);
-	rq->job.in = ingest_prepare(rq->buf, rq->len, &h, &httpd_cfg.limits);
-	free(rq->buf); /* ingest keeps what it needs */
-	rq->buf = NULL;
+	httpd_metrics_received(rq->body.len);
+	rq->job.in =
+	    ingest_prepare(rq->body.data, rq->body.len, &h, &httpd_cfg.limits);
+	buf_free(&rq->body); /* ingest keeps what it needs */
 	if (rq->job.in == NULL)
 		return reply(c, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
 	rq->job.conn = c;
@@ -430,6 +418,7 @@ start_request(struct MHD_Connection *c, int admin, const char *url,
 		return reply(c, MHD_HTTP_CONTENT_TOO_LARGE, "report too large");
 	if ((rq = calloc(1, sizeof(*rq))) == NULL)
 		return MHD_NO;
+	buf_init(&rq->body, httpd_cfg.max_body);
 	/* A wrong label is answered after the body is read, so that the
 	 * connection can be kept for the next request. */
 	if (!media_type_ok(MHD_lookup_connection_value(
@@ -535,7 +524,7 @@ httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		*con_cls = NULL;
 	else if (rq != NULL) {
 		ingest_input_free(rq->job.in);
-		free(rq->buf);
+		buf_free(&rq->body);
 		free(rq);
 		*con_cls = NULL;
 		__atomic_sub_fetch(&active, 1, __ATOMIC_RELAXED);

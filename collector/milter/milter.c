@@ -35,12 +35,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "buf.h"
 #include "ingest.h"
 #include "limits.h"
 #include "log.h"
 #include "milter.h"
 #include "milter_policy.h"
-#include "mime.h"
 #include "store.h"
 
 #define MILTER_HEADER    "X-TLSRPT"
@@ -59,9 +59,9 @@ struct msg {
 	char *report_submitter;
 	char *auth[MAX_AUTH_RESULTS];
 	size_t nauth;
-	unsigned char *buf; /* the message as received, headers and body */
-	size_t len, cap;
-	int too_large;
+	/* The message as received, headers and body, up to --max-message
+	 * and the one byte past it that tells ingest it is too large. */
+	struct buf buf;
 	int nforged;      /* X-TLSRPT headers it came with */
 	int pass_through; /* not taken: held only to remove those */
 };
@@ -84,34 +84,8 @@ msg_free(struct msg *m)
 	free(m->report_submitter);
 	for (i = 0; i < m->nauth; i++)
 		free(m->auth[i]);
-	free(m->buf);
+	buf_free(&m->buf);
 	free(m);
-}
-
-/* Appends to the message buffer, up to max_input + 1 bytes: one byte over
- * the limit is how ingest learns that it is too large. */
-static int
-msg_append(struct msg *m, const void *p, size_t n)
-{
-	size_t limit = milter_cfg.limits.max_input + 1, ncap;
-	unsigned char *nb;
-
-	if (m->len + n > limit) {
-		m->too_large = 1;
-		n = limit - m->len;
-	}
-	if (m->len + n > m->cap) {
-		ncap = m->cap ? m->cap : 16384;
-		while (ncap < m->len + n)
-			ncap *= 2;
-		if ((nb = realloc(m->buf, ncap)) == NULL)
-			return -1;
-		m->buf = nb;
-		m->cap = ncap;
-	}
-	memcpy(m->buf + m->len, p, n);
-	m->len += n;
-	return 0;
 }
 
 static struct conn *
@@ -140,8 +114,10 @@ on_envfrom(SMFICTX *ctx, char **argv)
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
 	msg_free(c->msg);
-	if ((c->msg = calloc(1, sizeof(*c->msg))) == NULL ||
-	    (c->msg->sender = strdup(argv[0] ? argv[0] : "")) == NULL)
+	if ((c->msg = calloc(1, sizeof(*c->msg))) == NULL)
+		return SMFIS_TEMPFAIL;
+	buf_init(&c->msg->buf, milter_cfg.limits.max_input);
+	if ((c->msg->sender = strdup(argv[0] ? argv[0] : "")) == NULL)
 		return SMFIS_TEMPFAIL;
 	return SMFIS_CONTINUE;
 }
@@ -192,10 +168,10 @@ on_header(SMFICTX *ctx, char *name, char *value)
 	if (strcasecmp(name, MILTER_HEADER) == 0 && m->nforged < INT32_MAX)
 		m->nforged++;
 	if (note_header(m, name, value) != 0 ||
-	    msg_append(m, name, strlen(name)) != 0 ||
-	    msg_append(m, ": ", 2) != 0 ||
-	    msg_append(m, value, strlen(value)) != 0 ||
-	    msg_append(m, "\r\n", 2) != 0)
+	    buf_append(&m->buf, name, strlen(name)) != 0 ||
+	    buf_append(&m->buf, ": ", 2) != 0 ||
+	    buf_append(&m->buf, value, strlen(value)) != 0 ||
+	    buf_append(&m->buf, "\r\n", 2) != 0)
 		return SMFIS_TEMPFAIL;
 	return SMFIS_CONTINUE;
 }
@@ -213,9 +189,7 @@ pass(struct conn *c)
 		return SMFIS_ACCEPT;
 	}
 	m->pass_through = 1;
-	free(m->buf);
-	m->buf = NULL;
-	m->len = m->cap = 0;
+	buf_free(&m->buf);
 	return SMFIS_CONTINUE;
 }
 
@@ -259,7 +233,8 @@ on_eoh(SMFICTX *ctx)
 		if (m->candidate == CANDIDATE_NO)
 			return pass(c);
 	}
-	return msg_append(m, "\r\n", 2) == 0 ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+	return buf_append(&m->buf, "\r\n", 2) == 0 ? SMFIS_CONTINUE
+	                                           : SMFIS_TEMPFAIL;
 }
 
 static sfsistat
@@ -272,30 +247,13 @@ on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 		return SMFIS_TEMPFAIL;
 	if (m->pass_through)
 		return SMFIS_CONTINUE;
-	if (!m->too_large && msg_append(m, chunk, len) != 0)
+	if (buf_append(&m->buf, chunk, len) != 0)
 		return SMFIS_TEMPFAIL;
 	/* A maybe over --max-message cannot be shown to be a report: it is
 	 * someone's large mail, accepted untouched (issue 15 §3). */
-	if (m->too_large && m->candidate == CANDIDATE_MAYBE)
+	if (buf_over(&m->buf) && m->candidate == CANDIDATE_MAYBE)
 		return pass(c);
 	return SMFIS_CONTINUE;
-}
-
-/* With no --rcpt, a multipart is taken only when it is positively a
- * report message; one that cannot be parsed is someone's mail, not a
- * report (issue 15 §3: an SQL dump of "--" lines was quarantined). */
-static int
-holds_report(const struct msg *m)
-{
-	struct mime_message *mm = NULL;
-	struct errbuf eb;
-	int yes;
-
-	if (mime_report_parts(m->buf, m->len, &mm, &eb) != 0)
-		return 0;
-	yes = milter_is_report_message(mm);
-	mime_message_free(mm);
-	return yes;
 }
 
 /* The submitter's domain: TLS-Report-Submitter (RFC 8460 §5.3), else the
@@ -374,47 +332,51 @@ answer(SMFICTX *ctx, const struct msg *m, const char *source,
 	return SMFIS_TEMPFAIL;
 }
 
-static sfsistat
-on_eom(SMFICTX *ctx)
+/* The hints for a taken message; why holds the DKIM verdict's words. */
+static void
+hints_for(const struct msg *m, const char *source, char *dkim, size_t dsize,
+          char *why, size_t wsize, struct ingest_hints *h)
 {
-	struct conn *c = conn_of(ctx);
-	struct msg *m = c ? c->msg : NULL;
-	char dkim[160], source[256], domain[256], why[512];
-	const char *qid = smfi_getsymval(ctx, "i");
-	struct ingest_hints h = {0};
-	struct milter_tally t;
-	struct milter_reply r;
-	struct ingest_input *in;
-	struct errbuf eb;
-	sfsistat ret;
+	char domain[256];
 
-	if (m == NULL)
-		return SMFIS_TEMPFAIL;
-	snprintf(source, sizeof(source), "%s %s", qid ? qid : "-", c->client);
-	if (m->pass_through || (m->candidate == CANDIDATE_MAYBE &&
-	                        (m->too_large || !holds_report(m)))) {
-		remove_forged(ctx, m, source);
-		msg_free(m);
-		c->msg = NULL;
-		return SMFIS_ACCEPT;
-	}
 	submitter_domain(m, domain, sizeof(domain));
-	h.channel = "milter";
-	h.source = source;
-	h.submitter = m->report_submitter ? m->report_submitter : m->sender;
-	h.report_domain = m->report_domain;
-	h.dkim = dkim;
+	memset(h, 0, sizeof(*h));
+	h->channel = "milter";
+	h->source = source;
+	h->submitter = m->report_submitter ? m->report_submitter : m->sender;
+	h->report_domain = m->report_domain;
+	h->dkim = dkim;
+	/* With no --rcpt, a multipart is taken only when it is positively a
+	 * report message: ingest_prepare() says so from its one parse. */
+	h->report_only = m->candidate == CANDIDATE_MAYBE;
 	if (!milter_dkim((const char *const *)m->auth, m->nauth,
 	                 milter_cfg.authserv_id, domain[0] ? domain : NULL,
-	                 dkim, sizeof(dkim)) &&
+	                 dkim, dsize) &&
 	    milter_cfg.require_dkim) {
-		snprintf(why, sizeof(why), INGEST_REASON_DKIM " from %s (%s)",
+		snprintf(why, wsize, INGEST_REASON_DKIM " from %s (%s)",
 		         domain[0] ? domain : "the submitter", dkim);
-		h.reject = why;
+		h->reject = why;
+		h->reject_cause = INGEST_CAUSE_DKIM;
 	}
-	if ((in = ingest_prepare(m->buf, m->len, &h, &milter_cfg.limits)) ==
-	    NULL)
-		return SMFIS_TEMPFAIL;
+}
+
+/* Whether ingest_prepare() found nothing to take (report_only). */
+static int
+not_taken(const struct ingest_input *in)
+{
+	return ingest_noutcomes(in) == 1 &&
+	       ingest_outcome(in, 0)->cause == INGEST_CAUSE_NOT_TAKEN;
+}
+
+/* Stores what was found, and answers for it. */
+static sfsistat
+commit_and_answer(SMFICTX *ctx, const struct msg *m, const char *source,
+                  struct ingest_input *in)
+{
+	struct milter_tally t;
+	struct milter_reply r;
+	struct errbuf eb;
+
 	pthread_mutex_lock(&store_mu);
 	/* A schema upgraded under the milter is no passing trouble: only a
 	 * restart (of the binary that knows the schema) ends it. */
@@ -425,15 +387,46 @@ on_eom(SMFICTX *ctx)
 	pthread_mutex_unlock(&store_mu);
 	tally(in, source, &t);
 	milter_reply_for(&t, &milter_cfg.reply, &r);
-	ingest_input_free(in);
-	ret = answer(ctx, m, source, &r);
+	return answer(ctx, m, source, &r);
+}
+
+static sfsistat
+on_eom(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	struct msg *m = c ? c->msg : NULL;
+	char dkim[160], source[256], why[512];
+	const char *qid = smfi_getsymval(ctx, "i");
+	struct ingest_hints h;
+	struct ingest_input *in = NULL;
+	sfsistat ret;
+
+	if (m == NULL)
+		return SMFIS_TEMPFAIL;
+	snprintf(source, sizeof(source), "%s %s", qid ? qid : "-", c->client);
+	if (!m->pass_through) {
+		hints_for(m, source, dkim, sizeof(dkim), why, sizeof(why), &h);
+		if ((in = ingest_prepare(m->buf.data, m->buf.len, &h,
+		                         &milter_cfg.limits)) == NULL)
+			return SMFIS_TEMPFAIL;
+	}
+	if (in == NULL || not_taken(in)) {
+		remove_forged(ctx, m, source);
+		ret = SMFIS_ACCEPT;
+	} else {
+		ret = commit_and_answer(ctx, m, source, in);
+	}
 	msg_free(c->msg);
 	c->msg = NULL;
 	/* glibc keeps freed arenas; a large message's megabytes go back to
 	 * the system, not held for the milter's life (issue 15 §2). */
-	malloc_trim(0);
+	if (in != NULL) {
+		ingest_input_free(in);
+		malloc_trim(0);
+	}
 	return ret;
 }
+
 static sfsistat
 on_abort(SMFICTX *ctx)
 {

@@ -80,22 +80,6 @@ milter_candidate(const char *content_type, int has_report_domain)
 	return CANDIDATE_NO;
 }
 
-int
-milter_is_report_message(const struct mime_message *m)
-{
-	size_t i;
-
-	if (m == NULL)
-		return 0;
-	if (m->is_tlsrpt_report)
-		return 1;
-	/* With no file name, only the tlsrpt media types are report parts. */
-	for (i = 0; i < m->nparts; i++)
-		if (mime_is_report_part(m->parts[i].media_type, NULL))
-			return 1;
-	return 0;
-}
-
 static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
 static const psl_ctx_t *psl;
 

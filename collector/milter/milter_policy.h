@@ -47,13 +47,6 @@ int milter_dkim(const char *const *auth_results, size_t n,
                 const char *authserv_id, const char *domain, char *out,
                 size_t size);
 
-/* With no --rcpt, whether a parsed multipart is positively a report
- * message: it holds a part whose media type is application/tlsrpt (or a
- * +suffix of it), or it is multipart/report; report-type=tlsrpt. A .json
- * or .gz attachment alone is someone's file, not a report (issue 15 §3). */
-struct mime_message;
-int milter_is_report_message(const struct mime_message *m);
-
 /* What the ingest of one message came to. */
 struct milter_tally {
 	size_t stored, duplicate, rejected, tempfail;

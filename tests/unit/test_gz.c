@@ -1,6 +1,6 @@
 /*
  * test_gz.c - bounded inflate: members, trailing bytes, truncation,
- * corruption, size and ratio limits.
+ * corruption, size and ratio limits (and the size limit on its edge).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +168,36 @@ test_limits(void **state)
 	free(zeros);
 }
 
+/* The size limit on its edge (buf.h's rule): exactly max_out bytes
+ * inflate, one more is over; across the buffer's doublings too. */
+static void
+test_limit_edge(void **state)
+{
+	static const size_t sizes[] = {1, 4096, 4097, 70000};
+	size_t i, n, zlen, olen;
+	char *plain, *out;
+	unsigned char *z;
+	struct errbuf eb;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		n = sizes[i];
+		plain = malloc(n);
+		memset(plain, 'a' + (int)i, n);
+		z = tu_gzip(plain, n, &zlen);
+		assert_int_equal(
+		    gz_inflate(z, zlen, n, 0, &out, &olen, NULL, &eb), 0);
+		assert_int_equal(olen, n);
+		assert_int_equal(out[n], '\0');
+		assert_memory_equal(out, plain, n);
+		free(out);
+		assert_int_equal(
+		    gz_inflate(z, zlen, n - 1, 0, &out, &olen, NULL, &eb), -1);
+		assert_non_null(strstr(eb.msg, "decompressed size over"));
+		free(z);
+		free(plain);
+	}
+}
+
 /* A gzip header with FNAME (as mail-auth's rpt01.eml attachment has). */
 static void
 test_fname_header(void **state)
@@ -206,6 +236,7 @@ main(void)
 	    cmocka_unit_test(test_members_and_trailing),
 	    cmocka_unit_test(test_bad_streams),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_limit_edge),
 	    cmocka_unit_test(test_fname_header),
 	};
 

@@ -2,7 +2,8 @@
  * test_ingest.c - the one intake path: content sniffing, messages with
  * several reports, the TLS-Report-Domain hint, quarantine, duplicates (and
  * duplicates with different content), warnings in the outcome, and storage
- * failure as tempfail with nothing kept.
+ * failure as tempfail with nothing kept; the cause beside each reason, and
+ * report_only (the milter with no --rcpt) taking only report messages.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -191,6 +192,112 @@ test_message_parts(void **state)
 	free(good);
 }
 
+/* The outcome's cause, from ingest_prepare() alone: report_only (the
+ * milter with no --rcpt) takes only a report message, before the
+ * intake's verdict, and says "not taken" of anything else. */
+static void
+test_causes(void **state)
+{
+	static const char report_msg[] =
+	    "From: r@org.example\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=tlsrpt; "
+	    "boundary=\"b\"\r\n\r\n--b\r\n"
+	    "Content-Type: application/tlsrpt+json\r\n\r\n{}\r\n--b--\r\n";
+	static const char mixed_json[] =
+	    "From: r@org.example\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+	    "Content-Type: application/json\r\nContent-Disposition: "
+	    "attachment; filename=\"x.json\"\r\n\r\n{}\r\n--b--\r\n";
+	static const char plain[] = "Subject: hi\r\n\r\nno report\r\n";
+	static const struct {
+		const char *name, *bytes;
+		int report_only;
+		const char *reject;
+		enum ingest_cause reject_cause;
+		enum ingest_cause cause;
+		const char *reason;
+	} t[] = {
+	    {"not a format", "hello", 0, NULL, 0, INGEST_CAUSE_FORMAT,
+	     "not gzip"},
+	    {"empty", "", 0, NULL, 0, INGEST_CAUSE_EMPTY, "empty input"},
+	    {"message, no report", plain, 0, NULL, 0, INGEST_CAUSE_NO_REPORT,
+	     "no report in the message"},
+	    {"invalid report", "{\"a\":", 0, NULL, 0, INGEST_CAUSE_INVALID,
+	     "invalid JSON"},
+	    {"verdict", "{}", 0, "judged", 0, INGEST_CAUSE_VERDICT, "judged"},
+	    {"dkim", "{}", 0, INGEST_REASON_DKIM " from x", INGEST_CAUSE_DKIM,
+	     INGEST_CAUSE_DKIM, INGEST_REASON_DKIM},
+	    {"too large", "{\"0123456789\":1}", 0, NULL, 0,
+	     INGEST_CAUSE_TOO_LARGE, "too large: over the limit of 8 bytes"},
+	    {"report_only, plain", plain, 1, NULL, 0, INGEST_CAUSE_NOT_TAKEN,
+	     NULL},
+	    {"report_only, bare JSON", "{}", 1, NULL, 0, INGEST_CAUSE_NOT_TAKEN,
+	     NULL},
+	    {"report_only, a .json attachment alone", mixed_json, 1, NULL, 0,
+	     INGEST_CAUSE_NOT_TAKEN, NULL},
+	    {"report_only, not taken before the verdict", plain, 1, "judged",
+	     INGEST_CAUSE_DKIM, INGEST_CAUSE_NOT_TAKEN, NULL},
+	    {"report_only, report message, verdict", report_msg, 1,
+	     INGEST_REASON_DKIM, INGEST_CAUSE_DKIM, INGEST_CAUSE_DKIM,
+	     INGEST_REASON_DKIM},
+	    {"report_only, report message parsed", report_msg, 1, NULL, 0,
+	     INGEST_CAUSE_INVALID, "attachment application/tlsrpt+json"},
+	};
+	struct ingest_limits lim;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct ingest_hints h = {.reject = t[i].reject,
+		                         .reject_cause = t[i].reject_cause,
+		                         .report_only = t[i].report_only};
+		struct ingest_input *in;
+		const struct ingest_outcome *o;
+
+		ingest_limits_default(&lim);
+		if (t[i].cause == INGEST_CAUSE_TOO_LARGE)
+			lim.max_input = 8;
+		in = ingest_prepare(t[i].bytes, strlen(t[i].bytes), &h, &lim);
+		assert_non_null(in);
+		assert_int_equal(ingest_noutcomes(in), 1);
+		o = ingest_outcome(in, 0);
+		if (o->status != INGEST_REJECTED || o->cause != t[i].cause)
+			fail_msg("%s: cause %d, expected %d (%s)", t[i].name,
+			         o->cause, t[i].cause,
+			         o->reason ? o->reason : "");
+		if (t[i].reason != NULL && !strstr(o->reason, t[i].reason))
+			fail_msg("%s: reason '%s' lacks '%s'", t[i].name,
+			         o->reason, t[i].reason);
+		ingest_input_free(in);
+	}
+}
+
+/* What `tlsrpt quarantine retry` reads back from a quarantined reason. */
+static void
+test_reason_cause(void **state)
+{
+	static const struct {
+		const char *reason;
+		enum ingest_cause cause;
+	} t[] = {
+	    {INGEST_REASON_DKIM " from org.example (none)", INGEST_CAUSE_DKIM},
+	    {"too large: over the limit of 100 bytes", INGEST_CAUSE_TOO_LARGE},
+	    {"decompressed total over 5 bytes", INGEST_CAUSE_TOTAL},
+	    {"message too large: 9 bytes", INGEST_CAUSE_INVALID},
+	    {"invalid JSON", INGEST_CAUSE_INVALID},
+	    {"", INGEST_CAUSE_INVALID},
+	    {NULL, INGEST_CAUSE_NONE},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (ingest_reason_cause(t[i].reason) != t[i].cause)
+			fail_msg("'%s': cause %d, expected %d",
+			         t[i].reason ? t[i].reason : "(null)",
+			         ingest_reason_cause(t[i].reason), t[i].cause);
+}
+
 /* The same (organization, report-id) with other content (9 failed
  * sessions instead of 1), gzip-compressed: a duplicate, said to differ,
  * whose bytes are quarantined naming the stored report (key 1); sent once
@@ -327,6 +434,8 @@ main(void)
 	        test_warnings_text, tu_store_setup_open, tu_store_teardown),
 	    cmocka_unit_test_setup_teardown(test_tempfail, tu_store_setup_open,
 	                                    tu_store_teardown),
+	    cmocka_unit_test(test_causes),
+	    cmocka_unit_test(test_reason_cause),
 	};
 
 	report_init();
