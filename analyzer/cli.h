@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "errbuf.h"
+#include "opt.h"
 #include "output.h"
 #include "store.h"
 
@@ -64,6 +65,19 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	{                                                                      \
 		"busy-timeout", required_argument, NULL, CLI_OPT_BUSY_TIMEOUT  \
 	}
+
+/* The rows of the options every command takes, for a command's opt
+ * table: T is the command's struct and F its struct cli member (copied
+ * from the command's struct cli before parsing, and back after, so what
+ * was given before the command name stays unless given again). */
+#define CLI_COMMON_ROWS(T, F)                                                  \
+	OPT_ROW_DB(T, F.db),                                                   \
+	    {.name = "explain",                                                \
+	     .kind = OPT_FLAG,                                                 \
+	     .offset = offsetof(T, F.explain),                                 \
+	     .help = "print each query's plan to stderr"},                     \
+	    OPT_ROW_BUSY_TIMEOUT(T, F.busy_timeout_ms,                         \
+	                         "wait this long for other writers")
 
 /* Reads a --since/--until value: YYYY-MM-DD (UTC), or Nd, Nw, Nm back from
  * now (days, weeks, months). An --until date includes that whole day. */
