@@ -12,6 +12,7 @@
 
 #include "errbuf.h"
 #include "opt.h"
+#include "paths.h"
 #include "output.h"
 #include "store.h"
 
@@ -23,8 +24,6 @@
 #define EXIT_NODIR  EX_CANTCREAT /* 73: the database's directory is missing */
 #define EXIT_NOPERM EX_NOPERM    /* 77: permission denied, or root refused */
 #define EXIT_SCHEMA EX_CONFIG    /* 78: the database is at another version */
-
-#define DEFAULT_DB "/var/lib/tlsrpt/tlsrpt.db"
 
 /* Options every command takes; set before the command name or after it. */
 struct cli {

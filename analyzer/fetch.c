@@ -27,11 +27,6 @@
 #include "limits.h"
 #include "outcome.h"
 
-/* Messages per transaction: a commit per batch, a NOOP between. */
-#define FETCH_BATCH 100
-/* A secret file's first line, at most. */
-#define SECRET_MAX 16384
-
 static const char fetch_help[] =
     "Usage: tlsrpt fetch [OPTIONS] URL\n"
     "\n"
@@ -130,7 +125,7 @@ take_first_line(struct fetch *f, char *buf, size_t n, const char *from)
 static int
 read_secret_file(struct fetch *f, const char *path)
 {
-	char buf[SECRET_MAX + 1];
+	char buf[LIMIT_SECRET_LINE + 1];
 	struct stat sb;
 	FILE *fp = fopen(path, "r");
 	size_t n;
@@ -143,7 +138,7 @@ read_secret_file(struct fetch *f, const char *path)
 	if (fstat(fileno(fp), &sb) == 0 && (sb.st_mode & S_IROTH))
 		say("warning: %s can be read by every user: chmod o-r %s", path,
 		    path);
-	n = fread(buf, 1, SECRET_MAX, fp);
+	n = fread(buf, 1, LIMIT_SECRET_LINE, fp);
 	buf[n] = '\0';
 	ret = ferror(fp) ? (say("cannot read %s: %s", path, strerror(errno)),
 	                    EX_NOINPUT)
@@ -157,7 +152,7 @@ read_secret_file(struct fetch *f, const char *path)
 static int
 read_secret_command(struct fetch *f, const char *cmd)
 {
-	char buf[SECRET_MAX + 1];
+	char buf[LIMIT_SECRET_LINE + 1];
 	FILE *fp = popen(cmd, "r");
 	size_t n;
 	int st, ret;
@@ -166,7 +161,7 @@ read_secret_command(struct fetch *f, const char *cmd)
 		say("cannot run the token command: %s", strerror(errno));
 		return EXIT_TEMPFAIL;
 	}
-	n = fread(buf, 1, SECRET_MAX, fp);
+	n = fread(buf, 1, LIMIT_SECRET_LINE, fp);
 	buf[n] = '\0';
 	st = pclose(fp);
 	if (st != 0) {
@@ -263,7 +258,7 @@ static const struct opt_def opts[] = {
      .arg_name = "SECONDS",
      .def_text = "none",
      .min = 1,
-     .max = 86400,
+     .max = LIMIT_FETCH_TIMEOUT_MAX,
      .offset = offsetof(F, timeout_s),
      .size = sizeof(unsigned),
      .help = "stop the run after this long; what was committed is kept"},
@@ -380,7 +375,7 @@ struct run {
 	struct store *st;
 	struct imap *im;
 	struct store_fetch_mark mark;
-	struct item items[FETCH_BATCH];
+	struct item items[LIMIT_FETCH_BATCH];
 	size_t n;
 	struct errbuf eb;
 };
@@ -574,7 +569,7 @@ move_to(struct run *r, const char *target, const uint32_t *uids, size_t n)
 static int
 move_batch(struct run *r)
 {
-	uint32_t uids[FETCH_BATCH];
+	uint32_t uids[LIMIT_FETCH_BATCH];
 	size_t n;
 	int ret;
 
@@ -677,7 +672,7 @@ free_batch(struct run *r)
 static int
 run_batch(struct run *r, const struct imap_msg *msgs, size_t n)
 {
-	uint32_t uids[FETCH_BATCH], last = 0;
+	uint32_t uids[LIMIT_FETCH_BATCH], last = 0;
 	int stop = 0, ret;
 	size_t k;
 
@@ -710,12 +705,12 @@ run_batch(struct run *r, const struct imap_msg *msgs, size_t n)
 static int
 run_all(struct run *r, const uint32_t *uids, size_t n)
 {
-	struct imap_msg msgs[FETCH_BATCH];
+	struct imap_msg msgs[LIMIT_FETCH_BATCH];
 	size_t i, k;
 	int ret;
 
 	for (i = 0; i < n; i += k) {
-		k = n - i < FETCH_BATCH ? n - i : FETCH_BATCH;
+		k = n - i < LIMIT_FETCH_BATCH ? n - i : LIMIT_FETCH_BATCH;
 		/* Between batches: the connection kept alive, and news of
 		 * messages expunged meanwhile. */
 		if ((i > 0 && (ret = imap_noop(r->im, &r->eb)) != 0) ||

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "milter.h"
 #include "opt.h"
+#include "paths.h"
 #include "privdrop.h"
 #include "store.h"
 
@@ -46,7 +47,7 @@ static const struct opt_def opts[] = {
     {.name = "rcpt",
      .kind = OPT_LIST,
      .arg_name = "ADDR",
-     .max = MAX_RCPT,
+     .max = LIMIT_MILTER_RCPT,
      .offset = offsetof(C, rcpt),
      .count_offset = offsetof(C, nrcpt),
      .help = "the report mailbox (case and +detail ignored); without it, "
