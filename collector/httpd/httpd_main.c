@@ -408,14 +408,66 @@ serve(struct MHD_Daemon *d, struct MHD_Daemon *admin, const sigset_t *set)
 	stop(d, admin);
 }
 
+/* --listen and --admin-listen as addresses. Returns -1 to go on, else
+ * an exit code. */
+static int
+check_listen(struct sockaddr_storage *ss, struct sockaddr_storage *admin_ss)
+{
+	if (parse_listen(httpd_cfg.listen, ss) != 0)
+		return bad("--listen: ADDR:PORT or [ADDR6]:PORT, not '%s'",
+		           httpd_cfg.listen);
+	/* Plain HTTP and no authentication: this host's agents only. */
+	if (httpd_cfg.admin_listen != NULL &&
+	    (parse_listen(httpd_cfg.admin_listen, admin_ss) != 0 ||
+	     !is_loopback(admin_ss)))
+		return bad(
+		    "--admin-listen: a loopback ADDR:PORT (127.0.0.1:8026 "
+		    "or [::1]:8026), not '%s'; to scrape from another "
+		    "host, forward the port (ssh -L) or proxy it with TLS "
+		    "and access control",
+		    httpd_cfg.admin_listen);
+	return -1;
+}
+
+/* What needs the privileges: the key read, the listeners bound; then the
+ * drop to --user. 0, or -1 with why on stderr. */
+static int
+bind_and_drop(struct sockaddr_storage *ss, struct sockaddr_storage *admin_ss,
+              int *fd, int *admin_fd)
+{
+	struct errbuf eb;
+	uid_t uid;
+	gid_t gid;
+
+	if (!httpd_cfg.no_tls &&
+	    tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), -1;
+	if (httpd_cfg.user != NULL &&
+	    privdrop_lookup(httpd_cfg.user, &uid, &gid, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), -1;
+	if ((*fd = bind_listen(ss)) < 0)
+		return fprintf(stderr, HTTPD_NAME ": cannot listen on %s: %s\n",
+		               httpd_cfg.listen, strerror(errno)),
+		       -1;
+	if (httpd_cfg.admin_listen != NULL &&
+	    (*admin_fd = bind_listen(admin_ss)) < 0)
+		return fprintf(stderr,
+		               HTTPD_NAME
+		               ": cannot listen on %s (--admin-listen): "
+		               "%s\n",
+		               httpd_cfg.admin_listen, strerror(errno)),
+		       -1;
+	if (httpd_cfg.user != NULL && privdrop_to(uid, gid, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), -1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sockaddr_storage ss, admin_ss;
 	struct MHD_Daemon *d, *admin = NULL;
 	struct store *st;
-	uid_t uid;
-	gid_t gid;
 	struct errbuf eb;
 	sigset_t set;
 	int ret, fd, admin_fd = -1;
@@ -426,40 +478,11 @@ main(int argc, char **argv)
 	closefrom(3);
 	if ((ret = parse_args(argc, argv)) >= 0)
 		return ret;
-	if (parse_listen(httpd_cfg.listen, &ss) != 0)
-		return bad("--listen: ADDR:PORT or [ADDR6]:PORT, not '%s'",
-		           httpd_cfg.listen);
-	/* Plain HTTP and no authentication: this host's agents only. */
-	if (httpd_cfg.admin_listen != NULL &&
-	    (parse_listen(httpd_cfg.admin_listen, &admin_ss) != 0 ||
-	     !is_loopback(&admin_ss)))
-		return bad(
-		    "--admin-listen: a loopback ADDR:PORT (127.0.0.1:8026 "
-		    "or [::1]:8026), not '%s'; to scrape from another "
-		    "host, forward the port (ssh -L) or proxy it with TLS "
-		    "and access control",
-		    httpd_cfg.admin_listen);
+	if ((ret = check_listen(&ss, &admin_ss)) >= 0)
+		return ret;
 	httpd_cfg.limits.max_input = httpd_cfg.max_body;
-	if (!httpd_cfg.no_tls &&
-	    tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
-		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
-	if (httpd_cfg.user != NULL &&
-	    privdrop_lookup(httpd_cfg.user, &uid, &gid, &eb) != 0)
-		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
-	if ((fd = bind_listen(&ss)) < 0)
-		return fprintf(stderr, HTTPD_NAME ": cannot listen on %s: %s\n",
-		               httpd_cfg.listen, strerror(errno)),
-		       1;
-	if (httpd_cfg.admin_listen != NULL &&
-	    (admin_fd = bind_listen(&admin_ss)) < 0)
-		return fprintf(stderr,
-		               HTTPD_NAME
-		               ": cannot listen on %s (--admin-listen): "
-		               "%s\n",
-		               httpd_cfg.admin_listen, strerror(errno)),
-		       1;
-	if (httpd_cfg.user != NULL && privdrop_to(uid, gid, &eb) != 0)
-		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
+	if (bind_and_drop(&ss, &admin_ss, &fd, &admin_fd) != 0)
+		return 1;
 	/* A database that cannot be opened, is not one, is damaged, is of
 	 * another schema version or cannot be written: refuse to serve. */
 	if ((ret = store_open(httpd_cfg.db, STORE_DURABLE | STORE_CHECK,
