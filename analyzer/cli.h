@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "errbuf.h"
+#include "opt.h"
+#include "paths.h"
 #include "table.h"
 #include "store.h"
 
@@ -22,8 +24,6 @@
 #define EXIT_NODIR  EX_CANTCREAT /* 73: the database's directory is missing */
 #define EXIT_NOPERM EX_NOPERM    /* 77: permission denied, or root refused */
 #define EXIT_SCHEMA EX_CONFIG    /* 78: the database is at another version */
-
-#define DEFAULT_DB "/var/lib/tlsrpt/tlsrpt.db"
 
 /* Options every command takes; set before the command name or after it. */
 struct cli {
@@ -64,6 +64,19 @@ int cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
 	{                                                                      \
 		"busy-timeout", required_argument, NULL, CLI_OPT_BUSY_TIMEOUT  \
 	}
+
+/* The rows of the options every command takes, for a command's opt
+ * table: T is the command's struct and F its struct cli member (copied
+ * from the command's struct cli before parsing, and back after, so what
+ * was given before the command name stays unless given again). */
+#define CLI_COMMON_ROWS(T, F)                                                  \
+	OPT_ROW_DB(T, F.db),                                                   \
+	    {.name = "explain",                                                \
+	     .kind = OPT_FLAG,                                                 \
+	     .offset = offsetof(T, F.explain),                                 \
+	     .help = "print each query's plan to stderr"},                     \
+	    OPT_ROW_BUSY_TIMEOUT(T, F.busy_timeout_ms,                         \
+	                         "wait this long for other writers")
 
 /* Reads a --since/--until value: YYYY-MM-DD (UTC), or Nd, Nw, Nm back from
  * now (days, weeks, months). An --until date includes that whole day. */

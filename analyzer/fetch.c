@@ -25,13 +25,7 @@
 #include "cli.h"
 #include "imap.h"
 #include "limits.h"
-#include "optnum.h"
 #include "outcome.h"
-
-/* Messages per transaction: a commit per batch, a NOOP between. */
-#define FETCH_BATCH 100
-/* A secret file's first line, at most. */
-#define SECRET_MAX 16384
 
 static const char fetch_help[] =
     "Usage: tlsrpt fetch [OPTIONS] URL\n"
@@ -54,39 +48,11 @@ static const char fetch_help[] =
     "committed is kept),\n"
     "76 no TLS to be had (certificate not verified, no STARTTLS),\n"
     "77 the server refused the login.\n"
-    "\n"
-    "Credentials (never on the command line):\n"
-    "  --password-file FILE       the password: the file's first line\n"
-    "  --oauth2-token-file FILE   an OAuth2 access token: the first line\n"
-    "  --oauth2-token-command CMD run CMD (by /bin/sh); its first line of\n"
-    "                             output is the token\n"
-    "  --sasl MECH                XOAUTH2 (default) or OAUTHBEARER, for a\n"
-    "                             token\n"
-    "Connection:\n"
-    "  --ca-file FILE     trust this CA (PEM) instead of the system's\n"
-    "  --no-tls           imap:// in plain text (loopback tests only)\n"
-    "  --timeout SECONDS  stop the run after this long (default: none);\n"
-    "                     what was committed is kept\n"
-    "What to take:\n"
-    "  --since DATE       on the first run, only messages received on or\n"
-    "                     after DATE (YYYY-MM-DD, or 30d, 12w, 6m back)\n"
-    "  --limit N          at most N messages this run (the rest next time)\n"
-    "  --max-message BYTES\n"
-    "                     larger messages are not downloaded: rejected as\n"
-    "                     too large (default 10485760; 65536 to 536870912)\n"
-    "After a message is stored:\n"
-    "  --move-to MAILBOX  move messages with a report here (made if missing)\n"
-    "  --invalid-to MAILBOX\n"
-    "                     move messages without a valid report here\n"
-    "Output:\n"
-    "  -q, --quiet        print only the totals and new rejections\n"
-    "  -v, --verbose      also print each report's warnings\n"
-    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
-    ")\n"
-    "  --busy-timeout MS  wait this long for other writers (default 10000)\n";
+    "\n";
 
 struct fetch {
 	struct cli *c;
+	struct cli cli; /* the common options, as given to fetch */
 	struct imap_cfg cfg;
 	const char *password_file, *token_file, *token_command;
 	const char *move_to, *invalid_to;
@@ -159,7 +125,7 @@ take_first_line(struct fetch *f, char *buf, size_t n, const char *from)
 static int
 read_secret_file(struct fetch *f, const char *path)
 {
-	char buf[SECRET_MAX + 1];
+	char buf[LIMIT_SECRET_LINE + 1];
 	struct stat sb;
 	FILE *fp = fopen(path, "r");
 	size_t n;
@@ -172,7 +138,7 @@ read_secret_file(struct fetch *f, const char *path)
 	if (fstat(fileno(fp), &sb) == 0 && (sb.st_mode & S_IROTH))
 		say("warning: %s can be read by every user: chmod o-r %s", path,
 		    path);
-	n = fread(buf, 1, SECRET_MAX, fp);
+	n = fread(buf, 1, LIMIT_SECRET_LINE, fp);
 	buf[n] = '\0';
 	ret = ferror(fp) ? (say("cannot read %s: %s", path, strerror(errno)),
 	                    EX_NOINPUT)
@@ -186,7 +152,7 @@ read_secret_file(struct fetch *f, const char *path)
 static int
 read_secret_command(struct fetch *f, const char *cmd)
 {
-	char buf[SECRET_MAX + 1];
+	char buf[LIMIT_SECRET_LINE + 1];
 	FILE *fp = popen(cmd, "r");
 	size_t n;
 	int st, ret;
@@ -195,7 +161,7 @@ read_secret_command(struct fetch *f, const char *cmd)
 		say("cannot run the token command: %s", strerror(errno));
 		return EXIT_TEMPFAIL;
 	}
-	n = fread(buf, 1, SECRET_MAX, fp);
+	n = fread(buf, 1, LIMIT_SECRET_LINE, fp);
 	buf[n] = '\0';
 	st = pclose(fp);
 	if (st != 0) {
@@ -234,144 +200,121 @@ read_credentials(struct fetch *f)
 
 /* --since as an IMAP date (RFC 3501 date: 1-Dec-2026). */
 static int
-take_since(struct fetch *f, const char *cmd, const char *arg)
+take_since(void *cfg, const char *arg, struct errbuf *eb)
 {
 	static const char mon[][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	struct errbuf eb = {""};
+	struct fetch *f = cfg;
 	int64_t t;
 	time_t tt;
 	struct tm tm;
 
-	if (cli_parse_when(arg, 0, f->c->now, &t, &eb) != 0)
-		return cli_usage_error(cmd, "--since: %s", eb.msg);
+	if (cli_parse_when(arg, 0, f->c->now, &t, eb) != 0)
+		return -1;
 	tt = (time_t)t;
 	gmtime_r(&tt, &tm);
 	snprintf(f->since_buf, sizeof(f->since_buf), "%d-%s-%d", tm.tm_mday,
 	         mon[tm.tm_mon], tm.tm_year + 1900);
 	f->since = f->since_buf;
-	return -1;
+	return 0;
 }
 
-#define OPT_PASSWORD_FILE 'P'
-#define OPT_TOKEN_FILE    'T'
-#define OPT_TOKEN_COMMAND 'C'
+#define F struct fetch
+static const struct opt_def opts[] = {
+    {.kind = OPT_SECTION, .help = "Credentials (never on the command line):"},
+    {.name = "password-file",
+     .kind = OPT_TEXT,
+     .arg_name = "FILE",
+     .offset = offsetof(F, password_file),
+     .help = "the password: the file's first line"},
+    {.name = "oauth2-token-file",
+     .kind = OPT_TEXT,
+     .arg_name = "FILE",
+     .offset = offsetof(F, token_file),
+     .help = "an OAuth2 access token: the first line"},
+    {.name = "oauth2-token-command",
+     .kind = OPT_TEXT,
+     .arg_name = "CMD",
+     .offset = offsetof(F, token_command),
+     .help = "run CMD (by /bin/sh); its first line of output is the token"},
+    {.name = "sasl",
+     .kind = OPT_TEXT,
+     .arg_name = "MECH",
+     .choices = "XOAUTH2|OAUTHBEARER",
+     .offset = offsetof(F, cfg.sasl),
+     .help = "XOAUTH2 (default) or OAUTHBEARER, for a token"},
+    {.kind = OPT_SECTION, .help = "Connection:"},
+    {.name = "ca-file",
+     .kind = OPT_TEXT,
+     .arg_name = "FILE",
+     .offset = offsetof(F, cfg.ca_file),
+     .help = "trust this CA (PEM) instead of the system's"},
+    {.name = "no-tls",
+     .kind = OPT_FLAG,
+     .offset = offsetof(F, cfg.no_tls),
+     .help = "imap:// in plain text (loopback tests only)"},
+    {.name = "timeout",
+     .kind = OPT_NUM,
+     .arg_name = "SECONDS",
+     .def_text = "none",
+     .min = 1,
+     .max = LIMIT_FETCH_TIMEOUT_MAX,
+     .offset = offsetof(F, timeout_s),
+     .size = sizeof(unsigned),
+     .help = "stop the run after this long; what was committed is kept"},
+    {.kind = OPT_SECTION, .help = "What to take:"},
+    {.name = "since",
+     .kind = OPT_CUSTOM,
+     .arg_name = "DATE",
+     .help = "on the first run, only messages received on or after DATE "
+             "(YYYY-MM-DD, or 30d, 12w, 6m back)",
+     .take = take_since},
+    {.name = "limit",
+     .kind = OPT_NUM,
+     .arg_name = "N",
+     .def_text = "all",
+     .min = 1,
+     .max = UINT32_MAX,
+     .offset = offsetof(F, limit),
+     .size = sizeof(size_t),
+     .help = "at most N messages this run (the rest next time)"},
+    OPT_ROW_MAX_MESSAGE(F, limits.max_input,
+                        "larger messages are not downloaded: rejected as "
+                        "too large"),
+    {.kind = OPT_SECTION, .help = "After a message is stored:"},
+    {.name = "move-to",
+     .kind = OPT_TEXT,
+     .arg_name = "MAILBOX",
+     .offset = offsetof(F, move_to),
+     .help = "move messages with a report here (made if missing)"},
+    {.name = "invalid-to",
+     .kind = OPT_TEXT,
+     .arg_name = "MAILBOX",
+     .offset = offsetof(F, invalid_to),
+     .help = "move messages without a valid report here"},
+    {.kind = OPT_SECTION, .help = "Output:"},
+    {.name = "quiet",
+     .short_name = 'q',
+     .kind = OPT_FLAG,
+     .offset = offsetof(F, tally.quiet),
+     .help = "print only the totals and new rejections"},
+    {.name = "verbose",
+     .short_name = 'v',
+     .kind = OPT_FLAG,
+     .offset = offsetof(F, tally.verbose),
+     .help = "also print each report's warnings"},
+    CLI_COMMON_ROWS(F, cli),
+    OPT_ROW_HELP,
+};
+#undef F
 
+/* What the options must say together. Returns -1 to go on, else an exit
+ * code. */
 static int
-take_option(struct fetch *f, const char *cmd, int opt, const char *arg)
+check_args(struct fetch *f, int argc, char **argv)
 {
-	uint64_t v;
+	int ncred;
 
-	switch (opt) {
-	case OPT_PASSWORD_FILE:
-		f->password_file = arg;
-		break;
-	case OPT_TOKEN_FILE:
-		f->token_file = arg;
-		break;
-	case OPT_TOKEN_COMMAND:
-		f->token_command = arg;
-		break;
-	case 'S':
-		if (strcmp(arg, "XOAUTH2") != 0 && strcmp(arg, "OAUTHBEARER"))
-			return cli_usage_error(cmd,
-			                       "--sasl: XOAUTH2 or OAUTHBEARER,"
-			                       " not '%s'",
-			                       arg);
-		f->cfg.sasl = arg;
-		break;
-	case 'A':
-		f->cfg.ca_file = arg;
-		break;
-	case 'N':
-		f->cfg.no_tls = 1;
-		break;
-	case 't':
-		if (optnum_parse(arg, 1, 86400, &v) != 0)
-			return cli_usage_error(cmd,
-			                       "--timeout: 1 to 86400 "
-			                       "seconds, not '%s'",
-			                       arg);
-		f->timeout_s = (unsigned)v;
-		break;
-	case 's':
-		return take_since(f, cmd, arg);
-	case 'n':
-		if (optnum_parse(arg, 1, UINT32_MAX, &v) != 0)
-			return cli_usage_error(cmd,
-			                       "--limit: a number of "
-			                       "messages, not '%s'",
-			                       arg);
-		f->limit = (size_t)v;
-		break;
-	case 'm':
-		if (optnum_parse(arg, LIMIT_MESSAGE_SIZE_MIN,
-		                 LIMIT_MESSAGE_SIZE_MAX, &v) != 0)
-			return cli_usage_error(cmd,
-			                       "--max-message: %zu to %zu "
-			                       "bytes, not '%s'",
-			                       LIMIT_MESSAGE_SIZE_MIN,
-			                       LIMIT_MESSAGE_SIZE_MAX, arg);
-		f->limits.max_input = (size_t)v;
-		break;
-	case 'o':
-		f->move_to = arg;
-		break;
-	case 'i':
-		f->invalid_to = arg;
-		break;
-	case 'q':
-		f->tally.quiet = 1;
-		break;
-	case 'v':
-		f->tally.verbose = 1;
-		break;
-	default:
-		return 0;
-	}
-	return -1;
-}
-
-/* Parses the options; returns -1 to go on, else an exit code. */
-static int
-parse_args(struct fetch *f, int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    CLI_COMMON_OPTIONS,
-	    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
-	    {"oauth2-token-file", required_argument, NULL, OPT_TOKEN_FILE},
-	    {"oauth2-token-command", required_argument, NULL,
-	     OPT_TOKEN_COMMAND},
-	    {"sasl", required_argument, NULL, 'S'},
-	    {"ca-file", required_argument, NULL, 'A'},
-	    {"no-tls", no_argument, NULL, 'N'},
-	    {"timeout", required_argument, NULL, 't'},
-	    {"since", required_argument, NULL, 's'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {"max-message", required_argument, NULL, 'm'},
-	    {"move-to", required_argument, NULL, 'o'},
-	    {"invalid-to", required_argument, NULL, 'i'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
-	int opt, r, ncred;
-
-	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
-	while ((opt = cli_getopt(argv[0], argc, argv, "hqv", opts)) != -1) {
-		if (opt == 'h') {
-			fputs(fetch_help, stdout);
-			return 0;
-		}
-		if ((r = take_option(f, argv[0], opt, optarg)) > 0)
-			return r; /* a bad value, said */
-		if (r < 0)
-			continue;
-		if ((r = cli_common_option(f->c, opt, optarg)) < 0)
-			return EXIT_USAGE;
-		if (r == 0)
-			return cli_usage_error(argv[0], "unknown option");
-	}
 	if (optind != argc - 1)
 		return cli_usage_error(
 		    argv[0], optind == argc ? "no URL given "
@@ -394,6 +337,29 @@ parse_args(struct fetch *f, int argc, char **argv)
 	return -1;
 }
 
+/* The defaults, then the options; returns -1 to go on, else an exit
+ * code. */
+static int
+parse_args(struct fetch *f, int argc, char **argv)
+{
+	struct errbuf eb = {""};
+	int r;
+
+	ingest_limits_default(&f->limits);
+	opt_defaults(opts, OPT_COUNT(opts), f);
+	f->cli = *f->c;
+	r = opt_parse(opts, OPT_COUNT(opts), f, argc, argv, &eb);
+	*f->c = f->cli;
+	if (r < 0)
+		return cli_usage_error(argv[0], "%s", eb.msg);
+	if (r == OPT_PARSE_HELP) {
+		fputs(fetch_help, stdout);
+		opt_help(opts, OPT_COUNT(opts), stdout);
+		return 0;
+	}
+	return check_args(f, argc, argv);
+}
+
 /* ---- The run ---- */
 
 /* One message of a batch. */
@@ -409,7 +375,7 @@ struct run {
 	struct store *st;
 	struct imap *im;
 	struct store_fetch_mark mark;
-	struct item items[FETCH_BATCH];
+	struct item items[LIMIT_FETCH_BATCH];
 	size_t n;
 	struct errbuf eb;
 };
@@ -603,7 +569,7 @@ move_to(struct run *r, const char *target, const uint32_t *uids, size_t n)
 static int
 move_batch(struct run *r)
 {
-	uint32_t uids[FETCH_BATCH];
+	uint32_t uids[LIMIT_FETCH_BATCH];
 	size_t n;
 	int ret;
 
@@ -706,7 +672,7 @@ free_batch(struct run *r)
 static int
 run_batch(struct run *r, const struct imap_msg *msgs, size_t n)
 {
-	uint32_t uids[FETCH_BATCH], last = 0;
+	uint32_t uids[LIMIT_FETCH_BATCH], last = 0;
 	int stop = 0, ret;
 	size_t k;
 
@@ -739,12 +705,12 @@ run_batch(struct run *r, const struct imap_msg *msgs, size_t n)
 static int
 run_all(struct run *r, const uint32_t *uids, size_t n)
 {
-	struct imap_msg msgs[FETCH_BATCH];
+	struct imap_msg msgs[LIMIT_FETCH_BATCH];
 	size_t i, k;
 	int ret;
 
 	for (i = 0; i < n; i += k) {
-		k = n - i < FETCH_BATCH ? n - i : FETCH_BATCH;
+		k = n - i < LIMIT_FETCH_BATCH ? n - i : LIMIT_FETCH_BATCH;
 		/* Between batches: the connection kept alive, and news of
 		 * messages expunged meanwhile. */
 		if ((i > 0 && (ret = imap_noop(r->im, &r->eb)) != 0) ||
@@ -872,8 +838,6 @@ cmd_fetch(struct cli *c, int argc, char **argv)
 	memset(&f, 0, sizeof(f));
 	f.c = c;
 	f.hints.channel = "imap";
-	ingest_limits_default(&f.limits);
-	f.limits.max_input = LIMIT_MESSAGE_SIZE;
 	if ((ret = parse_args(&f, argc, argv)) >= 0)
 		return ret;
 	f.cfg.deadline_ms = deadline(f.timeout_s);

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "optnum.h"
 #include "limits.h"
 #include "outcome.h"
 #include "pipeline.h"
@@ -47,20 +46,7 @@ static const char import_help[] =
     "Exit: 0 nothing new rejected, 1 something new rejected (the rest is\n"
     "stored), 64 usage error, 66 an input could not be read, 75 the\n"
     "database could not be written (try again).\n"
-    "\n"
-    "  --channel NAME     recorded with each report (default: import)\n"
-    "  -j, --jobs N       parser threads (default: the number of CPUs)\n"
-    "  --max-input BYTES  largest input read (default 10485760)\n"
-    "  --max-report BYTES largest decompressed report (default 20971520)\n"
-    "  -q, --quiet        print only the totals and new rejections\n"
-    "  -v, --verbose      also print each report's warnings, one line each\n"
-    "                     under its report: 'warning', the path, the text\n"
-    "  --stats            at the end, on stderr: the rate, and where the\n"
-    "                     writer's time went (detail rows, rollups,\n"
-    "                     commits, waiting for the parser threads)\n"
-    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
-    ")\n"
-    "  --busy-timeout MS  wait this long for other writers (default 10000)\n";
+    "\n";
 
 struct import {
 	struct pipeline *pl;
@@ -70,7 +56,59 @@ struct import {
 	int progress, stats;
 	size_t unreadable; /* inputs that could not be read */
 	time_t last_progress, started;
+	struct cli cli; /* the common options, as given to import */
+	unsigned jobs;  /* parser threads; 0: the number of CPUs */
 };
+
+#define I struct import
+static const struct opt_def opts[] = {
+    {.name = "channel",
+     .kind = OPT_TEXT,
+     .arg_name = "NAME",
+     .def_text = "import",
+     .offset = offsetof(I, hints.channel),
+     .help = "recorded with each report"},
+    {.name = "jobs",
+     .short_name = 'j',
+     .kind = OPT_NUM,
+     .arg_name = "N",
+     .def_text = "the number of CPUs",
+     .min = 1,
+     .max = LIMIT_JOBS_MAX,
+     .offset = offsetof(I, jobs),
+     .size = sizeof(unsigned),
+     .help = "parser threads"},
+    {.name = "max-input",
+     .kind = OPT_NUM,
+     .arg_name = "BYTES",
+     .def = LIMIT_INPUT_SIZE,
+     .min = LIMIT_INPUT_SIZE_MIN,
+     .max = LIMIT_INPUT_SIZE_MAX,
+     .offset = offsetof(I, limits.max_input),
+     .size = sizeof(size_t),
+     .help = "largest input read"},
+    OPT_ROW_MAX_REPORT_SIZE(I, limits.max_report),
+    {.name = "quiet",
+     .short_name = 'q',
+     .kind = OPT_FLAG,
+     .offset = offsetof(I, tally.quiet),
+     .help = "print only the totals and new rejections"},
+    {.name = "verbose",
+     .short_name = 'v',
+     .kind = OPT_FLAG,
+     .offset = offsetof(I, tally.verbose),
+     .help = "also print each report's warnings, one line each under its "
+             "report: 'warning', the path, the text"},
+    {.name = "stats",
+     .kind = OPT_FLAG,
+     .offset = offsetof(I, stats),
+     .help = "at the end, on stderr: the rate, and where the writer's time "
+             "went (detail rows, rollups, commits, waiting for the parser "
+             "threads)"},
+    CLI_COMMON_ROWS(I, cli),
+    OPT_ROW_HELP,
+};
+#undef I
 
 static void
 on_outcome(void *arg, const char *name, const struct ingest_outcome *o)
@@ -144,79 +182,25 @@ print_stats(const struct import *im, const struct pipeline_stats *ps,
 	        secs(wait > 0 ? wait : 0));
 }
 
-/* Parses the options; returns -1 to go on, else an exit code. */
+/* The defaults, then the options; returns -1 to go on, else an exit
+ * code. */
 static int
-parse_args(struct cli *c, struct import *im, unsigned *jobs, int argc,
-           char **argv)
+parse_args(struct cli *c, struct import *im, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    CLI_COMMON_OPTIONS,
-	    {"channel", required_argument, NULL, 'c'},
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"max-input", required_argument, NULL, 'I'},
-	    {"max-report", required_argument, NULL, 'R'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"stats", no_argument, NULL, 'S'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
-	uint64_t v;
-	int opt, r;
+	struct errbuf eb = {""};
+	int r;
 
-	optind = 0; /* 0: GNU getopt starts afresh (main used "+") */
-	while ((opt = cli_getopt(argv[0], argc, argv, "hj:qv", opts)) != -1) {
-		switch (opt) {
-		case 'h':
-			fputs(import_help, stdout);
-			return 0;
-		case 'c':
-			im->hints.channel = optarg;
-			break;
-		case 'j':
-			if (optnum_parse(optarg, 1, 256, &v) != 0)
-				return cli_usage_error(argv[0],
-				                       "--jobs: expected "
-				                       "1 to 256, got '%s'",
-				                       optarg);
-			*jobs = (unsigned)v;
-			break;
-		case 'I':
-			if (optnum_parse(optarg, LIMIT_INPUT_SIZE_MIN,
-			                 LIMIT_INPUT_SIZE_MAX, &v) != 0)
-				return cli_usage_error(
-				    argv[0],
-				    "--max-input: "
-				    "expected %zu to %zu bytes",
-				    LIMIT_INPUT_SIZE_MIN, LIMIT_INPUT_SIZE_MAX);
-			im->limits.max_input = (size_t)v;
-			break;
-		case 'R':
-			if (optnum_parse(optarg, LIMIT_REPORT_SIZE_MIN,
-			                 LIMIT_REPORT_SIZE_MAX, &v) != 0)
-				return cli_usage_error(
-				    argv[0],
-				    "--max-report: "
-				    "expected %zu to %zu bytes",
-				    LIMIT_REPORT_SIZE_MIN,
-				    LIMIT_REPORT_SIZE_MAX);
-			im->limits.max_report = (size_t)v;
-			break;
-		case 'q':
-			im->tally.quiet = 1;
-			break;
-		case 'v':
-			im->tally.verbose = 1;
-			break;
-		case 'S':
-			im->stats = 1;
-			break;
-		default:
-			if ((r = cli_common_option(c, opt, optarg)) < 0)
-				return EXIT_USAGE;
-			if (r == 0)
-				return cli_usage_error(argv[0],
-				                       "unknown option");
-		}
+	ingest_limits_default(&im->limits);
+	opt_defaults(opts, OPT_COUNT(opts), im);
+	im->cli = *c;
+	r = opt_parse(opts, OPT_COUNT(opts), im, argc, argv, &eb);
+	*c = im->cli;
+	if (r < 0)
+		return cli_usage_error(argv[0], "%s", eb.msg);
+	if (r == OPT_PARSE_HELP) {
+		fputs(import_help, stdout);
+		opt_help(opts, OPT_COUNT(opts), stdout);
+		return 0;
 	}
 	if (optind == argc)
 		return cli_usage_error(argv[0], "no PATH given (use '-' for "
@@ -232,7 +216,7 @@ cmd_import(struct cli *c, int argc, char **argv)
 	struct store *st = NULL;
 	struct errbuf eb = {""};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned jobs = ncpu > 0 ? (unsigned)ncpu : 1;
+	unsigned jobs;
 	int i, ret, failed = 0;
 	struct pipeline_stats ps = {0};
 	struct store_timing timing = {0};
@@ -240,10 +224,9 @@ cmd_import(struct cli *c, int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&im, 0, sizeof(im));
-	im.hints.channel = "import";
-	ingest_limits_default(&im.limits);
-	if ((ret = parse_args(c, &im, &jobs, argc, argv)) >= 0)
+	if ((ret = parse_args(c, &im, argc, argv)) >= 0)
 		return ret;
+	jobs = im.jobs != 0 ? im.jobs : ncpu > 0 ? (unsigned)ncpu : 1;
 	sink.max_input = im.limits.max_input;
 	im.progress =
 	    isatty(STDERR_FILENO) && (im.tally.quiet || !isatty(STDOUT_FILENO));

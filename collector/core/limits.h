@@ -1,5 +1,6 @@
 /*
- * limits.h - every size an outsider controls, in one place.
+ * limits.h - every size an outsider controls, and every bound an option
+ * may set (sizes, counts, timeouts, threads), in one place.
  *
  * Each limit has a default, the bounds an option may set it within, and the
  * option that changes it (DESIGN.md "Limits and safety"). Modules take the
@@ -11,7 +12,8 @@
 
 #define MIB ((size_t)1024 * 1024)
 
-/* Decompressed report size; --max-report-size (1 MiB .. 512 MiB). */
+/* Decompressed report size; --max-report-size (1 MiB .. 512 MiB; import
+ * also takes its old name, --max-report). */
 #define LIMIT_REPORT_SIZE     (20 * MIB)
 #define LIMIT_REPORT_SIZE_MIN (1 * MIB)
 #define LIMIT_REPORT_SIZE_MAX (512 * MIB)
@@ -122,6 +124,46 @@
 #define LIMIT_HTTPD_REJECTS_MAX   1000000
 #define LIMIT_HTTPD_REJECT_WINDOW 60
 #define LIMIT_HTTPD_REJECT_SLOTS  4096
+
+/* tlsrpt-httpd (each with its option; the option's bounds beside it). */
+#define LIMIT_HTTPD_PATHS    16         /* --path, repeated at most so often */
+#define LIMIT_HTTPD_BODY     (10 * MIB) /* --max-body (1 KiB .. 512 MiB) */
+#define LIMIT_HTTPD_BODY_MIN ((size_t)1024)
+#define LIMIT_HTTPD_BODY_MAX (512 * MIB)
+/* --connections in all, --per-ip from one client address (1 .. 65536). */
+#define LIMIT_HTTPD_CONNECTIONS     256
+#define LIMIT_HTTPD_CONNECTIONS_MAX 65536
+#define LIMIT_HTTPD_PER_IP          16
+/* Connections to the --admin-listen listener, in all (fixed: a monitoring
+ * agent or two on this host). */
+#define LIMIT_HTTPD_ADMIN_CONNECTIONS 8
+/* --timeout: seconds a connection may stay idle (1 .. 3600). */
+#define LIMIT_HTTPD_TIMEOUT     30
+#define LIMIT_HTTPD_TIMEOUT_MAX 3600
+/* --threads: worker threads (1 .. 256). */
+#define LIMIT_HTTPD_THREADS     4
+#define LIMIT_HTTPD_THREADS_MAX 256
+/* --request-timeout: seconds from a request line's first byte to its
+ * body's last (1 .. 3600); slow clients are cut off. */
+#define LIMIT_HTTPD_REQUEST_TIMEOUT     60
+#define LIMIT_HTTPD_REQUEST_TIMEOUT_MAX 3600
+/* --commit-batch: reports per transaction (1 .. 4096; 1 commits each
+ * alone, as without grouping). */
+#define LIMIT_HTTPD_COMMIT_BATCH     64
+#define LIMIT_HTTPD_COMMIT_BATCH_MAX 4096
+
+/* tlsrpt-milter: --rcpt, repeated at most so often. */
+#define LIMIT_MILTER_RCPT 64
+
+/* tlsrpt import --jobs: parser threads (1 .. 256; default the CPUs). */
+#define LIMIT_JOBS_MAX 256
+
+/* tlsrpt fetch: --timeout, seconds for the whole run (1 .. 86400);
+ * messages per transaction (fixed: a commit per batch, a NOOP between);
+ * a credential file's first line, at most (fixed). */
+#define LIMIT_FETCH_TIMEOUT_MAX 86400
+#define LIMIT_FETCH_BATCH       100
+#define LIMIT_SECRET_LINE       16384
 
 /* Warnings kept per report; more are summarized as "and N more". */
 #define LIMIT_WARNINGS 32

@@ -14,26 +14,7 @@
 #include "limits.h"
 #include "store.h"
 
-#define HTTPD_NAME      "tlsrpt-httpd"
-#define HTTPD_MAX_PATHS 16
-
-/* Limits: default, and the bounds of the option that changes it. */
-#define HTTPD_MAX_BODY        (10 * MIB) /* --max-body */
-#define HTTPD_MAX_BODY_MIN    ((size_t)1024)
-#define HTTPD_MAX_BODY_MAX    (512 * MIB)
-#define HTTPD_CONNECTIONS     256 /* --connections */
-#define HTTPD_CONNECTIONS_MAX 65536
-#define HTTPD_PER_IP          16 /* --per-ip */
-/* Connections to the --admin-listen listener, in all (a monitoring agent
- * or two on this host). */
-#define HTTPD_ADMIN_CONNECTIONS 8
-#define HTTPD_TIMEOUT           30 /* --timeout: seconds idle */
-#define HTTPD_TIMEOUT_MAX       3600
-#define HTTPD_THREADS           4 /* --threads */
-#define HTTPD_THREADS_MAX       256
-/* --request-timeout: seconds from a request line's first byte... */
-#define HTTPD_REQUEST_TIMEOUT     60
-#define HTTPD_REQUEST_TIMEOUT_MAX 3600
+#define HTTPD_NAME "tlsrpt-httpd"
 
 struct httpd_config {
 	const char *listen;
@@ -41,7 +22,7 @@ struct httpd_config {
 	const char *cert, *key;   /* files; NULL with --no-tls */
 	int no_tls;
 	int trust_proxy; /* X-Forwarded-For names the client */
-	const char *paths[HTTPD_MAX_PATHS];
+	const char *paths[LIMIT_HTTPD_PATHS];
 	size_t npaths;
 	const char *db;
 	const char *user;

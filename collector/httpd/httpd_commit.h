@@ -14,11 +14,6 @@
 #include "ingest.h"
 #include "store.h"
 
-/* Reports per transaction: default and bounds of --commit-batch (1: one
- * commit per report, as without grouping). */
-#define COMMIT_BATCH     64
-#define COMMIT_BATCH_MAX 4096
-
 /* One report waiting for its commit; owned by the request. */
 struct httpd_commit_job {
 	struct ingest_input *in;

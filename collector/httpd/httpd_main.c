@@ -9,7 +9,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -25,206 +24,194 @@
 #include "httpd_rate.h"
 #include "httpd_tls.h"
 #include "log.h"
+#include "opt.h"
+#include "paths.h"
 #include "optnum.h"
 #include "privdrop.h"
 #include "report.h"
 
 #define DEFAULT_LISTEN "[::]:443"
-#define DEFAULT_DB     "/var/lib/tlsrpt/tlsrpt.db"
 
 static const char usage[] =
     "Usage: " HTTPD_NAME " [OPTIONS]\n"
     "\n"
     "The HTTPS endpoint for rua=https:// TLS-RPT reports (RFC 8460 5.4).\n"
-    "\n"
-    "  --listen ADDR:PORT  127.0.0.1:8443, [::1]:8443 (default " DEFAULT_LISTEN
-    ")\n"
-    "  --admin-listen ADDR:PORT  serve GET /healthz and /metrics there\n"
-    "                      alone, plain HTTP, a loopback address only\n"
-    "                      (127.0.0.1:8026); without it they are served\n"
-    "                      on --listen\n"
-    "  --cert FILE, --key FILE   PEM certificate chain and key\n"
-    "  --no-tls            plain HTTP, behind a reverse proxy\n"
-    "  --tls-priority STR  GnuTLS priority string (default\n"
-    "                      " TLS_PRIORITY_DEFAULT ")\n"
-    "  --trust-proxy       take the client from X-Forwarded-For (its last\n"
-    "                      address); only behind a proxy that sets it\n"
-    "  --path PATH         the report path (default /; repeatable)\n"
-    "  --db PATH           the database (default $TLSRPT_DB, else\n"
-    "                      " DEFAULT_DB ")\n"
-    "  --max-body BYTES    largest body (default 10485760; 1024 to 536870912)\n"
-    "  --connections N     connections in all (default 256)\n"
-    "  --per-ip N          connections per client address (default 16)\n"
-    "  --max-rejects N     rejected inputs a client address may send a\n"
-    "                      minute; past it 429 (default 60; 1 to 1000000)\n"
-    "  --max-report-size BYTES  largest decompressed report (default\n"
-    "                      20971520; 1 MiB to 512 MiB)\n"
-    "  --max-ratio N       decompression ratio taken as a bomb (default\n"
-    "                      1000; 10 to 100000)\n"
-    "  --timeout SECONDS   idle connection timeout (default 30)\n"
-    "  --request-timeout SECONDS  time for a whole request, headers and\n"
-    "                      body: slow clients are cut off (default 60)\n"
-    "  --threads N         worker threads (default 4)\n"
-    "  --commit-batch N    reports committed together at most (default 64;\n"
-    "                      1 commits each alone)\n"
-    "  --busy-timeout MS   wait for other writers, then 503 (default 10000)\n"
-    "  -u, --user USER     drop to USER after binding and reading the key\n"
-    "  -f, --foreground    stay in the foreground, log to stderr\n"
-    "  -h, --help          this text\n";
+    "\n";
 
-#define bad(...) log_usage_error(HTTPD_NAME, __VA_ARGS__)
-
-/* A bounded number option into *out; -1 on a bad value. */
+/* --path: the report paths are absolute. */
 static int
-num(const char *name, const char *arg, uint64_t min, uint64_t max,
-    unsigned *out)
+path_check(void *cfg, const char *arg, struct errbuf *eb)
 {
-	uint64_t v;
-
-	if (optnum_parse(arg, min, max, &v) != 0)
-		return bad("--%s: %llu to %llu, not '%s'", name,
-		           (unsigned long long)min, (unsigned long long)max,
-		           arg),
-		       -1;
-	*out = (unsigned)v;
+	(void)cfg;
+	if (arg[0] != '/')
+		return errbuf_set(eb, "an absolute path, not '%s'", arg);
 	return 0;
 }
 
-/* Returns -1 to go on, else an exit code. */
+#define C struct httpd_config
+static const struct opt_def opts[] = {
+    {.name = "listen",
+     .kind = OPT_TEXT,
+     .arg_name = "ADDR:PORT",
+     .offset = offsetof(C, listen),
+     .def_text = DEFAULT_LISTEN,
+     .help = "127.0.0.1:8443, [::1]:8443"},
+    {.name = "admin-listen",
+     .kind = OPT_TEXT,
+     .arg_name = "ADDR:PORT",
+     .offset = offsetof(C, admin_listen),
+     .help = "serve GET /healthz and /metrics there alone, plain HTTP, a "
+             "loopback address only (127.0.0.1:8026); without it they are "
+             "served on --listen"},
+    {.name = "cert",
+     .kind = OPT_TEXT,
+     .arg_name = "FILE",
+     .offset = offsetof(C, cert),
+     .help = "PEM certificate chain"},
+    {.name = "key",
+     .kind = OPT_TEXT,
+     .arg_name = "FILE",
+     .offset = offsetof(C, key),
+     .help = "PEM private key"},
+    {.name = "no-tls",
+     .kind = OPT_FLAG,
+     .offset = offsetof(C, no_tls),
+     .help = "plain HTTP, behind a reverse proxy"},
+    {.name = "tls-priority",
+     .kind = OPT_TEXT,
+     .arg_name = "STR",
+     .offset = offsetof(C, tls_priority),
+     .def_text = TLS_PRIORITY_DEFAULT,
+     .help = "GnuTLS priority string"},
+    {.name = "trust-proxy",
+     .kind = OPT_FLAG,
+     .offset = offsetof(C, trust_proxy),
+     .help = "take the client from X-Forwarded-For (its last address); "
+             "only behind a proxy that sets it"},
+    {.name = "path",
+     .kind = OPT_LIST,
+     .arg_name = "PATH",
+     .max = LIMIT_HTTPD_PATHS,
+     .offset = offsetof(C, paths),
+     .count_offset = offsetof(C, npaths),
+     .help = "a report path; / when none is given",
+     .take = path_check},
+    OPT_ROW_DB(C, db),
+    {.name = "max-body",
+     .kind = OPT_NUM,
+     .arg_name = "BYTES",
+     .def = LIMIT_HTTPD_BODY,
+     .min = LIMIT_HTTPD_BODY_MIN,
+     .max = LIMIT_HTTPD_BODY_MAX,
+     .offset = offsetof(C, max_body),
+     .size = sizeof(size_t),
+     .help = "largest body"},
+    {.name = "connections",
+     .kind = OPT_NUM,
+     .arg_name = "N",
+     .def = LIMIT_HTTPD_CONNECTIONS,
+     .min = 1,
+     .max = LIMIT_HTTPD_CONNECTIONS_MAX,
+     .offset = offsetof(C, connections),
+     .size = sizeof(unsigned),
+     .help = "connections in all"},
+    {.name = "per-ip",
+     .kind = OPT_NUM,
+     .arg_name = "N",
+     .def = LIMIT_HTTPD_PER_IP,
+     .min = 1,
+     .max = LIMIT_HTTPD_CONNECTIONS_MAX,
+     .offset = offsetof(C, per_ip),
+     .size = sizeof(unsigned),
+     .help = "connections per client address"},
+    {.name = "max-rejects",
+     .kind = OPT_NUM,
+     .arg_name = "N",
+     .def = LIMIT_HTTPD_REJECTS,
+     .min = LIMIT_HTTPD_REJECTS_MIN,
+     .max = LIMIT_HTTPD_REJECTS_MAX,
+     .offset = offsetof(C, max_rejects),
+     .size = sizeof(unsigned),
+     .help = "rejected inputs a client address may send a minute; past it "
+             "429"},
+    OPT_ROW_MAX_REPORT_SIZE(C, limits.max_report),
+    OPT_ROW_MAX_RATIO(C, limits.max_ratio),
+    {.name = "timeout",
+     .kind = OPT_NUM,
+     .arg_name = "SECONDS",
+     .def = LIMIT_HTTPD_TIMEOUT,
+     .min = 1,
+     .max = LIMIT_HTTPD_TIMEOUT_MAX,
+     .offset = offsetof(C, timeout),
+     .size = sizeof(unsigned),
+     .help = "idle connection timeout"},
+    {.name = "request-timeout",
+     .kind = OPT_NUM,
+     .arg_name = "SECONDS",
+     .def = LIMIT_HTTPD_REQUEST_TIMEOUT,
+     .min = 1,
+     .max = LIMIT_HTTPD_REQUEST_TIMEOUT_MAX,
+     .offset = offsetof(C, request_timeout),
+     .size = sizeof(unsigned),
+     .help = "time for a whole request, headers and body: slow clients are "
+             "cut off"},
+    {.name = "threads",
+     .kind = OPT_NUM,
+     .arg_name = "N",
+     .def = LIMIT_HTTPD_THREADS,
+     .min = 1,
+     .max = LIMIT_HTTPD_THREADS_MAX,
+     .offset = offsetof(C, threads),
+     .size = sizeof(unsigned),
+     .help = "worker threads"},
+    {.name = "commit-batch",
+     .kind = OPT_NUM,
+     .arg_name = "N",
+     .def = LIMIT_HTTPD_COMMIT_BATCH,
+     .min = 1,
+     .max = LIMIT_HTTPD_COMMIT_BATCH_MAX,
+     .offset = offsetof(C, commit_batch),
+     .size = sizeof(unsigned),
+     .help = "reports committed together at most (1 commits each alone)"},
+    OPT_ROW_BUSY_TIMEOUT(C, busy_timeout_ms,
+                         "wait for other writers, then 503"),
+    {.name = "user",
+     .short_name = 'u',
+     .kind = OPT_TEXT,
+     .arg_name = "USER",
+     .offset = offsetof(C, user),
+     .help = "drop to USER after binding and reading the key"},
+    {.name = "foreground",
+     .short_name = 'f',
+     .kind = OPT_FLAG,
+     .offset = offsetof(C, foreground),
+     .help = "stay in the foreground, log to stderr"},
+    OPT_ROW_HELP,
+};
+#undef C
+
+#define bad(...) log_usage_error(HTTPD_NAME, __VA_ARGS__)
+
+/* The defaults, then the options. Returns -1 to go on, else an exit
+ * code. */
 static int
 parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"listen", required_argument, NULL, 'l'},
-	    {"admin-listen", required_argument, NULL, 'A'},
-	    {"cert", required_argument, NULL, 'c'},
-	    {"key", required_argument, NULL, 'k'},
-	    {"no-tls", no_argument, NULL, 'n'},
-	    {"tls-priority", required_argument, NULL, 'p'},
-	    {"trust-proxy", no_argument, NULL, 'X'},
-	    {"max-report-size", required_argument, NULL, 'R'},
-	    {"max-ratio", required_argument, NULL, 'r'},
-	    {"request-timeout", required_argument, NULL, 'Q'},
-	    {"commit-batch", required_argument, NULL, 'G'},
-	    {"path", required_argument, NULL, 'P'},
-	    {"db", required_argument, NULL, 'd'},
-	    {"max-body", required_argument, NULL, 'B'},
-	    {"connections", required_argument, NULL, 'C'},
-	    {"per-ip", required_argument, NULL, 'I'},
-	    {"max-rejects", required_argument, NULL, 'J'},
-	    {"timeout", required_argument, NULL, 'T'},
-	    {"threads", required_argument, NULL, 'N'},
-	    {"busy-timeout", required_argument, NULL, 'b'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
 	struct errbuf eb = {""};
-	unsigned v;
-	char msg[256] = "unknown option";
-	int opt, r = 0;
+	const char *env = getenv("TLSRPT_DB");
+	int r;
 
-	while (r == 0 && (opt = optnum_getopt(argc, argv, "u:fh", opts, msg,
-	                                      sizeof(msg))) != -1) {
-		switch (opt) {
-		case 'l':
-			httpd_cfg.listen = optarg;
-			break;
-		case 'A':
-			httpd_cfg.admin_listen = optarg;
-			break;
-		case 'c':
-			httpd_cfg.cert = optarg;
-			break;
-		case 'k':
-			httpd_cfg.key = optarg;
-			break;
-		case 'n':
-			httpd_cfg.no_tls = 1;
-			break;
-		case 'p':
-			httpd_cfg.tls_priority = optarg;
-			break;
-		case 'X':
-			httpd_cfg.trust_proxy = 1;
-			break;
-		case 'R':
-			r = num("max-report-size", optarg,
-			        LIMIT_REPORT_SIZE_MIN, LIMIT_REPORT_SIZE_MAX,
-			        &v);
-			httpd_cfg.limits.max_report = v;
-			break;
-		case 'r':
-			r = num("max-ratio", optarg, LIMIT_INFLATE_RATIO_MIN,
-			        LIMIT_INFLATE_RATIO_MAX,
-			        &httpd_cfg.limits.max_ratio);
-			break;
-		case 'Q':
-			r = num("request-timeout", optarg, 1,
-			        HTTPD_REQUEST_TIMEOUT_MAX,
-			        &httpd_cfg.request_timeout);
-			break;
-		case 'G':
-			r = num("commit-batch", optarg, 1, COMMIT_BATCH_MAX,
-			        &httpd_cfg.commit_batch);
-			break;
-		case 'd':
-			httpd_cfg.db = optarg;
-			break;
-		case 'u':
-			httpd_cfg.user = optarg;
-			break;
-		case 'f':
-			httpd_cfg.foreground = 1;
-			break;
-		case 'P':
-			if (optarg[0] != '/' ||
-			    httpd_cfg.npaths == HTTPD_MAX_PATHS)
-				return bad(
-				    "--path: an absolute path, at most %d",
-				    HTTPD_MAX_PATHS);
-			httpd_cfg.paths[httpd_cfg.npaths++] = optarg;
-			break;
-		case 'B':
-			r = num("max-body", optarg, HTTPD_MAX_BODY_MIN,
-			        HTTPD_MAX_BODY_MAX, &v);
-			httpd_cfg.max_body = v;
-			break;
-		case 'C':
-			r = num("connections", optarg, 1, HTTPD_CONNECTIONS_MAX,
-			        &httpd_cfg.connections);
-			break;
-		case 'I':
-			r = num("per-ip", optarg, 1, HTTPD_CONNECTIONS_MAX,
-			        &httpd_cfg.per_ip);
-			break;
-		case 'J':
-			r = num("max-rejects", optarg, LIMIT_HTTPD_REJECTS_MIN,
-			        LIMIT_HTTPD_REJECTS_MAX,
-			        &httpd_cfg.max_rejects);
-			break;
-		case 'T':
-			r = num("timeout", optarg, 1, HTTPD_TIMEOUT_MAX,
-			        &httpd_cfg.timeout);
-			break;
-		case 'N':
-			r = num("threads", optarg, 1, HTTPD_THREADS_MAX,
-			        &httpd_cfg.threads);
-			break;
-		case 'b':
-			r = num("busy-timeout", optarg, 0,
-			        LIMIT_BUSY_TIMEOUT_MS_MAX, &v);
-			httpd_cfg.busy_timeout_ms = (int)v;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default: /* OPTNUM_BAD: why is in msg */
-			return bad("%s", msg);
-		}
+	ingest_limits_default(&httpd_cfg.limits);
+	opt_defaults(opts, OPT_COUNT(opts), &httpd_cfg);
+	httpd_cfg.db = env != NULL ? env : DEFAULT_DB;
+	if ((r = opt_parse(opts, OPT_COUNT(opts), &httpd_cfg, argc, argv,
+	                   &eb)) < 0)
+		return bad("%s", eb.msg);
+	if (r == OPT_PARSE_HELP) {
+		fputs(usage, stdout);
+		opt_help(opts, OPT_COUNT(opts), stdout);
+		return 0;
 	}
-	if (r != 0)
-		return 64;
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
 	if (!httpd_cfg.no_tls &&
@@ -369,7 +356,7 @@ start_admin(int fd)
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG,
 	    0, NULL, NULL, httpd_handle, (void *)&httpd_admin,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET,
-	    fd, MHD_OPTION_CONNECTION_LIMIT, HTTPD_ADMIN_CONNECTIONS,
+	    fd, MHD_OPTION_CONNECTION_LIMIT, LIMIT_HTTPD_ADMIN_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, httpd_cfg.timeout,
 	    MHD_OPTION_NOTIFY_COMPLETED, httpd_completed, NULL, MHD_OPTION_END);
 }
@@ -423,14 +410,66 @@ serve(struct MHD_Daemon *d, struct MHD_Daemon *admin, const sigset_t *set)
 	stop(d, admin);
 }
 
+/* --listen and --admin-listen as addresses. Returns -1 to go on, else
+ * an exit code. */
+static int
+check_listen(struct sockaddr_storage *ss, struct sockaddr_storage *admin_ss)
+{
+	if (parse_listen(httpd_cfg.listen, ss) != 0)
+		return bad("--listen: ADDR:PORT or [ADDR6]:PORT, not '%s'",
+		           httpd_cfg.listen);
+	/* Plain HTTP and no authentication: this host's agents only. */
+	if (httpd_cfg.admin_listen != NULL &&
+	    (parse_listen(httpd_cfg.admin_listen, admin_ss) != 0 ||
+	     !is_loopback(admin_ss)))
+		return bad(
+		    "--admin-listen: a loopback ADDR:PORT (127.0.0.1:8026 "
+		    "or [::1]:8026), not '%s'; to scrape from another "
+		    "host, forward the port (ssh -L) or proxy it with TLS "
+		    "and access control",
+		    httpd_cfg.admin_listen);
+	return -1;
+}
+
+/* What needs the privileges: the key read, the listeners bound; then the
+ * drop to --user. 0, or -1 with why on stderr. */
+static int
+bind_and_drop(struct sockaddr_storage *ss, struct sockaddr_storage *admin_ss,
+              int *fd, int *admin_fd)
+{
+	struct errbuf eb;
+	uid_t uid;
+	gid_t gid;
+
+	if (!httpd_cfg.no_tls &&
+	    httpd_tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), -1;
+	if (httpd_cfg.user != NULL &&
+	    privdrop_lookup(httpd_cfg.user, &uid, &gid, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), -1;
+	if ((*fd = bind_listen(ss)) < 0)
+		return fprintf(stderr, HTTPD_NAME ": cannot listen on %s: %s\n",
+		               httpd_cfg.listen, strerror(errno)),
+		       -1;
+	if (httpd_cfg.admin_listen != NULL &&
+	    (*admin_fd = bind_listen(admin_ss)) < 0)
+		return fprintf(stderr,
+		               HTTPD_NAME
+		               ": cannot listen on %s (--admin-listen): "
+		               "%s\n",
+		               httpd_cfg.admin_listen, strerror(errno)),
+		       -1;
+	if (httpd_cfg.user != NULL && privdrop_to(uid, gid, &eb) != 0)
+		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), -1;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sockaddr_storage ss, admin_ss;
 	struct MHD_Daemon *d, *admin = NULL;
 	struct store *st;
-	uid_t uid;
-	gid_t gid;
 	struct errbuf eb;
 	sigset_t set;
 	int ret, fd, admin_fd = -1;
@@ -440,55 +479,13 @@ main(int argc, char **argv)
 	 * opens itself (the listener, the key while reading it, the
 	 * database). */
 	closefrom(3);
-	httpd_cfg.listen = DEFAULT_LISTEN;
-	httpd_cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
-	httpd_cfg.max_body = HTTPD_MAX_BODY;
-	httpd_cfg.connections = HTTPD_CONNECTIONS;
-	httpd_cfg.per_ip = HTTPD_PER_IP;
-	httpd_cfg.max_rejects = LIMIT_HTTPD_REJECTS;
-	httpd_cfg.timeout = HTTPD_TIMEOUT;
-	httpd_cfg.request_timeout = HTTPD_REQUEST_TIMEOUT;
-	httpd_cfg.threads = HTTPD_THREADS;
-	httpd_cfg.commit_batch = COMMIT_BATCH;
-	httpd_cfg.tls_priority = TLS_PRIORITY_DEFAULT;
-	httpd_cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;
-	ingest_limits_default(&httpd_cfg.limits);
 	if ((ret = parse_args(argc, argv)) >= 0)
 		return ret;
-	if (parse_listen(httpd_cfg.listen, &ss) != 0)
-		return bad("--listen: ADDR:PORT or [ADDR6]:PORT, not '%s'",
-		           httpd_cfg.listen);
-	/* Plain HTTP and no authentication: this host's agents only. */
-	if (httpd_cfg.admin_listen != NULL &&
-	    (parse_listen(httpd_cfg.admin_listen, &admin_ss) != 0 ||
-	     !is_loopback(&admin_ss)))
-		return bad(
-		    "--admin-listen: a loopback ADDR:PORT (127.0.0.1:8026 "
-		    "or [::1]:8026), not '%s'; to scrape from another "
-		    "host, forward the port (ssh -L) or proxy it with TLS "
-		    "and access control",
-		    httpd_cfg.admin_listen);
+	if ((ret = check_listen(&ss, &admin_ss)) >= 0)
+		return ret;
 	httpd_cfg.limits.max_input = httpd_cfg.max_body;
-	if (!httpd_cfg.no_tls &&
-	    httpd_tls_load(httpd_cfg.cert, httpd_cfg.key, &eb) != 0)
-		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
-	if (httpd_cfg.user != NULL &&
-	    privdrop_lookup(httpd_cfg.user, &uid, &gid, &eb) != 0)
-		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
-	if ((fd = bind_listen(&ss)) < 0)
-		return fprintf(stderr, HTTPD_NAME ": cannot listen on %s: %s\n",
-		               httpd_cfg.listen, strerror(errno)),
-		       1;
-	if (httpd_cfg.admin_listen != NULL &&
-	    (admin_fd = bind_listen(&admin_ss)) < 0)
-		return fprintf(stderr,
-		               HTTPD_NAME
-		               ": cannot listen on %s (--admin-listen): "
-		               "%s\n",
-		               httpd_cfg.admin_listen, strerror(errno)),
-		       1;
-	if (httpd_cfg.user != NULL && privdrop_to(uid, gid, &eb) != 0)
-		return fprintf(stderr, HTTPD_NAME ": %s\n", eb.msg), 1;
+	if (bind_and_drop(&ss, &admin_ss, &fd, &admin_fd) != 0)
+		return 1;
 	/* A database that cannot be opened, is not one, is damaged, is of
 	 * another schema version or cannot be written: refuse to serve. */
 	if ((ret = store_open(httpd_cfg.db, STORE_DURABLE | STORE_CHECK,

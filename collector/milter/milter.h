@@ -10,17 +10,17 @@
 #include <stddef.h>
 
 #include "ingest.h"
+#include "limits.h"
 #include "milter_policy.h"
 
 #define MILTER_NAME "tlsrpt-milter"
-#define MAX_RCPT    64
 
 struct milter_config {
 	const char *socket;
 	const char *db;
 	const char *user;
 	int foreground;
-	const char *rcpt[MAX_RCPT];
+	const char *rcpt[LIMIT_MILTER_RCPT];
 	size_t nrcpt;
 	struct milter_options_reply reply;
 	const char *authserv_id;

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,154 +19,116 @@
 #include "limits.h"
 #include "log.h"
 #include "milter.h"
-#include "optnum.h"
+#include "opt.h"
+#include "paths.h"
 #include "privdrop.h"
 #include "store.h"
 #include "report.h"
 
 #define DEFAULT_SOCKET "unix:/run/tlsrpt/milter.sock"
-#define DEFAULT_DB     "/var/lib/tlsrpt/tlsrpt.db"
 
 static const char usage[] =
     "Usage: tlsrpt-milter [OPTIONS]\n"
     "\n"
     "A milter for the TLS-RPT report mailbox: every report in a message\n"
     "to it is stored in the tlsrpt database as the message passes.\n"
-    "\n"
-    "  -p, --socket SOCKET   unix:/path or inet:PORT@HOST\n"
-    "                        (default " DEFAULT_SOCKET ");\n"
-    "                        for Debian's chrooted Postfix\n"
-    "                        unix:/var/spool/postfix/tlsrpt/milter.sock\n"
-    "  --db PATH             the database (default $TLSRPT_DB, else\n"
-    "                        " DEFAULT_DB ")\n"
-    "  --rcpt ADDR           the report mailbox (repeatable; case and\n"
-    "                        +detail ignored). Without it, any message\n"
-    "                        that carries a TLS report is taken.\n"
-    "  --on-stored accept|discard   deliver stored reports with an\n"
-    "                        X-TLSRPT header (default), or drop them;\n"
-    "                        X-TLSRPT headers a message comes with are\n"
-    "                        removed from every message\n"
-    "  --on-invalid accept|reject   deliver messages with no valid report\n"
-    "                        with the reason (default), or 550 5.6.0\n"
-    "  --max-message BYTES   larger messages are invalid, \"too large\"\n"
-    "                        (default 10485760; 65536 to 536870912)\n"
-    "  --max-decompressed BYTES   a message whose reports inflate to more\n"
-    "                        in all is invalid (default 41943040;\n"
-    "                        1048576 to 1073741824)\n"
-    "  --authserv-id ID      trust the topmost Authentication-Results\n"
-    "                        of this host (the MTA must remove inbound\n"
-    "                        ones with this id)\n"
-    "  --require-dkim        a report needs a passing DKIM signature from\n"
-    "                        the submitter's organizational domain (needs\n"
-    "                        --authserv-id)\n"
-    "  --busy-timeout MS     wait this long for other writers (default\n"
-    "                        10000); then 451 4.3.0, the MTA retries\n"
-    "  -u, --user USER       drop to USER after binding the socket (the\n"
-    "                        socket becomes USER's; a setgid directory's\n"
-    "                        group is kept)\n"
-    "  -f, --foreground      stay in the foreground, log to stderr\n"
-    "                        (otherwise detach and log to syslog, mail)\n"
-    "  -h, --help            this text\n";
+    "\n";
+
+#define C struct milter_config
+static const struct opt_def opts[] = {
+    {.name = "socket",
+     .short_name = 'p',
+     .kind = OPT_TEXT,
+     .arg_name = "SOCKET",
+     .def_text = DEFAULT_SOCKET,
+     .offset = offsetof(C, socket),
+     .help = "unix:/path or inet:PORT@HOST; for Debian's chrooted Postfix "
+             "unix:/var/spool/postfix/tlsrpt/milter.sock"},
+    OPT_ROW_DB(C, db),
+    {.name = "rcpt",
+     .kind = OPT_LIST,
+     .arg_name = "ADDR",
+     .max = LIMIT_MILTER_RCPT,
+     .offset = offsetof(C, rcpt),
+     .count_offset = offsetof(C, nrcpt),
+     .help = "the report mailbox (case and +detail ignored); without it, "
+             "any message that carries a TLS report is taken"},
+    {.name = "on-stored",
+     .kind = OPT_CHOICE,
+     .choices = "accept|discard",
+     .offset = offsetof(C, reply.discard_stored),
+     .help = "deliver stored reports with an X-TLSRPT header, or drop "
+             "them; X-TLSRPT headers a message comes with are removed "
+             "from every message"},
+    {.name = "on-invalid",
+     .kind = OPT_CHOICE,
+     .choices = "accept|reject",
+     .offset = offsetof(C, reply.reject_invalid),
+     .help = "deliver messages with no valid report with the reason, or "
+             "550 5.6.0"},
+    OPT_ROW_MAX_MESSAGE(C, limits.max_input,
+                        "larger messages are invalid, \"too large\""),
+    {.name = "max-decompressed",
+     .kind = OPT_NUM,
+     .arg_name = "BYTES",
+     .def = LIMIT_MESSAGE_INFLATED,
+     .min = LIMIT_MESSAGE_INFLATED_MIN,
+     .max = LIMIT_MESSAGE_INFLATED_MAX,
+     .offset = offsetof(C, limits.max_total),
+     .size = sizeof(size_t),
+     .help = "a message whose reports inflate to more in all is invalid"},
+    {.name = "authserv-id",
+     .kind = OPT_TEXT,
+     .arg_name = "ID",
+     .offset = offsetof(C, authserv_id),
+     .help = "trust the topmost Authentication-Results of this host (the "
+             "MTA must remove inbound ones with this id)"},
+    {.name = "require-dkim",
+     .kind = OPT_FLAG,
+     .offset = offsetof(C, require_dkim),
+     .help = "a report needs a passing DKIM signature from the submitter's "
+             "organizational domain (needs --authserv-id)"},
+    OPT_ROW_BUSY_TIMEOUT(C, busy_timeout_ms,
+                         "wait this long for other writers; then 451 "
+                         "4.3.0, the MTA retries"),
+    {.name = "user",
+     .short_name = 'u',
+     .kind = OPT_TEXT,
+     .arg_name = "USER",
+     .offset = offsetof(C, user),
+     .help = "drop to USER after binding the socket (the socket becomes "
+             "USER's; a setgid directory's group is kept)"},
+    {.name = "foreground",
+     .short_name = 'f',
+     .kind = OPT_FLAG,
+     .offset = offsetof(C, foreground),
+     .help = "stay in the foreground, log to stderr (otherwise detach and "
+             "log to syslog, mail)"},
+    OPT_ROW_HELP,
+};
+#undef C
 
 #define bad(...) log_usage_error(MILTER_NAME, __VA_ARGS__)
 
-/* Returns -1 to go on, else an exit code. */
+/* The defaults, then the options. Returns -1 to go on, else an exit
+ * code. */
 static int
 parse_args(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"socket", required_argument, NULL, 'p'},
-	    {"db", required_argument, NULL, 'd'},
-	    {"rcpt", required_argument, NULL, 'r'},
-	    {"on-stored", required_argument, NULL, 'S'},
-	    {"on-invalid", required_argument, NULL, 'I'},
-	    {"max-message", required_argument, NULL, 'm'},
-	    {"max-decompressed", required_argument, NULL, 'z'},
-	    {"authserv-id", required_argument, NULL, 'a'},
-	    {"require-dkim", no_argument, NULL, 'k'},
-	    {"busy-timeout", required_argument, NULL, 'b'},
-	    {"user", required_argument, NULL, 'u'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
-	uint64_t v;
-	char msg[256] = "unknown option";
-	int opt;
+	struct errbuf eb = {""};
+	const char *env = getenv("TLSRPT_DB");
+	int r;
 
-	while ((opt = optnum_getopt(argc, argv, "p:u:fh", opts, msg,
-	                            sizeof(msg))) != -1) {
-		switch (opt) {
-		case 'p':
-			milter_cfg.socket = optarg;
-			break;
-		case 'd':
-			milter_cfg.db = optarg;
-			break;
-		case 'r':
-			if (milter_cfg.nrcpt == MAX_RCPT)
-				return bad("more than %d --rcpt", MAX_RCPT);
-			milter_cfg.rcpt[milter_cfg.nrcpt++] = optarg;
-			break;
-		case 'S':
-			if (strcmp(optarg, "accept") &&
-			    strcmp(optarg, "discard"))
-				return bad("--on-stored: accept or discard, "
-				           "not '%s'",
-				           optarg);
-			milter_cfg.reply.discard_stored =
-			    !strcmp(optarg, "discard");
-			break;
-		case 'I':
-			if (strcmp(optarg, "accept") &&
-			    strcmp(optarg, "reject"))
-				return bad("--on-invalid: accept or reject, "
-				           "not '%s'",
-				           optarg);
-			milter_cfg.reply.reject_invalid =
-			    !strcmp(optarg, "reject");
-			break;
-		case 'm':
-			if (optnum_parse(optarg, LIMIT_MESSAGE_SIZE_MIN,
-			                 LIMIT_MESSAGE_SIZE_MAX, &v))
-				return bad("--max-message: 65536 to 536870912 "
-				           "bytes, not '%s'",
-				           optarg);
-			milter_cfg.limits.max_input = (size_t)v;
-			break;
-		case 'z':
-			if (optnum_parse(optarg, LIMIT_MESSAGE_INFLATED_MIN,
-			                 LIMIT_MESSAGE_INFLATED_MAX, &v))
-				return bad("--max-decompressed: 1048576 to "
-				           "1073741824 bytes, not '%s'",
-				           optarg);
-			milter_cfg.limits.max_total = (size_t)v;
-			break;
-		case 'a':
-			milter_cfg.authserv_id = optarg;
-			break;
-		case 'k':
-			milter_cfg.require_dkim = 1;
-			break;
-		case 'b':
-			if (optnum_parse(optarg, 0, LIMIT_BUSY_TIMEOUT_MS_MAX,
-			                 &v))
-				return bad("--busy-timeout: 0 to 600000 ms, "
-				           "not '%s'",
-				           optarg);
-			milter_cfg.busy_timeout_ms = (int)v;
-			break;
-		case 'u':
-			milter_cfg.user = optarg;
-			break;
-		case 'f':
-			milter_cfg.foreground = 1;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return 0;
-		default: /* OPTNUM_BAD: why is in msg */
-			return bad("%s", msg);
-		}
+	ingest_limits_default(&milter_cfg.limits);
+	opt_defaults(opts, OPT_COUNT(opts), &milter_cfg);
+	milter_cfg.db = env != NULL ? env : DEFAULT_DB;
+	if ((r = opt_parse(opts, OPT_COUNT(opts), &milter_cfg, argc, argv,
+	                   &eb)) < 0)
+		return bad("%s", eb.msg);
+	if (r == OPT_PARSE_HELP) {
+		fputs(usage, stdout);
+		opt_help(opts, OPT_COUNT(opts), stdout);
+		return 0;
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
@@ -326,11 +287,6 @@ main(int argc, char **argv)
 	/* Nothing a parent left open is kept: only the socket and the
 	 * database are held. */
 	closefrom(3);
-	milter_cfg.socket = DEFAULT_SOCKET;
-	milter_cfg.db = getenv("TLSRPT_DB") ? getenv("TLSRPT_DB") : DEFAULT_DB;
-	milter_cfg.busy_timeout_ms = LIMIT_BUSY_TIMEOUT_MS;
-	ingest_limits_default(&milter_cfg.limits);
-	milter_cfg.limits.max_input = LIMIT_MESSAGE_SIZE;
 	if ((ret = parse_args(argc, argv)) >= 0)
 		return ret;
 	if (bind_and_drop() != 0)
