@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon_opts.h"
 #include "httpd.h"
 #include "httpd_commit.h"
 #include "httpd_conn.h"
@@ -197,23 +198,15 @@ static const struct opt_def opts[] = {
 static int
 parse_args(int argc, char **argv)
 {
+	const struct daemon_args a = {
+	    HTTPD_NAME,       usage,      opts,
+	    OPT_COUNT(opts),  &httpd_cfg, &httpd_cfg.db,
+	    &httpd_cfg.limits};
 	struct errbuf eb = {""};
-	const char *env = getenv("TLSRPT_DB");
 	int r;
 
-	ingest_limits_default(&httpd_cfg.limits);
-	opt_defaults(opts, OPT_COUNT(opts), &httpd_cfg);
-	httpd_cfg.db = env != NULL ? env : DEFAULT_DB;
-	if ((r = opt_parse(opts, OPT_COUNT(opts), &httpd_cfg, argc, argv,
-	                   &eb)) < 0)
-		return bad("%s", eb.msg);
-	if (r == OPT_PARSE_HELP) {
-		fputs(usage, stdout);
-		opt_help(opts, OPT_COUNT(opts), stdout);
-		return 0;
-	}
-	if (optind < argc)
-		return bad("unexpected argument '%s'", argv[optind]);
+	if ((r = daemon_options(&a, argc, argv)) >= 0)
+		return r;
 	if (!httpd_cfg.no_tls &&
 	    (httpd_cfg.cert == NULL || httpd_cfg.key == NULL))
 		return bad("--cert and --key are needed (or --no-tls)");

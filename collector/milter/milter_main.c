@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "daemon_opts.h"
 #include "limits.h"
 #include "log.h"
 #include "milter.h"
@@ -115,23 +116,14 @@ static const struct opt_def opts[] = {
 static int
 parse_args(int argc, char **argv)
 {
-	struct errbuf eb = {""};
-	const char *env = getenv("TLSRPT_DB");
+	const struct daemon_args a = {
+	    MILTER_NAME,       usage,       opts,
+	    OPT_COUNT(opts),   &milter_cfg, &milter_cfg.db,
+	    &milter_cfg.limits};
 	int r;
 
-	ingest_limits_default(&milter_cfg.limits);
-	opt_defaults(opts, OPT_COUNT(opts), &milter_cfg);
-	milter_cfg.db = env != NULL ? env : DEFAULT_DB;
-	if ((r = opt_parse(opts, OPT_COUNT(opts), &milter_cfg, argc, argv,
-	                   &eb)) < 0)
-		return bad("%s", eb.msg);
-	if (r == OPT_PARSE_HELP) {
-		fputs(usage, stdout);
-		opt_help(opts, OPT_COUNT(opts), stdout);
-		return 0;
-	}
-	if (optind < argc)
-		return bad("unexpected argument '%s'", argv[optind]);
+	if ((r = daemon_options(&a, argc, argv)) >= 0)
+		return r;
 	/* Without it any header, the sender's own, would be believed. */
 	if (milter_cfg.require_dkim && milter_cfg.authserv_id == NULL)
 		return bad("--require-dkim needs --authserv-id");
