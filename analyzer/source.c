@@ -85,6 +85,16 @@ is_separator(const struct buf *l)
 	return 0;
 }
 
+/* The bytes of b for the sink, which owns them; b is emptied. Never NULL
+ * (an empty input has a byte of room): a sink may copy from them. */
+static unsigned char *
+take_bytes(struct buf *b)
+{
+	unsigned char *bytes = buf_take(b);
+
+	return bytes != NULL ? bytes : calloc(1, 1);
+}
+
 /* Hands the message in b to the sink as "path#n"; b is emptied. */
 static int
 emit_message(const struct source_sink *sink, const char *path, size_t n,
@@ -97,7 +107,7 @@ emit_message(const struct source_sink *sink, const char *path, size_t n,
 	if (asprintf(&name, "%s#%zu", path, n) < 0)
 		return -1;
 	len = b->len;
-	ret = sink->input(sink->arg, buf_take(b), len, name);
+	ret = sink->input(sink->arg, take_bytes(b), len, name);
 	return ret;
 }
 
@@ -144,7 +154,7 @@ static int
 read_whole(struct reader *r, const char *path, const struct source_sink *sink)
 {
 	struct buf b;
-	unsigned char chunk[65536], *bytes;
+	unsigned char chunk[65536];
 	size_t got, len;
 	char *name;
 
@@ -162,8 +172,7 @@ read_whole(struct reader *r, const char *path, const struct source_sink *sink)
 	if ((name = strdup(path)) == NULL)
 		goto oom;
 	len = b.len;
-	bytes = buf_take(&b);
-	return sink->input(sink->arg, bytes ? bytes : calloc(1, 1), len, name);
+	return sink->input(sink->arg, take_bytes(&b), len, name);
 oom:
 	buf_free(&b);
 	return -1;
