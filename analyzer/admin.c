@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "view.h"
 #include "gz.h"
 #include "ingest.h"
 #include "limits.h"
@@ -173,34 +174,6 @@ static const char quarantine_help[] =
 
 /* In a narrow table the key, when last seen, the count and the reason
  * (wrapping) stay; where the input came from goes first (struct column). */
-static const struct column quarantine_cols[] = {
-    {"key", "KEY", COL_INT, 0, 0},
-    {"first_seen", "FIRST SEEN", COL_TEXT, 4, 0},
-    {"last_seen", "LAST SEEN", COL_TEXT, 0, 0},
-    {"count", "COUNT", COL_INT, 1, 0},
-    {"channel", "CHANNEL", COL_TEXT, 5, 0},
-    {"source", "SOURCE", COL_TEXT, 3, 0},
-    {"submitter", "SUBMITTER", COL_TEXT, 6, 0},
-    {"bytes", "BYTES", COL_INT, 7, 0},
-    {"reason", "REASON", COL_TEXT, 0, 20},
-};
-#define NQUARANTINE_COLS (sizeof(quarantine_cols) / sizeof(quarantine_cols[0]))
-
-static int
-quarantine_line(const struct store_quarantine_row *q, void *arg)
-{
-	struct table *t = arg;
-	char first[32], last[32];
-
-	cli_format_time(q->received_time, first, sizeof(first));
-	cli_format_time(q->last_seen, last, sizeof(last));
-	return table_row(t) || table_int(t, q->key) || table_text(t, first) ||
-	       table_text(t, last) || table_int(t, q->count) ||
-	       table_text(t, q->channel) ||
-	       table_text(t, *q->source ? q->source : NULL) ||
-	       table_text(t, *q->submitter ? q->submitter : NULL) ||
-	       table_int(t, (int64_t)q->len) || table_text(t, q->reason);
-}
 
 static int
 quarantine_show(const struct store_quarantine_row *q, void *arg)
@@ -471,7 +444,6 @@ cmd_quarantine(struct cli *c, int argc, char **argv)
 	struct retry rt = {0};
 	struct query_opts q;
 	struct store *st = NULL;
-	struct table *t = NULL;
 	struct errbuf eb = {""};
 	uint64_t key = 0;
 	int ret;
@@ -499,16 +471,11 @@ cmd_quarantine(struct cli *c, int argc, char **argv)
 			    stderr,
 			    "tlsrpt quarantine: no quarantined input %llu\n",
 			    (unsigned long long)key);
-	} else if ((t = query_table(&q, quarantine_cols, NQUARANTINE_COLS)) !=
-	           NULL) {
-		ret = query_finish(t, &q,
-		                   store_quarantine(st, &q.filter, 0, q.limit,
-		                                    quarantine_line, t, &eb),
-		                   &eb, "quarantine");
+	} else {
+		ret = view_print(VIEW_QUARANTINE, st, &q, "quarantine");
 	}
 out:
 	free(rt.keys);
-	table_free(t);
 	store_close(st);
 	query_opts_free(&q);
 	return ret;

@@ -151,6 +151,7 @@ query_opts_init(struct query_opts *q)
 {
 	memset(q, 0, sizeof(*q));
 	store_filter_init(&q->filter);
+	readiness_opts_default(&q->ro);
 	q->format = isatty(STDOUT_FILENO) ? FORMAT_TABLE : FORMAT_JSON;
 }
 
@@ -242,61 +243,180 @@ failure_filter(struct query_opts *q, int opt, const char *arg)
 	return 1;
 }
 
+/* The query options by name: what `tlsrpt serve` takes as query
+ * parameters, and how messages name an option. */
+static const struct {
+	const char *name;
+	int code;
+} params[] = {
+    {"since", CLI_OPT_SINCE},
+    {"until", CLI_OPT_UNTIL},
+    {"domain", CLI_OPT_DOMAIN},
+    {"org", CLI_OPT_ORG},
+    {"format", CLI_OPT_FORMAT},
+    {"csv-raw", CLI_OPT_CSV_RAW},
+    {"limit", CLI_OPT_LIMIT},
+    {"mode", CLI_OPT_MODE},
+    {"type", CLI_OPT_TYPE},
+    {"mta", CLI_OPT_MTA},
+    {"mx", CLI_OPT_MX},
+    {"ip", CLI_OPT_IP},
+    {"by", CLI_OPT_BY},
+    {"failed", CLI_OPT_FAILED},
+    {"min-days", CLI_OPT_MIN_DAYS},
+    {"min-organizations", CLI_OPT_MIN_ORGS},
+    {"max-failure-rate", CLI_OPT_MAX_RATE},
+};
+#define NPARAMS (sizeof(params) / sizeof(params[0]))
+
 int
-query_option(struct query_opts *q, const struct cli *c, const char *cmd,
-             int opt, const char *arg)
+query_param_code(const char *name)
 {
-	struct errbuf eb;
+	size_t i;
+
+	for (i = 0; i < NPARAMS; i++)
+		if (strcmp(params[i].name, name) == 0)
+			return params[i].code;
+	return 0;
+}
+
+const char *
+query_param_name(int opt)
+{
+	size_t i;
+
+	for (i = 0; i < NPARAMS; i++)
+		if (params[i].code == opt)
+			return params[i].name;
+	return NULL;
+}
+
+/* The --by keys' names, in the bit order of FAILURE_BY_*. */
+static const char *const by_names[] = {"domain", "mode", "type", "mta",
+                                       "mx",     "ip",   "org",  "day"};
+
+/* Parses "mta,type,mode" into q's key flags and their order. */
+static int
+parse_by(struct query_opts *q, const char *s, struct errbuf *eb)
+{
+	size_t i, n;
+
+	q->by_keys = 0;
+	q->nby = 0;
+	while (*s != '\0') {
+		n = strcspn(s, ",");
+		for (i = 0; i < 8; i++)
+			if (strlen(by_names[i]) == n &&
+			    strncmp(s, by_names[i], n) == 0)
+				break;
+		if (i == 8)
+			return errbuf_set(eb,
+			                  "unknown key '%.*s' (expected "
+			                  "domain, mode, type, mta, mx, ip, "
+			                  "org or day)",
+			                  (int)n, s);
+		if (!(q->by_keys & 1u << i))
+			q->by_order[q->nby++] = (unsigned char)i;
+		q->by_keys |= 1u << i;
+		s += n + (s[n] == ',');
+	}
+	return q->by_keys ? 0 : errbuf_set(eb, "no keys");
+}
+
+/* readiness's thresholds. */
+static int
+set_threshold(struct query_opts *q, int opt, const char *arg, struct errbuf *eb)
+{
+	uint64_t v;
+	char *end;
+	double x;
+
+	if (opt == CLI_OPT_MAX_RATE) {
+		x = strtod(arg, &end);
+		if (end == arg || *end != '\0' || !(x >= 0 && x <= 1))
+			return errbuf_set(
+			    eb, "a fraction from 0 to 1, not '%s'", arg);
+		q->ro.max_failure_rate = x;
+		return 0;
+	}
+	if (optnum_parse(arg, 0, 36500, &v) != 0)
+		return errbuf_set(eb, "0 to 36500, not '%s'", arg);
+	*(opt == CLI_OPT_MIN_DAYS ? &q->ro.min_days
+	                          : &q->ro.min_organizations) = (unsigned)v;
+	return 0;
+}
+
+int
+query_set(struct query_opts *q, int64_t now, int opt, const char *arg,
+          struct errbuf *eb)
+{
 	uint64_t v;
 
 	switch (opt) {
 	case CLI_OPT_SINCE:
 	case CLI_OPT_UNTIL:
-		if (cli_parse_when(arg, opt == CLI_OPT_UNTIL, c->now,
+		if (cli_parse_when(arg, opt == CLI_OPT_UNTIL, (time_t)now,
 		                   opt == CLI_OPT_SINCE ? &q->filter.since
 		                                        : &q->filter.until,
-		                   &eb) != 0) {
-			cli_usage_error(
-			    cmd, "--%s: %s",
-			    opt == CLI_OPT_SINCE ? "since" : "until", eb.msg);
+		                   eb) != 0)
 			return -1;
-		}
 		return 1;
 	case CLI_OPT_DOMAIN:
-		return add_domain(q, arg) == 0 ? 1 : -1;
+		return add_domain(q, arg) == 0
+		           ? 1
+		           : errbuf_set(eb, "out of memory");
 	case CLI_OPT_ORG:
 		q->filter.organization = arg;
 		return 1;
 	case CLI_OPT_FORMAT:
-		if (output_format_parse(arg, &q->format) != 0) {
-			cli_usage_error(cmd,
-			                "--format: expected table, json or "
-			                "csv, got '%s'",
-			                arg);
-			return -1;
-		}
+		if (output_format_parse(arg, &q->format) != 0)
+			return errbuf_set(eb,
+			                  "expected table, json or csv, got "
+			                  "'%s'",
+			                  arg);
 		return 1;
 	case CLI_OPT_CSV_RAW:
 		q->csv_raw = 1;
+		return 1;
+	case CLI_OPT_FAILED:
+		q->filter.failed_only = 1;
 		return 1;
 	case CLI_OPT_MODE:
 	case CLI_OPT_TYPE:
 	case CLI_OPT_MTA:
 	case CLI_OPT_MX:
 	case CLI_OPT_IP:
-		return failure_filter(q, opt, arg);
+		return failure_filter(q, opt, arg) == 1
+		           ? 1
+		           : errbuf_set(eb, "out of memory");
+	case CLI_OPT_BY:
+		return parse_by(q, arg, eb) == 0 ? 1 : -1;
+	case CLI_OPT_MIN_DAYS:
+	case CLI_OPT_MIN_ORGS:
+	case CLI_OPT_MAX_RATE:
+		return set_threshold(q, opt, arg, eb) == 0 ? 1 : -1;
 	case CLI_OPT_LIMIT:
-		if (optnum_parse(arg, 1, 100000000, &v) != 0) {
-			cli_usage_error(cmd,
-			                "--limit: expected a positive "
-			                "number, got '%s'",
-			                arg);
-			return -1;
-		}
+		if (optnum_parse(arg, 1, 100000000, &v) != 0)
+			return errbuf_set(eb,
+			                  "expected a positive number, got "
+			                  "'%s'",
+			                  arg);
 		q->limit = (size_t)v;
 		return 1;
 	}
 	return 0;
+}
+
+int
+query_option(struct query_opts *q, const struct cli *c, const char *cmd,
+             int opt, const char *arg)
+{
+	struct errbuf eb = {""};
+	int r = query_set(q, (int64_t)c->now, opt, arg, &eb);
+
+	if (r < 0)
+		cli_usage_error(cmd, "--%s: %s", query_param_name(opt), eb.msg);
+	return r;
 }
 
 /* The directory of path into buf. */
@@ -431,7 +551,8 @@ query_parse_args(struct cli *c, struct query_opts *q, int argc, char **argv,
 		}
 		if ((r = cli_common_option(c, opt, optarg)) == 0)
 			r = query_option(q, c, argv[0], opt, optarg);
-		for (i = 0; r == 0 && extra != NULL && extra[i].name != NULL;
+		for (i = 0; r == 0 && take != NULL && extra != NULL &&
+		            extra[i].name != NULL;
 		     i++)
 			if (extra[i].val == opt)
 				r = take(arg, opt, optarg) == 0 ? 1 : -1;

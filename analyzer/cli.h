@@ -13,6 +13,7 @@
 #include "errbuf.h"
 #include "opt.h"
 #include "paths.h"
+#include "readiness.h"
 #include "table.h"
 #include "store.h"
 
@@ -96,6 +97,13 @@ struct query_opts {
 	char **args;  /* out: them */
 	int nargs;
 	char *details[5]; /* the failure filters' values, normalized */
+	/* failures --by: the keys' flags and the order they were given in
+	 * (none given: the default, mta,type,mode) */
+	unsigned by_keys;
+	unsigned char by_order[8];
+	size_t nby;
+	struct readiness_opts ro; /* readiness --min-days ... */
+	const char *empty;        /* the line an empty table shows, or NULL */
 };
 
 #define CLI_OPT_SINCE   1100
@@ -131,6 +139,13 @@ struct query_opts {
 #define CLI_OPT_MTA  1109
 #define CLI_OPT_MX   1110
 #define CLI_OPT_IP   1111
+/* The commands' own query options: failures --by, reports --failed,
+ * readiness's thresholds. Handled by query_option like the others. */
+#define CLI_OPT_BY       1112
+#define CLI_OPT_FAILED   1113
+#define CLI_OPT_MIN_DAYS 1114
+#define CLI_OPT_MIN_ORGS 1115
+#define CLI_OPT_MAX_RATE 1116
 #define CLI_FAILURE_FILTERS                                                    \
 	{"mode", required_argument, NULL, CLI_OPT_MODE},                       \
 	    {"type", required_argument, NULL, CLI_OPT_TYPE},                   \
@@ -156,6 +171,17 @@ void query_opts_free(struct query_opts *q);
  * (after printing why). */
 int query_option(struct query_opts *q, const struct cli *c, const char *cmd,
                  int opt, const char *arg);
+
+/* query_option without printing: 1, 0, or -1 with why in eb (without the
+ * option's name: "expected YYYY-MM-DD ..."). now is for 7d, 4w, 12m. */
+int query_set(struct query_opts *q, int64_t now, int opt, const char *arg,
+              struct errbuf *eb);
+
+/* The code of a query option by its long name ("since": CLI_OPT_SINCE),
+ * or 0; and the name of a code, or NULL. For `tlsrpt serve`, whose query
+ * parameters are the options' names. */
+int query_param_code(const char *name);
+const char *query_param_name(int opt);
 
 /*
  * Parses a query command's options: the common and query options, --help

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "view.h"
 #include "gz.h"
 #include "limits.h"
 
@@ -33,123 +34,16 @@ static const char reports_help[] =
     "  --since, --until, --domain, --org, --format, --csv-raw, --limit,\n"
     "  --db               as in 'tlsrpt summary --help'\n";
 
-/* In a narrow table the key, start and domains stay (the domains one a
- * line if need be); the receiving details go first (struct column). */
-static const struct column reports_cols[] = {
-    {"key", "KEY", COL_INT, 0, 0},
-    {"start_time", "START", COL_TEXT, 0, 0},
-    {"organization", "ORGANIZATION", COL_TEXT, 3, 12},
-    {"report_id", "REPORT-ID", COL_TEXT, 5, 0},
-    {"policy_domains", "DOMAINS", COL_LIST, 0, 1},
-    {"successful_sessions", "SUCCESSFUL", COL_INT, 4, 0},
-    {"failed_sessions", "FAILED", COL_INT, 1, 0},
-    {"channel", "CHANNEL", COL_TEXT, 7, 0},
-    {"received_time", "RECEIVED", COL_TEXT, 8, 0},
-    {"warnings", "WARNINGS", COL_LIST, 6, 20},
-};
-#define NREPORTS_COLS (sizeof(reports_cols) / sizeof(reports_cols[0]))
-static const struct column matching_col = {"matching_failed_sessions",
-                                           "MATCHING", COL_INT, 0, 0};
-
-/* Splits s at sep into at most max pieces of buf; returns how many. */
-static size_t
-split(char *s, int sep, const char **v, size_t max)
-{
-	size_t n = 0;
-	char *p;
-
-	while (*s != '\0' && n < max) {
-		v[n++] = s;
-		if ((p = strchr(s, sep)) == NULL)
-			break;
-		*p = '\0';
-		s = p + 1;
-	}
-	return n;
-}
-
-static int
-list_cell(struct table *t, const char *s, int sep)
-{
-	const char *v[LIMIT_WARNINGS + 1];
-	char *copy = strdup(s);
-	int ret;
-
-	if (copy == NULL)
-		return -1;
-	ret = table_list(t, v, split(copy, sep, v, LIMIT_WARNINGS + 1));
-	free(copy);
-	return ret;
-}
-
-static int
-report_line(const struct store_report_row *r, void *arg)
-{
-	struct table *t = arg;
-	char start[32], received[32];
-
-	cli_format_time(r->start_time, start, sizeof(start));
-	cli_format_time(r->received_time, received, sizeof(received));
-	return table_row(t) || table_int(t, r->key) || table_text(t, start) ||
-	       table_text(t, r->organization) || table_text(t, r->report_id) ||
-	       list_cell(t, r->domains, ',') ||
-	       table_int(t, r->successful_sessions) ||
-	       table_int(t, r->failed_sessions) ||
-	       (r->matching_failed_sessions >= 0 &&
-	        table_int(t, r->matching_failed_sessions)) ||
-	       table_text(t, r->channel) || table_text(t, received) ||
-	       list_cell(t, r->warnings, '\n');
-}
-
-static const struct option reports_opts[] = {CLI_FAILURE_FILTERS,
-                                             {"failed", no_argument, NULL, 'f'},
-                                             {NULL, 0, NULL, 0}};
-
-static int
-take_failed(void *arg, int opt, const char *optarg)
-{
-	(void)opt;
-	(void)optarg;
-	*(int *)arg = 1;
-	return 0;
-}
-
 int
 cmd_reports(struct cli *c, int argc, char **argv)
 {
-	struct column cols[NREPORTS_COLS + 1];
-	struct query_opts q;
-	struct store *st = NULL;
-	struct table *t = NULL;
-	struct errbuf eb = {""};
-	size_t i, n = 0;
-	int ret;
+	static const struct option reports_opts[] = {
+	    CLI_FAILURE_FILTERS,
+	    {"failed", no_argument, NULL, CLI_OPT_FAILED},
+	    {NULL, 0, NULL, 0}};
 
-	query_opts_init(&q);
-	if ((ret =
-	         query_parse_args(c, &q, argc, argv, reports_help, reports_opts,
-	                          take_failed, &q.filter.failed_only)) >= 0)
-		goto out;
-	/* With a failure filter, after failed_sessions: the part of them
-	 * that passes it. */
-	for (i = 0; i < NREPORTS_COLS; i++) {
-		cols[n++] = reports_cols[i];
-		if (strcmp(reports_cols[i].key, "failed_sessions") == 0 &&
-		    store_filter_failures(&q.filter))
-			cols[n++] = matching_col;
-	}
-	ret = 1;
-	if ((st = cli_open_for_query(c, argv[0], &ret)) == NULL ||
-	    (t = query_table(&q, cols, n)) == NULL)
-		goto out;
-	ret = query_finish(
-	    t, &q, store_reports(st, &q.filter, q.limit, report_line, t, &eb),
-	    &eb, argv[0]);
-out:
-	table_free(t);
-	store_close(st);
-	query_opts_free(&q);
-	return ret;
+	return view_command(VIEW_REPORTS, c, argc, argv, reports_help,
+	                    reports_opts);
 }
 
 static const char show_help[] =

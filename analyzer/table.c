@@ -119,6 +119,7 @@ struct table {
 	int csv_raw;  /* CSV cells as they are, formulas included */
 	enum output_format format;
 	size_t written;     /* rows written to the stream */
+	size_t made;        /* rows made by table_row */
 	int error;          /* a write to the stream failed */
 	char *empty;        /* the line of a table without rows, or NULL */
 	struct layout *lay; /* a streamed table's, once its columns are sized */
@@ -213,6 +214,7 @@ table_row(struct table *t)
 	}
 	memset(&t->cells[t->nrows * t->ncols], 0, t->ncols * sizeof(*t->cells));
 	t->nrows++;
+	t->made++;
 	t->at = 0;
 	return 0;
 }
@@ -945,6 +947,113 @@ table_print(struct table *t, enum output_format f, FILE *fp)
 	if (fflush(fp) != 0 || ferror(fp) || t->error)
 		return -1;
 	return ret;
+}
+
+size_t
+table_rows_made(const struct table *t)
+{
+	return t->made;
+}
+
+size_t
+table_nrows(const struct table *t)
+{
+	return t->nrows;
+}
+
+size_t
+table_ncols(const struct table *t)
+{
+	return t->ncols;
+}
+
+const struct column *
+table_column(const struct table *t, size_t k)
+{
+	return &t->cols[k];
+}
+
+const char *
+table_cell_text(const struct table *t, size_t r, size_t k)
+{
+	const struct cell *c = &t->cells[r * t->ncols + k];
+
+	return c->null ? NULL : c->text;
+}
+
+int64_t
+table_cell_int(const struct table *t, size_t r, size_t k)
+{
+	return t->cells[r * t->ncols + k].i;
+}
+
+double
+table_cell_rate(const struct table *t, size_t r, size_t k)
+{
+	return t->cells[r * t->ncols + k].rate;
+}
+
+/* qsort_r's context: the cells, the column and the direction. */
+struct sort_by {
+	const struct table *t;
+	size_t k;
+	int desc;
+};
+
+/* Compares rows by index: the column, missing values last, then the
+ * index, so that the sort is stable. */
+static int
+cmp_rows(const void *a, const void *b, void *arg)
+{
+	const struct sort_by *s = arg;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+	const struct cell *x = &s->t->cells[ia * s->t->ncols + s->k];
+	const struct cell *y = &s->t->cells[ib * s->t->ncols + s->k];
+	int r;
+
+	if (x->null || y->null)
+		r = x->null - y->null;
+	else {
+		if (s->t->cols[s->k].kind == COL_INT)
+			r = (x->i > y->i) - (x->i < y->i);
+		else if (s->t->cols[s->k].kind == COL_RATE)
+			r = (x->rate > y->rate) - (x->rate < y->rate);
+		else
+			r = strcmp(x->text, y->text);
+		if (s->desc)
+			r = -r;
+	}
+	return r ? r : (ia > ib) - (ia < ib);
+}
+
+int
+table_sort(struct table *t, size_t k, int desc)
+{
+	struct sort_by s = {t, k, desc};
+	size_t i, n = t->nrows, w = t->ncols;
+	struct cell *sorted;
+	size_t *idx;
+
+	if (n < 2 || k >= t->ncols)
+		return 0;
+	idx = calloc(n, sizeof(*idx));
+	sorted = reallocarray(NULL, n * w, sizeof(*sorted));
+	if (idx == NULL || sorted == NULL) {
+		free(idx);
+		free(sorted);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	qsort_r(idx, n, sizeof(*idx), cmp_rows, &s);
+	for (i = 0; i < n; i++)
+		memcpy(&sorted[i * w], &t->cells[idx[i] * w],
+		       w * sizeof(*sorted));
+	free(t->cells);
+	t->cells = sorted;
+	t->cap = n;
+	free(idx);
+	return 0;
 }
 
 int

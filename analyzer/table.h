@@ -83,6 +83,27 @@ void table_stream(struct table *t, enum output_format f, FILE *fp);
  * format, and empties it; returns 0, or -1 on a write error. */
 int table_print(struct table *t, enum output_format f, FILE *fp);
 
+/* Rows made so far by table_row, written or not. */
+size_t table_rows_made(const struct table *t);
+
+/*
+ * A table held in memory (not streamed), read cell by cell: for `tlsrpt
+ * serve`, which writes the rows as HTML. Row r < table_nrows, column
+ * k < table_ncols. A cell's text is NULL when it is a missing value, else
+ * as given (not escaped); an int's and a rate's text is their rendering
+ * for the table format ("0.40%"), a list's its values joined with ','.
+ */
+size_t table_nrows(const struct table *t);
+size_t table_ncols(const struct table *t);
+const struct column *table_column(const struct table *t, size_t k);
+const char *table_cell_text(const struct table *t, size_t r, size_t k);
+int64_t table_cell_int(const struct table *t, size_t r, size_t k);
+double table_cell_rate(const struct table *t, size_t r, size_t k);
+
+/* Sorts the rows held by column k, descending when desc, stably, missing
+ * values last. Returns 0, or -1 when out of memory (the order is kept). */
+int table_sort(struct table *t, size_t k, int desc);
+
 /* s (NULL: "") as it may go to a terminal or a log line: control
  * characters, bytes that are not UTF-8, C1 controls, and bidi and line
  * separator characters escaped as \xHH or \uHHHH, and a backslash as two,

@@ -13,7 +13,7 @@ set -eu
 pkgs=(build-essential cmake pkg-config gzip
       libmicrohttpd-dev libgnutls28-dev nettle-dev zlib1g-dev libjansson-dev libsqlite3-dev
       libmilter-dev libcmocka-dev libgmime-3.0-dev libidn2-dev libpsl-dev
-      libcurl4-gnutls-dev)
+      libcurl4-gnutls-dev libcrypt-dev)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(sqlite3 git valgrind clang-format time miltertest postfix swaks openssl curl python3
 	       chromium fonts-liberation clang libclang-rt-14-dev debhelper dpkg-dev fakeroot
