@@ -142,14 +142,34 @@ find_domain(struct digest *d, const char *name)
 	return NULL;
 }
 
+/* The row's policy modes as "testing, enforce", in the arena. */
+static const char *
+join_modes(struct arena *a, const struct store_summary_row *r)
+{
+	size_t i, n, len = 1;
+	char *m, *p;
+
+	for (i = 0; i < r->npolicy_modes; i++)
+		len += strlen(r->policy_modes[i]) + 2;
+	if ((m = arena_alloc(a, len)) == NULL)
+		return NULL;
+	/* len counted each mode and its ", " above. */
+	for (i = 0, p = m; i < r->npolicy_modes; i++) {
+		if (i > 0)
+			p = (char *)memcpy(p, ", ", 2) + 2;
+		n = strlen(r->policy_modes[i]);
+		p = (char *)memcpy(p, r->policy_modes[i], n) + n;
+	}
+	*p = '\0';
+	return m;
+}
+
 static int
 on_domain(const struct store_summary_row *r, void *arg)
 {
 	struct gather *g = arg;
 	struct digest *d = g->d;
 	struct digest_domain *x, *nd;
-	size_t i, n, len = 1;
-	char *m, *p;
 
 	if (d->ndomains == g->cap) {
 		g->cap = g->cap ? g->cap * 2 : 16;
@@ -165,19 +185,8 @@ on_domain(const struct store_summary_row *r, void *arg)
 	x->ok = r->successful_sessions;
 	x->failed = r->failed_sessions;
 	x->prev_ok = -1;
-	for (i = 0; i < r->npolicy_modes; i++)
-		len += strlen(r->policy_modes[i]) + 2;
-	if ((m = arena_alloc(d->arena, len)) == NULL || x->domain == NULL)
+	if ((x->modes = join_modes(d->arena, r)) == NULL || x->domain == NULL)
 		return -1;
-	/* "testing, enforce": len counted each mode and its ", " above. */
-	for (i = 0, p = m; i < r->npolicy_modes; i++) {
-		if (i > 0)
-			p = (char *)memcpy(p, ", ", 2) + 2;
-		n = strlen(r->policy_modes[i]);
-		p = (char *)memcpy(p, r->policy_modes[i], n) + n;
-	}
-	*p = '\0';
-	x->modes = m;
 	d->ok = store_add_held(d->ok, x->ok);
 	d->failed = store_add_held(d->failed, x->failed);
 	return 0;
@@ -205,6 +214,9 @@ on_day(const struct store_summary_row *r, void *arg)
 	if (x != NULL) {
 		x->day_ok[g->day] = r->successful_sessions;
 		x->day_failed[g->day] = r->failed_sessions;
+		x->day_modes[g->day] = join_modes(g->d->arena, r);
+		if (x->day_modes[g->day] == NULL)
+			return -1;
 	}
 	return 0;
 }
@@ -252,8 +264,9 @@ gather_domains(struct gather *g, struct errbuf *eb)
 	if (store_summary(g->st, &g->f, on_prev_domain, g, eb) != 0)
 		return -1;
 	for (g->day = 0; (size_t)g->day < d->ndays; g->day++) {
-		g->f.since = d->start + (int64_t)g->day * DAY;
-		g->f.until = g->f.since + DAY;
+		g->f.since = d->start + (int64_t)g->day * d->bin;
+		g->f.until =
+		    g->f.since + d->bin < d->end ? g->f.since + d->bin : d->end;
 		if (store_summary(g->st, &g->f, on_day, g, eb) != 0)
 			return -1;
 	}
@@ -422,7 +435,7 @@ gather_news(struct gather *g, struct errbuf *eb)
 		if ((g->old[k] = calloc(kind_set(g, k)->n + 1, 1)) == NULL)
 			return errbuf_set(eb, "digest: out of memory");
 	}
-	g->f.since = INT64_MIN;
+	g->f.since = d->history;
 	g->f.until = d->start;
 	for (i = 0; i < 3; i++)
 		if (store_failure_groups(g->st, &g->f, hist_keys[i], on_hist, g,
@@ -490,6 +503,8 @@ gather_silent(struct gather *g, struct errbuf *eb)
 	}
 	set_sort(&prev);
 	set_sort(&g->seen);
+	for (i = 0; i < g->seen.n; i++)
+		d->norgs += i == 0 || strcmp(g->seen.v[i], g->seen.v[i - 1]);
 	for (i = 0; i < prev.n; i++)
 		if ((i == 0 || strcmp(prev.v[i], prev.v[i - 1]) != 0) &&
 		    !set_has(&g->seen, prev.v[i])) {
@@ -547,12 +562,15 @@ order_for_reading(struct digest *d)
 		      cmp_domains);
 }
 
-int
-digest_gather(struct store *st, enum digest_period p, int64_t at,
-              const char *const *domains, size_t ndomains, struct digest *d,
-              struct errbuf *eb)
+/* The digest of [start, end) against [prev, start), news against the
+ * failures since history. */
+static int
+gather(struct store *st, int64_t start, int64_t end, int64_t prev,
+       int64_t history, enum digest_period p, const char *const *domains,
+       size_t ndomains, const char *org, struct digest *d, struct errbuf *eb)
 {
 	struct gather g;
+	int64_t days = (end - start + DAY - 1) / DAY;
 	int ret = -1;
 	size_t i;
 
@@ -563,13 +581,19 @@ digest_gather(struct store *st, enum digest_period p, int64_t at,
 	if ((d->arena = arena_new()) == NULL)
 		return errbuf_set(eb, "out of memory");
 	d->period = p;
-	digest_period_bounds(p, at, &d->start, &d->end, &d->prev_start);
-	d->ndays = (size_t)((d->end - d->start) / DAY);
+	d->start = start;
+	d->end = end;
+	d->prev_start = prev;
+	d->history = history;
+	/* A bar a day, or a bar of several days over a long range. */
+	d->bin = DAY * ((days + DIGEST_DAYS_MAX - 1) / DIGEST_DAYS_MAX);
+	d->ndays = (size_t)((end - start + d->bin - 1) / d->bin);
 	g.d = d;
 	g.st = st;
 	store_filter_init(&g.f);
 	g.f.domains = domains;
 	g.f.ndomains = ndomains;
+	g.f.organization = org;
 	if (gather_domains(&g, eb) == 0 && gather_news(&g, eb) == 0 &&
 	    gather_silent(&g, eb) == 0) {
 		g.f.since = d->start;
@@ -592,6 +616,30 @@ digest_gather(struct store *st, enum digest_period p, int64_t at,
 	for (i = 0; i < NEW_KINDS; i++)
 		free(g.old[i]);
 	return ret;
+}
+
+int
+digest_gather(struct store *st, enum digest_period p, int64_t at,
+              const char *const *domains, size_t ndomains, struct digest *d,
+              struct errbuf *eb)
+{
+	int64_t start, end, prev;
+
+	digest_period_bounds(p, at, &start, &end, &prev);
+	return gather(st, start, end, prev, INT64_MIN, p, domains, ndomains,
+	              NULL, d, eb);
+}
+
+int
+digest_gather_range(struct store *st, int64_t start, int64_t end,
+                    int64_t history, const struct store_filter *f,
+                    struct digest *d, struct errbuf *eb)
+{
+	int64_t prev = start - (end - start);
+
+	return gather(st, start, end, prev, history < prev ? history : prev,
+	              PERIOD_DAY, f->domains, f->ndomains, f->organization, d,
+	              eb);
 }
 
 void

@@ -33,6 +33,7 @@ struct digest_domain {
 	const char *verdict;          /* NULL: no STS policy */
 	const char *next_step;
 	int64_t day_ok[DIGEST_DAYS_MAX], day_failed[DIGEST_DAYS_MAX];
+	const char *day_modes[DIGEST_DAYS_MAX]; /* NULL: no reports that day */
 	int rose;
 };
 
@@ -62,7 +63,9 @@ struct digest {
 	enum digest_period period;
 	int64_t start, end; /* [start, end): the period, UTC */
 	int64_t prev_start; /* [prev_start, start): the one before */
-	size_t ndays;
+	int64_t history;    /* news: failures since it and before start */
+	int64_t bin;        /* seconds of a bar of the days (a day, or more) */
+	size_t ndays;       /* bars */
 	struct digest_domain *domains; /* most failures first, then by name */
 	size_t ndomains;
 	struct digest_new *news; /* by kind, largest first */
@@ -72,6 +75,7 @@ struct digest {
 	const char **silent; /* organizations that fell silent */
 	size_t nsilent;
 	int64_t ok, failed; /* over every domain */
+	size_t norgs;       /* organizations that reported in the period */
 	int nrose;
 };
 
@@ -86,6 +90,16 @@ int digest_gather(struct store *st, enum digest_period p, int64_t at,
                   const char *const *domains, size_t ndomains, struct digest *d,
                   struct errbuf *eb);
 void digest_free(struct digest *d);
+
+/* digest_gather over [start, end) (end - start at least a day) and f's
+ * domains and organization (its other fields are ignored), against
+ * the period of the same length before it; news are what the period's
+ * failures name and none since `history` (INT64_MIN: ever) did. The days
+ * are drawn as at most DIGEST_DAYS_MAX bars of d->bin seconds each (a
+ * day, or a whole number of days). For `tlsrpt serve`'s overview. */
+int digest_gather_range(struct store *st, int64_t start, int64_t end,
+                        int64_t history, const struct store_filter *f,
+                        struct digest *d, struct errbuf *eb);
 
 /* failed / (ok + failed), 0 when both are 0. */
 double digest_rate(int64_t ok, int64_t failed);

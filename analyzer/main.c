@@ -35,6 +35,7 @@ static const char main_help[] =
     "                       rejected inputs; parse them again\n"
     "  digest --period P    the day's, week's or month's digest mail\n"
     "  upgrade              migrate the database to this tlsrpt's schema\n"
+    "  serve                a read-only web dashboard and JSON API\n"
     "\n"
     "Options (also accepted after the command):\n"
     "  --db PATH            the database (default $TLSRPT_DB, else\n"
@@ -59,6 +60,7 @@ static const struct {
     {"quarantine", cmd_quarantine},
     {"digest", cmd_digest},
     {"upgrade", cmd_upgrade},
+    {"serve", cmd_serve},
 };
 
 int

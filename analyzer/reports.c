@@ -72,7 +72,7 @@ struct show {
 /* Writes the report's JSON indented; text that does not parse (it was
  * accepted with a warning jansson would not take) goes out as it is. */
 static int
-print_pretty(const char *text, size_t len)
+print_pretty(const char *text, size_t len, FILE *fp)
 {
 	json_t *j;
 	int ret;
@@ -84,10 +84,30 @@ print_pretty(const char *text, size_t len)
 		len -= 3;
 	}
 	if ((j = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
-		return fwrite(text, 1, len, stdout) == len ? 0 : -1;
-	ret = json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		return fwrite(text, 1, len, fp) == len ? 0 : -1;
+	ret = json_dumpf(j, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(j);
-	return ret == 0 && fputc('\n', stdout) != EOF ? 0 : -1;
+	return ret == 0 && fputc('\n', fp) != EOF ? 0 : -1;
+}
+
+int
+report_show_json(const void *bytes, size_t len, FILE *fp, struct errbuf *eb)
+{
+	char *text = NULL;
+	size_t tlen;
+	unsigned flags;
+	int ret;
+
+	if (!gz_is_gzip(bytes, len))
+		ret = print_pretty(bytes, len, fp);
+	else if ((ret = gz_inflate(bytes, len, LIMIT_REPORT_SIZE_MAX,
+	                           LIMIT_INFLATE_RATIO_MAX, &text, &tlen,
+	                           &flags, eb)) == 0)
+		ret = print_pretty(text, tlen, fp);
+	else
+		return -1;
+	free(text);
+	return ret == 0 ? 0 : errbuf_set(eb, "cannot write");
 }
 
 /* Keeps the first match's bytes and the names of all matches. */
@@ -139,27 +159,18 @@ static int
 show_print(const struct show *s, int raw, int warnings)
 {
 	struct errbuf eb = {""};
-	char *text = NULL;
-	size_t tlen;
-	unsigned flags;
 	int ret;
 
 	if (warnings)
 		ret = print_warnings(s->warnings);
 	else if (raw)
 		ret = fwrite(s->bytes, 1, s->len, stdout) == s->len ? 0 : -1;
-	else if (!gz_is_gzip(s->bytes, s->len))
-		ret = print_pretty(s->bytes, s->len);
-	else if ((ret = gz_inflate(s->bytes, s->len, LIMIT_REPORT_SIZE_MAX,
-	                           LIMIT_INFLATE_RATIO_MAX, &text, &tlen,
-	                           &flags, &eb)) == 0)
-		ret = print_pretty(text, tlen);
-	else
+	else if ((ret = report_show_json(s->bytes, s->len, stdout, &eb)) != 0 &&
+	         strcmp(eb.msg, "cannot write") != 0)
 		fprintf(stderr, "tlsrpt show: key %lld: %s\n",
 		        (long long)s->key, eb.msg);
-	free(text);
 	if (fflush(stdout) != 0 || ret != 0) {
-		if (!eb.msg[0])
+		if (!eb.msg[0] || strcmp(eb.msg, "cannot write") == 0)
 			fprintf(stderr, "tlsrpt show: cannot write\n");
 		return 1;
 	}

@@ -66,4 +66,10 @@ int view_print(enum view_kind v, struct store *st, const struct query_opts *q,
 int view_command(enum view_kind v, struct cli *c, int argc, char **argv,
                  const char *help, const struct option *extra);
 
+/* Writes a stored report's bytes as `tlsrpt show` prints them: the JSON
+ * decompressed and indented (as it is when jansson cannot read it).
+ * Returns 0, or -1 with eb. */
+int report_show_json(const void *bytes, size_t len, FILE *fp,
+                     struct errbuf *eb);
+
 #endif

@@ -175,4 +175,25 @@
 #define LIMIT_WALK_DEPTH 32
 #define LIMIT_MBOX_LINE  ((size_t)64 * 1024)
 
+/* tlsrpt serve: --connections (1 .. 65536) and per client address (fixed),
+ * --timeout seconds idle (1 .. 3600), --threads (1 .. 64). A request's
+ * query: parameters and a value's bytes at most (fixed; more is 400).
+ * Rows of a page of a long table (fixed); a table sorted by another
+ * column than its own order is sorted among its first LIMIT_SERVE_SORT
+ * rows (its largest groups; the page says so when there are more). The
+ * quarantine's preview of an input's bytes. Lines of an --auth-file. */
+#define LIMIT_SERVE_CONNECTIONS     64
+#define LIMIT_SERVE_CONNECTIONS_MAX 65536
+#define LIMIT_SERVE_PER_IP          16
+#define LIMIT_SERVE_TIMEOUT         30
+#define LIMIT_SERVE_TIMEOUT_MAX     3600
+#define LIMIT_SERVE_THREADS         2
+#define LIMIT_SERVE_THREADS_MAX     64
+#define LIMIT_SERVE_PARAMS          32
+#define LIMIT_SERVE_VALUE           256
+#define LIMIT_SERVE_PAGE            50
+#define LIMIT_SERVE_SORT            100000
+#define LIMIT_SERVE_PREVIEW         96
+#define LIMIT_SERVE_USERS           64
+
 #endif
