@@ -115,7 +115,6 @@ struct gather {
 	struct store *st;
 	struct store_filter f;
 	size_t cap;
-	int day; /* for the daily rows */
 	/* The values the period's news names, of each kind, and which of
 	 * them failed before the period (old[kind][i] for the set's i-th). */
 	struct strset types, mtas, mxs, ips, seen;
@@ -206,16 +205,19 @@ on_prev_domain(const struct store_summary_row *r, void *arg)
 }
 
 static int
-on_day(const struct store_summary_row *r, void *arg)
+on_day(const struct store_daily_row *r, void *arg)
 {
 	struct gather *g = arg;
 	struct digest_domain *x = find_domain(g->d, r->policy_domain);
+	struct store_summary_row modes = {0};
+	size_t i = (size_t)r->bin;
 
-	if (x != NULL) {
-		x->day_ok[g->day] = r->successful_sessions;
-		x->day_failed[g->day] = r->failed_sessions;
-		x->day_modes[g->day] = join_modes(g->d->arena, r);
-		if (x->day_modes[g->day] == NULL)
+	if (x != NULL && r->bin >= 0 && i < g->d->ndays) {
+		x->day_ok[i] = r->successful_sessions;
+		x->day_failed[i] = r->failed_sessions;
+		modes.policy_modes = r->policy_modes;
+		modes.npolicy_modes = r->npolicy_modes;
+		if ((x->day_modes[i] = join_modes(g->d->arena, &modes)) == NULL)
 			return -1;
 	}
 	return 0;
@@ -263,13 +265,11 @@ gather_domains(struct gather *g, struct errbuf *eb)
 	g->f.until = d->start;
 	if (store_summary(g->st, &g->f, on_prev_domain, g, eb) != 0)
 		return -1;
-	for (g->day = 0; (size_t)g->day < d->ndays; g->day++) {
-		g->f.since = d->start + (int64_t)g->day * d->bin;
-		g->f.until =
-		    g->f.since + d->bin < d->end ? g->f.since + d->bin : d->end;
-		if (store_summary(g->st, &g->f, on_day, g, eb) != 0)
-			return -1;
-	}
+	/* Each day's (each bar's) sessions, in one query. */
+	g->f.since = d->start;
+	g->f.until = d->end;
+	if (store_summary_daily(g->st, &g->f, d->bin, on_day, g, eb) != 0)
+		return -1;
 	readiness_opts_default(&ro);
 	g->f.since = d->end - 30 * DAY;
 	g->f.until = d->end;

@@ -56,7 +56,7 @@ const char serve_css[] =
     "th{background:var(--head);white-space:nowrap}\n"
     "th a{color:inherit}\n"
     "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-    "td{overflow-wrap:anywhere}\n"
+    "td{overflow-wrap:break-word}\n"
     ".none{color:var(--muted)}\n"
     ".verdict-ready{color:var(--ok);font-weight:600}\n"
     ".verdict-not-ready{color:var(--fail);font-weight:600}\n"

@@ -395,7 +395,7 @@ paged(FILE *fp, struct serve_req *r, struct store *st, enum view_kind v,
 	                       NULL,
 	                       0,
 	                       1};
-	size_t want = r->page * LIMIT_SERVE_PAGE + 1, k, n;
+	size_t want = r->page * LIMIT_SERVE_PAGE + 1, k = 0, n;
 	struct view_cols vc;
 	struct table *t;
 

@@ -247,6 +247,25 @@ typedef int (*store_summary_cb)(const struct store_summary_row *row, void *arg);
 int store_summary(struct store *st, const struct store_filter *f,
                   store_summary_cb cb, void *arg, struct errbuf *eb);
 
+/* store_summary's sessions of a policy domain in one bin of time. */
+struct store_daily_row {
+	const char *policy_domain;
+	int64_t bin; /* (start time - f->since) / bin seconds */
+	int64_t successful_sessions;
+	int64_t failed_sessions;
+	const char *const *policy_modes; /* distinct, sorted */
+	size_t npolicy_modes;
+};
+
+/* Calls cb once per policy domain and bin of `bin` seconds from
+ * f->since (which must be set) that holds reports, by domain then bin:
+ * the sessions store_summary counts over the same filter narrowed to
+ * the bin, in one query (the digest's days, the dashboard's chart). */
+typedef int (*store_daily_cb)(const struct store_daily_row *row, void *arg);
+int store_summary_daily(struct store *st, const struct store_filter *f,
+                        int64_t bin, store_daily_cb cb, void *arg,
+                        struct errbuf *eb);
+
 /* Grouping keys of store_failures. */
 #define FAILURE_BY_DOMAIN 0x01
 #define FAILURE_BY_MODE   0x02

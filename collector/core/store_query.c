@@ -255,9 +255,10 @@ values_sorted(json_t *arr, const char **v, size_t max)
  * counts_for_domain > 0), the same over every policy, types and modes as JSON
  * arrays, first and last day, days with reports, then `more`.
  */
+/* The CTE src of domain_sql: the rollup and detail rows of the split. */
 static void
-domain_sql(char *sql, size_t size, const struct store_filter *f,
-           const struct store_split *sp, const char *more)
+domain_src(char *sql, size_t size, const struct store_filter *f,
+           const struct store_split *sp)
 {
 	snprintf(sql, size,
 	         "WITH src(d, o, t, m, c, n, s, fl, a, z, b, dm) AS (");
@@ -280,9 +281,17 @@ domain_sql(char *sql, size_t size, const struct store_filter *f,
 	                " tlsrpt_bucket(p.start_time),"
 	                " tlsrpt_daybit(p.start_time)",
 	                0, NULL, NULL);
+	store_sql_cat(sql, size, ")");
+}
+
+static void
+domain_sql(char *sql, size_t size, const struct store_filter *f,
+           const struct store_split *sp, const char *more)
+{
+	domain_src(sql, size, f, sp);
 	store_sql_cat(
 	    sql, size,
-	    ") SELECT d, tlsrpt_sum(n * (c = 2)), count(DISTINCT o), "
+	    " SELECT d, tlsrpt_sum(n * (c = 2)), count(DISTINCT o), "
 	    "tlsrpt_sum(s * (c > 0)),"
 	    " tlsrpt_sum(fl * (c > 0)), tlsrpt_sum(s), tlsrpt_sum(fl), "
 	    "json_group_array(DISTINCT t),"
@@ -382,6 +391,63 @@ store_summary(struct store *st, const struct store_filter *f,
 	domain_sql(sql, sizeof(sql), f, &sp, NULL);
 	if (store_prepare_filtered(st, sql, f, &sp, &s, &dj, eb) == 0)
 		ret = store_each_row(st, s, "summary", summary_one, &x, eb);
+	sqlite3_finalize(s);
+	store_json_free(dj);
+	return ret;
+}
+
+struct daily_ctx {
+	store_daily_cb cb;
+	void *arg;
+};
+
+static int
+daily_one(sqlite3_stmt *s, void *arg)
+{
+	struct daily_ctx *x = arg;
+	struct store_daily_row row;
+	const char *modes[MAX_VALUES];
+	json_t *jm = json_loads(store_col_text(s, 4), 0, NULL);
+	int ret;
+
+	memset(&row, 0, sizeof(row));
+	row.policy_domain = store_col_text(s, 0);
+	row.bin = sqlite3_column_int64(s, 1);
+	row.successful_sessions = sqlite3_column_int64(s, 2);
+	row.failed_sessions = sqlite3_column_int64(s, 3);
+	row.policy_modes = modes;
+	row.npolicy_modes = values_sorted(jm, modes, MAX_VALUES);
+	ret = x->cb(&row, x->arg);
+	json_decref(jm);
+	return ret;
+}
+
+int
+store_summary_daily(struct store *st, const struct store_filter *f, int64_t bin,
+                    store_daily_cb cb, void *arg, struct errbuf *eb)
+{
+	char sql[QUERY_SQL_MAX], *dj = NULL;
+	struct daily_ctx x = {cb, arg};
+	sqlite3_stmt *s = NULL;
+	struct store_split sp;
+	int ret = -1;
+
+	if (f->since == INT64_MIN || bin <= 0)
+		return errbuf_set(eb, "summary by day: no start or no bin");
+	/* The detail rows alone: a rollup bucket holds no days. */
+	store_split_range(f, 0, &sp);
+	domain_src(sql, sizeof(sql), f, &sp);
+	store_sql_cat(sql, sizeof(sql),
+	              " SELECT d, (a - ?12) / ?13 AS k,"
+	              " tlsrpt_sum(s * (c > 0)), tlsrpt_sum(fl * (c > 0)),"
+	              " json_group_array(DISTINCT m)"
+	              " FROM src GROUP BY d, k ORDER BY d, k");
+	if (store_prepare_filtered(st, sql, f, &sp, &s, &dj, eb) == 0) {
+		sqlite3_bind_int64(s, 12, f->since);
+		sqlite3_bind_int64(s, 13, bin);
+		ret =
+		    store_each_row(st, s, "summary by day", daily_one, &x, eb);
+	}
 	sqlite3_finalize(s);
 	store_json_free(dj);
 	return ret;
