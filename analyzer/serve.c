@@ -11,6 +11,7 @@
  * the daemon bounds connections, connections per address and idle time.
  */
 #include <netdb.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -150,7 +151,7 @@ on_param(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 		p->bad = 1;
 		return MHD_NO;
 	}
-	p->names[p->n++] = p->r->vals[p->r->nvals - 1] ? key : key;
+	p->names[p->n++] = key;
 	return MHD_YES;
 }
 
@@ -172,6 +173,27 @@ authorized(struct MHD_Connection *c)
 	return ok;
 }
 
+/* The answer: kept from before while the database is as it was, else
+ * made and kept. 0, or -1 when out of memory. */
+static int
+answer(const char *url, struct serve_req *r, struct serve_answer *a)
+{
+	char *key = NULL;
+	int ret;
+
+	if (r->error[0] == '\0' &&
+	    (key = serve_cache_key(url, r->canon, r->now)) != NULL &&
+	    serve_cache_get(key, a)) {
+		free(key);
+		return 0;
+	}
+	if ((ret = serve_route(url, r, a)) == 0 && key != NULL &&
+	    a->status == 200)
+		serve_cache_put(key, a);
+	free(key);
+	return ret;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
        const char *version, const char *upload, size_t *upload_size,
@@ -179,9 +201,10 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 {
 	struct serve_answer a;
 	struct MHD_Response *resp;
-	struct serve_req r;
-	struct req_params p = {&r, {0}, 0, 0};
+	struct serve_req *r;
+	struct req_params p = {NULL, {0}, 0, 0};
 	enum MHD_Result ret;
+	int made;
 
 	(void)cls, (void)version, (void)upload;
 	if (*state == NULL) { /* the headers: answer when the body is in */
@@ -205,16 +228,19 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		MHD_destroy_response(resp);
 		return ret;
 	}
-	serve_req_init(&r, (int64_t)time(NULL));
+	if ((r = malloc(sizeof(*r))) == NULL)
+		return MHD_NO;
+	serve_req_init(r, (int64_t)time(NULL));
+	p.r = r;
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_param, &p);
 	if (!p.bad)
-		serve_req_check(&r, url, p.names, p.n);
-	if (serve_route(url, &r, &a) != 0) {
-		serve_req_free(&r);
+		serve_req_check(r, url, p.names, p.n);
+	made = answer(url, r, &a);
+	serve_req_free(r);
+	free(r);
+	if (made != 0)
 		return answer_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 		                   "out of memory\n");
-	}
-	serve_req_free(&r);
 	resp = MHD_create_response_from_buffer(a.len, a.body,
 	                                       MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
@@ -325,6 +351,53 @@ check_opts(const struct cli *c)
 	return 0;
 }
 
+/* The overview of a large database takes seconds to gather: a thread
+ * draws the default one (/) ahead of the admin, at start and again when
+ * the database has changed, at most once every LIMIT_SERVE_WARM seconds,
+ * so that opening the dashboard finds it made (serve_cache.c). */
+static pthread_mutex_t warm_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t warm_cond = PTHREAD_COND_INITIALIZER;
+static int warm_stop;
+
+static void *
+warm(void *arg)
+{
+	struct serve_answer a;
+	struct serve_req *r;
+	struct timespec until;
+
+	(void)arg;
+	pthread_mutex_lock(&warm_lock);
+	while (!warm_stop) {
+		pthread_mutex_unlock(&warm_lock);
+		if ((r = malloc(sizeof(*r))) != NULL) {
+			serve_req_init(r, (int64_t)time(NULL));
+			if (answer("/", r, &a) == 0)
+				free(a.body);
+			serve_req_free(r);
+			free(r);
+		}
+		pthread_mutex_lock(&warm_lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += LIMIT_SERVE_WARM;
+		while (!warm_stop && pthread_cond_timedwait(
+		                         &warm_cond, &warm_lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&warm_lock);
+	return NULL;
+}
+
+static void
+warm_end(pthread_t t)
+{
+	pthread_mutex_lock(&warm_lock);
+	warm_stop = 1;
+	pthread_cond_signal(&warm_cond);
+	pthread_mutex_unlock(&warm_lock);
+	pthread_join(t, NULL);
+}
+
 /* Waits for a signal: SIGHUP reloads, SIGTERM and SIGINT stop. */
 static void
 wait_signals(const sigset_t *set)
@@ -354,9 +427,10 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	struct MHD_Daemon *d;
 	struct store *st;
 	struct errbuf eb = {""};
+	pthread_t warmer;
 	sigset_t set;
 	socklen_t len;
-	int r;
+	int r, warming;
 
 	opt_defaults(serve_opts, OPT_COUNT(serve_opts), &serve_cfg);
 	serve_cfg.db = c->db;
@@ -413,9 +487,13 @@ cmd_serve(struct cli *c, int argc, char **argv)
 	        "read-only)\n",
 	        serve_cfg.cert ? "https" : "http", serve_cfg.listen,
 	        serve_cfg.db);
+	warming = pthread_create(&warmer, NULL, warm, NULL) == 0;
 	wait_signals(&set);
 	MHD_stop_daemon(d);
+	if (warming)
+		warm_end(warmer);
 	httpd_tls_free();
 	serve_auth_free();
+	serve_cache_free();
 	return 0;
 }

@@ -42,6 +42,10 @@ struct serve_cfg {
 };
 extern struct serve_cfg serve_cfg;
 
+/* A query string of LIMIT_SERVE_PARAMS parameters, each value at most
+ * LIMIT_SERVE_VALUE bytes percent-encoded (3 a byte), a name at most 64. */
+#define SERVE_QUERY_MAX (LIMIT_SERVE_PARAMS * (66 + 3 * LIMIT_SERVE_VALUE))
+
 /* One request's query, parsed: the query options (view.c takes them as
  * the CLI's), and the page's own. The values are copies (owned). */
 struct serve_req {
@@ -50,10 +54,10 @@ struct serve_req {
 	const char *path; /* after the route's prefix */
 	/* what the filters were given as, to carry them into links: the
 	 * "since=...&until=...&domain=...&org=..." part, URL-encoded */
-	char keep[4 * LIMIT_SERVE_VALUE];
+	char keep[SERVE_QUERY_MAX];
 	/* and every parameter but page, sort, dir and format: the view
 	 * itself, for its sort and page links */
-	char keep_all[12 * LIMIT_SERVE_VALUE];
+	char keep_all[SERVE_QUERY_MAX];
 	/* page parameters */
 	size_t page;      /* 1.. */
 	const char *sort; /* a column key, or NULL */
@@ -61,6 +65,7 @@ struct serve_req {
 	int has_dir;
 	int api_format; /* format= given (the API's json or csv) */
 	char *vals[LIMIT_SERVE_PARAMS]; /* the copies */
+	char canon[SERVE_QUERY_MAX];    /* every parameter: the cache's key */
 	size_t nvals;
 	char error[1024]; /* a 400's text */
 };
@@ -134,6 +139,14 @@ void html_table(FILE *fp, const struct serve_req *r, const struct table *t,
  * changed); labels[i] the bar's day. */
 void html_chart(FILE *fp, size_t n, const int64_t *ok, const int64_t *failed,
                 const char *const *labels, const int *mark);
+
+/* The answers kept while the database does not change (serve_cache.c):
+ * the key of a request (malloc'd; NULL when out of memory), a copy of
+ * the answer kept under it (1) or none (0), an answer kept (a copy). */
+char *serve_cache_key(const char *url, const char *query, int64_t now);
+int serve_cache_get(const char *key, struct serve_answer *a);
+void serve_cache_put(const char *key, const struct serve_answer *a);
+void serve_cache_free(void);
 
 /* The stylesheet (serve_css.c). */
 extern const char serve_css[];

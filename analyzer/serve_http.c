@@ -86,6 +86,7 @@ serve_req_add(struct serve_req *r, const char *name, const char *value)
 	if ((copy = strdup(value)) == NULL)
 		return bad(r, "%s: out of memory", name);
 	r->vals[r->nvals++] = copy;
+	query_cat(r->canon, sizeof(r->canon), name, copy);
 	if (strcmp(name, "page") == 0) {
 		if (optnum_parse(copy, 1, 1000000, &v) != 0)
 			return bad(r, "%s: expected a page number, got '%s'",

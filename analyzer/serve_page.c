@@ -89,21 +89,35 @@ view_held(enum view_kind v, struct store *st, struct query_opts *q,
 	return t;
 }
 
-/* A view as a table of the page, with a heading. */
+/* A view as a table of the page, with a heading: at most limit rows
+ * (0: all), of which the first `show` are shown (0: all), sorted by the
+ * column `by` when not NULL, largest first. */
 static int
 section(FILE *fp, struct serve_req *r, struct store *st, enum view_kind v,
         struct query_opts *q, size_t limit, const char *id, const char *title,
-        struct errbuf *eb)
+        const char *by, size_t show, struct errbuf *eb)
 {
-	struct html_table o = {id, 0, limit, NULL, NULL, 0, 1};
+	struct html_table o = {id, 0, show, NULL, NULL, 0, 1};
 	struct view_cols vc;
 	struct table *t = view_held(v, st, q, limit, &vc, eb);
+	size_t k;
 
 	if (t == NULL)
 		return -1;
+	for (k = 0; by != NULL && k < vc.n && strcmp(vc.c[k].key, by); k++)
+		;
+	if (by != NULL && k < vc.n && table_sort(t, k, 1) != 0) {
+		table_free(t);
+		return errbuf_set(eb, "out of memory");
+	}
 	fputs("<h2>", fp);
 	html_text(fp, title);
 	fputs("</h2>\n", fp);
+	if (show > 0 && table_nrows(t) > show)
+		fprintf(fp,
+		        "<p class=\"note\">the %zu of %zu with the most "
+		        "failed sessions; /api/v1/%s has them all</p>\n",
+		        show, table_nrows(t), view_name(v));
 	html_table(fp, r, t, &o);
 	table_free(t);
 	return 0;
@@ -242,11 +256,12 @@ serve_page_overview(struct store *st, struct serve_req *r, FILE *fp,
 	fputs("</dl>\n", fp);
 	chart(fp, &d, 0);
 	if (section(fp, r, st, VIEW_READINESS, &r->q, 0, "readiness",
-	            "Enforce readiness (MTA-STS domains)", eb) != 0)
+	            "Enforce readiness (MTA-STS domains)", "failed_sessions",
+	            LIMIT_SERVE_PAGE, eb) != 0)
 		goto out;
 	news_list(fp, &d);
 	if (section(fp, r, st, VIEW_SUMMARY, &r->q, 0, "summary", "Domains",
-	            eb) != 0)
+	            "failed_sessions", LIMIT_SERVE_PAGE, eb) != 0)
 		goto out;
 	html_end(fp, r);
 	ret = 0;
@@ -317,18 +332,18 @@ serve_page_domain(struct store *st, struct serve_req *r, const char *name,
 	period_line(fp, start, end);
 	chart(fp, &d, 1);
 	mode_changes(fp, &d);
-	if (section(fp, r, st, VIEW_SUMMARY, &q, 0, "summary", "Summary", eb) !=
-	        0 ||
+	if (section(fp, r, st, VIEW_SUMMARY, &q, 0, "summary", "Summary", NULL,
+	            0, eb) != 0 ||
 	    section(fp, r, st, VIEW_READINESS, &q, 0, "readiness",
-	            "Enforce readiness", eb) != 0)
+	            "Enforce readiness", NULL, 0, eb) != 0)
 		goto out;
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (query_set(&q, r->now, CLI_OPT_BY, parts[i].by, eb) < 0 ||
 		    section(fp, r, st, VIEW_FAILURES, &q, LIMIT_SERVE_PAGE,
-		            parts[i].id, parts[i].title, eb) != 0)
+		            parts[i].id, parts[i].title, NULL, 0, eb) != 0)
 			goto out;
 	if (section(fp, r, st, VIEW_REPORTS, &q, LIMIT_SERVE_PAGE, "reports",
-	            "Reports (newest first)", eb) != 0)
+	            "Reports (newest first)", NULL, 0, eb) != 0)
 		goto out;
 	fputs("<p><a", fp);
 	html_href(fp, r->keep, "/reports", NULL);

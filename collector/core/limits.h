@@ -181,7 +181,7 @@
  * Rows of a page of a long table (fixed); a table sorted by another
  * column than its own order is sorted among its first LIMIT_SERVE_SORT
  * rows (its largest groups; the page says so when there are more). The
- * quarantine's preview of an input's bytes. Lines of an --auth-file. */
+ * quarantine's preview of an input's bytes. Users of an --auth-file. */
 #define LIMIT_SERVE_CONNECTIONS     64
 #define LIMIT_SERVE_CONNECTIONS_MAX 65536
 #define LIMIT_SERVE_PER_IP          16
@@ -195,5 +195,12 @@
 #define LIMIT_SERVE_SORT            100000
 #define LIMIT_SERVE_PREVIEW         96
 #define LIMIT_SERVE_USERS           64
+/* tlsrpt serve's answers kept while the database does not change
+ * (fixed): how many, and their bytes together. */
+#define LIMIT_SERVE_CACHE       32
+#define LIMIT_SERVE_CACHE_BYTES ((size_t)64 * 1024 * 1024)
+/* tlsrpt serve draws its default overview ahead, at most this often
+ * (seconds, fixed), when the database has changed. */
+#define LIMIT_SERVE_WARM 60
 
 #endif
