@@ -28,3 +28,11 @@ echo "== tlsrpt failures --by domain,mx,type (which receiving MX hosts fail, and
 "$tlsrpt" --db "$db" failures --by domain,mx,type --format table
 echo
 echo "The database is $db; try: $tlsrpt --db $db failures --by org,day"
+# The samples' days, for the dashboard's period (its default is the last
+# 30 days, which hold none of them).
+days=$("$tlsrpt" --db "$db" summary --format csv | awk -F, 'NR > 1 {
+	if (first == "" || $9 < first) first = $9
+	if ($10 > last) last = $10 } END { print first, last }')
+echo
+echo "The dashboard: $tlsrpt --db $db serve"
+echo "  then open http://127.0.0.1:8080/?since=${days% *}&until=${days#* }"
