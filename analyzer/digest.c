@@ -34,6 +34,7 @@ digest_period_bounds(enum digest_period p, int64_t at, int64_t *start,
 		*prev_start = *start - 7 * DAY;
 		return;
 	case PERIOD_MONTH:
+	case PERIOD_RANGE: /* not one of the digest's: a month */
 		break;
 	}
 	t = (time_t)(day * DAY);
@@ -273,7 +274,8 @@ gather_domains(struct gather *g, struct errbuf *eb)
 	readiness_opts_default(&ro);
 	g->f.since = d->end - 30 * DAY;
 	g->f.until = d->end;
-	if (readiness_run(g->st, &g->f, &ro, on_readiness, g, eb) != 0)
+	if (d->period != PERIOD_RANGE &&
+	    readiness_run(g->st, &g->f, &ro, on_readiness, g, eb) != 0)
 		return -1;
 	for (i = 0; i < d->ndomains; i++) {
 		struct digest_domain *x = &d->domains[i];
@@ -638,7 +640,7 @@ digest_gather_range(struct store *st, int64_t start, int64_t end,
 	int64_t prev = start - (end - start);
 
 	return gather(st, start, end, prev, history < prev ? history : prev,
-	              PERIOD_DAY, f->domains, f->ndomains, f->organization, d,
+	              PERIOD_RANGE, f->domains, f->ndomains, f->organization, d,
 	              eb);
 }
 

@@ -23,7 +23,9 @@
 #define DIGEST_LIST_MAX  20
 #define DIGEST_CHART_MAX 10 /* domains charted: the first of the list */
 
-enum digest_period { PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH };
+/* PERIOD_RANGE: digest_gather_range's, whose domains have no verdict
+ * (the dashboard shows the readiness command's table beside). */
+enum digest_period { PERIOD_DAY, PERIOD_WEEK, PERIOD_MONTH, PERIOD_RANGE };
 
 struct digest_domain {
 	const char *domain;

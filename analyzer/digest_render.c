@@ -15,7 +15,7 @@
 #define BAR_TEXT 40  /* characters of the longest text bar */
 #define BAR_HTML 240 /* pixels of the longest HTML bar */
 
-static const char *const period_names[] = {"day", "week", "month"};
+static const char *const period_names[] = {"day", "week", "month", "period"};
 static const char *const kind_names[] = {"result type", "receiving MX",
                                          "sending MTA", "receiving IP"};
 
