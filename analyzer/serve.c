@@ -211,13 +211,22 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		*state = (void *)1;
 		return MHD_YES;
 	}
+	/* A body (on a GET, or a POST refused below) is read and dropped:
+	 * libmicrohttpd queues no answer while a body is coming in, and a
+	 * call that neither takes the bytes nor answers closes the
+	 * connection unanswered. *state counts the bytes, plus one. */
+	if (*upload_size > 0) {
+		uintptr_t seen = (uintptr_t)*state - 1 + *upload_size;
+
+		if (seen > LIMIT_SERVE_BODY)
+			return MHD_NO;
+		*state = (void *)(seen + 1);
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return answer_text(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 		                   "only GET and HEAD: the dashboard reads\n");
-	if (*upload_size > 0) {
-		*upload_size = 0; /* a body on a GET is read and dropped */
-		return MHD_YES;
-	}
 	if (!authorized(c)) {
 		resp = MHD_create_response_from_buffer(
 		    13, (void *)"unauthorized\n", MHD_RESPMEM_PERSISTENT);

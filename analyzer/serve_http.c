@@ -160,7 +160,10 @@ static const struct route {
     {"/api/v1/quarantine", R_API, VIEW_QUARANTINE, " since until " API},
 };
 
-/* The route of path, its operand after a prefix into *rest; NULL: 404. */
+/* The route of path, its operand after a prefix into *rest; NULL: 404.
+ * The operand is the rest of the path, '/' and all: libmicrohttpd has
+ * decoded %2F, and a policy domain is a stranger's text that may hold one
+ * (a report's operand must be digits, which its page and API check). */
 static const struct route *
 route_of(const char *path, const char **rest)
 {
@@ -170,7 +173,7 @@ route_of(const char *path, const char **rest)
 		n = strlen(routes[i].path);
 		if (n > 1 && routes[i].path[n - 1] == '/') {
 			if (strncmp(path, routes[i].path, n) == 0 &&
-			    path[n] != '\0' && strchr(path + n, '/') == NULL) {
+			    path[n] != '\0') {
 				*rest = path + n;
 				return &routes[i];
 			}

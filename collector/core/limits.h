@@ -195,6 +195,10 @@
 #define LIMIT_SERVE_SORT            100000
 #define LIMIT_SERVE_PREVIEW         96
 #define LIMIT_SERVE_USERS           64
+/* tlsrpt serve reads no request body: one sent (to a GET, or with a
+ * refused method before its 405) is dropped up to this many bytes
+ * (fixed), and a longer one closes the connection. */
+#define LIMIT_SERVE_BODY (64 * 1024)
 /* tlsrpt serve's answers kept while the database does not change
  * (fixed): how many, and their bytes together. */
 #define LIMIT_SERVE_CACHE       32
