@@ -107,10 +107,14 @@ serve_auth_check(const char *user, const char *password)
 	for (i = 0; i < nusers; i++)
 		if (strcmp(users[i].name, user) == 0)
 			break;
-	if (i == nusers || (cd = calloc(1, sizeof(*cd))) == NULL)
+	if (nusers == 0 || (cd = calloc(1, sizeof(*cd))) == NULL)
 		return 0;
-	if (crypt_rn(password, users[i].hash, cd, sizeof(*cd)) != NULL &&
-	    cd->output[0] != '*')
+	/* An unknown user's password is hashed too (with the first user's
+	 * setting), so that the answer takes as long as a wrong password's
+	 * and does not tell which users exist. */
+	if (crypt_rn(password, users[i < nusers ? i : 0].hash, cd,
+	             sizeof(*cd)) != NULL &&
+	    cd->output[0] != '*' && i < nusers)
 		ok = same(cd->output, users[i].hash);
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);

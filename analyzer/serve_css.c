@@ -66,7 +66,7 @@ const char serve_css[] =
     ".note{background:var(--warn);padding:.4rem .7rem;border-radius:4px}\n"
     "footer{color:var(--muted);font-size:.8rem;padding:1rem;"
     "border-top:1px solid var(--line)}\n"
-    "@media (max-width:640px){main{padding:.6rem}"
+    "@media (max-width:640px){main{padding:.6rem}svg .label{font-size:20px}"
     ".figures div{min-width:calc(50% - .5rem)}"
     "th,td{padding:.25rem .35rem}table{font-size:.8rem}}\n"
     "@media print{header form,nav a,.pager{display:none}"

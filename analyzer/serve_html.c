@@ -12,13 +12,31 @@
 
 /* HTML text and double-quoted attribute values: the five characters that
  * can end either, and control characters (a C0 control other than tab
- * and line feed is not allowed in HTML at all) as U+FFFD. Bytes that are
+ * and line feed is not allowed in HTML at all) and the characters that
+ * reorder or hide text (invisible) as U+FFFD. Bytes that are
  * not UTF-8 are left to the browser, which shows U+FFFD for them: they
  * cannot form markup. */
+/* The length of the UTF-8 character at p when it is one that reorders
+ * or hides text rather than shows (C1 controls, the bidi controls of
+ * CVE-2021-42574, line and paragraph separators), else 0. */
+static size_t
+invisible(const unsigned char *p)
+{
+	if (p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F)
+		return 2;
+	if (p[0] == 0xE2 && p[1] == 0x80 &&
+	    (p[2] == 0x8E || p[2] == 0x8F || (p[2] >= 0xA8 && p[2] <= 0xAE)))
+		return 3;
+	if (p[0] == 0xE2 && p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)
+		return 3;
+	return 0;
+}
+
 void
 html_text(FILE *fp, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n;
 
 	for (; *p != '\0'; p++) {
 		switch (*p) {
@@ -39,10 +57,14 @@ html_text(FILE *fp, const char *s)
 			break;
 		default:
 			if ((*p < 0x20 && *p != '\t' && *p != '\n') ||
-			    *p == 0x7F)
+			    *p == 0x7F) {
 				fputs("\xEF\xBF\xBD", fp);
-			else
+			} else if ((n = invisible(p)) > 0) {
+				fputs("\xEF\xBF\xBD", fp);
+				p += n - 1;
+			} else {
 				putc(*p, fp);
+			}
 		}
 	}
 }

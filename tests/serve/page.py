@@ -19,7 +19,8 @@ regular expressions on markup), for the serve tests. One question a run:
                                attribute, a javascript: (or data:/
                                vbscript:) URL, an iframe/object/embed/
                                base/frame, a C0 control byte other than
-                               tab, LF and CR; one a line, nothing if none
+                               tab, LF and CR, a C1 or bidi control; one
+                               a line, nothing if none
   page.py hastext TEXT FILE    'yes' when TEXT is in the page's text (its
                                character data, entities decoded), else
                                'no'
@@ -129,6 +130,15 @@ def unsafe(tree, raw):
     for i, b in enumerate(raw):
         if (b < 32 and b not in (9, 10, 13)) or b == 127:
             found.append("control byte 0x%02x at %d" % (b, i))
+            break
+    # C1 controls and the characters that reorder or hide what is shown
+    # (bidi overrides, CVE-2021-42574) have no business on a page either.
+    text = raw.decode("utf-8", "replace")
+    for i, ch in enumerate(text):
+        c = ord(ch)
+        if (0x80 <= c <= 0x9f or c in (0x200e, 0x200f) or
+                0x2028 <= c <= 0x202e or 0x2066 <= c <= 0x2069):
+            found.append("invisible U+%04X at %d" % (c, i))
             break
     return found
 

@@ -56,6 +56,16 @@ static const struct esc_case {
      "a\xEF\xBF\xBD"
      "b\xEF\xBF\xBD[31mc\xEF\xBF\xBD",
      "a%01b%1B%5B31mc%7F"},
+    {"bidi and C1 controls",
+     "a\xE2\x80\xAE"
+     "b\xC2\x9B"
+     "c\xE2\x81\xA6"
+     "d",
+     "a\xEF\xBF\xBD"
+     "b\xEF\xBF\xBD"
+     "c\xEF\xBF\xBD"
+     "d",
+     "a%E2%80%AEb%C2%9Bc%E2%81%A6d"},
     {"tab and newline stay", "a\tb\nc", "a\tb\nc", "a%09b%0Ac"},
     {"UTF-8 as it is",
      "b\xC3\xBC"
