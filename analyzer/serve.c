@@ -336,11 +336,9 @@ load(struct errbuf *eb)
 	if (serve_cfg.cert != NULL &&
 	    httpd_tls_load(serve_cfg.cert, serve_cfg.key, eb) != 0)
 		return -1;
-	if (serve_cfg.auth_file != NULL) {
-		serve_auth_free();
-		if (serve_auth_load(serve_cfg.auth_file, eb) != 0)
-			return -1;
-	}
+	if (serve_cfg.auth_file != NULL &&
+	    serve_auth_load(serve_cfg.auth_file, eb) != 0)
+		return -1;
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * own setting and comparing the results in constant time.
  */
 #include <crypt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +19,38 @@ struct user {
 	char *name, *hash;
 };
 
-/* Loaded before serving, read-only after (STYLE.md "State"). */
-static struct user users[LIMIT_SERVE_USERS];
-static size_t nusers;
+struct users {
+	struct user v[LIMIT_SERVE_USERS];
+	size_t n;
+};
+
+/* The users in force: replaced whole on SIGHUP, under the lock that
+ * every check takes to read them, so a request sees the old table or
+ * the new one, never a half-freed one; a file that fails to load leaves
+ * the old table in force. */
+static pthread_rwlock_t lock = PTHREAD_RWLOCK_INITIALIZER;
+static struct users *current;
+
+static void
+users_free(struct users *u)
+{
+	if (u == NULL)
+		return;
+	while (u->n > 0) {
+		u->n--;
+		free(u->v[u->n].name);
+		free(u->v[u->n].hash);
+	}
+	free(u);
+}
 
 void
 serve_auth_free(void)
 {
-	while (nusers > 0) {
-		nusers--;
-		free(users[nusers].name);
-		free(users[nusers].hash);
-	}
+	pthread_rwlock_wrlock(&lock);
+	users_free(current);
+	current = NULL;
+	pthread_rwlock_unlock(&lock);
 }
 
 /* Whether s is a hash this program checks: yescrypt or bcrypt. */
@@ -40,15 +61,13 @@ known_hash(const char *s)
 	       strncmp(s, "$2y$", 4) == 0;
 }
 
-int
-serve_auth_load(const char *path, struct errbuf *eb)
+/* Reads the file's users into u: 0, or -1 with eb naming file and line. */
+static int
+users_read(FILE *fp, const char *path, struct users *u, struct errbuf *eb)
 {
 	char line[1024], *colon;
-	FILE *fp = fopen(path, "r");
 	size_t n, lineno = 0;
 
-	if (fp == NULL)
-		return errbuf_set(eb, "%s: cannot open: %m", path);
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		lineno++;
 		n = strcspn(line, "\r\n");
@@ -56,30 +75,50 @@ serve_auth_load(const char *path, struct errbuf *eb)
 		if (n == 0 || line[0] == '#')
 			continue;
 		colon = strchr(line, ':');
-		if (colon == NULL || colon == line || !known_hash(colon + 1)) {
-			fclose(fp);
+		if (colon == NULL || colon == line || !known_hash(colon + 1))
 			return errbuf_set(eb,
 			                  "%s:%zu: expected user:HASH, the "
 			                  "hash made by 'tlsrpt serve "
 			                  "--hash-password' ($y$ or $2b$)",
 			                  path, lineno);
-		}
-		if (nusers == LIMIT_SERVE_USERS) {
-			fclose(fp);
+		if (u->n == LIMIT_SERVE_USERS)
 			return errbuf_set(eb, "%s: more than %d users", path,
 			                  LIMIT_SERVE_USERS);
-		}
 		*colon = '\0';
-		users[nusers].name = strdup(line);
-		users[nusers].hash = strdup(colon + 1);
-		if (users[nusers].name == NULL || users[nusers].hash == NULL) {
-			fclose(fp);
+		u->v[u->n].name = strdup(line);
+		u->v[u->n].hash = strdup(colon + 1);
+		u->n++; /* freed with the table, whichever was made */
+		if (u->v[u->n - 1].name == NULL || u->v[u->n - 1].hash == NULL)
 			return errbuf_set(eb, "out of memory");
-		}
-		nusers++;
 	}
+	return u->n > 0 ? 0 : errbuf_set(eb, "%s: no user in it", path);
+}
+
+int
+serve_auth_load(const char *path, struct errbuf *eb)
+{
+	struct users *u = calloc(1, sizeof(*u)), *old;
+	FILE *fp;
+	int r;
+
+	if (u == NULL)
+		return errbuf_set(eb, "out of memory");
+	if ((fp = fopen(path, "r")) == NULL) {
+		free(u);
+		return errbuf_set(eb, "%s: cannot open: %m", path);
+	}
+	r = users_read(fp, path, u, eb);
 	fclose(fp);
-	return nusers > 0 ? 0 : errbuf_set(eb, "%s: no user in it", path);
+	if (r != 0) {
+		users_free(u);
+		return -1;
+	}
+	pthread_rwlock_wrlock(&lock);
+	old = current;
+	current = u;
+	pthread_rwlock_unlock(&lock);
+	users_free(old);
+	return 0;
 }
 
 /* Equal without a branch on the bytes: a failed check takes as long
@@ -99,23 +138,27 @@ int
 serve_auth_check(const char *user, const char *password)
 {
 	struct crypt_data *cd;
-	size_t i;
+	const struct users *u;
+	size_t i = 0;
 	int ok = 0;
 
-	if (user == NULL || password == NULL)
+	if (user == NULL || password == NULL ||
+	    (cd = calloc(1, sizeof(*cd))) == NULL)
 		return 0;
-	for (i = 0; i < nusers; i++)
-		if (strcmp(users[i].name, user) == 0)
-			break;
-	if (nusers == 0 || (cd = calloc(1, sizeof(*cd))) == NULL)
-		return 0;
-	/* An unknown user's password is hashed too (with the first user's
-	 * setting), so that the answer takes as long as a wrong password's
-	 * and does not tell which users exist. */
-	if (crypt_rn(password, users[i < nusers ? i : 0].hash, cd,
-	             sizeof(*cd)) != NULL &&
-	    cd->output[0] != '*' && i < nusers)
-		ok = same(cd->output, users[i].hash);
+	pthread_rwlock_rdlock(&lock);
+	if ((u = current) != NULL && u->n > 0) {
+		for (i = 0; i < u->n; i++)
+			if (strcmp(u->v[i].name, user) == 0)
+				break;
+		/* An unknown user's password is hashed too (with the first
+		 * user's setting), so that the answer takes as long as a
+		 * wrong password's and does not tell which users exist. */
+		if (crypt_rn(password, u->v[i < u->n ? i : 0].hash, cd,
+		             sizeof(*cd)) != NULL &&
+		    cd->output[0] != '*' && i < u->n)
+			ok = same(cd->output, u->v[i].hash);
+	}
+	pthread_rwlock_unlock(&lock);
 	explicit_bzero(cd, sizeof(*cd));
 	free(cd);
 	return ok;

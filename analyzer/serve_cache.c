@@ -94,43 +94,50 @@ serve_cache_get(const char *key, struct serve_answer *a)
 	return found;
 }
 
+/* The least recently used answer kept, or NULL when none is. */
+static struct entry *
+oldest(void)
+{
+	struct entry *lru = NULL;
+	size_t i;
+
+	for (i = 0; i < LIMIT_SERVE_CACHE; i++)
+		if (cache[i].key != NULL &&
+		    (lru == NULL || cache[i].used < lru->used))
+			lru = &cache[i];
+	return lru;
+}
+
 void
 serve_cache_put(const char *key, const struct serve_answer *a)
 {
-	struct entry *e, *lru;
+	struct entry *e = NULL, *lru;
 	size_t i;
 
 	if (a->len > LIMIT_SERVE_CACHE_BYTES / 4)
 		return;
 	pthread_mutex_lock(&lock);
-	for (;;) {
-		lru = NULL;
-		for (i = 0; i < LIMIT_SERVE_CACHE; i++) {
+	/* Room in bytes first, the oldest answers dropped; then a slot. */
+	while (bytes + a->len > LIMIT_SERVE_CACHE_BYTES &&
+	       (lru = oldest()) != NULL)
+		drop(lru);
+	for (i = 0; i < LIMIT_SERVE_CACHE && e == NULL; i++)
+		if (cache[i].key == NULL)
 			e = &cache[i];
-			if (e->key == NULL) {
-				lru = e;
-				break;
-			}
-			if (lru == NULL || e->used < lru->used)
-				lru = e;
-		}
-		if (lru->key != NULL)
-			drop(lru);
-		if (bytes + a->len <= LIMIT_SERVE_CACHE_BYTES)
-			break;
-	}
-	lru->key = strdup(key);
-	lru->body = malloc(a->len ? a->len : 1);
-	if (lru->key == NULL || lru->body == NULL) {
-		free(lru->key);
-		free(lru->body);
-		memset(lru, 0, sizeof(*lru));
+	if (e == NULL && (e = oldest()) != NULL)
+		drop(e);
+	e->key = strdup(key);
+	e->body = malloc(a->len ? a->len : 1);
+	if (e->key == NULL || e->body == NULL) {
+		free(e->key);
+		free(e->body);
+		memset(e, 0, sizeof(*e));
 	} else {
-		memcpy(lru->body, a->body, a->len);
-		lru->len = a->len;
-		lru->status = a->status;
-		lru->type = a->type;
-		lru->used = ++tick;
+		memcpy(e->body, a->body, a->len);
+		e->len = a->len;
+		e->status = a->status;
+		e->type = a->type;
+		e->used = ++tick;
 		bytes += a->len;
 	}
 	pthread_mutex_unlock(&lock);

@@ -88,9 +88,14 @@ serve_req_add(struct serve_req *r, const char *name, const char *value)
 	r->vals[r->nvals++] = copy;
 	query_cat(r->canon, sizeof(r->canon), name, copy);
 	if (strcmp(name, "page") == 0) {
-		if (optnum_parse(copy, 1, 1000000, &v) != 0)
-			return bad(r, "%s: expected a page number, got '%s'",
-			           name, copy);
+		/* the rows before a page are read too: as many as a sort */
+		if (optnum_parse(copy, 1, LIMIT_SERVE_SORT / LIMIT_SERVE_PAGE,
+		                 &v) != 0)
+			return bad(r,
+			           "%s: expected a page number from 1 to %d, "
+			           "got '%s'",
+			           name, LIMIT_SERVE_SORT / LIMIT_SERVE_PAGE,
+			           copy);
 		r->page = (size_t)v;
 		return 0;
 	}
@@ -113,6 +118,14 @@ serve_req_add(struct serve_req *r, const char *name, const char *value)
 		           "limit, format, page, sort, dir, min-days, "
 		           "min-organizations, max-failure-rate)",
 		           name);
+	/* The filters form sends the fields left empty: not a filter. */
+	if (*copy == '\0' && (code == CLI_OPT_SINCE || code == CLI_OPT_UNTIL ||
+	                      code == CLI_OPT_DOMAIN || code == CLI_OPT_ORG))
+		return 0;
+	if (code == CLI_OPT_FAILED && *copy != '\0' && strcmp(copy, "1") != 0 &&
+	    strcmp(copy, "true") != 0 && strcmp(copy, "yes") != 0)
+		return bad(r, "%s: expected nothing, 1, true or yes, got '%s'",
+		           name, copy);
 	if (code == CLI_OPT_FORMAT) {
 		if (strcmp(copy, "json") != 0 && strcmp(copy, "csv") != 0)
 			return bad(r, "%s: expected json or csv, got '%s'",
@@ -214,6 +227,7 @@ struct shown {
 	FILE *fp;
 	int n;
 	struct errbuf *eb;
+	int64_t key; /* the store's number asked for */
 };
 
 static int
@@ -222,8 +236,9 @@ show_one(const struct store_report_row *row, const void *bytes, size_t len,
 {
 	struct shown *s = arg;
 
-	(void)row;
-	if (s->n++ > 0)
+	/* store_report_find matches the key as a report-id too: a sender's
+	 * report-id "5000" is not report 5000. */
+	if (row->key != s->key || s->n++ > 0)
 		return 0;
 	return report_show_json(bytes, len, s->fp, s->eb);
 }
@@ -233,18 +248,18 @@ api_answer(struct store *st, const struct route *rt, const char *rest,
            struct serve_req *r, FILE *fp, struct errbuf *eb,
            struct serve_answer *a)
 {
-	struct shown s = {fp, 0, eb};
-	int n;
+	struct shown s = {fp, 0, eb, 0};
+	uint64_t v;
 
 	if (rt->view < 0) {
 		/* a report's number only: a report-id may be shared by
 		 * two organizations, and the API names one report */
-		if (strspn(rest, "0123456789") != strlen(rest))
+		if (optnum_parse(rest, 1, INT64_MAX, &v) != 0)
 			return a->status = 404, 0;
-		n = store_report_find(st, rest, NULL, show_one, &s, eb);
-		if (n < 0)
+		s.key = (int64_t)v;
+		if (store_report_find(st, rest, NULL, show_one, &s, eb) < 0)
 			return -1;
-		a->status = n == 0 ? 404 : 200;
+		a->status = s.n == 0 ? 404 : 200;
 		return 0;
 	}
 	view_prepare((enum view_kind)rt->view, &r->q, r->now);

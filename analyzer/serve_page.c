@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "optnum.h"
 #include "serve.h"
 #include "view.h"
 
@@ -312,7 +313,7 @@ serve_page_domain(struct store *st, struct serve_req *r, const char *name,
 	             {"mx", "by-mx", "Failures by receiving MX"},
 	             {"mta", "by-mta", "Failures by sending MTA"}};
 	struct query_opts q;
-	struct digest d;
+	struct digest d = {0};
 	int64_t start, end;
 	size_t i;
 	int ret = -1;
@@ -325,6 +326,7 @@ serve_page_domain(struct store *st, struct serve_req *r, const char *name,
 	if (query_set(&q, r->now, CLI_OPT_DOMAIN, name, eb) < 0 ||
 	    digest_gather_range(st, start, end, start - (end - start),
 	                        &q.filter, &d, eb) != 0) {
+		digest_free(&d);
 		query_opts_free(&q);
 		return -1;
 	}
@@ -491,6 +493,7 @@ struct one {
 	struct serve_req *r;
 	int n;
 	struct errbuf *eb;
+	int64_t key; /* the store's number asked for */
 };
 
 static void
@@ -512,7 +515,9 @@ one_report(const struct store_report_row *row, const void *bytes, size_t len,
 	FILE *mem;
 	int ret;
 
-	if (o->n++ > 0)
+	/* store_report_find matches the key as a report-id too: a sender's
+	 * report-id "5000" is not report 5000. */
+	if (row->key != o->key || o->n++ > 0)
 		return 0;
 	fputs("<div class=\"scroll\"><table id=\"report\">\n", fp);
 	snprintf(num, sizeof(num), "%lld", (long long)row->key);
@@ -559,14 +564,18 @@ int
 serve_page_report(struct store *st, struct serve_req *r, const char *key,
                   FILE *fp, struct errbuf *eb)
 {
-	struct one o = {fp, r, 0, eb};
+	struct one o = {fp, r, 0, eb, 0};
 	char title[80];
-	int n;
+	uint64_t v;
+	int n = 0;
 
 	snprintf(title, sizeof(title), "Report %s", key);
 	html_begin(fp, r, title, "/reports");
-	if (strspn(key, "0123456789") != strlen(key) ||
-	    (n = store_report_find(st, key, NULL, one_report, &o, eb)) == 0) {
+	if (optnum_parse(key, 1, INT64_MAX, &v) == 0) {
+		o.key = (int64_t)v;
+		n = store_report_find(st, key, NULL, one_report, &o, eb);
+	}
+	if (n >= 0 && o.n == 0) {
 		fputs("<p class=\"note\">no such report</p>\n", fp);
 		html_end(fp, r);
 		return 404;

@@ -396,6 +396,9 @@ store_summary(struct store *st, const struct store_filter *f,
 	return ret;
 }
 
+/* The start and the bin's seconds, after the filter's parameters. */
+#define DAILY_PARAM (DETAIL_PARAM + NDETAIL_FILTERS)
+
 struct daily_ctx {
 	store_daily_cb cb;
 	void *arg;
@@ -438,13 +441,14 @@ store_summary_daily(struct store *st, const struct store_filter *f, int64_t bin,
 	store_split_range(f, 0, &sp);
 	domain_src(sql, sizeof(sql), f, &sp);
 	store_sql_cat(sql, sizeof(sql),
-	              " SELECT d, (a - ?12) / ?13 AS k,"
+	              " SELECT d, (a - ?%d) / ?%d AS k,"
 	              " tlsrpt_sum(s * (c > 0)), tlsrpt_sum(fl * (c > 0)),"
 	              " json_group_array(DISTINCT m)"
-	              " FROM src GROUP BY d, k ORDER BY d, k");
+	              " FROM src GROUP BY d, k ORDER BY d, k",
+	              DAILY_PARAM, DAILY_PARAM + 1);
 	if (store_prepare_filtered(st, sql, f, &sp, &s, &dj, eb) == 0) {
-		sqlite3_bind_int64(s, 12, f->since);
-		sqlite3_bind_int64(s, 13, bin);
+		sqlite3_bind_int64(s, DAILY_PARAM, f->since);
+		sqlite3_bind_int64(s, DAILY_PARAM + 1, bin);
 		ret =
 		    store_each_row(st, s, "summary by day", daily_one, &x, eb);
 	}

@@ -13,12 +13,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "serve.h"
 #include "table.h"
 #include "testutil.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+/* "secret" hashed by tlsrpt serve --hash-password; Python's crypt module
+ * (libxcrypt too) gives the same string for it. */
+#define AUTH_HASH                                                              \
+	"$y$j9T$bLZqD.uiDUDON8xKb4S8k1$HKX1.7FEuGgkiftoENb3iS."                \
+	"z7X4KxFtdxUfBqEUlIq."
 
 struct serve_cfg serve_cfg; /* serve.c's, not linked here */
 const char serve_css[] = "";
@@ -179,6 +185,14 @@ static const struct param_case {
     {"a bad --by key", "by", "type,colour", "unknown key 'colour'"},
     {"a page", "page", "3", NULL},
     {"page 0", "page", "0", "page: expected a page number"},
+    {"page 2000, the last read", "page", "2000", NULL},
+    {"page 2001: the rows before it are over a sort's", "page", "2001",
+     "from 1 to 2000"},
+    {"an empty date from the form is no filter", "since", "", NULL},
+    {"an empty domain from the form is no filter", "domain", "", NULL},
+    {"failed alone", "failed", "", NULL},
+    {"failed=1", "failed", "1", NULL},
+    {"failed=0 is not 'not failed'", "failed", "0", "failed: expected"},
     {"a direction", "dir", "sideways", "dir: expected asc or desc"},
     {"format json", "format", "json", NULL},
     {"format table is not the API's", "format", "table",
@@ -227,13 +241,91 @@ test_params(void **state)
 	free(r);
 }
 
+/* Answers kept: over the bytes or the slots, the oldest go, and the
+ * newest is found (the eviction once spun forever when one drop did not
+ * make room). */
+static void
+test_cache(void **state)
+{
+	const size_t mib = 1024 * 1024;
+	struct serve_answer a = {200, "text/plain", NULL, 0}, got;
+	char key[32];
+	size_t i;
+
+	(void)state;
+	serve_cfg.db = "/nonexistent/t.db";
+	a.body = calloc(1, 15 * mib);
+	assert_non_null(a.body);
+	/* 4 x 15 MiB, then 5 MiB: 65 MiB is over 64, the first goes */
+	a.len = 15 * mib;
+	for (i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "big%zu", i);
+		serve_cache_put(key, &a);
+	}
+	a.len = 5 * mib;
+	serve_cache_put("five", &a);
+	assert_int_equal(serve_cache_get("big0", &got), 0);
+	assert_int_equal(serve_cache_get("big1", &got), 1);
+	free(got.body);
+	assert_int_equal(serve_cache_get("five", &got), 1);
+	assert_int_equal(got.len, 5 * mib);
+	free(got.body);
+	/* 40 small ones into 32 slots: the 8 oldest go */
+	a.len = 10;
+	for (i = 0; i < 40; i++) {
+		snprintf(key, sizeof(key), "small%zu", i);
+		serve_cache_put(key, &a);
+	}
+	assert_int_equal(serve_cache_get("small7", &got), 0);
+	assert_int_equal(serve_cache_get("small8", &got), 1);
+	free(got.body);
+	assert_int_equal(serve_cache_get("small39", &got), 1);
+	free(got.body);
+	free(a.body);
+	serve_cache_free();
+}
+
+/* --auth-file: the right password only; a file that fails to load on
+ * SIGHUP leaves the users before it in force. */
+static void
+test_auth(void **state)
+{
+	char good[] = "/tmp/tlsrpt-test-authXXXXXX";
+	struct errbuf eb = {""};
+	FILE *fp;
+	int fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(good)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fprintf(fp, "# users\nadmin:%s\n", AUTH_HASH);
+	fclose(fp);
+	assert_int_equal(serve_auth_load(good, &eb), 0);
+	assert_int_equal(serve_auth_check("admin", "secret"), 1);
+	assert_int_equal(serve_auth_check("admin", "Secret"), 0);
+	assert_int_equal(serve_auth_check("root", "secret"), 0);
+	assert_int_equal(serve_auth_check("admin", AUTH_HASH), 0);
+	/* a plain password in the file: refused, naming the line */
+	assert_non_null(fp = fopen(good, "w"));
+	fprintf(fp, "admin:$y$ok\nbob:secret\n");
+	fclose(fp);
+	assert_int_equal(serve_auth_load(good, &eb), -1);
+	assert_non_null(strstr(eb.msg, ":2: expected user:HASH"));
+	assert_int_equal(serve_auth_check("admin", "secret"), 1);
+	unlink(good);
+	assert_int_equal(serve_auth_load(good, &eb), -1);
+	assert_int_equal(serve_auth_check("admin", "secret"), 1);
+	serve_auth_free();
+	assert_int_equal(serve_auth_check("admin", "secret"), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_escape),
-	    cmocka_unit_test(test_sort),
-	    cmocka_unit_test(test_params),
+	    cmocka_unit_test(test_escape), cmocka_unit_test(test_sort),
+	    cmocka_unit_test(test_params), cmocka_unit_test(test_cache),
+	    cmocka_unit_test(test_auth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
