@@ -8,6 +8,7 @@
  * each item is stored (or found a duplicate) or quarantined with its reason,
  * and the whole input is committed at once.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,8 @@ struct ingest_input {
 	size_t n;
 	char *channel, *source, *submitter, *dkim;
 	char *tempfail_reason;
-	char *kept; /* outcome strings after ingest_input_compact() */
+	char *kept;  /* outcome strings after ingest_input_compact() */
+	size_t held; /* ingest_input_held() */
 };
 
 void
@@ -82,6 +84,13 @@ dup_bytes(const void *p, size_t n)
 	return c;
 }
 
+/* Counts n more bytes held (ingest_input_held), saturating. */
+static void
+note_held(struct ingest_input *in, size_t n)
+{
+	in->held = n > SIZE_MAX - in->held ? SIZE_MAX : in->held + n;
+}
+
 /* Adds an item; takes ownership of raw. -1 when out of memory. */
 static int
 add_item(struct ingest_input *in, unsigned char *raw, size_t rawlen)
@@ -98,6 +107,7 @@ add_item(struct ingest_input *in, unsigned char *raw, size_t rawlen)
 	items[in->n].raw = raw;
 	items[in->n].rawlen = rawlen;
 	in->n++;
+	note_held(in, rawlen);
 	return 0;
 }
 
@@ -121,8 +131,12 @@ parse_item(struct ingest_input *in, const struct ingest_limits *lim,
 		*json_len = 0;
 	if (gz_is_gzip(it->raw, it->rawlen)) {
 		if (gz_inflate(it->raw, it->rawlen, lim->max_report,
-		               lim->max_ratio, &json, &jlen, &flags, &eb) != 0)
+		               lim->max_ratio, &json, &jlen, &flags,
+		               &eb) != 0) {
+			note_held(in, lim->max_report);
 			goto rejected;
+		}
+		note_held(in, jlen);
 		if (json_len != NULL)
 			*json_len = jlen;
 		if (flags & GZ_TRAILING_WS)
@@ -188,6 +202,22 @@ drop_items(struct ingest_input *in, size_t first)
 		free(it->reason);
 		free(it->warnings);
 	}
+}
+
+/* The intake's verdict into v: the hints themselves, or what hints->judge
+ * says now that it is needed. The DKIM result it gives is kept for the
+ * store. -1 when out of memory. */
+static int
+take_verdict(struct ingest_input *in, const struct ingest_hints *h,
+             struct ingest_hints *v)
+{
+	*v = *h;
+	if (h->judge == NULL)
+		return 0;
+	h->judge(h->judge_arg, v);
+	free(in->dkim);
+	in->dkim = NULL;
+	return v->dkim != NULL && (in->dkim = strdup(v->dkim)) == NULL ? -1 : 0;
 }
 
 /* The intake's verdict on the input, unparsed (hints->reject). */
@@ -273,17 +303,20 @@ prepare_report_only(struct ingest_input *in, const void *bytes, size_t len,
 {
 	struct mime_message *m = NULL;
 	struct errbuf eb = {""};
+	struct ingest_hints v;
 	int ret;
 
 	/* Over the limit, it cannot be shown to be a report: someone's large
-	 * mail (issue 15 §3). */
+	 * mail (issue 15 §3). Not a report message, it is not judged. */
 	if (len > lim->max_input || !mime_looks_like_message(bytes, len) ||
 	    mime_report_parts(bytes, len, &m, &eb) != 0 ||
 	    !mime_is_report_message(m))
 		ret = reject(in, bytes, len, INGEST_CAUSE_NOT_TAKEN,
 		             "not a report message");
-	else if (h->reject != NULL)
-		ret = reject_verdict(in, bytes, len, h);
+	else if (take_verdict(in, h, &v) != 0)
+		ret = -1;
+	else if (v.reject != NULL)
+		ret = reject_verdict(in, bytes, len, &v);
 	else
 		ret = prepare_parts(in, m, bytes, len, h, lim);
 	mime_message_free(m);
@@ -313,6 +346,7 @@ static int
 prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
               const struct ingest_hints *h, const struct ingest_limits *lim)
 {
+	struct ingest_hints v;
 	char reason[128];
 
 	if (h->report_only)
@@ -320,8 +354,10 @@ prepare_bytes(struct ingest_input *in, const void *bytes, size_t len,
 	/* The intake's verdict first: a message without DKIM that is also too
 	 * large must stay a DKIM rejection, which `quarantine retry` leaves
 	 * alone (issue 15 §4). */
-	if (h->reject != NULL)
-		return reject_verdict(in, bytes, len, h);
+	if (take_verdict(in, h, &v) != 0)
+		return -1;
+	if (v.reject != NULL)
+		return reject_verdict(in, bytes, len, &v);
 	if (len > lim->max_input) {
 		snprintf(reason, sizeof(reason),
 		         INGEST_REASON_TOO_LARGE
@@ -410,6 +446,7 @@ ingest_prepare(const void *bytes, size_t len, const struct ingest_hints *hints,
 
 	if (in == NULL)
 		return NULL;
+	note_held(in, len);
 	if (limits == NULL) {
 		ingest_limits_default(&deflim);
 		limits = &deflim;
@@ -619,6 +656,12 @@ ingest_input_compact(struct ingest_input *in)
 		in->items[i].raw = NULL;
 	}
 	return 0;
+}
+
+size_t
+ingest_input_held(const struct ingest_input *in)
+{
+	return in->held;
 }
 
 void

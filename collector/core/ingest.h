@@ -47,6 +47,13 @@ enum ingest_cause {
 	INGEST_CAUSE_STORE,     /* the store could not keep it */
 };
 
+struct ingest_hints;
+
+/* The intake's verdict, given when ingest asks for it (ingest_hints.judge):
+ * sets h->dkim and, when the input is invalid already, h->reject and
+ * h->reject_cause. The strings must outlive ingest_prepare(). */
+typedef void ingest_judge_fn(void *arg, struct ingest_hints *h);
+
 /* What the intake knows about the bytes. Every field may be NULL. */
 struct ingest_hints {
 	const char *channel;       /* "import", "milter", "https" */
@@ -71,6 +78,13 @@ struct ingest_hints {
 	 * committed. Checked before reject. For the milter without --rcpt,
 	 * which must not quarantine someone's mail. */
 	int report_only;
+	/* The verdict (dkim, reject, reject_cause) asked for only when it is
+	 * needed: with report_only, once the input is known to be a report
+	 * message, so that no one's other mail is judged; else first, before
+	 * anything is parsed. Called at most once, with a copy of these
+	 * hints. NULL: the fields above are the verdict. */
+	ingest_judge_fn *judge;
+	void *judge_arg;
 };
 
 /* How the reasons of INGEST_CAUSE_DKIM, INGEST_CAUSE_TOO_LARGE and
@@ -157,6 +171,13 @@ const struct report *ingest_report(const struct ingest_input *in, size_t i);
  * written inputs until a later COMMIT. ingest_report() returns NULL after
  * it. -1 when out of memory (the input is unchanged). */
 int ingest_input_compact(struct ingest_input *in);
+
+/* At most how many bytes the input held while it was prepared: the bytes
+ * as given, each copy kept of them or of a part, and each report as
+ * inflated, an inflate that failed counted at max_report (it may have got
+ * that far). An estimate for a caller that gives memory back to the system
+ * only after a large input (the milter's malloc_trim). */
+size_t ingest_input_held(const struct ingest_input *in);
 
 /* Frees an input; NULL is accepted. */
 void ingest_input_free(struct ingest_input *in);

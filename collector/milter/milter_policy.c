@@ -192,7 +192,13 @@ milter_dkim(const char *const *auth_results, size_t n, const char *authserv_id,
 	int pass = 0;
 
 	snprintf(out, size, "none");
-	if ((a = calloc(1, sizeof(*a))) == NULL)
+	/* No header (no verifier ran, or the MTA removed a sender's):
+	 * nothing to parse, no domain to look up, and none of the 234 KiB
+	 * of a struct authres to allocate. */
+	if (n == 0)
+		return 0;
+	/* Not zeroed here: authres_parse() sets what it fills. */
+	if ((a = malloc(sizeof(*a))) == NULL)
 		return 0;
 	if (milter_org_domain(domain, org, sizeof(org)) != 0)
 		org[0] = '\0';

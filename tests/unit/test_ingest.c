@@ -3,7 +3,9 @@
  * several reports, the TLS-Report-Domain hint, quarantine, duplicates (and
  * duplicates with different content), warnings in the outcome, and storage
  * failure as tempfail with nothing kept; the cause beside each reason, and
- * report_only (the milter with no --rcpt) taking only report messages.
+ * report_only (the milter with no --rcpt) taking only report messages; a
+ * verdict asked for only when it is needed (hints.judge); the bytes an
+ * input held (ingest_input_held).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "limits.h"
 #include "testutil.h"
 #include "report.h"
 
@@ -272,6 +275,154 @@ test_causes(void **state)
 	}
 }
 
+/* A judge (ingest_hints.judge) that counts how often it is asked. */
+struct judge {
+	int asked;
+	int rejects; /* says no passing DKIM */
+};
+
+static void
+judge(void *arg, struct ingest_hints *h)
+{
+	struct judge *j = arg;
+
+	j->asked++;
+	h->dkim = "pass header.d=org.example";
+	if (j->rejects) {
+		h->reject = INGEST_REASON_DKIM " from org.example (none)";
+		h->reject_cause = INGEST_CAUSE_DKIM;
+	}
+}
+
+/* The verdict is asked for only when it is needed: with report_only once
+ * the input is a report message (someone's mail is never judged), else
+ * before anything is parsed; its DKIM result is stored with the report. */
+static void
+test_judge(void **state)
+{
+	struct tu_store *f = *state;
+	static const char plain[] = "Subject: hi\r\n\r\nno report\r\n";
+	static const char mixed_json[] =
+	    "From: r@org.example\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n"
+	    "Content-Type: application/json\r\nContent-Disposition: "
+	    "attachment; filename=\"x.json\"\r\n\r\n{}\r\n--b--\r\n";
+	char *json[3], *msg[2];
+	struct {
+		const char *name, *bytes;
+		int report_only, rejects, asked;
+		enum ingest_cause cause; /* NONE: stored */
+		const char *report_id;   /* stored: with the judge's DKIM */
+	} t[] = {
+	    {"report_only, someone's mail: not judged", plain, 1, 1, 0,
+	     INGEST_CAUSE_NOT_TAKEN, NULL},
+	    {"report_only, a .json attachment alone: not judged", mixed_json, 1,
+	     1, 0, INGEST_CAUSE_NOT_TAKEN, NULL},
+	    {"report_only, a report message: judged, stored", NULL, 1, 0, 1,
+	     INGEST_CAUSE_NONE, "j-1"},
+	    {"report_only, a report message: judged, rejected", NULL, 1, 1, 1,
+	     INGEST_CAUSE_DKIM, NULL},
+	    {"judged before the parse", "hello", 0, 1, 1, INGEST_CAUSE_DKIM,
+	     NULL},
+	    {"a bare report: judged, stored", NULL, 0, 0, 1, INGEST_CAUSE_NONE,
+	     "j-3"},
+	};
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "j-%zu", i + 1);
+		json[i] = tu_report_json("Org", id, "a.example", 1, 0);
+	}
+	for (i = 0; i < 2; i++)
+		assert_true(asprintf(&msg[i],
+		                     "From: r@org.example\r\nMIME-Version: "
+		                     "1.0\r\nContent-Type: multipart/report; "
+		                     "report-type=tlsrpt; boundary=\"b\"\r\n"
+		                     "\r\n--b\r\nContent-Type: "
+		                     "application/tlsrpt+json\r\n\r\n%s\r\n"
+		                     "--b--\r\n",
+		                     json[i]) > 0);
+	t[2].bytes = msg[0];
+	t[3].bytes = msg[1];
+	t[5].bytes = json[2];
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct judge j = {0, t[i].rejects};
+		struct ingest_hints h = {.report_only = t[i].report_only,
+		                         .judge = judge,
+		                         .judge_arg = &j};
+		struct ingest_input *in;
+		const struct ingest_outcome *o;
+		char sql[160];
+
+		in = ingest_prepare(t[i].bytes, strlen(t[i].bytes), &h, NULL);
+		assert_non_null(in);
+		if (j.asked != t[i].asked)
+			fail_msg("%s: judge asked %d times, expected %d",
+			         t[i].name, j.asked, t[i].asked);
+		o = ingest_outcome(in, 0);
+		if (t[i].cause == INGEST_CAUSE_NONE) {
+			assert_int_equal(ingest_commit(f->st, in, 7, NULL), 0);
+			expect(in, 0, INGEST_STORED, NULL);
+			snprintf(
+			    sql, sizeof(sql),
+			    "SELECT count(*) FROM report WHERE report_id = "
+			    "'%s' AND dkim = 'pass header.d=org.example'",
+			    t[i].report_id);
+			if (tu_db_count(f->path, sql) != 1)
+				fail_msg("%s: not stored with its DKIM",
+				         t[i].name);
+		} else if (o->status != INGEST_REJECTED ||
+		           o->cause != t[i].cause) {
+			fail_msg("%s: cause %d, expected %d", t[i].name,
+			         o->cause, t[i].cause);
+		}
+		ingest_input_free(in);
+	}
+	for (i = 0; i < 3; i++)
+		free(json[i]);
+	for (i = 0; i < 2; i++)
+		free(msg[i]);
+}
+
+/* What an input held: the bytes given, the copy kept, each report as
+ * inflated, a failed inflate at max_report. */
+static void
+test_held(void **state)
+{
+	char *json = tu_report_json("Org", "h-1", "a.example", 1, 0);
+	size_t jlen = strlen(json), zlen;
+	unsigned char *z = tu_gzip(json, jlen, &zlen);
+	struct ingest_limits lim;
+	struct {
+		const char *name;
+		const void *bytes;
+		size_t len, held;
+	} t[] = {
+	    {"JSON: given and copied", json, jlen, 2 * jlen},
+	    {"gzip: and inflated", z, zlen, 2 * zlen + jlen},
+	    {"gzip that fails: at max_report", "\x1f\x8b\x08\x00", 4,
+	     8 + LIMIT_REPORT_SIZE},
+	};
+	size_t i;
+
+	(void)state;
+	ingest_limits_default(&lim);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct ingest_input *in =
+		    ingest_prepare(t[i].bytes, t[i].len, NULL, &lim);
+
+		assert_non_null(in);
+		if (ingest_input_held(in) != t[i].held)
+			fail_msg("%s: held %zu, expected %zu", t[i].name,
+			         ingest_input_held(in), t[i].held);
+		ingest_input_free(in);
+	}
+	free(z);
+	free(json);
+}
+
 /* What `tlsrpt quarantine retry` reads back from a quarantined reason. */
 static void
 test_reason_cause(void **state)
@@ -435,6 +586,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_tempfail, tu_store_setup_open,
 	                                    tu_store_teardown),
 	    cmocka_unit_test(test_causes),
+	    cmocka_unit_test_setup_teardown(test_judge, tu_store_setup_open,
+	                                    tu_store_teardown),
+	    cmocka_unit_test(test_held),
 	    cmocka_unit_test(test_reason_cause),
 	};
 
