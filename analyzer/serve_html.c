@@ -323,42 +323,23 @@ html_table(FILE *fp, const struct serve_req *r, const struct table *t,
 #define CHART_TOP    12
 #define CHART_BOTTOM 28
 
-void
-html_chart(FILE *fp, size_t n, const int64_t *ok, const int64_t *failed,
-           const char *const *labels, const int *mark)
-{
-	double pw = CHART_W - CHART_LEFT - CHART_RIGHT;
-	double ph = CHART_H - CHART_TOP - CHART_BOTTOM, base = CHART_TOP + ph;
-	double max = 0, maxrate = 0, slot = n ? pw / (double)n : pw;
-	double all, hok, hfail, x, rate;
-	size_t i;
+/* The chart's scale: the plot's height and base line, a bar's slot,
+ * the largest day's sessions and the highest failure rate. */
+struct chart_geo {
+	double ph, base, slot, max, maxrate;
+	size_t n;
+};
 
-	for (i = 0; i < n; i++) {
-		all = (double)ok[i] + (double)failed[i];
-		if (all > max)
-			max = all;
-		if (all > 0 && (double)failed[i] / all > maxrate)
-			maxrate = (double)failed[i] / all;
-	}
-	fprintf(fp,
-	        "<svg id=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-	        "aria-label=\"sessions per day, successful and failed, and "
-	        "the failure rate\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-	        CHART_W, CHART_H);
-	fprintf(fp,
-	        "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
-	        "y2=\"%.1f\"/>\n",
-	        CHART_LEFT, base, CHART_W - CHART_RIGHT, base);
-	fprintf(fp,
-	        "<text class=\"label\" x=\"%d\" y=\"%d\" "
-	        "text-anchor=\"end\">%.0f</text>\n"
-	        "<text class=\"label\" x=\"%d\" y=\"%.0f\" "
-	        "text-anchor=\"end\">0</text>\n",
-	        CHART_LEFT - 6, CHART_TOP + 10, max, CHART_LEFT - 6, base);
-	fprintf(fp,
-	        "<text class=\"label rate-label\" x=\"%d\" y=\"%d\">%.2f%%"
-	        "</text>\n",
-	        CHART_W - CHART_RIGHT + 6, CHART_TOP + 10, maxrate * 100);
+/* A bar a day: successful at the bottom, failed on top, a day with no
+ * sessions none; a mark where the policy modes changed. */
+static void
+chart_bars(FILE *fp, const struct chart_geo *g, const int64_t *ok,
+           const int64_t *failed, const char *const *labels, const int *mark)
+{
+	double ph = g->ph, base = g->base, slot = g->slot, max = g->max;
+	double all, hok, hfail, x;
+	size_t i, n = g->n;
+
 	for (i = 0; i < n; i++) {
 		all = (double)ok[i] + (double)failed[i];
 		x = CHART_LEFT + slot * (double)i + slot * 0.15;
@@ -389,7 +370,18 @@ html_chart(FILE *fp, size_t n, const int64_t *ok, const int64_t *failed,
 			        x, base - hok - hfail, slot * 0.7, hfail);
 		fputs("</g>\n", fp);
 	}
-	/* The failure rate: a point on each bar with sessions. */
+}
+
+/* The failure rate: a point on each bar with sessions, scaled so the
+ * highest rate is the plot's top. */
+static void
+chart_rate(FILE *fp, const struct chart_geo *g, const int64_t *ok,
+           const int64_t *failed)
+{
+	double ph = g->ph, base = g->base, slot = g->slot;
+	double maxrate = g->maxrate, all, rate;
+	size_t i, n = g->n;
+
 	fputs("<polyline class=\"rate\" fill=\"none\" points=\"", fp);
 	for (i = 0; i < n; i++) {
 		all = (double)ok[i] + (double)failed[i];
@@ -400,6 +392,48 @@ html_chart(FILE *fp, size_t n, const int64_t *ok, const int64_t *failed,
 		        base - rate * ph);
 	}
 	fputs("\"/>\n", fp);
+}
+
+void
+html_chart(FILE *fp, size_t n, const int64_t *ok, const int64_t *failed,
+           const char *const *labels, const int *mark)
+{
+	double pw = CHART_W - CHART_LEFT - CHART_RIGHT;
+	double ph = CHART_H - CHART_TOP - CHART_BOTTOM, base = CHART_TOP + ph;
+	double max = 0, maxrate = 0, slot = n ? pw / (double)n : pw;
+	double all;
+	struct chart_geo g;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		all = (double)ok[i] + (double)failed[i];
+		if (all > max)
+			max = all;
+		if (all > 0 && (double)failed[i] / all > maxrate)
+			maxrate = (double)failed[i] / all;
+	}
+	g = (struct chart_geo){ph, base, slot, max, maxrate, n};
+	fprintf(fp,
+	        "<svg id=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
+	        "aria-label=\"sessions per day, successful and failed, and "
+	        "the failure rate\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+	        CHART_W, CHART_H);
+	fprintf(fp,
+	        "<line class=\"axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" "
+	        "y2=\"%.1f\"/>\n",
+	        CHART_LEFT, base, CHART_W - CHART_RIGHT, base);
+	fprintf(fp,
+	        "<text class=\"label\" x=\"%d\" y=\"%d\" "
+	        "text-anchor=\"end\">%.0f</text>\n"
+	        "<text class=\"label\" x=\"%d\" y=\"%.0f\" "
+	        "text-anchor=\"end\">0</text>\n",
+	        CHART_LEFT - 6, CHART_TOP + 10, max, CHART_LEFT - 6, base);
+	fprintf(fp,
+	        "<text class=\"label rate-label\" x=\"%d\" y=\"%d\">%.2f%%"
+	        "</text>\n",
+	        CHART_W - CHART_RIGHT + 6, CHART_TOP + 10, maxrate * 100);
+	chart_bars(fp, &g, ok, failed, labels, mark);
+	chart_rate(fp, &g, ok, failed);
 	/* The first and last day under the axis. */
 	if (n > 0 && labels != NULL) {
 		fprintf(fp, "<text class=\"label\" x=\"%d\" y=\"%d\">",
