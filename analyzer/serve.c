@@ -405,6 +405,23 @@ warm_end(pthread_t t)
 	pthread_join(t, NULL);
 }
 
+/* The database must be there and readable now, not at the first
+ * request: a wrong --db is said at start. 0, or the exit status after
+ * saying why. */
+static int
+check_db(const struct cli *c)
+{
+	struct cli cc = *c;
+	struct store *st;
+	int r = 1;
+
+	cc.db = serve_cfg.db;
+	if ((st = cli_open_for_query(&cc, "serve", &r)) == NULL)
+		return r;
+	store_close(st);
+	return 0;
+}
+
 /* Waits for a signal: SIGHUP reloads, SIGTERM and SIGINT stop. */
 static void
 wait_signals(const sigset_t *set)
@@ -432,7 +449,6 @@ cmd_serve(struct cli *c, int argc, char **argv)
 {
 	struct sockaddr_storage ss;
 	struct MHD_Daemon *d;
-	struct store *st;
 	struct errbuf eb = {""};
 	pthread_t warmer;
 	sigset_t set;
@@ -464,16 +480,8 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		    "--listen: expected ADDR:PORT (a numeric "
 		    "address), got '%s'",
 		    serve_cfg.listen);
-	/* The database must be there and readable now, not at the first
-	 * request: a wrong --db is said at start. */
-	{
-		struct cli cc = *c;
-
-		cc.db = serve_cfg.db;
-		if ((st = cli_open_for_query(&cc, "serve", &r)) == NULL)
-			return r;
-		store_close(st);
-	}
+	if ((r = check_db(c)) != 0)
+		return r;
 	if (load(&eb) != 0) {
 		fprintf(stderr, "tlsrpt serve: %s\n", eb.msg);
 		return 1;
