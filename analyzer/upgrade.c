@@ -109,7 +109,7 @@ cmd_upgrade(struct cli *c, int argc, char **argv)
 	if ((st = cli_open(c, argv[0], CLI_UPGRADE, &r)) == NULL)
 		return r;
 	from = store_schema_version(st);
-	to = store_schema_latest();
+	to = store_schema_latest(st);
 	if (from == to) {
 		store_close(st);
 		printf("%s is at schema version %d, this tlsrpt's: nothing to "

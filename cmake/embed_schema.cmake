@@ -1,7 +1,11 @@
 # Writes OUT, a C file holding every schema file NNN-*.sql of SCHEMA_DIR
 # (in name order)
-# as { version, name, sql } so the store can apply them by user_version.
-set(body "/* Generated from the schema directory by cmake/embed_schema.cmake. */\n#include <stddef.h>\n#include \"schema.h\"\n\nconst struct schema_step schema_steps[] = {\n")
+# as { version, name, sql } so the store can apply them by version, in
+# PREFIX_steps[] and PREFIX_nsteps (PREFIX: schema, SQLite's, unless set).
+if(NOT DEFINED PREFIX)
+  set(PREFIX schema)
+endif()
+set(body "/* Generated from the schema directory by cmake/embed_schema.cmake. */\n#include <stddef.h>\n#include \"schema.h\"\n\nconst struct schema_step ${PREFIX}_steps[] = {\n")
 file(GLOB FILES ${SCHEMA_DIR}/[0-9][0-9][0-9]-*.sql)
 list(SORT FILES)
 set(count 0)
@@ -16,5 +20,5 @@ foreach(f IN LISTS FILES)
   string(APPEND body "\t{ ${ver}, \"${name}\",\n\t\"${sql}\" },\n")
   math(EXPR count "${count} + 1")
 endforeach()
-string(APPEND body "};\nconst size_t schema_nsteps = ${count};\n")
+string(APPEND body "};\nconst size_t ${PREFIX}_nsteps = ${count};\n")
 file(WRITE ${OUT} "${body}")

@@ -7,17 +7,18 @@
 #           upgrade test builds an older commit), clang-format,
 #           postfix, headless chromium and the fonts it draws the digest with,
 #           clang and libFuzzer, debhelper for the package test, dovecot
-#           for the IMAP fetch tests)
+#           for the IMAP fetch tests, PostgreSQL 15 for the store's tests
+#           on PostgreSQL)
 set -eu
 
 pkgs=(build-essential cmake pkg-config gzip
       libmicrohttpd-dev libgnutls28-dev nettle-dev zlib1g-dev libjansson-dev libsqlite3-dev
       libmilter-dev libcmocka-dev libgmime-3.0-dev libidn2-dev libpsl-dev
-      libcurl4-gnutls-dev libcrypt-dev)
+      libcurl4-gnutls-dev libcrypt-dev libpq-dev)
 if [ "${1:-}" = "--test" ]; then
 	pkgs+=(sqlite3 git valgrind clang-format time miltertest postfix swaks openssl curl python3
 	       chromium fonts-liberation clang libclang-rt-14-dev debhelper dpkg-dev fakeroot
-	       dovecot-imapd)
+	       dovecot-imapd postgresql-15)
 fi
 
 missing=()
@@ -38,8 +39,9 @@ export DEBIAN_FRONTEND=noninteractive
 # the tests run their own instance.
 echo "postfix postfix/main_mailer_type select No configuration" |
 	$sudo debconf-set-selections
-# Dovecot's package would start a system IMAP server on port 143: the
-# tests run their own instance, so no service starts during the install.
+# Dovecot's package would start a system IMAP server on port 143, and
+# PostgreSQL's its cluster on 5432: the tests run their own instances
+# (tests/pg/pg.sh), so no service starts during the install.
 rc=/usr/sbin/policy-rc.d
 own_rc=""
 if [ ! -e "$rc" ]; then

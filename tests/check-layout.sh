@@ -25,21 +25,25 @@ bad() { # FILE:LINE: TEXT, WHY
 }
 
 [ -d "$core" ] || { echo "not ok - no $core"; exit 1; }
-for f in "$core"/*.[ch]; do
+# The store's implementations sit in folders of their own under core/store/
+# (sqlite/, pgsql/); their headers are found beside them, in store/ or in
+# core/.
+while IFS= read -r f; do
 	n=$((n + 1))
 	name=${f#"$src/"}
 	# Project headers: "name.h" (system headers come in <>). schema.h
 	# is core's; the build writes its schema_sql.c, not a header.
 	while IFS=: read -r line inc; do
 		h=$(sed -E 's/.*#[[:space:]]*include[[:space:]]*"([^"]+)".*/\1/' <<<"$inc")
-		[ -f "$core/$h" ] || bad "$name:$line" "includes \"$h\", which is not in collector/core/"
+		[ -f "$core/$h" ] || [ -f "$(dirname "$f")/$h" ] || [ -f "$core/store/$h" ] ||
+			bad "$name:$line" "includes \"$h\", which is not in collector/core/"
 	done < <(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f")
 	# Comments aside (a line that starts as one), the calls and names.
 	while IFS=: read -r line text; do
 		bad "$name:$line" "logs, writes to stderr or exits: ${text#"${text%%[![:space:]]*}"}"
 	done < <(grep -nE '\b(log_[a-z_]+|v?syslog|perror|warnx?|errx?|vwarnx?|verrx?|exit|_exit|abort)[[:space:]]*\(|\bstderr\b|\bSTDERR_FILENO\b|\b(write|dprintf)[[:space:]]*\([[:space:]]*2[[:space:]]*,' "$f" |
 		grep -vE '^[0-9]+:[[:space:]]*(/?\*|//)')
-done
+done < <(find "$core" -name '*.[ch]' | sort)
 for f in "$src"/collector/*.[ch]; do
 	[ -e "$f" ] && bad "${f#"$src/"}" "a file directly in collector/: it belongs to core/, milter/, httpd/, daemon/ or fetch/"
 done

@@ -1,7 +1,7 @@
 /*
  * schema.h - the schema files compiled into the binary.
  *
- * schema/NNN-name.sql becomes step NNN; the store (store_schema.c) makes a
+ * schema/NNN-name.sql becomes step NNN; the store (store/sqlite/sqlite_schema.c) makes a
  * new database with every step and, for tlsrpt upgrade alone, applies the
  * steps above the database's PRAGMA user_version, all in one transaction.
  */
@@ -18,5 +18,9 @@ struct schema_step {
 
 extern const struct schema_step schema_steps[];
 extern const size_t schema_nsteps;
+
+/* The PostgreSQL store's, from schema/postgresql/NNN-name.sql. */
+extern const struct schema_step pgsql_schema_steps[];
+extern const size_t pgsql_schema_nsteps;
 
 #endif

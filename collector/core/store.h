@@ -79,7 +79,11 @@ struct store;
  * unless STORE_ANY_VERSION). A writer is refused (STORE_E_ACCESS) when the
  * file could be opened for reading only. busy_timeout_ms bounds waiting
  * for another writer. Returns 0, or a negative STORE_E_* code with eb
- * saying why. The caller closes *out with store_close(). */
+ * saying why. The caller closes *out with store_close().
+ *
+ * A path that store_is_pgsql() names is a PostgreSQL database instead
+ * (store/pgsql/): made at open by its own migrations, its passwords from
+ * libpq's files, never from the path. */
 int store_open(const char *path, int flags, int busy_timeout_ms,
                struct store **out, struct errbuf *eb);
 
@@ -89,6 +93,10 @@ int store_open(const char *path, int flags, int busy_timeout_ms,
  * STORE_E_ACCESS, else 1. */
 int store_exit_status(int ret);
 
+/* Whether path names a PostgreSQL database: a postgresql:// (or
+ * postgres://) URI, or libpq keywords after "pg:". */
+int store_is_pgsql(const char *path);
+
 /* Closes the store; NULL is accepted. A transaction still open is rolled
  * back. */
 void store_close(struct store *st);
@@ -97,7 +105,7 @@ void store_close(struct store *st);
 int store_schema_version(struct store *st);
 
 /* The schema version this program reads and writes: the newest step. */
-int store_schema_latest(void);
+int store_schema_latest(const struct store *st);
 
 /* Brings a store opened with STORE_ANY_VERSION to the latest schema, every
  * step in one transaction: afterwards the database is at its old version

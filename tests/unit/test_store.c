@@ -24,6 +24,7 @@
 #include "hash.h"
 #include "report.h"
 #include "schema.h"
+#include "store/sqlite/sqlite.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -329,7 +330,7 @@ test_quarantine_upgrade(void **state)
 	                            &st, &eb),
 	                 0);
 	assert_int_equal(store_upgrade(st, &eb), 0);
-	assert_int_equal(store_schema_version(st), store_schema_latest());
+	assert_int_equal(store_schema_version(st), sqlite_schema_latest());
 	store_close(st);
 	assert_int_equal(
 	    tu_db_count(f->path, "SELECT count(*) FROM quarantine"), 2);
@@ -496,7 +497,7 @@ test_upgrade_explicit(void **state)
 	struct tu_store *f = *state;
 	struct store *st;
 	struct errbuf eb;
-	int latest = store_schema_latest();
+	int latest = sqlite_schema_latest();
 
 	old_schema(f->path, 4); /* steps 1-3: version 3 */
 	assert_int_equal(store_open(f->path, 0, 1000, &st, &eb),
@@ -558,7 +559,7 @@ test_schema_changed_under_writer(void **state)
 	assert_int_equal(store_open(f->path, STORE_DURABLE, 1000, &st, &eb), 0);
 	assert_int_equal(put(st, r1, &eb), STORE_STORED);
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-	         store_schema_latest() + 1);
+	         sqlite_schema_latest() + 1);
 	tu_db_exec(f->path, sql);
 	assert_int_equal(put(st, r2, &eb), -1);
 	assert_non_null(strstr(eb.msg, "was upgraded to schema version"));
@@ -570,7 +571,7 @@ test_schema_changed_under_writer(void **state)
 	assert_int_equal(tu_db_count(f->path, "SELECT count(*) FROM report"),
 	                 1);
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-	         store_schema_latest());
+	         sqlite_schema_latest());
 	tu_db_exec(f->path, sql);
 	assert_int_equal(put(st, r2, &eb), STORE_STORED);
 	store_close(st);
@@ -613,7 +614,7 @@ test_readonly(void **state)
 	store_close(st);
 	assert_int_equal(store_open(f->path, STORE_READONLY, 1000, &st, &eb),
 	                 0);
-	assert_int_equal(store_schema_version(st), store_schema_latest());
+	assert_int_equal(store_schema_version(st), sqlite_schema_latest());
 	assert_int_equal(put(st, r, &eb), -1);
 	assert_non_null(strstr(eb.msg, "not open for writing"));
 	assert_int_equal(store_check_writable(st, &eb), -1);
@@ -685,7 +686,7 @@ test_backup(void **state)
 	store_close(st);
 	assert_int_equal(tu_db_count(dest, "SELECT count(*) FROM report"), 1);
 	assert_int_equal(tu_db_count(dest, "PRAGMA user_version"),
-	                 store_schema_latest());
+	                 sqlite_schema_latest());
 	report_free(r);
 }
 

@@ -1,8 +1,8 @@
 /*
- * store.c - the SQLite store: open, writes.
+ * sqlite.c - the SQLite store: open, writes.
  *
- * One struct store is one connection, used by one thread at a time. The
- * schema's version is settled at open (store_schema.c): a new database is
+ * One struct sqlite_store is one connection, used by one thread at a time. The
+ * schema's version is settled at open (sqlite_schema.c): a new database is
  * made at the latest, another version is refused, and each write
  * transaction checks that it has not changed since. Writes go through
  * prepared statements only. An input is stored all-or-nothing: its own
@@ -18,7 +18,7 @@
 #include "hash.h"
 #include "limits.h"
 #include "schema.h"
-#include "store_impl.h"
+#include "sqlite_impl.h"
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_INSERT_REPORT] =
@@ -61,7 +61,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 int
-store_error(struct store *st, struct errbuf *eb, const char *what)
+store_error(struct sqlite_store *st, struct errbuf *eb, const char *what)
 {
 	int code = sqlite3_errcode(st->db) & 0xff; /* extended codes are on */
 	int os = sqlite3_system_errno(st->db);
@@ -82,7 +82,7 @@ store_error(struct store *st, struct errbuf *eb, const char *what)
 }
 
 int
-store_exec(struct store *st, const char *sql, struct errbuf *eb)
+store_exec(struct sqlite_store *st, const char *sql, struct errbuf *eb)
 {
 	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return store_error(st, eb, sql);
@@ -90,7 +90,7 @@ store_exec(struct store *st, const char *sql, struct errbuf *eb)
 }
 
 int
-store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
+store_each_row(struct sqlite_store *st, sqlite3_stmt *s, const char *what,
                int (*row)(sqlite3_stmt *s, void *arg), void *arg,
                struct errbuf *eb)
 {
@@ -105,7 +105,7 @@ store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
 }
 
 int
-store_step(struct store *st, enum store_stmt s, struct errbuf *eb)
+store_step(struct sqlite_store *st, enum store_stmt s, struct errbuf *eb)
 {
 	sqlite3_stmt *stmt = st->stmt[s];
 	int rc = sqlite3_step(stmt);
@@ -134,7 +134,7 @@ sql_sha256(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * integrity_check, which also matches each index to its table (2.6 times
  * as long at 100,000 reports). Cost in store.h at STORE_CHECK. */
 static int
-quick_check(struct store *st, struct errbuf *eb)
+quick_check(struct sqlite_store *st, struct errbuf *eb)
 {
 	sqlite3_stmt *s;
 	const char *res;
@@ -171,7 +171,7 @@ quick_check(struct store *st, struct errbuf *eb)
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
-	struct store *st = arg;
+	struct sqlite_store *st = arg;
 
 	if ((int64_t)pages * st->page_size > (int64_t)LIMIT_WAL_BYTES)
 		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE,
@@ -184,7 +184,7 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 /* Reads one integer PRAGMA; -1 when it cannot be read. */
 static int64_t
-pragma_int(struct store *st, const char *sql)
+pragma_int(struct sqlite_store *st, const char *sql)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t v = -1;
@@ -201,7 +201,7 @@ pragma_int(struct store *st, const char *sql)
  * would for the daemons (every 1,000 pages), only at the bound for a
  * batch writer, which then copies most pages into the database once. */
 static int
-configure_wal(struct store *st, int flags, struct errbuf *eb)
+configure_wal(struct sqlite_store *st, int flags, struct errbuf *eb)
 {
 	char sql[64];
 
@@ -220,7 +220,7 @@ configure_wal(struct store *st, int flags, struct errbuf *eb)
 }
 
 int
-store_prepare(struct store *st, struct errbuf *eb)
+store_prepare(struct sqlite_store *st, struct errbuf *eb)
 {
 	size_t i;
 
@@ -241,7 +241,7 @@ store_prepare(struct store *st, struct errbuf *eb)
  * is not a database is told here) and, before anything is written, the
  * check of a damaged file. */
 static int
-configure_writer(struct store *st, int flags, struct errbuf *eb)
+configure_writer(struct sqlite_store *st, int flags, struct errbuf *eb)
 {
 	/* SQLite opens a file it may not write read-only, silently: a
 	 * writer would fail at its first write, a daemon at every one. */
@@ -268,7 +268,8 @@ configure_writer(struct store *st, int flags, struct errbuf *eb)
 }
 
 static int
-configure(struct store *st, int flags, int busy_timeout_ms, struct errbuf *eb)
+configure(struct sqlite_store *st, int flags, int busy_timeout_ms,
+          struct errbuf *eb)
 {
 	int ret;
 
@@ -290,7 +291,8 @@ configure(struct store *st, int flags, int busy_timeout_ms, struct errbuf *eb)
 		return 0;
 	if (configure_wal(st, flags, eb) != 0)
 		return -1;
-	return st->version == store_schema_latest() ? store_prepare(st, eb) : 0;
+	return st->version == sqlite_schema_latest() ? store_prepare(st, eb)
+	                                             : 0;
 }
 
 /* SQLite counts every allocation under a global mutex unless told not
@@ -302,11 +304,11 @@ sqlite_setup(void)
 }
 
 int
-store_open(const char *path, int flags, int busy_timeout_ms, struct store **out,
-           struct errbuf *eb)
+sqlite_open(const char *path, int flags, int busy_timeout_ms,
+            struct sqlite_store **out, struct errbuf *eb)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct store *st;
+	struct sqlite_store *st;
 	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, ret, code;
 
 	pthread_once(&once, sqlite_setup);
@@ -330,7 +332,7 @@ store_open(const char *path, int flags, int busy_timeout_ms, struct store **out,
 		          ? errbuf_set(eb, "database %s: out of memory", path)
 		          : store_open_error(st, sqlite3_system_errno(st->db),
 		                             "cannot open", eb);
-		store_close(st);
+		sqlite_close(st);
 		return ret;
 	}
 	if ((ret = configure(st, flags, busy_timeout_ms, eb)) != 0) {
@@ -345,7 +347,7 @@ store_open(const char *path, int flags, int busy_timeout_ms, struct store **out,
 		 * database is read-only): which file, and the fix. */
 		else if (ret == -1 && code == SQLITE_READONLY && !st->readonly)
 			ret = store_open_error(st, EACCES, "cannot open", eb);
-		store_close(st);
+		sqlite_close(st);
 		return ret;
 	}
 	*out = st;
@@ -353,7 +355,7 @@ store_open(const char *path, int flags, int busy_timeout_ms, struct store **out,
 }
 
 void
-store_close(struct store *st)
+sqlite_close(struct sqlite_store *st)
 {
 	size_t i;
 
@@ -363,7 +365,8 @@ store_close(struct store *st)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
-	store_rollup_free(st);
+	rollup_acc_free(st->acc);
+	st->acc = NULL;
 	sqlite3_close(st->db);
 	free(st->path);
 	free(st->buf);
@@ -371,7 +374,7 @@ store_close(struct store *st)
 }
 
 int
-store_write_begin(struct store *st, struct errbuf *eb)
+store_write_begin(struct sqlite_store *st, struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_USER_VERSION];
 	int rc, v = -1;
@@ -405,7 +408,7 @@ store_write_begin(struct store *st, struct errbuf *eb)
 }
 
 int
-store_begin(struct store *st, struct errbuf *eb)
+sqlite_begin(struct sqlite_store *st, struct errbuf *eb)
 {
 	int ret;
 
@@ -416,11 +419,11 @@ store_begin(struct store *st, struct errbuf *eb)
 }
 
 int
-store_begin_bulk(struct store *st, struct errbuf *eb)
+sqlite_begin_bulk(struct sqlite_store *st, struct errbuf *eb)
 {
 	int ret;
 
-	if ((ret = store_begin(st, eb)) != 0)
+	if ((ret = sqlite_begin(st, eb)) != 0)
 		return ret;
 	st->in_batch = BATCH_BULK;
 	return 0;
@@ -436,14 +439,14 @@ now_ns(void)
 }
 
 void
-store_timing(const struct store *st, struct store_timing *out)
+sqlite_timing(const struct sqlite_store *st, struct store_timing *out)
 {
 	*out = st->timing;
 }
 
 /* The rollup rows, then COMMIT, each timed. */
 static int
-flush_and_commit(struct store *st, struct errbuf *eb)
+flush_and_commit(struct sqlite_store *st, struct errbuf *eb)
 {
 	int64_t t0 = now_ns(), t1;
 	int ret = store_rollup_flush(st, eb);
@@ -457,21 +460,21 @@ flush_and_commit(struct store *st, struct errbuf *eb)
 }
 
 int
-store_commit(struct store *st, struct errbuf *eb)
+sqlite_commit(struct sqlite_store *st, struct errbuf *eb)
 {
 	st->in_batch = 0;
 	if (flush_and_commit(st, eb) != 0) {
-		store_rollback(st);
+		sqlite_rollback(st);
 		return -1;
 	}
 	return 0;
 }
 
 void
-store_rollback(struct store *st)
+sqlite_rollback(struct sqlite_store *st)
 {
 	st->in_batch = 0;
-	store_rollup_clear(st);
+	rollup_acc_clear(st->acc);
 	if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -479,7 +482,7 @@ store_rollback(struct store *st)
 /* Joins n strings with newlines into the scratch buffer; NULL when n is 0
  * (stored as NULL). */
 static const char *
-join_lines(struct store *st, const char *const *v, size_t n)
+join_lines(struct sqlite_store *st, const char *const *v, size_t n)
 {
 	size_t i, len = 0, at = 0;
 	char *nbuf;
@@ -515,8 +518,8 @@ bind_text(sqlite3_stmt *s, int i, const char *v)
 }
 
 static int
-put_failures(struct store *st, const struct report_policy *p, sqlite3_int64 pid,
-             struct errbuf *eb)
+put_failures(struct sqlite_store *st, const struct report_policy *p,
+             sqlite3_int64 pid, struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_INSERT_FAILURE];
 	size_t i;
@@ -541,7 +544,7 @@ put_failures(struct store *st, const struct report_policy *p, sqlite3_int64 pid,
 }
 
 static int
-put_policies(struct store *st, const struct report *r, sqlite3_int64 rid,
+put_policies(struct sqlite_store *st, const struct report *r, sqlite3_int64 rid,
              struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_INSERT_POLICY];
@@ -571,7 +574,7 @@ put_policies(struct store *st, const struct report *r, sqlite3_int64 rid,
 /* Whether rawlen more bytes fit in the quarantine (LIMIT_QUARANTINE_BYTES):
  * 1 yes, 0 no, -1 on a storage failure. */
 static int
-quarantine_room(struct store *st, size_t rawlen, struct errbuf *eb)
+quarantine_room(struct sqlite_store *st, size_t rawlen, struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_QUARANTINE_USAGE];
 	int64_t used = 0;
@@ -592,7 +595,7 @@ quarantine_room(struct store *st, size_t rawlen, struct errbuf *eb)
  * is set to 1 when the same bytes were there already (a cron import of
  * the same mailbox: issue 16 §7). */
 static int
-put_quarantine(struct store *st, const void *raw, size_t rawlen,
+put_quarantine(struct sqlite_store *st, const void *raw, size_t rawlen,
                const char *reason, const struct store_meta *m, int *kept,
                int *again, struct errbuf *eb)
 {
@@ -639,7 +642,7 @@ put_quarantine(struct store *st, const void *raw, size_t rawlen,
  * quarantined so that a person can see what the sender changed. Only
  * duplicates pay for the lookup. */
 static int
-put_duplicate(struct store *st, struct store_item *it,
+put_duplicate(struct sqlite_store *st, struct store_item *it,
               const struct store_meta *m, struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_FIND_REPORT];
@@ -672,8 +675,8 @@ put_duplicate(struct store *st, struct store_item *it,
 }
 
 static int
-put_report(struct store *st, struct store_item *it, const struct store_meta *m,
-           struct errbuf *eb)
+put_report(struct sqlite_store *st, struct store_item *it,
+           const struct store_meta *m, struct errbuf *eb)
 {
 	sqlite3_stmt *s = st->stmt[ST_INSERT_REPORT];
 	const struct report *r = it->report;
@@ -727,7 +730,7 @@ not_kept(struct store_item *it)
 /* Opens what one input is written in: its own transaction, a savepoint
  * in a batch, or nothing in a bulk batch. */
 static int
-input_begin(struct store *st, struct errbuf *eb)
+input_begin(struct sqlite_store *st, struct errbuf *eb)
 {
 	switch (st->in_batch) {
 	case 0:
@@ -739,7 +742,7 @@ input_begin(struct store *st, struct errbuf *eb)
 }
 
 static int
-input_end(struct store *st, struct errbuf *eb)
+input_end(struct sqlite_store *st, struct errbuf *eb)
 {
 	switch (st->in_batch) {
 	case 0:
@@ -751,10 +754,10 @@ input_end(struct store *st, struct errbuf *eb)
 }
 
 static void
-input_undo(struct store *st)
+input_undo(struct sqlite_store *st)
 {
 	if (st->in_batch == 0) {
-		store_rollback(st);
+		sqlite_rollback(st);
 	} else if (st->in_batch == BATCH_SAVEPOINTS &&
 	           !sqlite3_get_autocommit(st->db)) {
 		/* Undo this input only; the batch goes on. */
@@ -770,7 +773,7 @@ input_undo(struct store *st)
  * other failure (busy, locked, full, read-only, I/O, out of memory,
  * damaged) is the storage's: the input is tried again later. */
 static int
-data_error(struct store *st)
+data_error(struct sqlite_store *st)
 {
 	/* A trigger's RAISE is a refusal someone set up on purpose (the
 	 * tests' stand-in for a failing disk): the storage's. */
@@ -791,7 +794,7 @@ data_error(struct store *st)
  * its rollup rows are noted only once its input is written, so its
  * detail rows are all. */
 static int
-drop_report(struct store *st, int64_t rid, struct errbuf *eb)
+drop_report(struct sqlite_store *st, int64_t rid, struct errbuf *eb)
 {
 	char sql[320];
 
@@ -810,7 +813,7 @@ drop_report(struct store *st, int64_t rid, struct errbuf *eb)
  * beside it in its input and its batch. eb holds its reason on entry;
  * -1 when the failure was the storage's, or undoing it failed. */
 static int
-reject_report(struct store *st, struct store_item *it,
+reject_report(struct sqlite_store *st, struct store_item *it,
               const struct store_meta *m, struct errbuf *eb)
 {
 	int kept;
@@ -835,22 +838,24 @@ reject_report(struct store *st, struct store_item *it,
 
 /* Adds the input's stored reports to the transaction's rollup rows. */
 static int
-note_rollups(struct store *st, const struct store_item *items, size_t nitems,
-             struct errbuf *eb)
+note_rollups(struct sqlite_store *st, const struct store_item *items,
+             size_t nitems, struct errbuf *eb)
 {
 	size_t i;
 
 	for (i = 0; i < nitems; i++)
 		if (items[i].report != NULL &&
 		    items[i].result == STORE_STORED &&
-		    store_rollup_note(st, items[i].report, items[i].key) != 0)
+		    rollup_acc_note(&st->acc, items[i].report, items[i].key) !=
+		        0)
 			return errbuf_set(eb, "out of memory"), -1;
 	return 0;
 }
 
 int
-store_put_input(struct store *st, struct store_item *items, size_t nitems,
-                const struct store_meta *meta, struct errbuf *eb)
+sqlite_put_input(struct sqlite_store *st, struct store_item *items,
+                 size_t nitems, const struct store_meta *meta,
+                 struct errbuf *eb)
 {
 	size_t i;
 	int kept, ret;
@@ -891,7 +896,7 @@ fail:
 }
 
 int
-store_check_writable(struct store *st, struct errbuf *eb)
+sqlite_check_writable(struct sqlite_store *st, struct errbuf *eb)
 {
 	int ret;
 

@@ -1,5 +1,5 @@
 /*
- * store_rollup.c - the rollup tables of schema/002-rollups.sql: kept up to
+ * sqlite_rollup.c - the rollup tables of schema/002-rollups.sql: kept up to
  * date as reports are stored and pruned, and the SQL functions that cut
  * time into their buckets.
  *
@@ -7,28 +7,13 @@
  * key. Each statement below is one INSERT ... SELECT over the detail rows
  * of a time range, added to what the rollup holds: how buckets are
  * rebuilt (prune, upgrades). Reports being stored are added by
- * store_rollup_batch.c, with the same arithmetic.
+ * ../rollup_acc.c, with the same arithmetic.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_impl.h"
-
-/* Floor division: buckets and days stay right before 1970 too. */
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-int64_t
-store_bucket(int64_t t)
-{
-	return floor_div(t, ROLLUP_BUCKET_SECONDS);
-}
+#include "sqlite_impl.h"
 
 static void
 fn_bucket(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -42,8 +27,7 @@ static void
 fn_daybit(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	int64_t t = sqlite3_value_int64(argv[0]);
-	int64_t day =
-	    floor_div(t - store_bucket(t) * ROLLUP_BUCKET_SECONDS, 86400);
+	int64_t day = (t - store_bucket(t) * ROLLUP_BUCKET_SECONDS) / 86400;
 
 	(void)argc;
 	sqlite3_result_int64(ctx, (int64_t)1 << day);
@@ -65,16 +49,6 @@ fn_bitor_final(sqlite3_context *ctx)
 	int64_t *acc = sqlite3_aggregate_context(ctx, 0);
 
 	sqlite3_result_int64(ctx, acc ? *acc : 0);
-}
-
-int64_t
-store_add_held(int64_t a, int64_t b)
-{
-	int64_t r;
-
-	if (__builtin_add_overflow(a, b, &r))
-		return b > 0 ? INT64_MAX : INT64_MIN;
-	return r;
 }
 
 /* tlsrpt_add(a, b): a + b held at the ends of 64 bits. SQLite's own `+`
@@ -184,7 +158,7 @@ fn_days_final(sqlite3_context *ctx)
 }
 
 int
-store_rollup_functions(struct store *st, struct errbuf *eb)
+store_rollup_functions(struct sqlite_store *st, struct errbuf *eb)
 {
 	int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
 
@@ -282,8 +256,8 @@ static const char *const rollup_tables[] = {"rollup_policy", "rollup_failure",
 
 /* Runs sql with one or two integer parameters. */
 static int
-run2(struct store *st, const char *sql, int64_t a, int64_t b, int nparams,
-     struct errbuf *eb)
+run2(struct sqlite_store *st, const char *sql, int64_t a, int64_t b,
+     int nparams, struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -301,7 +275,7 @@ run2(struct store *st, const char *sql, int64_t a, int64_t b, int nparams,
 }
 
 int
-store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
+store_rollup_rebuild(struct sqlite_store *st, int64_t from, int64_t to,
                      struct errbuf *eb)
 {
 	char sql[128];
@@ -331,7 +305,7 @@ store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
 }
 
 int
-store_rollup_prune(struct store *st, int64_t before, struct errbuf *eb)
+store_rollup_prune(struct sqlite_store *st, int64_t before, struct errbuf *eb)
 {
 	char sql[128];
 	size_t i;
@@ -344,4 +318,71 @@ store_rollup_prune(struct store *st, int64_t before, struct errbuf *eb)
 	}
 	/* The bucket that holds the limit lost part of its reports. */
 	return store_rollup_rebuild(st, before, before + 1, eb);
+}
+
+/* The upserts, parameters in the order upsert() binds them: the key's
+ * four texts, the bucket, reports, failed sessions, then counts_for_domain
+ * (rollup_mx and rollup_policy), then rollup_policy's successful
+ * sessions, first and last start and day bits. The ON CONFLICT clauses
+ * are those of the rebuild (above). */
+#define ADD_SESSIONS                                                           \
+	" failed_sessions = tlsrpt_add(failed_sessions, "                      \
+	"excluded.failed_sessions),"                                           \
+	" reports = reports + excluded.reports"
+const char *const store_rollup_upsert_sql[ROLLUP_STATEMENTS] = {
+    "INSERT INTO rollup_policy VALUES (?1, ?5, ?2, ?3, ?4, ?8, ?6, ?9, ?7,"
+    " ?10, ?11, ?12) ON CONFLICT DO UPDATE SET"
+    " successful_sessions = tlsrpt_add(successful_sessions,"
+    " excluded.successful_sessions)," ADD_SESSIONS ","
+    " first_start = min(first_start, excluded.first_start),"
+    " last_start = max(last_start, excluded.last_start),"
+    " days = days | excluded.days",
+    "INSERT INTO rollup_failure VALUES (?1, ?2, ?3, ?5, ?4, ?7, ?6)"
+    " ON CONFLICT DO UPDATE SET" ADD_SESSIONS,
+    "INSERT INTO rollup_mx VALUES (?1, ?2, ?8, ?5, ?3, ?4, ?7, ?6)"
+    " ON CONFLICT DO UPDATE SET" ADD_SESSIONS,
+};
+
+struct flush {
+	struct sqlite_store *st;
+	struct errbuf *eb;
+};
+
+/* Binds and steps one row's upsert. */
+static int
+upsert(const struct rollup_row *r, void *arg)
+{
+	struct sqlite_store *st = ((struct flush *)arg)->st;
+	struct errbuf *eb = ((struct flush *)arg)->eb;
+	enum store_stmt id = ST_ROLLUP_POLICY + r->table;
+	sqlite3_stmt *s = st->stmt[id];
+	int i, c = 1;
+
+	for (i = 0; i < 4; i++)
+		sqlite3_bind_text(s, c++, r->t[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, c++, r->bucket);
+	sqlite3_bind_int64(s, c++, r->reports);
+	sqlite3_bind_int64(s, c++, r->failed);
+	if (r->table == ROLLUP_MX)
+		sqlite3_bind_int64(s, c++, r->cfd);
+	if (r->table == ROLLUP_POLICY) {
+		sqlite3_bind_int64(s, c++, r->cfd);
+		sqlite3_bind_int64(s, c++, r->successful);
+		sqlite3_bind_int64(s, c++, r->first);
+		sqlite3_bind_int64(s, c++, r->last);
+		sqlite3_bind_int64(s, c++, r->days);
+	}
+	return store_step(st, id, eb);
+}
+
+int
+store_rollup_flush(struct sqlite_store *st, struct errbuf *eb)
+{
+	struct flush fl = {st, eb};
+	const char *why = NULL;
+	int ret = rollup_acc_each(st->acc, upsert, &fl, &why);
+
+	if (why != NULL)
+		errbuf_set(eb, "%s", why);
+	return ret;
 }

@@ -1,13 +1,13 @@
 /*
- * store_fetch.c - where `tlsrpt fetch` is in each mailbox it reads
+ * sqlite_fetch.c - where `tlsrpt fetch` is in each mailbox it reads
  * (schema/006-fetch.sql): the mailbox's UIDVALIDITY and the highest UID
  * taken, written in the transaction that stores what those UIDs held.
  */
-#include "store_impl.h"
+#include "sqlite_impl.h"
 
 int
-store_fetch_state(struct store *st, const char *mailbox,
-                  struct store_fetch_mark *mark, struct errbuf *eb)
+sqlite_fetch_state(struct sqlite_store *st, const char *mailbox,
+                   struct store_fetch_mark *mark, struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -33,8 +33,8 @@ store_fetch_state(struct store *st, const char *mailbox,
 }
 
 int
-store_fetch_mark(struct store *st, const char *mailbox,
-                 const struct store_fetch_mark *mark, struct errbuf *eb)
+sqlite_fetch_mark(struct sqlite_store *st, const char *mailbox,
+                  const struct store_fetch_mark *mark, struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -56,8 +56,9 @@ store_fetch_mark(struct store *st, const char *mailbox,
 }
 
 int
-store_fetch_move_add(struct store *st, const char *mailbox, int64_t validity,
-                     uint32_t uid, const char *target, struct errbuf *eb)
+sqlite_fetch_move_add(struct sqlite_store *st, const char *mailbox,
+                      int64_t validity, uint32_t uid, const char *target,
+                      struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -92,8 +93,9 @@ move_row(sqlite3_stmt *s, void *arg)
 }
 
 int
-store_fetch_moves(struct store *st, const char *mailbox, int64_t validity,
-                  store_move_cb cb, void *arg, struct errbuf *eb)
+sqlite_fetch_moves(struct sqlite_store *st, const char *mailbox,
+                   int64_t validity, store_move_cb cb, void *arg,
+                   struct errbuf *eb)
 {
 	struct moves m = {cb, arg};
 	sqlite3_stmt *s = NULL;
@@ -124,8 +126,9 @@ store_fetch_moves(struct store *st, const char *mailbox, int64_t validity,
 }
 
 int
-store_fetch_moved(struct store *st, const char *mailbox, int64_t validity,
-                  const uint32_t *uids, size_t n, struct errbuf *eb)
+sqlite_fetch_moved(struct sqlite_store *st, const char *mailbox,
+                   int64_t validity, const uint32_t *uids, size_t n,
+                   struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
 	size_t i;
@@ -140,7 +143,7 @@ store_fetch_moved(struct store *st, const char *mailbox, int64_t validity,
 	                       " AND uidvalidity = ?2 AND uid = ?3",
 	                       -1, &s, NULL) != SQLITE_OK) {
 		store_error(st, eb, "fetch moves");
-		store_rollback(st);
+		sqlite_rollback(st);
 		return -1;
 	}
 	sqlite3_bind_text(s, 1, mailbox, -1, SQLITE_STATIC);
@@ -153,7 +156,7 @@ store_fetch_moved(struct store *st, const char *mailbox, int64_t validity,
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		store_error(st, eb, "fetch moves");
-		store_rollback(st);
+		sqlite_rollback(st);
 		return -1;
 	}
 	return store_exec(st, "COMMIT", eb);

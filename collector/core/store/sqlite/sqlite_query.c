@@ -1,5 +1,5 @@
 /*
- * store_query.c - the analyzer's questions, answered from the store.
+ * sqlite_query.c - the analyzer's questions, answered from the store.
  *
  * SQL text is built only from fixed fragments chosen by the caller's flags;
  * every value (times, domains, organization) is bound. Lists of domains are
@@ -13,8 +13,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "store_impl.h"
-#include "store_query.h"
+#include "sqlite_impl.h"
+#include "sqlite_query.h"
 #include "tally.h"
 
 #define MAX_VALUES 64 /* distinct policy types or modes of one domain */
@@ -31,43 +31,6 @@ store_json_free(char *s)
 }
 
 void
-store_filter_init(struct store_filter *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->since = INT64_MIN;
-	f->until = INT64_MAX;
-}
-
-void
-store_split_range(const struct store_filter *f, int rollup,
-                  struct store_split *sp)
-{
-	int64_t b1 = store_bucket(f->since), b2 = store_bucket(f->until);
-
-	/* b1: the first bucket starting at or after since. */
-	if (f->since != INT64_MIN &&
-	    b1 * (int64_t)ROLLUP_BUCKET_SECONDS < f->since)
-		b1++;
-	if (f->until == INT64_MAX)
-		b2++; /* the last bucket is whole */
-	if (!rollup || b1 >= b2) {
-		sp->b1 = sp->b2 = 0;
-		sp->e1s = f->since;
-		sp->e1e = f->until;
-		sp->e2s = sp->e2e = 0;
-		return;
-	}
-	sp->b1 = b1;
-	sp->b2 = b2;
-	sp->e1s = f->since;
-	sp->e1e = f->since == INT64_MIN ? INT64_MIN
-	                                : b1 * (int64_t)ROLLUP_BUCKET_SECONDS;
-	sp->e2s = f->until == INT64_MAX ? INT64_MAX
-	                                : b2 * (int64_t)ROLLUP_BUCKET_SECONDS;
-	sp->e2e = f->until;
-}
-
-void
 store_bind_split(sqlite3_stmt *s, const struct store_split *sp)
 {
 	sqlite3_bind_int64(s, 6, sp->b1);
@@ -76,17 +39,6 @@ store_bind_split(sqlite3_stmt *s, const struct store_split *sp)
 	sqlite3_bind_int64(s, 9, sp->e1e);
 	sqlite3_bind_int64(s, 10, sp->e2s);
 	sqlite3_bind_int64(s, 11, sp->e2e);
-}
-
-void
-store_sql_cat(char *sql, size_t size, const char *fmt, ...)
-{
-	size_t n = strlen(sql);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(sql + n, size - n, fmt, ap);
-	va_end(ap);
 }
 
 /* The filter's conditions on a table aliased x whose columns are named as
@@ -153,31 +105,6 @@ detail_branches(char *sql, size_t size, const struct store_filter *f,
 	}
 }
 
-const unsigned store_detail_keys[NDETAIL_FILTERS] = {
-    FAILURE_BY_MODE, FAILURE_BY_TYPE, FAILURE_BY_MTA, FAILURE_BY_MX,
-    FAILURE_BY_IP};
-
-const char *
-store_detail_value(const struct store_filter *f, size_t i)
-{
-	const char *const v[NDETAIL_FILTERS] = {
-	    f->policy_mode, f->result_type, f->sending_mta_ip,
-	    f->receiving_mx_hostname, f->receiving_ip};
-
-	return v[i];
-}
-
-int
-store_filter_failures(const struct store_filter *f)
-{
-	size_t i;
-
-	for (i = 0; i < NDETAIL_FILTERS; i++)
-		if (store_detail_value(f, i) != NULL)
-			return 1;
-	return f->failed_only;
-}
-
 int
 store_bind_filter(sqlite3_stmt *s, const struct store_filter *f,
                   char **domains_json, struct errbuf *eb)
@@ -211,7 +138,7 @@ store_bind_filter(sqlite3_stmt *s, const struct store_filter *f,
 }
 
 int
-store_query_prepare(struct store *st, const char *sql, sqlite3_stmt **s,
+store_query_prepare(struct sqlite_store *st, const char *sql, sqlite3_stmt **s,
                     struct errbuf *eb)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
@@ -302,14 +229,15 @@ domain_sql(char *sql, size_t size, const struct store_filter *f,
 }
 
 void
-store_set_explain(struct store *st, store_plan_cb plan, void *arg)
+sqlite_set_explain(struct sqlite_store *st, store_plan_cb plan, void *arg)
 {
 	st->plan = plan;
 	st->plan_arg = arg;
 }
 
 void
-store_explain(struct store *st, const char *sql, const struct store_filter *f)
+store_explain(struct sqlite_store *st, const char *sql,
+              const struct store_filter *f)
 {
 	struct store_split sp;
 	char *q = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql), *dj = NULL;
@@ -330,7 +258,7 @@ store_explain(struct store *st, const char *sql, const struct store_filter *f)
 
 /* Prepares a statement and binds the filter and its split. */
 int
-store_prepare_filtered(struct store *st, const char *sql,
+store_prepare_filtered(struct sqlite_store *st, const char *sql,
                        const struct store_filter *f,
                        const struct store_split *sp, sqlite3_stmt **s,
                        char **dj, struct errbuf *eb)
@@ -378,8 +306,8 @@ summary_one(sqlite3_stmt *s, void *arg)
 }
 
 int
-store_summary(struct store *st, const struct store_filter *f,
-              store_summary_cb cb, void *arg, struct errbuf *eb)
+sqlite_summary(struct sqlite_store *st, const struct store_filter *f,
+               store_summary_cb cb, void *arg, struct errbuf *eb)
 {
 	char sql[QUERY_SQL_MAX], *dj = NULL;
 	struct summary_ctx x = {cb, arg};
@@ -426,8 +354,9 @@ daily_one(sqlite3_stmt *s, void *arg)
 }
 
 int
-store_summary_daily(struct store *st, const struct store_filter *f, int64_t bin,
-                    store_daily_cb cb, void *arg, struct errbuf *eb)
+sqlite_summary_daily(struct sqlite_store *st, const struct store_filter *f,
+                     int64_t bin, store_daily_cb cb, void *arg,
+                     struct errbuf *eb)
 {
 	char sql[QUERY_SQL_MAX], *dj = NULL;
 	struct daily_ctx x = {cb, arg};
@@ -479,8 +408,8 @@ sts_one(sqlite3_stmt *s, void *arg)
 }
 
 int
-store_sts_domains(struct store *st, const struct store_filter *f,
-                  store_sts_cb cb, void *arg, struct errbuf *eb)
+sqlite_sts_domains(struct sqlite_store *st, const struct store_filter *f,
+                   store_sts_cb cb, void *arg, struct errbuf *eb)
 {
 	/* The newest STS policy of the domain in the range: its mode and
 	 * patterns, by the (domain, start) index. */

@@ -1,5 +1,5 @@
 /*
- * store_access.c - the store's files and who may use them: a new database
+ * sqlite_access.c - the store's files and who may use them: a new database
  * made 0660, a missing directory or a refused permission said plainly
  * (whose the files are, and the fix), and the daemons' start-up probe.
  *
@@ -20,7 +20,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "store_impl.h"
+#include "sqlite_impl.h"
 
 /* Room for a path: Linux's PATH_BUF (<limits.h> is ours here). */
 #define PATH_BUF 4096
@@ -270,7 +270,8 @@ store_precreate(const char *path, struct errbuf *eb)
 }
 
 int
-store_open_error(struct store *st, int err, const char *what, struct errbuf *eb)
+store_open_error(struct sqlite_store *st, int err, const char *what,
+                 struct errbuf *eb)
 {
 	char dir[PATH_BUF];
 	int ret;
@@ -291,7 +292,7 @@ store_open_error(struct store *st, int err, const char *what, struct errbuf *eb)
 }
 
 int
-store_probe_write(struct store *st, struct errbuf *eb)
+sqlite_probe_write(struct sqlite_store *st, struct errbuf *eb)
 {
 	char dir[PATH_BUF], probe[PATH_BUF + 32];
 	int fd, ret;
@@ -337,18 +338,4 @@ store_readonly_refused(const char *path, struct errbuf *eb)
 		err = EACCES; /* SQLite's reason, whatever it was */
 	}
 	return store_write_refused("database", path, path, err, eb);
-}
-
-int
-store_exit_status(int ret)
-{
-	switch (ret) {
-	case STORE_E_SCHEMA:
-		return EX_CONFIG;
-	case STORE_E_NODIR:
-		return EX_CANTCREAT;
-	case STORE_E_ACCESS:
-		return EX_NOPERM;
-	}
-	return 1;
 }

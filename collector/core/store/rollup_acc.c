@@ -1,14 +1,14 @@
 /*
- * store_rollup_batch.c - the rollup rows of a transaction's reports,
- * summed in memory as the reports are stored and written once per key at
- * the commit.
+ * rollup_acc.c - the rollup rows of a transaction's reports, summed in
+ * memory as the reports are stored and written once per key at the
+ * commit, by either store (rollup_acc.h).
  *
  * The rollups had been filled by INSERT ... SELECT over the detail rows
  * the transaction wrote: each batch read back what it had just inserted,
  * joined and grouped it, then upserted. Here each stored report adds its
  * rows to a hash table keyed like the rollup tables' primary keys, and
- * the commit upserts every key once with the same arithmetic as the SQL
- * (store_rollup.c): sums held at the ends of 64 bits, a report counted
+ * the commit upserts every key once with the same arithmetic as the
+ * stores' rebuilds: sums held at the ends of 64 bits, a report counted
  * once per key however many of its rows share it, the first and last
  * start, the day bits. tests/unit/test_rollup.c checks the result against
  * a rebuild from the detail rows.
@@ -17,10 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report.h"
-#include "store_impl.h"
-
-enum { R_POLICY, R_FAILURE, R_MX, R_TABLES };
+#include "rollup_acc.h"
+#include "store.h"
 
 /* One rollup row: its key (texts and integers, in the order of the
  * table's columns) and what the transaction adds to it. */
@@ -47,6 +45,21 @@ struct rollup_acc {
 	size_t nold;
 	int oom;
 };
+
+/* Floor division: buckets and days stay right before 1970 too. */
+static int64_t
+floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+int64_t
+store_bucket(int64_t t)
+{
+	return floor_div(t, ROLLUP_BUCKET_SECONDS);
+}
 
 static uint64_t
 mix(uint64_t h, const void *p, size_t n)
@@ -212,7 +225,7 @@ add_failure(struct rollup_acc *a, const struct report *r,
 {
 	struct rrow k = {0};
 
-	k.table = R_FAILURE;
+	k.table = ROLLUP_FAILURE;
 	k.t[0] = or_empty(f->sending_mta_ip);
 	k.t[1] = f->result_type;
 	k.t[2] = p->policy_mode;
@@ -221,7 +234,7 @@ add_failure(struct rollup_acc *a, const struct report *r,
 	if (add(a, &k, rid, r->start_time, 0, f->failed_sessions) != 0)
 		return -1;
 	memset(&k, 0, sizeof(k));
-	k.table = R_MX;
+	k.table = ROLLUP_MX;
 	k.t[0] = p->policy_domain;
 	k.t[1] = p->policy_type;
 	k.t[2] = f->result_type;
@@ -238,19 +251,19 @@ add_failure(struct rollup_acc *a, const struct report *r,
 }
 
 int
-store_rollup_note(struct store *st, const struct report *r, int64_t rid)
+rollup_acc_note(struct rollup_acc **acc, const struct report *r, int64_t rid)
 {
-	struct rollup_acc *a = st->acc;
+	struct rollup_acc *a = *acc;
 	int64_t bucket = store_bucket(r->start_time);
 	size_t i, j;
 
-	if (a == NULL && (a = st->acc = calloc(1, sizeof(*a))) == NULL)
+	if (a == NULL && (a = *acc = calloc(1, sizeof(*a))) == NULL)
 		return -1;
 	for (i = 0; i < r->npolicies; i++) {
 		const struct report_policy *p = &r->policies[i];
 		struct rrow k = {0};
 
-		k.table = R_POLICY;
+		k.table = ROLLUP_POLICY;
 		k.t[0] = p->policy_domain;
 		k.t[1] = r->organization;
 		k.t[2] = p->policy_type;
@@ -269,9 +282,8 @@ store_rollup_note(struct store *st, const struct report *r, int64_t rid)
 }
 
 void
-store_rollup_clear(struct store *st)
+rollup_acc_clear(struct rollup_acc *a)
 {
-	struct rollup_acc *a = st->acc;
 	size_t i;
 
 	if (a == NULL)
@@ -287,67 +299,16 @@ store_rollup_clear(struct store *st)
 }
 
 void
-store_rollup_free(struct store *st)
+rollup_acc_free(struct rollup_acc *a)
 {
-	struct rollup_acc *a = st->acc;
-
 	if (a == NULL)
 		return;
-	store_rollup_clear(st);
+	rollup_acc_clear(a);
 	free(a->old);
 	free(a->text);
 	free(a->rows);
 	free(a->slots);
 	free(a);
-	st->acc = NULL;
-}
-
-/* The upserts, parameters in the order upsert() binds them: the key's
- * four texts, the bucket, reports, failed sessions, then counts_for_domain
- * (rollup_mx and rollup_policy), then rollup_policy's successful
- * sessions, first and last start and day bits. The ON CONFLICT clauses
- * are those of the rebuild (store_rollup.c). */
-#define ADD_SESSIONS                                                           \
-	" failed_sessions = tlsrpt_add(failed_sessions, "                      \
-	"excluded.failed_sessions),"                                           \
-	" reports = reports + excluded.reports"
-const char *const store_rollup_upsert_sql[ROLLUP_STATEMENTS] = {
-    "INSERT INTO rollup_policy VALUES (?1, ?5, ?2, ?3, ?4, ?8, ?6, ?9, ?7,"
-    " ?10, ?11, ?12) ON CONFLICT DO UPDATE SET"
-    " successful_sessions = tlsrpt_add(successful_sessions,"
-    " excluded.successful_sessions)," ADD_SESSIONS ","
-    " first_start = min(first_start, excluded.first_start),"
-    " last_start = max(last_start, excluded.last_start),"
-    " days = days | excluded.days",
-    "INSERT INTO rollup_failure VALUES (?1, ?2, ?3, ?5, ?4, ?7, ?6)"
-    " ON CONFLICT DO UPDATE SET" ADD_SESSIONS,
-    "INSERT INTO rollup_mx VALUES (?1, ?2, ?8, ?5, ?3, ?4, ?7, ?6)"
-    " ON CONFLICT DO UPDATE SET" ADD_SESSIONS,
-};
-
-/* Binds and steps one row's upsert. */
-static int
-upsert(struct store *st, const struct rrow *r, struct errbuf *eb)
-{
-	enum store_stmt id = ST_ROLLUP_POLICY + r->table;
-	sqlite3_stmt *s = st->stmt[id];
-	int i, c = 1;
-
-	for (i = 0; i < 4; i++)
-		sqlite3_bind_text(s, c++, r->t[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, c++, r->bucket);
-	sqlite3_bind_int64(s, c++, r->reports);
-	sqlite3_bind_int64(s, c++, r->failed);
-	if (r->table == R_MX)
-		sqlite3_bind_int64(s, c++, r->cfd);
-	if (r->table == R_POLICY) {
-		sqlite3_bind_int64(s, c++, r->cfd);
-		sqlite3_bind_int64(s, c++, r->successful);
-		sqlite3_bind_int64(s, c++, r->first);
-		sqlite3_bind_int64(s, c++, r->last);
-		sqlite3_bind_int64(s, c++, r->days);
-	}
-	return store_step(st, id, eb);
 }
 
 static int
@@ -368,7 +329,7 @@ cmp_rows(const void *x, const void *y)
 	if ((c = cmp_int(a->table, b->table)) != 0)
 		return c;
 	switch (a->table) {
-	case R_POLICY: /* domain, bucket, organization, type, mode, cfd */
+	case ROLLUP_POLICY: /* domain, bucket, organization, type, mode, cfd */
 		if ((c = strcmp(a->t[0], b->t[0])) ||
 		    (c = cmp_int(a->bucket, b->bucket)) ||
 		    (c = strcmp(a->t[1], b->t[1])) ||
@@ -376,7 +337,7 @@ cmp_rows(const void *x, const void *y)
 		    (c = strcmp(a->t[3], b->t[3])))
 			return c;
 		return cmp_int(a->cfd, b->cfd);
-	case R_FAILURE: /* mode, result type, ip, bucket, organization */
+	case ROLLUP_FAILURE: /* mode, result type, ip, bucket, organization */
 		if ((c = strcmp(a->t[2], b->t[2])) ||
 		    (c = strcmp(a->t[1], b->t[1])) ||
 		    (c = strcmp(a->t[0], b->t[0])) ||
@@ -395,9 +356,10 @@ cmp_rows(const void *x, const void *y)
 }
 
 int
-store_rollup_flush(struct store *st, struct errbuf *eb)
+rollup_acc_each(struct rollup_acc *a,
+                int (*row)(const struct rollup_row *r, void *arg), void *arg,
+                const char **why)
 {
-	struct rollup_acc *a = st->acc;
 	struct rrow **order;
 	size_t i, n = 0;
 	int ret = 0;
@@ -405,15 +367,31 @@ store_rollup_flush(struct store *st, struct errbuf *eb)
 	if (a == NULL || (a->n == 0 && !a->oom))
 		return 0;
 	if (a->oom || (order = malloc(a->n * sizeof(*order))) == NULL) {
-		store_rollup_clear(st);
-		return errbuf_set(eb, "out of memory"), -1;
+		rollup_acc_clear(a);
+		*why = "out of memory";
+		return -1;
 	}
 	for (i = 0; i < a->n; i++)
 		order[n++] = &a->rows[i];
 	qsort(order, n, sizeof(*order), cmp_rows);
-	for (i = 0; ret == 0 && i < n; i++)
-		ret = upsert(st, order[i], eb);
+	for (i = 0; ret == 0 && i < n; i++) {
+		const struct rrow *k = order[i];
+		struct rollup_row r = {
+		    .table = k->table,
+		    .t = {k->t[0], k->t[1], k->t[2], k->t[3]},
+		    .bucket = k->bucket,
+		    .cfd = k->cfd,
+		    .reports = k->reports,
+		    .successful = k->successful,
+		    .failed = k->failed,
+		    .first = k->first,
+		    .last = k->last,
+		    .days = k->days,
+		};
+
+		ret = row(&r, arg);
+	}
 	free(order);
-	store_rollup_clear(st);
+	rollup_acc_clear(a);
 	return ret;
 }

@@ -1,5 +1,5 @@
 /*
- * store_admin.c - the stored reports one by one, retention, and the
+ * sqlite_admin.c - the stored reports one by one, retention, and the
  * quarantine: what `tlsrpt reports`, `show`, `prune` and `quarantine` ask of
  * the store.
  */
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store_impl.h"
+#include "sqlite_impl.h"
 #include "tally.h"
 
 #define ADMIN_SQL_MAX 1024
@@ -87,7 +87,7 @@ report_one(sqlite3_stmt *s, void *arg)
  * filter, grouped by report through the same tally, with their failed
  * sessions: *out sorted by id, and the ids as a JSON array for SQL. */
 static int
-matched_reports(struct store *st, const struct store_filter *f,
+matched_reports(struct sqlite_store *st, const struct store_filter *f,
                 struct matched **out, size_t *n, char **ids, struct errbuf *eb)
 {
 	struct tally *t;
@@ -122,8 +122,8 @@ matched_reports(struct store *st, const struct store_filter *f,
 }
 
 int
-store_reports(struct store *st, const struct store_filter *f, size_t limit,
-              store_report_cb cb, void *arg, struct errbuf *eb)
+sqlite_reports(struct sqlite_store *st, const struct store_filter *f,
+               size_t limit, store_report_cb cb, void *arg, struct errbuf *eb)
 {
 	struct report_ctx x = {cb, NULL, arg, 0, NULL, 0};
 	char sql[ADMIN_SQL_MAX];
@@ -193,8 +193,9 @@ key_number(const char *key)
 }
 
 int
-store_report_find(struct store *st, const char *key, const char *organization,
-                  store_raw_cb cb, void *arg, struct errbuf *eb)
+sqlite_report_find(struct sqlite_store *st, const char *key,
+                   const char *organization, store_raw_cb cb, void *arg,
+                   struct errbuf *eb)
 {
 	static const char sql[] =
 	    "SELECT " REPORT_COLUMNS ", (SELECT bytes FROM report_raw"
@@ -219,8 +220,8 @@ store_report_find(struct store *st, const char *key, const char *organization,
 
 /* Runs one statement with one time bound; adds the rows it changed. */
 static int
-delete_before(struct store *st, const char *sql, int64_t before, int64_t *n,
-              struct errbuf *eb)
+delete_before(struct sqlite_store *st, const char *sql, int64_t before,
+              int64_t *n, struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
@@ -238,8 +239,8 @@ delete_before(struct store *st, const char *sql, int64_t before, int64_t *n,
 }
 
 int
-store_prune(struct store *st, int64_t before, int dry_run, int64_t *reports,
-            int64_t *quarantined, struct errbuf *eb)
+sqlite_prune(struct sqlite_store *st, int64_t before, int dry_run,
+             int64_t *reports, int64_t *quarantined, struct errbuf *eb)
 {
 	/* Children first: the schema's foreign keys are not enforced, so
 	 * nothing cascades by itself. The rollups are then recomputed where
@@ -299,9 +300,9 @@ quarantine_one(sqlite3_stmt *s, void *arg)
 }
 
 int
-store_quarantine(struct store *st, const struct store_filter *f, int64_t key,
-                 size_t limit, store_quarantine_cb cb, void *arg,
-                 struct errbuf *eb)
+sqlite_quarantine(struct sqlite_store *st, const struct store_filter *f,
+                  int64_t key, size_t limit, store_quarantine_cb cb, void *arg,
+                  struct errbuf *eb)
 {
 	struct quarantine_ctx x = {cb, arg};
 	char sql[ADMIN_SQL_MAX];
@@ -332,7 +333,7 @@ store_quarantine(struct store *st, const struct store_filter *f, int64_t key,
 /* Runs "... WHERE id = ?1" with an optional text ?2; returns the rows it
  * changed, or -1. */
 static int
-quarantine_change(struct store *st, const char *sql, int64_t key,
+quarantine_change(struct sqlite_store *st, const char *sql, int64_t key,
                   const char *text, struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
@@ -351,8 +352,8 @@ quarantine_change(struct store *st, const char *sql, int64_t key,
 }
 
 int
-store_quarantine_set_reason(struct store *st, int64_t key, const char *reason,
-                            struct errbuf *eb)
+sqlite_quarantine_set_reason(struct sqlite_store *st, int64_t key,
+                             const char *reason, struct errbuf *eb)
 {
 	return quarantine_change(
 	           st, "UPDATE quarantine SET reason = ?2 WHERE id = ?1", key,
@@ -362,13 +363,15 @@ store_quarantine_set_reason(struct store *st, int64_t key, const char *reason,
 }
 
 int
-store_quarantine_delete(struct store *st, int64_t key, struct errbuf *eb)
+sqlite_quarantine_delete(struct sqlite_store *st, int64_t key,
+                         struct errbuf *eb)
 {
-	return store_quarantine_remove(st, key, eb) < 0 ? -1 : 0;
+	return sqlite_quarantine_remove(st, key, eb) < 0 ? -1 : 0;
 }
 
 int
-store_quarantine_remove(struct store *st, int64_t key, struct errbuf *eb)
+sqlite_quarantine_remove(struct sqlite_store *st, int64_t key,
+                         struct errbuf *eb)
 {
 	/* One statement: its own transaction outside a batch. The
 	 * quarantine_usage trigger gives back its bytes. */
@@ -395,8 +398,8 @@ file_bytes(const char *path)
 }
 
 int
-store_vacuum(struct store *st, int64_t *before, int64_t *after, int *held,
-             struct errbuf *eb)
+sqlite_vacuum(struct sqlite_store *st, int64_t *before, int64_t *after,
+              int *held, struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;

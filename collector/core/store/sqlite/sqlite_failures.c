@@ -1,5 +1,5 @@
 /*
- * store_failures.c - the failures query: failed sessions and reports per
+ * sqlite_failures.c - the failures query: failed sessions and reports per
  * group of keys, from a rollup over whole buckets and the detail rows at
  * the edges (store_query.h), summed in a tally (tally.h); with a limit,
  * the largest groups in a bounded heap; without one, over the default
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_impl.h"
-#include "store_query.h"
+#include "sqlite_impl.h"
+#include "sqlite_query.h"
 #include "tally.h"
 
 /* The grouping keys: flag, detail SQL expression, rollup column. */
@@ -220,8 +220,9 @@ tally_row(sqlite3_stmt *s, void *arg)
 
 /* Runs one branch of the failures query into the tally. */
 static int
-failure_branch(struct store *st, const char *sql, const struct store_filter *f,
-               const struct store_split *sp, struct tally *t, struct errbuf *eb)
+failure_branch(struct sqlite_store *st, const char *sql,
+               const struct store_filter *f, const struct store_split *sp,
+               struct tally *t, struct errbuf *eb)
 {
 	sqlite3_stmt *s = NULL;
 	char *dj = NULL;
@@ -315,8 +316,9 @@ failure_emit(struct tally *t, unsigned keys, size_t limit, store_failure_cb cb,
 
 /* Runs the detail branches of the split's edges into the tally. */
 static int
-failure_edges(struct store *st, const struct store_filter *f, unsigned keys,
-              const struct store_split *sp, struct tally *t, struct errbuf *eb)
+failure_edges(struct sqlite_store *st, const struct store_filter *f,
+              unsigned keys, const struct store_split *sp, struct tally *t,
+              struct errbuf *eb)
 {
 	char sql[QUERY_SQL_MAX];
 	int e, ret = 0;
@@ -342,7 +344,7 @@ count_keys(unsigned keys)
 }
 
 int
-store_failure_tally(struct store *st, const struct store_filter *f,
+store_failure_tally(struct sqlite_store *st, const struct store_filter *f,
                     unsigned keys, struct tally **out, struct errbuf *eb)
 {
 	const struct failure_rollup *ru = pick_rollup(f, keys);
@@ -464,9 +466,10 @@ stream_row(sqlite3_stmt *s, void *arg)
 }
 
 static int
-failures_streamed(struct store *st, const struct store_filter *f, unsigned keys,
-                  const struct failure_rollup *ru, const struct store_split *sp,
-                  struct streamed *g, struct errbuf *eb)
+failures_streamed(struct sqlite_store *st, const struct store_filter *f,
+                  unsigned keys, const struct failure_rollup *ru,
+                  const struct store_split *sp, struct streamed *g,
+                  struct errbuf *eb)
 {
 	char sql[QUERY_SQL_MAX];
 	sqlite3_stmt *s = NULL;
@@ -543,9 +546,10 @@ sorted_row(sqlite3_stmt *s, void *arg)
  * buckets, where a few million groups are possible.
  */
 static int
-failures_sorted(struct store *st, const struct store_filter *f, unsigned keys,
-                const struct failure_rollup *ru, const struct store_split *sp,
-                store_failure_cb cb, void *arg, struct errbuf *eb)
+failures_sorted(struct sqlite_store *st, const struct store_filter *f,
+                unsigned keys, const struct failure_rollup *ru,
+                const struct store_split *sp, store_failure_cb cb, void *arg,
+                struct errbuf *eb)
 {
 	struct streamed g = {0};
 	struct sorted_emit e = {keys, count_keys(keys), cb, arg};
@@ -612,9 +616,9 @@ sink_emit(struct streamed *g, const char *const *k, int64_t failed,
 }
 
 int
-store_failure_groups(struct store *st, const struct store_filter *f,
-                     unsigned keys, store_failure_cb cb, void *arg,
-                     struct errbuf *eb)
+sqlite_failure_groups(struct sqlite_store *st, const struct store_filter *f,
+                      unsigned keys, store_failure_cb cb, void *arg,
+                      struct errbuf *eb)
 {
 	const struct failure_rollup *ru = pick_rollup(f, keys);
 	struct streamed g = {0};
@@ -655,8 +659,8 @@ store_failure_groups(struct store *st, const struct store_filter *f,
  * tally_new_top), with memory bounded by the limit when the grouping
  * reads a rollup in its key order, else from the whole tally. */
 static int
-failure_top(struct store *st, const struct store_filter *f, unsigned keys,
-            size_t limit, struct tally **out, struct errbuf *eb)
+failure_top(struct sqlite_store *st, const struct store_filter *f,
+            unsigned keys, size_t limit, struct tally **out, struct errbuf *eb)
 {
 	const struct failure_rollup *ru = pick_rollup(f, keys);
 	struct streamed g = {0};
@@ -703,8 +707,9 @@ failure_top(struct store *st, const struct store_filter *f, unsigned keys,
  * took 60 of the 7-day query's 100 ms at a million reports.
  */
 int
-store_failures(struct store *st, const struct store_filter *f, unsigned keys,
-               size_t limit, store_failure_cb cb, void *arg, struct errbuf *eb)
+sqlite_failures(struct sqlite_store *st, const struct store_filter *f,
+                unsigned keys, size_t limit, store_failure_cb cb, void *arg,
+                struct errbuf *eb)
 {
 	const struct failure_rollup *ru = pick_rollup(f, keys);
 	struct tally *t = NULL;

@@ -1,14 +1,17 @@
 /*
- * store_impl.h - the SQLite store's insides, shared by store.c (open,
- * writes), store_schema.c (versions, upgrades), store_access.c (files and
- * permissions) and store_query.c (the analyzer's questions). Nothing
- * outside the store module includes this.
+ * sqlite_impl.h - the SQLite store's insides, shared by sqlite.c (open,
+ * writes), sqlite_schema.c (versions, upgrades), sqlite_access.c (files and
+ * permissions) and sqlite_query.c (the analyzer's questions). Nothing
+ * outside this folder includes this.
  */
 #ifndef TLSRPT_STORE_IMPL_H
 #define TLSRPT_STORE_IMPL_H
 
 #include <sqlite3.h>
 
+#include "query_split.h"
+#include "rollup_acc.h"
+#include "sqlite.h"
 #include "store.h"
 
 enum store_stmt {
@@ -33,7 +36,7 @@ enum store_stmt {
 #define BATCH_SAVEPOINTS 1
 #define BATCH_BULK       2
 
-struct store {
+struct sqlite_store {
 	sqlite3 *db;
 	char *path;
 	int version;  /* the schema version the database was opened at */
@@ -43,7 +46,7 @@ struct store {
 	void *plan_arg;
 	sqlite3_stmt *stmt[ST_COUNT];
 	/* The rollup rows of the open transaction's reports, summed in
-	 * memory and upserted at its commit (store_rollup_batch.c). */
+	 * memory and upserted at its commit (store/rollup_acc.c). */
 	struct rollup_acc *acc;
 	struct store_timing timing;
 	int page_size;     /* for the WAL's size in the WAL hook */
@@ -54,27 +57,27 @@ struct store {
 };
 
 /* Fills eb with "database PATH: sqlite's message"; returns -1. */
-int store_error(struct store *st, struct errbuf *eb, const char *what);
+int store_error(struct sqlite_store *st, struct errbuf *eb, const char *what);
 
 /* Runs SQL without results; fills eb on failure and returns -1. */
-int store_exec(struct store *st, const char *sql, struct errbuf *eb);
+int store_exec(struct sqlite_store *st, const char *sql, struct errbuf *eb);
 
 /* Begins a write transaction (BEGIN IMMEDIATE) and checks in it that the
  * schema version is still st->version: STORE_E_SCHEMA, rolled back, when
  * tlsrpt upgrade changed it since the open. */
-int store_write_begin(struct store *st, struct errbuf *eb);
+int store_write_begin(struct sqlite_store *st, struct errbuf *eb);
 
 /* Prepares the write statements, for a database at the latest version. */
-int store_prepare(struct store *st, struct errbuf *eb);
+int store_prepare(struct sqlite_store *st, struct errbuf *eb);
 
-/* ---- Schema versions (store_schema.c) ---- */
+/* ---- Schema versions (sqlite_schema.c) ---- */
 
 /* At open: reads the version into st->version; makes a new database's
  * schema (unless read-only); refuses another version (STORE_E_SCHEMA)
  * unless flags hold STORE_ANY_VERSION and it is older. */
-int store_schema_open(struct store *st, int flags, struct errbuf *eb);
+int store_schema_open(struct sqlite_store *st, int flags, struct errbuf *eb);
 
-/* ---- Files and permissions (store_access.c) ---- */
+/* ---- Files and permissions (sqlite_access.c) ---- */
 
 /* Writes the directory of path into buf ("." when it names none). */
 void store_dir_of(const char *path, char *buf, size_t size);
@@ -88,7 +91,7 @@ int store_precreate(const char *path, struct errbuf *eb);
 /* After a failed open or first read: STORE_E_NODIR or STORE_E_ACCESS
  * with whose the files are and the fix, when errno err says so; else
  * store_error(st, eb, what). */
-int store_open_error(struct store *st, int err, const char *what,
+int store_open_error(struct sqlite_store *st, int err, const char *what,
                      struct errbuf *eb);
 
 /* STORE_E_ACCESS for a writer whose database SQLite opened read-only
@@ -101,64 +104,47 @@ int store_readonly_refused(const char *path, struct errbuf *eb);
 int store_write_refused(const char *what, const char *path, const char *db,
                         int err, struct errbuf *eb);
 
-/* ---- Rollups (store_rollup.c, schema/002-rollups.sql) ---- */
-
-#define ROLLUP_BUCKET_SECONDS (32 * 86400)
-
-/* The bucket that holds time t. */
-int64_t store_bucket(int64_t t);
+/* ---- Rollups (sqlite_rollup.c, schema/002-rollups.sql) ---- */
 
 /* Registers tlsrpt_bucket(t), tlsrpt_daybit(t), tlsrpt_bitor(x) and
  * tlsrpt_days(bucket, bits) on the connection. */
-int store_rollup_functions(struct store *st, struct errbuf *eb);
+int store_rollup_functions(struct sqlite_store *st, struct errbuf *eb);
 
 /* The upserts of one rollup row each (prepared with the others as
  * ST_ROLLUP_*). */
 #define ROLLUP_STATEMENTS (ST_ROLLUP_MX - ST_ROLLUP_POLICY + 1)
 extern const char *const store_rollup_upsert_sql[ROLLUP_STATEMENTS];
 
-/* Adds stored report r (row rid) to the open transaction's rollup rows;
- * -1 when out of memory, which also makes the flush fail. */
-int store_rollup_note(struct store *st, const struct report *r, int64_t rid);
-
 /* Upserts the open transaction's rollup rows and forgets them. */
-int store_rollup_flush(struct store *st, struct errbuf *eb);
-
-/* Forgets them (the transaction was rolled back); frees them. */
-void store_rollup_clear(struct store *st);
-void store_rollup_free(struct store *st);
+int store_rollup_flush(struct sqlite_store *st, struct errbuf *eb);
 
 /* Runs a prepared statement that returns no rows, and resets it. */
-int store_step(struct store *st, enum store_stmt s, struct errbuf *eb);
+int store_step(struct sqlite_store *st, enum store_stmt s, struct errbuf *eb);
 
 /* Recomputes the rollups of every bucket that [from, to) touches from the
  * detail rows. */
-int store_rollup_rebuild(struct store *st, int64_t from, int64_t to,
+int store_rollup_rebuild(struct sqlite_store *st, int64_t from, int64_t to,
                          struct errbuf *eb);
 
 /* After the detail rows before `before` are deleted: drops the buckets
  * before its bucket and recomputes that one. */
-int store_rollup_prune(struct store *st, int64_t before, struct errbuf *eb);
+int store_rollup_prune(struct sqlite_store *st, int64_t before,
+                       struct errbuf *eb);
 
 /* Steps s to its end, calling row() on each row; a non-zero return of
  * row() stops and is returned; a failed step fills eb with `what`. */
-int store_each_row(struct store *st, sqlite3_stmt *s, const char *what,
+int store_each_row(struct sqlite_store *st, sqlite3_stmt *s, const char *what,
                    int (*row)(sqlite3_stmt *s, void *arg), void *arg,
                    struct errbuf *eb);
-
-/* A grouping key of the failures query that only the store uses: the
- * report (its id as text), so that store_reports counts each report's
- * failures the way store_failures counts a group's. */
-#define FAILURE_BY_REPORT 0x100
 
 /* The failures query of store_failures summed in a new tally (tally.h),
  * unsorted: *out, which the caller frees with tally_free. */
 struct tally;
-int store_failure_tally(struct store *st, const struct store_filter *f,
+int store_failure_tally(struct sqlite_store *st, const struct store_filter *f,
                         unsigned keys, struct tally **out, struct errbuf *eb);
 
 /* Hands the plan of sql, with the filter bound, to st->plan. */
-void store_explain(struct store *st, const char *sql,
+void store_explain(struct sqlite_store *st, const char *sql,
                    const struct store_filter *f);
 
 /* Binds a filter's values to ?1 (since), ?2 (until), ?3 (the domains as

@@ -1,5 +1,5 @@
 /*
- * store_schema.c - the store's schema versions: a new database made at the
+ * sqlite_schema.c - the store's schema versions: a new database made at the
  * latest, an existing one of another version refused, and the explicit
  * upgrade (tlsrpt upgrade) with its backup.
  *
@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "schema.h"
-#include "store_impl.h"
+#include "sqlite_impl.h"
 
 int
-store_schema_version(struct store *st)
+sqlite_schema_version(struct sqlite_store *st)
 {
 	sqlite3_stmt *stmt;
 	int v = -1;
@@ -33,7 +33,7 @@ store_schema_version(struct store *st)
 }
 
 int
-store_schema_latest(void)
+sqlite_schema_latest(void)
 {
 	int latest = 0;
 	size_t i;
@@ -47,7 +47,7 @@ store_schema_latest(void)
 /* 1 when the database holds no table, index or trigger (a new or
  * zero-length file), 0 when it does, -1 when it cannot be read. */
 static int
-is_empty(struct store *st)
+is_empty(struct sqlite_store *st)
 {
 	sqlite3_stmt *s;
 	int n = -1;
@@ -65,7 +65,7 @@ is_empty(struct store *st)
  * from the reports already stored, and refilled by 003, which changed which
  * policies count for their domain (a key of the rollups). */
 static int
-schema_fill(struct store *st, int version, struct errbuf *eb)
+schema_fill(struct sqlite_store *st, int version, struct errbuf *eb)
 {
 	if (version == 2 || version == 3)
 		return store_rollup_rebuild(st, INT64_MIN, INT64_MAX, eb);
@@ -77,15 +77,15 @@ schema_fill(struct store *st, int version, struct errbuf *eb)
  * the lock: when it is at the latest version then, nothing is left to do;
  * when at another, this one's idea of it is stale (-1, try again). */
 static int
-apply_steps(struct store *st, int creating, struct errbuf *eb)
+apply_steps(struct sqlite_store *st, int creating, struct errbuf *eb)
 {
-	int latest = store_schema_latest(), have;
+	int latest = sqlite_schema_latest(), have;
 	char sql[64];
 	size_t i;
 
 	if (store_exec(st, "BEGIN IMMEDIATE", eb) != 0)
 		return -1;
-	if ((have = store_schema_version(st)) != st->version ||
+	if ((have = sqlite_schema_version(st)) != st->version ||
 	    (creating && is_empty(st) != 1)) {
 		store_exec(st, "ROLLBACK", NULL);
 		if (have == latest) {
@@ -117,12 +117,12 @@ apply_steps(struct store *st, int creating, struct errbuf *eb)
 }
 
 int
-store_schema_open(struct store *st, int flags, struct errbuf *eb)
+store_schema_open(struct sqlite_store *st, int flags, struct errbuf *eb)
 {
-	int latest = store_schema_latest(), empty;
+	int latest = sqlite_schema_latest(), empty;
 
 	/* The first read: a file that is not a database is told here. */
-	if ((st->version = store_schema_version(st)) < 0 ||
+	if ((st->version = sqlite_schema_version(st)) < 0 ||
 	    (empty = is_empty(st)) < 0)
 		return store_error(st, eb, "cannot read the schema version");
 	if (st->version == latest)
@@ -158,18 +158,19 @@ store_schema_open(struct store *st, int flags, struct errbuf *eb)
 }
 
 int
-store_upgrade(struct store *st, struct errbuf *eb)
+sqlite_upgrade(struct sqlite_store *st, struct errbuf *eb)
 {
 	if (st->readonly)
 		return errbuf_set(eb, "database %s: opened read-only",
 		                  st->path);
-	if (st->version != store_schema_latest() && apply_steps(st, 0, eb) != 0)
+	if (st->version != sqlite_schema_latest() &&
+	    apply_steps(st, 0, eb) != 0)
 		return -1;
 	return store_prepare(st, eb);
 }
 
 int
-store_backup(struct store *st, const char *dest, struct errbuf *eb)
+sqlite_backup(struct sqlite_store *st, const char *dest, struct errbuf *eb)
 {
 	sqlite3_stmt *s;
 	int rc;
