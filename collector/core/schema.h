@@ -1,9 +1,10 @@
 /*
  * schema.h - the schema files compiled into the binary.
  *
- * schema/NNN-name.sql becomes step NNN; the store (store/sqlite/sqlite_schema.c) makes a
- * new database with every step and, for tlsrpt upgrade alone, applies the
- * steps above the database's PRAGMA user_version, all in one transaction.
+ * schema/NNN-name.sql becomes step NNN; the store
+ * (store/sqlite/sqlite_schema.c) makes a new database with every step and, for
+ * tlsrpt upgrade alone, applies the steps above the database's PRAGMA
+ * user_version, all in one transaction.
  */
 #ifndef TLSRPT_SCHEMA_H
 #define TLSRPT_SCHEMA_H

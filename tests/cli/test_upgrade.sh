@@ -61,7 +61,7 @@ OLD=$work/old-build/tlsrpt
 db=$work/t.db
 ver() { sqlite3 "$1" 'PRAGMA user_version'; }
 # This tree's schema version (L, its newest step) and the one after it (N).
-L=$(find "$here/../../schema" -name '[0-9][0-9][0-9]-*.sql' | wc -l)
+L=$(find "$here/../../schema" -maxdepth 1 -name '[0-9][0-9][0-9]-*.sql' | wc -l)
 N=$((L + 1))
 sum_csv() { "$@" summary --format csv | tr -d '\r'; }
 
