@@ -29,8 +29,9 @@ static const char prune_help[] =
     "                     for a copy of the database) and print the bytes\n"
     "                     of the file before and after\n"
     "  -n, --dry-run      count what would go, delete nothing (no vacuum)\n"
-    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
-    ")\n"
+    "  --db PATH          the database: an SQLite file, or postgresql://...\n"
+    "                     or pg:KEYWORDS (default $TLSRPT_DB, else\n"
+    "                     " DEFAULT_DB ")\n"
     "  --busy-timeout MS  wait this long for other writers (default 10000)\n";
 
 /* --older-than: what --since takes (cli_parse_when), or a bare number of

@@ -453,6 +453,7 @@ root_refuses(const char *path, const char *cmd, enum cli_open_mode mode)
 	struct stat sb;
 
 	if (geteuid() != 0 || (mode != CLI_CREATE && mode != CLI_UPGRADE) ||
+	    store_is_pgsql(path) ||
 	    (mode == CLI_CREATE && lstat(path, &sb) == 0))
 		return 0;
 	dir_of(path, dir, sizeof(dir));
@@ -492,7 +493,8 @@ cli_open(const struct cli *c, const char *cmd, enum cli_open_mode mode,
 		return NULL;
 	}
 	dir_of(path, dir, sizeof(dir));
-	if (mode != CLI_CREATE && access(path, F_OK) != 0 && errno == ENOENT &&
+	if (mode != CLI_CREATE && !store_is_pgsql(path) &&
+	    access(path, F_OK) != 0 && errno == ENOENT &&
 	    access(dir, F_OK) == 0) {
 		fprintf(stderr,
 		        "tlsrpt %s: no database at %s (import reports "

@@ -248,6 +248,7 @@ int cmd_prune(struct cli *c, int argc, char **argv);
 int cmd_quarantine(struct cli *c, int argc, char **argv);
 int cmd_digest(struct cli *c, int argc, char **argv);
 int cmd_upgrade(struct cli *c, int argc, char **argv);
+int cmd_migrate(struct cli *c, int argc, char **argv);
 int cmd_serve(struct cli *c, int argc, char **argv);
 
 #endif

@@ -35,8 +35,9 @@ static const char digest_help[] =
     "                     sending MTA alone is no change; no reports is)\n"
     "  --alert-rate X     exit 3 when a domain's failure rate is above X\n"
     "                     (a fraction: 0.01 is 1%) or something is new\n"
-    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
-    ")\n"
+    "  --db PATH          the database: an SQLite file, or postgresql://...\n"
+    "                     or pg:KEYWORDS (default $TLSRPT_DB, else\n"
+    "                     " DEFAULT_DB ")\n"
     "  -h, --help         this text\n"
     "\n"
     "Exit status: 0; 3 on an alert (after the message); 1 when the\n"

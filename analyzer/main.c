@@ -35,13 +35,16 @@ static const char main_help[] =
     "                       rejected inputs; parse them again\n"
     "  digest --period P    the day's, week's or month's digest mail\n"
     "  upgrade              migrate the database to this tlsrpt's schema\n"
+    "  migrate --from SQLITE_PATH --to PG_URI\n"
+    "                       copy an SQLite database into PostgreSQL\n"
     "  serve                a read-only web dashboard and JSON API\n"
     "\n"
     "Options (also accepted after the command):\n"
-    "  --db PATH            the database (default $TLSRPT_DB, else\n"
-    "                       " DEFAULT_DB ")\n"
+    "  --db PATH            the database: an SQLite file, or a PostgreSQL\n"
+    "                       postgresql:// URI or pg:KEYWORDS (default\n"
+    "                       $TLSRPT_DB, else " DEFAULT_DB ")\n"
     "  --busy-timeout MS    wait this long for other writers (default 10000)\n"
-    "  --explain            print each query's SQLite plan to stderr\n"
+    "  --explain            print each query's plan to stderr\n"
     "  -h, --help           this text; 'tlsrpt COMMAND --help' for a command\n"
     "  --version            the version\n";
 
@@ -60,6 +63,7 @@ static const struct {
     {"quarantine", cmd_quarantine},
     {"digest", cmd_digest},
     {"upgrade", cmd_upgrade},
+    {"migrate", cmd_migrate},
     {"serve", cmd_serve},
 };
 

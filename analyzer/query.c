@@ -33,8 +33,9 @@ static const char summary_help[] =
     "                     starts with = + - @ tab or CR (a formula to a\n"
     "                     spreadsheet) is quoted and starts with '\n"
     "  --limit N          at most N rows\n"
-    "  --db PATH          the database (default $TLSRPT_DB, else " DEFAULT_DB
-    ")\n";
+    "  --db PATH          the database: an SQLite file, or postgresql://...\n"
+    "                     or pg:KEYWORDS (default $TLSRPT_DB, else\n"
+    "                     " DEFAULT_DB ")\n";
 
 static const char failures_help[] =
     "Usage: tlsrpt failures [--by KEYS] [OPTIONS]\n"

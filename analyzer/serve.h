@@ -141,7 +141,8 @@ void html_chart(FILE *fp, size_t n, const int64_t *ok, const int64_t *failed,
                 const char *const *labels, const int *mark);
 
 /* The answers kept while the database does not change (serve_cache.c):
- * the key of a request (malloc'd; NULL when out of memory), a copy of
+ * the key of a request (malloc'd; NULL when out of memory, or for a
+ * PostgreSQL database, whose changes it cannot see), a copy of
  * the answer kept under it (1) or none (0), an answer kept (a copy). */
 char *serve_cache_key(const char *url, const char *query, int64_t now);
 int serve_cache_get(const char *key, struct serve_answer *a);

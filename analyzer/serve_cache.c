@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "serve.h"
+#include "store.h"
 
 struct entry {
 	char *key;
@@ -50,6 +51,10 @@ serve_cache_key(const char *url, const char *query, int64_t now)
 {
 	char db[96], wal[96], *key;
 
+	/* A PostgreSQL database has no files here to tell a change by:
+	 * its answers are not kept (each is drawn from the database). */
+	if (store_is_pgsql(serve_cfg.db))
+		return NULL;
 	file_state(serve_cfg.db, "", db, sizeof(db));
 	file_state(serve_cfg.db, "-wal", wal, sizeof(wal));
 	/* now in 5 minutes: the default period and 7d move with it */

@@ -118,7 +118,12 @@ cmd_upgrade(struct cli *c, int argc, char **argv)
 		return 0;
 	}
 	printf("upgrading %s from schema version %d to %d\n", path, from, to);
-	if (no_backup)
+	if (no_backup && store_is_pgsql(path))
+		printf("no backup (--no-backup); one is made, while the "
+		       "collectors run, by: pg_dump -Fc -f tlsrpt.v%d.dump "
+		       "DBNAME\n",
+		       from);
+	else if (no_backup)
 		printf("no backup (--no-backup); one is made, with the daemons "
 		       "stopped, by: sqlite3 %s \".backup %s.v%d\"\n",
 		       path, path, from);

@@ -126,8 +126,8 @@ void opt_help(const struct opt_def *defs, size_t n, FILE *f);
 	{                                                                      \
 		.name = "db", .kind = OPT_TEXT, .arg_name = "PATH",            \
 		.offset = offsetof(T, F),                                      \
-		.help =                                                        \
-		    "the database (default $TLSRPT_DB, else " DEFAULT_DB ")"   \
+		.help = "the database: a file, or postgresql://... (default "  \
+		        "$TLSRPT_DB, else " DEFAULT_DB ")"                     \
 	}
 #define OPT_ROW_HELP                                                           \
 	{                                                                      \

@@ -429,6 +429,47 @@ int store_quarantine_remove(struct store *st, int64_t key, struct errbuf *eb);
 int store_vacuum(struct store *st, int64_t *before, int64_t *after, int *held,
                  struct errbuf *eb);
 
+/* ---- Copying a store into another (tlsrpt migrate) ---- */
+
+/* One stored report as it arrived: its bytes as received and where from,
+ * for ingesting it again elsewhere. Valid during the call. */
+struct store_input_row {
+	int64_t key;
+	struct store_meta meta; /* as stored; dkim NULL when none */
+	/* Its warnings (one a line, "" when none) and the smallest of its
+	 * policy domains: what a report that names no domain took its
+	 * domain from (report_domain.c, fallback_domain) is in neither the
+	 * bytes nor the meta, so the copy gives it again. */
+	const char *warnings;
+	const char *policy_domain;
+	const void *bytes;
+	size_t len;
+};
+
+/* Calls cb on the reports whose key is above after, in key order, at
+ * most limit of them (0: all): a caller copies in batches, starting each
+ * after the last key it was given. Reads only. A non-zero return of cb
+ * stops and is returned. */
+typedef int (*store_input_cb)(const struct store_input_row *row, void *arg);
+int store_inputs(struct store *st, int64_t after, size_t limit,
+                 store_input_cb cb, void *arg, struct errbuf *eb);
+
+/* What a store holds, counted: reports, quarantined inputs (distinct
+ * bytes) and mailboxes with a fetch mark. */
+struct store_counts {
+	int64_t reports, quarantined, mailboxes;
+};
+int store_counts(struct store *st, struct store_counts *out, struct errbuf *eb);
+
+/* Adds a quarantined input as row gives it (times, count, channel,
+ * source, submitter, reason, bytes; its key is ignored): 1 when added, 0
+ * when an input of the same bytes (the digest, SHA-256) is there already
+ * (nothing changes), -1 on failure. Not held to LIMIT_QUARANTINE_BYTES:
+ * what the first store kept is copied whole. Inside a batch or alone. */
+int store_quarantine_copy(struct store *st,
+                          const struct store_quarantine_row *row,
+                          struct errbuf *eb);
+
 /* ---- Mailboxes read by tlsrpt fetch ---- */
 
 /* Where a fetch is in one mailbox: every message up to last_uid of the
@@ -461,6 +502,20 @@ int store_fetch_move_add(struct store *st, const char *mailbox,
 typedef int (*store_move_cb)(const char *target, uint32_t uid, void *arg);
 int store_fetch_moves(struct store *st, const char *mailbox, int64_t validity,
                       store_move_cb cb, void *arg, struct errbuf *eb);
+
+/* Calls cb on every mailbox's mark, by mailbox. Reads only. */
+typedef int (*store_mark_cb)(const char *mailbox,
+                             const struct store_fetch_mark *mark, void *arg);
+int store_fetch_marks(struct store *st, store_mark_cb cb, void *arg,
+                      struct errbuf *eb);
+
+/* Calls cb on every move still to make, of every mailbox and UIDVALIDITY,
+ * by mailbox, UIDVALIDITY and UID. Reads only, unlike store_fetch_moves
+ * (which deletes a gone UIDVALIDITY's rows): for a read-only source. */
+typedef int (*store_move_row_cb)(const char *mailbox, int64_t validity,
+                                 uint32_t uid, const char *target, void *arg);
+int store_fetch_move_list(struct store *st, store_move_row_cb cb, void *arg,
+                          struct errbuf *eb);
 
 /* The n messages uids were moved: their rows deleted (a transaction of
  * its own). */

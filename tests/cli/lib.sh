@@ -6,6 +6,52 @@ work=$(mktemp -d /tmp/tlsrpt-cli-XXXXXX)
 [ -n "${TLSRPT_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 fails=0 passes=0
 
+# The store under test: SQLite files (the default) or, with
+# TLSRPT_TEST_STORE=pg (the *_pg tests), databases on a PostgreSQL server
+# of this script's own (tests/pg/pg.sh). The server starts here, once,
+# rather than at the first newdb: newdb runs in a $(...), whose shell
+# would take the server and its EXIT trap with it when it ends.
+test_store=${TLSRPT_TEST_STORE:-sqlite}
+if [ "$test_store" = pg ]; then
+	. "$(dirname "${BASH_SOURCE[0]}")/../pg/pg.sh"
+	pg_available || { echo "skip: PostgreSQL 15 not installed"; exit 77; }
+	pg_start || { echo "not ok - PostgreSQL did not start"; exit 1; }
+fi
+
+# on_sqlite: whether the store is SQLite, for the checks of SQLite's own
+# files (-wal, modes, bytes), schema and sqlite3 command.
+on_sqlite() { [ "$test_store" = sqlite ]; }
+
+# newdb NAME: prints a fresh database for the test: $work/NAME.db, or
+# the URI of a new PostgreSQL database NAME.
+newdb() {
+	if on_sqlite; then
+		echo "$work/$1.db"
+	else
+		pg_newdb "$1"
+	fi
+}
+
+# dbq DB [SQL]: the rows of SQL (without it, of the statements on stdin)
+# in DB, columns joined by '|', with sqlite3 or psql by the store. SQL
+# meant for both keeps to what both speak.
+dbq() {
+	if on_sqlite; then
+		sqlite3 "$1" ${2+"$2"}
+	else
+		"$pg_bin/psql" -X -Atq -v ON_ERROR_STOP=1 -d "$1" ${2+-c "$2"}
+	fi
+}
+
+# at_exit COMMAND: runs COMMAND on exit, before what was set already
+# (the work directory's removal, the PostgreSQL server's stop).
+at_exit() {
+	local cmd=$1 old
+	old=$(trap -p EXIT)
+	eval "set -- $old"
+	trap -- "$cmd${3:+; $3}" EXIT
+}
+
 ok() { passes=$((passes + 1)); echo "ok - $1"; }
 not_ok() { fails=$((fails + 1)); echo "not ok - $1"; }
 

@@ -23,14 +23,14 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 TLSRPT=$1
-db="$work/t.db"
+db=$(newdb t)
 in="$work/in"
 mkdir -p "$in"
 
 . "$(dirname "$0")/digest_data.sh"
 digest_dataset "$in"
 "$TLSRPT" --db "$db" import -q "$in" >/dev/null 2>&1
-check "import: 9 reports" 9 "$(sqlite3 "$db" 'SELECT count(*) FROM report')"
+check "import: 9 reports" 9 "$(dbq "$db" 'SELECT count(*) FROM report')"
 
 d() { "$TLSRPT" --db "$db" digest "$@"; }
 
@@ -198,8 +198,9 @@ for n in $(seq -w 1 23); do
 		$((1000 - 2 * 10#$n)) $((2 * 10#$n)) certificate-expired \
 		192.0.2.$((10#$n)) mx.d$n.example 198.51.100.$((10#$n))
 done
-"$TLSRPT" --db "$work/many.db" import -q "$many" >/dev/null 2>&1
-"$TLSRPT" --db "$work/many.db" digest --period week --at 2026-03-16 >"$work/many.eml"
+mdb=$(newdb many)
+"$TLSRPT" --db "$mdb" import -q "$many" >/dev/null 2>&1
+"$TLSRPT" --db "$mdb" digest --period week --at 2026-03-16 >"$work/many.eml"
 python3 -c 'import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); print(m.get_body(("plain",)).get_content())' \
 	"$work/many.eml" >"$work/many.txt"
 mt="$work/many.txt"
@@ -241,8 +242,9 @@ mkdir -p "$enf"
 dir=$enf
 rep Google e1 2026-03-10 e.example enforce mx.e.example 95 5 \
 	certificate-expired 192.0.2.1 mx.e.example 198.51.100.1
-"$TLSRPT" --db "$work/enf.db" import -q "$enf" >/dev/null 2>&1
-"$TLSRPT" --db "$work/enf.db" digest --period week --at 2026-03-16 >"$work/enf.eml"
+edb=$(newdb enf)
+"$TLSRPT" --db "$edb" import -q "$enf" >/dev/null 2>&1
+"$TLSRPT" --db "$edb" digest --period week --at 2026-03-16 >"$work/enf.eml"
 python3 -c 'import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); print(m.get_body(("plain",)).get_content()); print(m.get_body(("html",)).get_content())' \
 	"$work/enf.eml" >"$work/enf.txt"
 check "enforced with failures: the text line" \
@@ -300,10 +302,11 @@ rep Google n2 2026-03-11 n.example enforce mx.n.example 100 1 \
 	certificate-expired 192.0.2.2 mx.n.example 198.51.100.1
 rep Acme a1 2026-03-11 n.example enforce mx.n.example 100 1 \
 	certificate-expired 192.0.2.3 mx.n.example 198.51.100.1
-"$TLSRPT" --db "$work/ip.db" import -q "$ip" >/dev/null 2>&1
+idb=$(newdb ip)
+"$TLSRPT" --db "$idb" import -q "$ip" >/dev/null 2>&1
 check "new MTA alone: --only-on-change prints nothing" "" \
-	"$("$TLSRPT" --db "$work/ip.db" digest --period day --at 2026-03-12 --only-on-change --from t@example.org)"
-"$TLSRPT" --db "$work/ip.db" digest --period day --at 2026-03-12 --from t@example.org >"$work/ip.eml"
+	"$("$TLSRPT" --db "$idb" digest --period day --at 2026-03-12 --only-on-change --from t@example.org)"
+"$TLSRPT" --db "$idb" digest --period day --at 2026-03-12 --from t@example.org >"$work/ip.eml"
 python3 -c 'import email,email.policy,sys; m=email.message_from_binary_file(open(sys.argv[1],"rb"),policy=email.policy.default); print("Subject:", m["Subject"]); print(m.get_body(("plain",)).get_content())' \
 	"$work/ip.eml" >"$work/ip.txt"
 check "new MTA alone: the subject leads with the next step, no IP" \

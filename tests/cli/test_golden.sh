@@ -12,7 +12,7 @@
 set -u
 TLSRPT=$1
 . "$(dirname "$0")/lib.sh"
-db="$work/t.db"
+db=$(newdb t)
 in="$work/in"
 mkdir -p "$in"
 q() { "$TLSRPT" --db "$db" "$@"; }

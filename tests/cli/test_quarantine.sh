@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_quarantine.sh - what `tlsrpt import` keeps of what it cannot store,
-# on a real SQLite file: one quarantine row per distinct rejected input
+# on a real store (an SQLite file, or PostgreSQL with
+# TLSRPT_TEST_STORE=pg): one quarantine row per distinct rejected input
 # however often it is imported, `quarantine list` with its count and
 # first/last seen, `quarantine retry` counting each row once; a report sent
 # again with other content ("duplicate, different content", its bytes
@@ -12,7 +13,7 @@ set -u
 TLSRPT=$1
 . "$(dirname "$0")/lib.sh"
 
-db="$work/q.db"
+db=$(newdb q)
 q() { "$TLSRPT" --db "$db" "$@"; }
 run() { # run NAME ARGS...: tlsrpt import, keeping stdout, stderr, status
 	local name=$1
@@ -39,7 +40,7 @@ check "first import: exit 1 (something new rejected)" 1 "$(cat "$work/first.rc")
 check "third import: the report a duplicate, 4 rejected, all before" "0 stored, 1 duplicate, 4 rejected (4 before)" "$(tail -n 1 "$work/third.out")"
 check "third import: each named rejected-before" 4 "$(grep -c '^rejected-before' "$work/third.err")"
 check "third import: exit 0 (nothing new rejected)" 0 "$(cat "$work/third.rc")"
-check "quarantine: 4 rows, not 12" 4 "$(sqlite3 "$db" 'SELECT count(*) FROM quarantine')"
+check "quarantine: 4 rows, not 12" 4 "$(dbq "$db" 'SELECT count(*) FROM quarantine')"
 q quarantine --format json >"$work/list.json"
 check "quarantine list: each input seen 3 times" "3 3 3 3" \
 	"$(json '" ".join(str(r["count"]) for r in d)' <"$work/list.json")"
@@ -54,7 +55,7 @@ q quarantine retry >"$work/retry.out"
 check "retry: each row once" "0 stored, 0 duplicate, 4 still rejected" "$(tail -n 1 "$work/retry.out")"
 check "retry: one line per row" 4 "$(grep -c '^rejected	quarantine ' "$work/retry.out")"
 check "after retry: still 4 rows, still counted 3 each" "4|12" \
-	"$(sqlite3 "$db" 'SELECT count(*), sum(count) FROM quarantine')"
+	"$(dbq "$db" 'SELECT count(*), sum(count) FROM quarantine')"
 
 # 2. The same report again: as gzip, a plain duplicate (the JSON as
 #    inflated is the same); with 1 failed session where q-1 had 0, a
@@ -70,11 +71,11 @@ check "other content: the line says so" "duplicate, different content	$work/othe
 check "other content: counted as a duplicate, exit 0" "0 stored, 1 duplicate, 0 rejected|0" \
 	"$(tail -n 1 "$work/other.out")|$(cat "$work/other.rc")"
 run other2 "$work/other.json"
-key=$(sqlite3 "$db" "SELECT id FROM report WHERE report_id = 'q-1'")
+key=$(dbq "$db" "SELECT id FROM report WHERE report_id = 'q-1'")
 check "other content: one quarantine row, count 2, naming report $key" \
 	"1|2|duplicate, different content: organization Org Q report-id q-1 (stored as report $key)" \
-	"$(sqlite3 "$db" "SELECT count(*), sum(count), max(reason) FROM quarantine WHERE reason LIKE 'duplicate, different%'")"
-qkey=$(sqlite3 "$db" "SELECT id FROM quarantine WHERE reason LIKE 'duplicate, different%'")
+	"$(dbq "$db" "SELECT count(*), sum(count), max(reason) FROM quarantine WHERE reason LIKE 'duplicate, different%'")"
+qkey=$(dbq "$db" "SELECT id FROM quarantine WHERE reason LIKE 'duplicate, different%'")
 q quarantine show "$qkey" >"$work/qshow"
 cmp -s "$work/qshow" "$work/other.json" && ok "quarantine show: the second bytes" || not_ok "quarantine show: the second bytes"
 check "the stored report unchanged (0 failed)" "q.example,1,1,5,0" \
@@ -86,18 +87,18 @@ check "retry: 4 still rejected, the other content a duplicate" "0 stored, 1 dupl
 	"$(tail -n 1 "$work/retry2.out")"
 contains "retry: its line" "$work/retry2.out" "duplicate, different content	quarantine $qkey	Org Q	q-1"
 check "after retry: the other content still quarantined" 1 \
-	"$(sqlite3 "$db" "SELECT count(*) FROM quarantine WHERE reason LIKE 'duplicate, different%'")"
+	"$(dbq "$db" "SELECT count(*) FROM quarantine WHERE reason LIKE 'duplicate, different%'")"
 
 # Prune goes by last seen: all five rows first seen 10 days ago, only the
 # text file's last seen then too; --older-than 5 takes that one row (and
 # q-1, which starts on 2026-03-01).
-sqlite3 "$db" "UPDATE quarantine SET received_time = received_time - 864000;
+dbq "$db" "UPDATE quarantine SET received_time = received_time - 864000;
 	UPDATE quarantine SET last_seen = received_time WHERE source = '$work/in/junk.txt'"
 check "prune: quarantined inputs by last seen" "would prune 1 reports and 1 quarantined inputs" \
 	"$(q prune --older-than 5 --dry-run | cut -d' ' -f1-8)"
 
 # 3. Warnings: a report with four quirks, each named with its path.
-db="$work/w.db"
+db=$(newdb w)
 printf '{"organization-name":"W","date-range":{"start-datetime":"2026-03-01T00:00:00Z","end-datetime":"2026-03-01T23:59:59Z"},"report-id":"w-1","policies":[{"policy":{"policy-type":"sts","policy-string":"version: STSv1","policy-domain":"w.example"},"summary":{"total-successful-session-count":"3","total-failure-session-count":0}}]}\n' >"$work/w.json"
 report "Org Q" q-1 q.example 5 0 >"$work/clean.json"
 run verbose -v "$work/w.json" "$work/clean.json"
@@ -130,7 +131,7 @@ check "show --warnings of a report without: nothing, exit 0" "|0" "$(q show q-1 
 #    in the quarantine, nothing printed but the totals "0 stored, 1
 #    duplicate, 1 rejected (1 before)", exit 0 (cron mails nothing).
 #    Third run, one new bad mail beside: only its line, exit 1.
-db="$work/cron.db"
+db=$(newdb cron)
 md="$work/cron-md"
 mkdir -p "$md/cur" "$md/new" "$md/tmp"
 report "Org C" c-1 c.example 5 0 >"$md/new/1.eml"
@@ -157,6 +158,8 @@ check "cron 3: the totals" "0 stored, 1 duplicate, 2 rejected (1 before)" "$(cat
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	u="$work/unread"
 	mkdir -p "$u/md/cur" "$u/md/new" "$u/md/tmp" "$u/db"
+	udb="$u/db/u.db"
+	on_sqlite || udb=$(newdb u)
 	report "Org U" u-1 u.example 5 0 >"$u/ok.json"
 	report "Org U" u-2 u.example 5 0 >"$u/secret.json"
 	report "Org U" u-3 u.example 5 0 >"$u/md/new/1.eml"
@@ -169,7 +172,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	cp "$TLSRPT" "$u/tlsrpt"
 	chmod 755 "$u/tlsrpt"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		"$u/tlsrpt" --db "$u/db/u.db" import "$u/ok.json" "$u/secret.json" "$u/md" \
+		"$u/tlsrpt" --db "$udb" import "$u/ok.json" "$u/secret.json" "$u/md" \
 		>"$work/unread.out" 2>"$work/unread.err"
 	check "unreadable: exit 66" 66 "$?"
 	check "unreadable: the totals" "1 stored, 0 duplicate, 0 rejected, 2 unreadable" "$(tail -n 1 "$work/unread.out")"
@@ -178,7 +181,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	check "unreadable: the Maildir named" 1 "$(grep -c "^tlsrpt import: cannot read $u/md.*Permission denied" "$work/unread.err")"
 	check "unreadable: no 'rejected' line" 0 "$(grep -c '^rejected' "$work/unread.err")"
 	check "unreadable: nothing quarantined" 0 \
-		"$("$TLSRPT" --db "$u/db/u.db" quarantine list --format json | json 'len(d)')"
+		"$("$TLSRPT" --db "$udb" quarantine list --format json | json 'len(d)')"
 else
 	echo "# skipped: unreadable inputs need root (to read as nobody) and setpriv"
 fi

@@ -49,7 +49,7 @@ set -u
 TLSRPT=$1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-db="$work/t.db"
+db=$(newdb t)
 
 # rep ORG ID DOMAIN DAY MODE PATTERN OK [TYPE MX FAILED]...: one STS report
 # (policy type tlsa when MODE is "tlsa") for 2026-03-DAY.

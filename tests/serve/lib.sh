@@ -13,7 +13,8 @@ if ! command -v curl >/dev/null || ! command -v python3 >/dev/null; then
 	exit 77
 fi
 pid=""
-trap 'serve_kill; [ -n "${TLSRPT_KEEP:-}" ] || rm -rf "$work"' EXIT
+# Before lib.sh's (the work directory, the PostgreSQL server).
+at_exit serve_kill
 
 # page QUESTION ARGS... FILE: page.py's answer (see page.py).
 page() { python3 "$here/page.py" "$@"; }

@@ -18,7 +18,6 @@
 #include <cmocka.h>
 
 #include <ftw.h>
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -600,7 +599,6 @@ struct ctx {
 	const struct corpus_case *c; /* the row of a file-alone test */
 	struct tu_store t;
 	struct ingest_input *in;
-	sqlite3 *db;
 	struct summary_seen *s;
 	struct failure_seen *f;
 };
@@ -670,31 +668,6 @@ static int
 corpus_present(void)
 {
 	return tu_corpus_dir() != NULL;
-}
-
-static sqlite3 *
-db_open(const char *path)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-	                 SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}
-
-static int64_t
-db_count(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *stmt = NULL;
-	int64_t n;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-	n = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	return n;
 }
 
 /* Ingests every file of the table, in table order, into st, checking each
@@ -811,22 +784,23 @@ static void
 test_corpus_whole_outcomes(void **state)
 {
 	struct ctx *x = *state;
-	sqlite3 *db;
 
 	if (!corpus_present())
 		return;
 	tu_store_open(&x->t, 5000);
 	ingest_whole(x, 0);
-	db = x->db = db_open(x->t.path);
-	assert_int_equal(db_count(db, "SELECT count(*) FROM report"),
+	assert_int_equal(tu_db_count(x->t.path, "SELECT count(*) FROM report"),
 	                 WHOLE_STORED);
-	assert_int_equal(db_count(db, "SELECT count(*) FROM report_raw"),
-	                 WHOLE_STORED);
-	assert_int_equal(db_count(db, "SELECT count(*) FROM quarantine"),
-	                 WHOLE_REJECTED + WHOLE_DIFFERENT);
+	assert_int_equal(
+	    tu_db_count(x->t.path, "SELECT count(*) FROM report_raw"),
+	    WHOLE_STORED);
+	assert_int_equal(
+	    tu_db_count(x->t.path, "SELECT count(*) FROM quarantine"),
+	    WHOLE_REJECTED + WHOLE_DIFFERENT);
 	/* 35 reports, of which 5 have two policies (dmarc-report-viewer and
 	 * tlsrpt-rs Microsoft, rpt03, sebastka Microsoft, synthetic) */
-	assert_int_equal(db_count(db, "SELECT count(*) FROM policy"), 40);
+	assert_int_equal(tu_db_count(x->t.path, "SELECT count(*) FROM policy"),
+	                 40);
 }
 
 /* ---- Per-domain totals ---- */
@@ -1219,13 +1193,14 @@ test_corpus_reimport(void **state)
 	summary_free(s);
 	corpus_summary(x->t.st, s);
 	check_totals(s);
-	x->db = db_open(x->t.path);
-	assert_int_equal(db_count(x->db, "SELECT count(*) FROM report"),
+	assert_int_equal(tu_db_count(x->t.path, "SELECT count(*) FROM report"),
 	                 WHOLE_STORED);
-	assert_int_equal(db_count(x->db, "SELECT count(*) FROM quarantine"),
-	                 WHOLE_REJECTED + WHOLE_DIFFERENT);
-	assert_int_equal(db_count(x->db, "SELECT sum(count) FROM quarantine"),
-	                 2 * (WHOLE_REJECTED + WHOLE_DIFFERENT));
+	assert_int_equal(
+	    tu_db_count(x->t.path, "SELECT count(*) FROM quarantine"),
+	    WHOLE_REJECTED + WHOLE_DIFFERENT);
+	assert_int_equal(
+	    tu_db_count(x->t.path, "SELECT sum(count) FROM quarantine"),
+	    2 * (WHOLE_REJECTED + WHOLE_DIFFERENT));
 }
 
 static void
@@ -1257,7 +1232,6 @@ ctx_teardown(void **state)
 	struct ctx *x = *state;
 
 	ingest_input_free(x->in);
-	sqlite3_close(x->db);
 	if (x->s != NULL)
 		summary_free(x->s);
 	free(x->s);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -159,6 +160,18 @@ tu_db_count(const char *path, const char *sql)
 	sqlite3_stmt *s;
 	long long v = -1;
 
+	if (store_is_pgsql(path)) {
+		PGconn *c = PQconnectdb(path);
+		PGresult *r = PQexec(c, sql);
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
+			fail_msg("%s: %s", sql, PQerrorMessage(c));
+		if (PQntuples(r) > 0)
+			v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+		PQclear(r);
+		PQfinish(c);
+		return v;
+	}
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -178,12 +191,48 @@ tu_db_exec(const char *path, const char *sql)
 	sqlite3_close(db);
 }
 
+/* Runs sql on the server's maintenance database, or fails the test. */
+static void
+pg_admin(const char *server, const char *sql)
+{
+	char uri[512];
+	PGconn *c;
+	PGresult *r;
+
+	snprintf(uri, sizeof(uri), "%s/postgres", server);
+	c = PQconnectdb(uri);
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("%s: %s", uri, PQerrorMessage(c));
+	r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+	PQfinish(c);
+}
+
+/* A new database on the server, named after this process and a count. */
+static void
+pg_make(struct tu_store *t, const char *server)
+{
+	static unsigned n;
+	char name[64], sql[128];
+
+	snprintf(name, sizeof(name), "t%ld_%u", (long)getpid(), n++);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	pg_admin(server, sql);
+	snprintf(t->path, sizeof(t->path), "%s/%s", server, name);
+}
+
 void
 tu_store_make(struct tu_store *t)
 {
+	const char *pg = getenv("TLSRPT_TEST_PG");
+
 	memset(t, 0, sizeof(*t));
 	t->dir = tu_tmpdir();
 	snprintf(t->path, sizeof(t->path), "%s/t.db", t->dir);
+	if (pg != NULL && *pg != '\0')
+		pg_make(t, pg);
 }
 
 void

@@ -30,8 +30,8 @@ char *tu_tmpdir(void);
 /* Removes a directory tree made by tu_tmpdir. */
 void tu_rmtree(const char *dir);
 
-/* Runs a query returning one number on the SQLite file at path; -1 when
- * it returns no row. */
+/* Runs a query returning one number on the database at path (an SQLite
+ * file or a PostgreSQL URI); -1 when it returns no row. */
 long long tu_db_count(const char *path, const char *sql);
 
 /* Runs SQL on the SQLite file at path (e.g. a trigger that makes inserts
@@ -56,6 +56,9 @@ struct tu_store {
 	struct store *st;
 };
 
+/* tu_store_make names a new database: a file in a new directory, or, when
+ * $TLSRPT_TEST_PG holds a server's URI without a database
+ * (tests/pg/with-pg.sh sets it), a new PostgreSQL database there. */
 void tu_store_make(struct tu_store *t);
 void tu_store_open(struct tu_store *t, int busy_timeout_ms);
 void tu_store_close(struct tu_store *t);

@@ -288,6 +288,29 @@ store_vacuum(struct store *st, int64_t *before, int64_t *after, int *held,
 }
 
 int
+store_inputs(struct store *st, int64_t after, size_t limit, store_input_cb cb,
+             void *arg, struct errbuf *eb)
+{
+	return st->pg ? pgsql_inputs(st->pg, after, limit, cb, arg, eb)
+	              : sqlite_inputs(st->sq, after, limit, cb, arg, eb);
+}
+
+int
+store_counts(struct store *st, struct store_counts *out, struct errbuf *eb)
+{
+	return st->pg ? pgsql_counts(st->pg, out, eb)
+	              : sqlite_counts(st->sq, out, eb);
+}
+
+int
+store_quarantine_copy(struct store *st, const struct store_quarantine_row *row,
+                      struct errbuf *eb)
+{
+	return st->pg ? pgsql_quarantine_copy(st->pg, row, eb)
+	              : sqlite_quarantine_copy(st->sq, row, eb);
+}
+
+int
 store_fetch_state(struct store *st, const char *mailbox,
                   struct store_fetch_mark *mark, struct errbuf *eb)
 {
@@ -329,4 +352,20 @@ store_fetch_moved(struct store *st, const char *mailbox, int64_t validity,
 	return st->pg
 	           ? pgsql_fetch_moved(st->pg, mailbox, validity, uids, n, eb)
 	           : sqlite_fetch_moved(st->sq, mailbox, validity, uids, n, eb);
+}
+
+int
+store_fetch_marks(struct store *st, store_mark_cb cb, void *arg,
+                  struct errbuf *eb)
+{
+	return st->pg ? pgsql_fetch_marks(st->pg, cb, arg, eb)
+	              : sqlite_fetch_marks(st->sq, cb, arg, eb);
+}
+
+int
+store_fetch_move_list(struct store *st, store_move_row_cb cb, void *arg,
+                      struct errbuf *eb)
+{
+	return st->pg ? pgsql_fetch_move_list(st->pg, cb, arg, eb)
+	              : sqlite_fetch_move_list(st->sq, cb, arg, eb);
 }

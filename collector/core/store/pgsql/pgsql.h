@@ -79,6 +79,17 @@ int pgsql_fetch_moves(struct pgsql_store *st, const char *mailbox,
 int pgsql_fetch_moved(struct pgsql_store *st, const char *mailbox,
                       int64_t validity, const uint32_t *uids, size_t n,
                       struct errbuf *eb);
+int pgsql_inputs(struct pgsql_store *st, int64_t after, size_t limit,
+                 store_input_cb cb, void *arg, struct errbuf *eb);
+int pgsql_counts(struct pgsql_store *st, struct store_counts *out,
+                 struct errbuf *eb);
+int pgsql_quarantine_copy(struct pgsql_store *st,
+                          const struct store_quarantine_row *q,
+                          struct errbuf *eb);
+int pgsql_fetch_marks(struct pgsql_store *st, store_mark_cb cb, void *arg,
+                      struct errbuf *eb);
+int pgsql_fetch_move_list(struct pgsql_store *st, store_move_row_cb cb,
+                          void *arg, struct errbuf *eb);
 
 /* The schema version this program reads and writes: the newest step. */
 int pgsql_schema_latest(void);

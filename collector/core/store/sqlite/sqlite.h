@@ -78,6 +78,17 @@ int sqlite_fetch_moves(struct sqlite_store *st, const char *mailbox,
 int sqlite_fetch_moved(struct sqlite_store *st, const char *mailbox,
                        int64_t validity, const uint32_t *uids, size_t n,
                        struct errbuf *eb);
+int sqlite_inputs(struct sqlite_store *st, int64_t after, size_t limit,
+                  store_input_cb cb, void *arg, struct errbuf *eb);
+int sqlite_counts(struct sqlite_store *st, struct store_counts *out,
+                  struct errbuf *eb);
+int sqlite_quarantine_copy(struct sqlite_store *st,
+                           const struct store_quarantine_row *q,
+                           struct errbuf *eb);
+int sqlite_fetch_marks(struct sqlite_store *st, store_mark_cb cb, void *arg,
+                       struct errbuf *eb);
+int sqlite_fetch_move_list(struct sqlite_store *st, store_move_row_cb cb,
+                           void *arg, struct errbuf *eb);
 
 /* The schema version this program reads and writes: the newest step. */
 int sqlite_schema_latest(void);
