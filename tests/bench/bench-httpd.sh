@@ -14,7 +14,10 @@
 # those of 1 to 3 KB are sent),
 # BATCH (--commit-batch, 64; 1 for one commit per report), MAX_REJECTS
 # (--max-rejects, 1,000,000: the flood and the valid reports share the
-# loopback address, and the default 60 a minute would answer both 429).
+# loopback address, and the default 60 a minute would answer both 429),
+# STORE (sqlite, the default, or pg: a private PostgreSQL 15 server of
+# tests/pg/pg.sh with fsync on and a new database, counted with psql;
+# see tests/bench/store.sh).
 set -u
 BUILD_DIR=$(cd "${1:-./build}" && pwd)
 DURATION=${DURATION:-20}
@@ -22,6 +25,9 @@ CONNS=${CONNS:-64}
 COUNT=${COUNT:-200000}
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../cli/lib.sh"
+. "$here/store.sh"
+bench_store_start
+db=$(bench_newdb t "$work/t.db") || exit 1
 
 command -v wrk >/dev/null || apt-get install -y wrk >/dev/null 2>&1 ||
 	{ echo "wrk is needed (apt-get install wrk)"; exit 1; }
@@ -44,11 +50,11 @@ avg=$(xargs stat -c %s <"$work/list" | awk '{ s += $1 } END { printf "%.0f", s /
 
 port=$((20000 + RANDOM % 20000))
 "$BUILD_DIR/tlsrpt-httpd" -f --listen "127.0.0.1:$port" --cert "$work/cert.pem" \
-	--key "$work/key.pem" --db "$work/t.db" --connections 512 --per-ip 512 \
+	--key "$work/key.pem" --db "$db" --connections 512 --per-ip 512 \
 	--max-rejects "${MAX_REJECTS:-1000000}" \
 	--commit-batch "${BATCH:-64}" 2>"$work/httpd.log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; '"${pg_dir:+pg_stop; }"'rm -rf "$work"' EXIT
 for _ in $(seq 1 50); do
 	curl -sk -o /dev/null "https://127.0.0.1:$port/healthz" && break
 	sleep 0.1
@@ -59,7 +65,7 @@ wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -s "$here/post.lua" \
 	"https://127.0.0.1:$port/" -- "$work/list" 2 >"$work/wrk.out" 2>&1
 sleep 1 # the replies wrk no longer waited for
 created=$(awk '$1 == "status" && $2 == 201 { print $3 }' "$work/wrk.out")
-stored=$(sqlite3 "$work/t.db" 'SELECT count(*) FROM report')
+stored=$(bench_q "$db" 'SELECT count(*) FROM report')
 rss=$(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$pid/status")
 
 # The flood: 415s, then 400s, with valid reports sent meanwhile.
@@ -90,8 +96,8 @@ tail -n 100 "$work/late.list" >"$work/late2"
 during 415 text/plain "$work/late1"
 during 400 application/tlsrpt+json "$work/late2"
 sleep 1
-after=$(sqlite3 "$work/t.db" 'SELECT count(*) FROM report')
-quarantined=$(sqlite3 "$work/t.db" 'SELECT count(*) FROM quarantine')
+after=$(bench_q "$db" 'SELECT count(*) FROM report')
+quarantined=$(bench_q "$db" 'SELECT count(*) FROM quarantine')
 
 rate() { awk '/Requests\/sec/ { printf "%.0f", $2 }' "$1"; }
 awk -v cpus="$(nproc)" -v cpu="$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)" \
@@ -99,8 +105,10 @@ awk -v cpus="$(nproc)" -v cpu="$(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo 
 	-v rss="$rss" -v p50="$(awk '$1 == "p50_ms" { print $2 }' "$work/wrk.out")" \
 	-v p99="$(awk '$1 == "p99_ms" { print $2 }' "$work/wrk.out")" \
 	-v f415="$(rate "$work/flood-415")" -v f400="$(rate "$work/flood-400")" \
+	-v store="${pg_dir:+PostgreSQL $("$pg_bin/postgres" -V | awk '{ print $3 }') on loopback, fsync on}" \
 	-v ok201="$ok201" -v added=$((after - before)) -v q="$quarantined" 'BEGIN {
 	printf "machine               %d CPUs, %s\n", cpus, cpu
+	if (store != "") printf "store                 %s\n", store
 	printf "reports               %d distinct, gzipped, %d B on average\n", '"$(wc -l <"$work/list")"', avg
 	printf "load                  %d connections, TLS keep-alive\n", c
 	printf "commit batch          at most %d reports\n", '"${BATCH:-64}"'

@@ -15,11 +15,17 @@
 # json, sqlite3, one transaction) stores the same files, and the ratio of
 # the two medians is printed (PYFLOOR=0 skips it).
 #
+# STORE=pg imports into PostgreSQL instead (tests/bench/store.sh): a
+# private server of tests/pg/pg.sh (fsync on), a new database per run,
+# a CHECKPOINT before each, the size by pg_database_size. The peak RSS is
+# tlsrpt's alone, not the server's. pyfloor.py (SQLite) is skipped
+# unless PYFLOOR=1.
+#
 # A benchmark, not a test: it asserts no timings. It fails only when a tool
 # is missing or the import itself fails.
 #
-# Environment: COUNT, RUNS, BENCH_DIR, SEED; CC for building the helpers
-# when BUILD_DIR lacks them.
+# Environment: COUNT, RUNS, BENCH_DIR, SEED, STORE (sqlite or pg); CC for
+# building the helpers when BUILD_DIR lacks them.
 set -euo pipefail
 
 BUILD_DIR=${1:-./build}
@@ -31,6 +37,8 @@ CC=${CC:-cc}
 SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
 
 die() { echo "bench-import: $*" >&2; exit 1; }
+. "$SRC_DIR/tests/bench/store.sh"
+[ "$STORE" = sqlite ] || PYFLOOR=${PYFLOOR:-0}
 
 [ -x "$BUILD_DIR/tlsrpt" ] || die "$BUILD_DIR/tlsrpt not found (build first, or pass BUILD_DIR)"
 BUILD_DIR=$(cd "$BUILD_DIR" && pwd)
@@ -92,6 +100,7 @@ else
 	gen_secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	{ echo "$GEN_ARGS"; cat "$BENCH_DIR/gen.out"; } >"$STAMP"
 fi
+bench_store_start
 stat_of() { sed -n "s/^$1: //p" "$STAMP" | head -n 1; }
 avg_json=$(stat_of json_bytes_avg)
 gzipped=$(stat_of gzipped)
@@ -103,11 +112,11 @@ STATS=""
 "$BUILD_DIR/tlsrpt" import --help | grep -q -- --stats && STATS=--stats
 declare -a secs rss pysecs
 for i in $(seq 1 "$RUNS"); do
-	db="$BENCH_DIR/run.db"
-	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+	db=$(bench_newdb "run$i" "$BENCH_DIR/run.db")
 	# Let the last run's writes reach the disk before this one is timed.
 	sync
 	sync
+	[ "$STORE" = sqlite ] || bench_q "$db" CHECKPOINT
 	echo "import run $i/$RUNS ..." >&2
 	set +e
 	/usr/bin/time -f '%e %M' -o "$BENCH_DIR/time.out" \
@@ -132,7 +141,7 @@ for i in $(seq 1 "$RUNS"); do
 		rm -f "$BENCH_DIR/py.db"
 	fi
 done
-db_bytes=$(($(stat -c %s "$db") + $(stat -c %s "$db-wal" 2>/dev/null || echo 0)))
+db_bytes=$(bench_db_bytes "$db")
 
 sorted=$(printf '%s\n' "${secs[@]}" | sort -g)
 best=$(echo "$sorted" | head -n 1)
@@ -151,9 +160,13 @@ if [ -n "$BENCH_PARSE" ]; then
 fi
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+store_line=()
+[ "$STORE" = sqlite ] ||
+	store_line=("store" "PostgreSQL $("$pg_bin/postgres" -V | awk '{ print $3 }') on loopback, fsync on")
 echo
 printf '%-26s %s\n' \
 	"machine" "$(nproc) CPUs, ${cpu:-unknown CPU}, Linux $(uname -r)" \
+	"${store_line[@]}" \
 	"report set" "$nfiles files, JSON avg $avg_json B, gzipped $gzipped" \
 	"import (best of $RUNS)" "$(rate "$best") reports/s ($best s)" \
 	"import (median)" "$(rate "$median") reports/s ($median s)" \
