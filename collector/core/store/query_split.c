@@ -2,8 +2,10 @@
  * query_split.c - the range split and the filter's details, for the
  * queries of both stores (query_split.h), and the filter of store.h.
  */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "query_split.h"
@@ -79,4 +81,41 @@ store_filter_failures(const struct store_filter *f)
 		if (store_detail_value(f, i) != NULL)
 			return 1;
 	return f->failed_only;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+size_t
+store_values_sorted(json_t *arr, const char **v, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < json_array_size(arr) && n < max; i++)
+		if (json_is_string(json_array_get(arr, i)))
+			v[n++] = json_string_value(json_array_get(arr, i));
+	/* Byte order: both stores list them alike whatever their order in
+	 * the aggregate. */
+	qsort(v, n, sizeof(*v), cmp_str);
+	return n;
+}
+
+int64_t
+store_key_number(const char *key)
+{
+	int64_t n = 0;
+	const char *p;
+
+	/* 18 digits cannot overflow int64_t. */
+	if (*key == '\0' || strlen(key) > 18)
+		return 0;
+	for (p = key; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
 }

@@ -46,4 +46,17 @@ void store_sql_cat(char *sql, size_t size, const char *fmt, ...)
 extern const unsigned store_detail_keys[NDETAIL_FILTERS];
 const char *store_detail_value(const struct store_filter *f, size_t i);
 
+/* The distinct policy types or modes of one domain that a row lists. */
+#define STORE_MAX_VALUES 64
+
+struct json_t;
+
+/* The strings of the JSON array arr (the rest skipped), at most max,
+ * into v in byte order; v's strings are arr's. Returns how many. */
+size_t store_values_sorted(struct json_t *arr, const char **v, size_t max);
+
+/* The store's number for a report key that is all digits (at most 18),
+ * else 0, which no report has. */
+int64_t store_key_number(const char *key);
+
 #endif

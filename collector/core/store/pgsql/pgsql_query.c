@@ -17,11 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "failure_query.h"
 #include "pgsql_impl.h"
 #include "pgsql_query.h"
-#include "tally.h"
-
-#define MAX_VALUES 64 /* distinct policy types or modes of one domain */
 
 void
 pgq_param_int(struct pgq_params *p, int i, int64_t v)
@@ -243,25 +241,12 @@ pgq_end(struct pgsql_store *st, int began)
 		pgsql_exec(st, "COMMIT", 0, NULL, NULL, "query");
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 size_t
 pgq_values_sorted(const char *json, struct json_t **arr, const char **v,
                   size_t max)
 {
-	size_t i, n = 0;
-	json_t *a = json_loads(json, 0, NULL);
-
-	*arr = a;
-	for (i = 0; i < json_array_size(a) && n < max; i++)
-		if (json_is_string(json_array_get(a, i)))
-			v[n++] = json_string_value(json_array_get(a, i));
-	qsort(v, n, sizeof(*v), cmp_str);
-	return n;
+	*arr = json_loads(json, 0, NULL);
+	return store_values_sorted(*arr, v, max);
 }
 
 /*
@@ -333,7 +318,7 @@ summary_one(const PGresult *res, int i, void *arg)
 {
 	struct summary_ctx *x = arg;
 	struct store_summary_row row;
-	const char *types[MAX_VALUES], *modes[MAX_VALUES];
+	const char *types[STORE_MAX_VALUES], *modes[STORE_MAX_VALUES];
 	json_t *jt, *jm;
 	int ret;
 
@@ -345,10 +330,10 @@ summary_one(const PGresult *res, int i, void *arg)
 	row.failed_sessions = pgsql_get_int(res, i, 4);
 	row.policy_types = types;
 	row.npolicy_types = pgq_values_sorted(pgsql_get_text(res, i, 7), &jt,
-	                                      types, MAX_VALUES);
+	                                      types, STORE_MAX_VALUES);
 	row.policy_modes = modes;
 	row.npolicy_modes = pgq_values_sorted(pgsql_get_text(res, i, 8), &jm,
-	                                      modes, MAX_VALUES);
+	                                      modes, STORE_MAX_VALUES);
 	row.first_day = pgsql_get_text(res, i, 9);
 	row.last_day = pgsql_get_text(res, i, 10);
 	ret = x->cb(&row, x->arg);
@@ -406,7 +391,7 @@ daily_one(const PGresult *res, int i, void *arg)
 {
 	struct daily_ctx *x = arg;
 	struct store_daily_row row;
-	const char *modes[MAX_VALUES];
+	const char *modes[STORE_MAX_VALUES];
 	json_t *jm;
 	int ret;
 
@@ -417,7 +402,7 @@ daily_one(const PGresult *res, int i, void *arg)
 	row.failed_sessions = pgsql_get_int(res, i, 3);
 	row.policy_modes = modes;
 	row.npolicy_modes = pgq_values_sorted(pgsql_get_text(res, i, 4), &jm,
-	                                      modes, MAX_VALUES);
+	                                      modes, STORE_MAX_VALUES);
 	ret = x->cb(&row, x->arg);
 	json_decref(jm);
 	return ret;
@@ -519,28 +504,15 @@ pgsql_sts_domains(struct pgsql_store *st, const struct store_filter *f,
 	" THEN q.failed_sessions ELSE 0 END) AS failed FROM policy q"          \
 	" WHERE q.report = r.id AND q.start_time = r.start_time) s"
 
-/* A report's failed sessions under a failure filter. */
-struct matched {
-	int64_t id;
-	int64_t failed;
-};
-
 struct report_ctx {
 	store_report_cb cb;
 	store_raw_cb raw_cb;
 	void *arg;
 	int n;
-	const struct matched *m; /* sorted by id; NULL: no failure filter */
+	/* Sorted by id; NULL: no failure filter. */
+	const struct failure_match *m;
 	size_t nm;
 };
-
-static int
-cmp_matched(const void *a, const void *b)
-{
-	const struct matched *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
 
 static int
 report_one(const PGresult *res, int i, void *arg)
@@ -563,9 +535,9 @@ report_one(const PGresult *res, int i, void *arg)
 	row.warnings = pgsql_get_text(res, i, 9);
 	row.matching_failed_sessions = -1;
 	if (x->m != NULL) {
-		struct matched key = {row.key, 0}, *m;
+		const struct failure_match *m =
+		    failure_match_find(x->m, x->nm, row.key);
 
-		m = bsearch(&key, x->m, x->nm, sizeof(*m), cmp_matched);
 		row.matching_failed_sessions = m ? m->failed : 0;
 	}
 	x->n++;
@@ -579,44 +551,6 @@ report_one(const PGresult *res, int i, void *arg)
 	ret = x->raw_cb(&row, bytes, len, x->arg);
 	PQfreemem(bytes);
 	return ret;
-}
-
-/* The reports that pgsql_failures counts failure details of under the
- * filter, grouped by report through the same tally, with their failed
- * sessions: *out sorted by id, and the ids as an array literal. */
-static int
-matched_reports(struct pgsql_store *st, const struct store_filter *f,
-                struct matched **out, size_t *n, char **ids, struct errbuf *eb)
-{
-	struct tally *t;
-	struct matched *m = NULL;
-	size_t i, size, at;
-
-	*out = NULL;
-	*ids = NULL;
-	if (pgsql_failure_tally(st, f, FAILURE_BY_REPORT, &t, eb) != 0)
-		return -1;
-	*n = tally_sort(t);
-	/* "{", then each id (at most 20 characters) and a comma, "}". */
-	size = *n * 21 + 3;
-	if ((m = calloc(*n ? *n : 1, sizeof(*m))) == NULL ||
-	    (*ids = malloc(size)) == NULL) {
-		free(m);
-		tally_free(t);
-		return errbuf_set(eb, "reports: out of memory");
-	}
-	at = (size_t)snprintf(*ids, size, "{");
-	for (i = 0; i < *n; i++) {
-		m[i].id = strtoll(tally_keys(t, i)[0], NULL, 10);
-		m[i].failed = tally_failed(t, i);
-		at += (size_t)snprintf(*ids + at, size - at, "%s%lld",
-		                       i ? "," : "", (long long)m[i].id);
-	}
-	snprintf(*ids + at, size - at, "}");
-	qsort(m, *n, sizeof(*m), cmp_matched);
-	tally_free(t);
-	*out = m;
-	return 0;
 }
 
 /* The statement of pgsql_reports; with a failure filter, the matched
@@ -651,7 +585,7 @@ pgsql_reports(struct pgsql_store *st, const struct store_filter *f,
 	struct report_ctx x = {cb, NULL, arg, 0, NULL, 0};
 	struct store_split none = {0};
 	struct pgq_params p = {0};
-	struct matched *m = NULL;
+	struct failure_match *m = NULL;
 	char sql[PGQ_SQL_MAX], *ids = NULL;
 	int began, ret = -1;
 
@@ -660,7 +594,7 @@ pgsql_reports(struct pgsql_store *st, const struct store_filter *f,
 	/* With a failure filter, the reports come from the failures' own
 	 * count; their domain, organization and time are in it. */
 	if (store_filter_failures(f) &&
-	    matched_reports(st, f, &m, &x.nm, &ids, eb) != 0)
+	    pgsql_failure_matches(st, f, &m, &x.nm, &ids, eb) != 0)
 		goto out;
 	x.m = m;
 	reports_sql(sql, sizeof(sql), f, limit, ids != NULL);
@@ -674,23 +608,6 @@ out:
 	free(ids);
 	free(m);
 	return ret;
-}
-
-/* The store's number for a key that is all digits, else 0. */
-static int64_t
-key_number(const char *key)
-{
-	int64_t n = 0;
-	const char *p;
-
-	if (*key == '\0' || strlen(key) > 18)
-		return 0;
-	for (p = key; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		n = n * 10 + (*p - '0');
-	}
-	return n;
 }
 
 int
@@ -711,7 +628,7 @@ pgsql_report_find(struct pgsql_store *st, const char *key,
 		return -1;
 	p.n = 3;
 	pgq_param_text(&p, 1, key, OID_TEXT);
-	pgq_param_int(&p, 2, key_number(key));
+	pgq_param_int(&p, 2, store_key_number(key));
 	pgq_param_text(&p, 3, organization, OID_TEXT);
 	ret = pgq_each_row(st, sql, &p, "show", report_one, &x, eb);
 	if (ret == -2)

@@ -84,10 +84,12 @@ struct json_t;
 size_t pgq_values_sorted(const char *json, struct json_t **arr, const char **v,
                          size_t max);
 
-/* The failures query of pgsql_failures summed in a new tally (tally.h),
- * unsorted: *out, which the caller frees with tally_free. */
-struct tally;
-int pgsql_failure_tally(struct pgsql_store *st, const struct store_filter *f,
-                        unsigned keys, struct tally **out, struct errbuf *eb);
+/* The reports the failures query under f counts failure details of,
+ * with their failed sessions (failure_matches): *out sorted by id, *ids
+ * the ids as an array literal for SQL; the caller frees both. */
+struct failure_match;
+int pgsql_failure_matches(struct pgsql_store *st, const struct store_filter *f,
+                          struct failure_match **out, size_t *n, char **ids,
+                          struct errbuf *eb);
 
 #endif

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "failure_query.h"
 #include "sqlite_impl.h"
-#include "tally.h"
 
 #define ADMIN_SQL_MAX 1024
 
@@ -24,18 +24,13 @@
 	" FROM policy WHERE report = r.id),"                                   \
 	" r.channel, r.warnings"
 
-/* A report's failed sessions under a failure filter. */
-struct matched {
-	int64_t id;
-	int64_t failed;
-};
-
 struct report_ctx {
 	store_report_cb cb;
 	store_raw_cb raw_cb;
 	void *arg;
 	int n;
-	const struct matched *m; /* sorted by id; NULL: no failure filter */
+	/* Sorted by id; NULL: no failure filter. */
+	const struct failure_match *m;
 	size_t nm;
 };
 
@@ -56,14 +51,6 @@ report_row(sqlite3_stmt *s, struct store_report_row *row)
 }
 
 static int
-cmp_matched(const void *a, const void *b)
-{
-	const struct matched *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int
 report_one(sqlite3_stmt *s, void *arg)
 {
 	struct report_ctx *x = arg;
@@ -71,9 +58,9 @@ report_one(sqlite3_stmt *s, void *arg)
 
 	report_row(s, &row);
 	if (x->m != NULL) {
-		struct matched key = {row.key, 0}, *m;
+		const struct failure_match *m =
+		    failure_match_find(x->m, x->nm, row.key);
 
-		m = bsearch(&key, x->m, x->nm, sizeof(*m), cmp_matched);
 		row.matching_failed_sessions = m ? m->failed : 0;
 	}
 	x->n++;
@@ -83,44 +70,6 @@ report_one(sqlite3_stmt *s, void *arg)
 	return x->cb(&row, x->arg);
 }
 
-/* The reports that store_failures counts failure details of under the
- * filter, grouped by report through the same tally, with their failed
- * sessions: *out sorted by id, and the ids as a JSON array for SQL. */
-static int
-matched_reports(struct sqlite_store *st, const struct store_filter *f,
-                struct matched **out, size_t *n, char **ids, struct errbuf *eb)
-{
-	struct tally *t;
-	struct matched *m = NULL;
-	size_t i, size, at;
-
-	*out = NULL;
-	*ids = NULL;
-	if (store_failure_tally(st, f, FAILURE_BY_REPORT, &t, eb) != 0)
-		return -1;
-	*n = tally_sort(t);
-	/* "[", then each id (at most 20 characters) and a comma, "]". */
-	size = *n * 21 + 3;
-	if ((m = calloc(*n ? *n : 1, sizeof(*m))) == NULL ||
-	    (*ids = malloc(size)) == NULL) {
-		free(m);
-		tally_free(t);
-		return errbuf_set(eb, "reports: out of memory");
-	}
-	at = (size_t)snprintf(*ids, size, "[");
-	for (i = 0; i < *n; i++) {
-		m[i].id = strtoll(tally_keys(t, i)[0], NULL, 10);
-		m[i].failed = tally_failed(t, i);
-		at += (size_t)snprintf(*ids + at, size - at, "%s%lld",
-		                       i ? "," : "", (long long)m[i].id);
-	}
-	snprintf(*ids + at, size - at, "]");
-	qsort(m, *n, sizeof(*m), cmp_matched);
-	tally_free(t);
-	*out = m;
-	return 0;
-}
-
 int
 sqlite_reports(struct sqlite_store *st, const struct store_filter *f,
                size_t limit, store_report_cb cb, void *arg, struct errbuf *eb)
@@ -128,14 +77,14 @@ sqlite_reports(struct sqlite_store *st, const struct store_filter *f,
 	struct report_ctx x = {cb, NULL, arg, 0, NULL, 0};
 	char sql[ADMIN_SQL_MAX];
 	sqlite3_stmt *s = NULL;
-	struct matched *m = NULL;
+	struct failure_match *m = NULL;
 	char *dj = NULL, *ids = NULL;
 	int ret = -1, rc;
 
 	if (store_filter_failures(f)) {
 		/* The reports come from the failures' own count; their
 		 * domain, organization and time are in it. */
-		if (matched_reports(st, f, &m, &x.nm, &ids, eb) != 0)
+		if (sqlite_failure_matches(st, f, &m, &x.nm, &ids, eb) != 0)
 			return -1;
 		x.m = m;
 		snprintf(sql, sizeof(sql),
@@ -175,23 +124,6 @@ out:
 	return ret;
 }
 
-/* The store's number for a key that is all digits, else 0. */
-static int64_t
-key_number(const char *key)
-{
-	int64_t n = 0;
-	const char *p;
-
-	if (*key == '\0' || strlen(key) > 18)
-		return 0;
-	for (p = key; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		n = n * 10 + (*p - '0');
-	}
-	return n;
-}
-
 int
 sqlite_report_find(struct sqlite_store *st, const char *key,
                    const char *organization, store_raw_cb cb, void *arg,
@@ -210,7 +142,7 @@ sqlite_report_find(struct sqlite_store *st, const char *key,
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
 		return store_error(st, eb, "show");
 	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, key_number(key));
+	sqlite3_bind_int64(s, 2, store_key_number(key));
 	if (organization != NULL)
 		sqlite3_bind_text(s, 3, organization, -1, SQLITE_STATIC);
 	ret = store_each_row(st, s, "show", report_one, &x, eb);

@@ -137,11 +137,14 @@ int store_each_row(struct sqlite_store *st, sqlite3_stmt *s, const char *what,
                    int (*row)(sqlite3_stmt *s, void *arg), void *arg,
                    struct errbuf *eb);
 
-/* The failures query of store_failures summed in a new tally (tally.h),
- * unsorted: *out, which the caller frees with tally_free. */
-struct tally;
-int store_failure_tally(struct sqlite_store *st, const struct store_filter *f,
-                        unsigned keys, struct tally **out, struct errbuf *eb);
+/* The reports the failures query under f counts failure details of,
+ * with their failed sessions (failure_matches): *out sorted by id, *ids
+ * the ids as an array literal for SQL; the caller frees both. */
+struct failure_match;
+int sqlite_failure_matches(struct sqlite_store *st,
+                           const struct store_filter *f,
+                           struct failure_match **out, size_t *n, char **ids,
+                           struct errbuf *eb);
 
 /* Hands the plan of sql, with the filter bound, to st->plan. */
 void store_explain(struct sqlite_store *st, const char *sql,

@@ -17,8 +17,6 @@
 #include "sqlite_query.h"
 #include "tally.h"
 
-#define MAX_VALUES 64 /* distinct policy types or modes of one domain */
-
 void
 store_json_free(char *s)
 {
@@ -154,26 +152,6 @@ store_col_text(sqlite3_stmt *s, int i)
 	return v ? v : "";
 }
 
-/* Reads a JSON array of strings (json_group_array) into v, sorted;
- * returns how many, at most max. The strings live in the array. */
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static size_t
-values_sorted(json_t *arr, const char **v, size_t max)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < json_array_size(arr) && n < max; i++)
-		if (json_is_string(json_array_get(arr, i)))
-			v[n++] = json_string_value(json_array_get(arr, i));
-	qsort(v, n, sizeof(*v), cmp_str);
-	return n;
-}
-
 /*
  * The per-domain totals that summary and readiness read: one row per
  * domain, from rollup_policy and the detail edges. Columns: domain,
@@ -282,7 +260,7 @@ summary_one(sqlite3_stmt *s, void *arg)
 {
 	struct summary_ctx *x = arg;
 	struct store_summary_row row;
-	const char *types[MAX_VALUES], *modes[MAX_VALUES];
+	const char *types[STORE_MAX_VALUES], *modes[STORE_MAX_VALUES];
 	json_t *jt = json_loads(store_col_text(s, 7), 0, NULL);
 	json_t *jm = json_loads(store_col_text(s, 8), 0, NULL);
 	int ret;
@@ -294,9 +272,9 @@ summary_one(sqlite3_stmt *s, void *arg)
 	row.successful_sessions = sqlite3_column_int64(s, 3);
 	row.failed_sessions = sqlite3_column_int64(s, 4);
 	row.policy_types = types;
-	row.npolicy_types = values_sorted(jt, types, MAX_VALUES);
+	row.npolicy_types = store_values_sorted(jt, types, STORE_MAX_VALUES);
 	row.policy_modes = modes;
-	row.npolicy_modes = values_sorted(jm, modes, MAX_VALUES);
+	row.npolicy_modes = store_values_sorted(jm, modes, STORE_MAX_VALUES);
 	row.first_day = store_col_text(s, 9);
 	row.last_day = store_col_text(s, 10);
 	ret = x->cb(&row, x->arg);
@@ -337,7 +315,7 @@ daily_one(sqlite3_stmt *s, void *arg)
 {
 	struct daily_ctx *x = arg;
 	struct store_daily_row row;
-	const char *modes[MAX_VALUES];
+	const char *modes[STORE_MAX_VALUES];
 	json_t *jm = json_loads(store_col_text(s, 4), 0, NULL);
 	int ret;
 
@@ -347,7 +325,7 @@ daily_one(sqlite3_stmt *s, void *arg)
 	row.successful_sessions = sqlite3_column_int64(s, 2);
 	row.failed_sessions = sqlite3_column_int64(s, 3);
 	row.policy_modes = modes;
-	row.npolicy_modes = values_sorted(jm, modes, MAX_VALUES);
+	row.npolicy_modes = store_values_sorted(jm, modes, STORE_MAX_VALUES);
 	ret = x->cb(&row, x->arg);
 	json_decref(jm);
 	return ret;
