@@ -221,7 +221,10 @@ pgsql_month(int64_t t, int64_t *start, char *tag, size_t size)
 
 	if (t < 0 || t >= MONTHS_END || gmtime_r(&tt, &tm) == NULL)
 		return 0;
-	snprintf(tag, size, "%04d%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+	/* t is in [1970, 2200): four digits and two, which the compiler
+	 * cannot see (hence the unsigned casts, bounded by %). */
+	snprintf(tag, size, "%04u%02u", (unsigned)(tm.tm_year + 1900) % 10000,
+	         (unsigned)(tm.tm_mon + 1) % 100);
 	tm.tm_mday = 1;
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	if (start != NULL)
